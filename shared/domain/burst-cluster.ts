@@ -1,0 +1,113 @@
+import type { SignalSource } from './capacity-signal.ts';
+import type { Phase } from './lifecycle.ts';
+
+/** One entry of a burst's phase history: when it entered the phase, and why. */
+export interface PhaseHistoryEntry {
+  readonly phase: Phase;
+  /** ISO-8601 time the phase was entered. */
+  readonly at: string;
+  /** Human-readable reason for the transition. */
+  readonly why: string;
+}
+
+/** What made the burst happen. */
+export interface BurstReason {
+  readonly source: SignalSource;
+  /** Identity of the alarm condition (Alertmanager group key, alarm ARN, incident id, manual). */
+  readonly signalKey: string;
+  /** Identity of the delivery episode; equal keys are duplicates. */
+  readonly dedupeKey: string;
+  /** One line for humans, e.g. the alert summary. */
+  readonly summary: string;
+}
+
+/** A DNS record this burst owns (the driver keeps a TXT ownership record beside it). */
+export interface OwnedDnsRecordRef {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** A gateway backend server this burst owns. */
+export interface OwnedGatewayServerRef {
+  readonly backend: string;
+  readonly server: string;
+}
+
+/** Timestamps and facts the teardown steps need. */
+export interface TeardownState {
+  /** When traffic stopped being sent to the cluster (Draining entered). */
+  readonly drainStartedAt?: string;
+  /** Whether the drain bound was hit and open connections were cut. */
+  readonly forced?: boolean;
+  /** Whether the cluster ends as Failed rather than Deleted. */
+  readonly failed?: boolean;
+}
+
+/**
+ * The record of one burst cluster: the store's truth, and the only state there is.
+ * Events carry its id; every function loads it, checks the phase, acts, and CAS-writes it.
+ */
+export interface BurstCluster {
+  /** Stable id, `b-` + 12 hex digits, derived from the dedupe key. */
+  readonly id: string;
+  /** Cluster name at the provider and in the federation, DNS-safe, derived from the id. */
+  readonly name: string;
+  /** The installation that owns it (tags/labels everywhere carry it). */
+  readonly owner: string;
+  readonly phase: Phase;
+  readonly provider: string;
+  readonly region: string;
+  readonly nodes: number;
+  readonly reason: BurstReason;
+  /** Cluster API / ingress endpoint, once the provider reports one. */
+  readonly endpoint?: string;
+  /** Where the credentials live (provider reference); never the secret itself. */
+  readonly credentialsRef?: string;
+  readonly dnsRecords: readonly OwnedDnsRecordRef[];
+  readonly gatewayServers: readonly OwnedGatewayServerRef[];
+  /** Running cost of the cluster per hour, in the budget's currency. */
+  readonly costPerHour: number;
+  /** Manual bursts may carry a time to live; the cluster is drained when it expires. */
+  readonly expiresAt?: string;
+  /** Set when the triggering signal resolved; cleared if it fires again. */
+  readonly signalResolvedAt?: string;
+  readonly teardown: TeardownState;
+  readonly lastError?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Phase history, oldest first. */
+  readonly history: readonly PhaseHistoryEntry[];
+  /** Compare-and-swap version; bumped by the store on every write. */
+  readonly version: number;
+}
+
+/** The time the record entered its current phase. */
+export function phaseEnteredAt(record: BurstCluster): string {
+  return record.history.at(-1)?.at ?? record.createdAt;
+}
+
+/** When the record first became Active, if it did. */
+export function activeSince(record: BurstCluster): string | undefined {
+  return record.history.find((h) => h.phase === 'Active')?.at;
+}
+
+/**
+ * A copy of `record` moved to `phase`, with the history entry appended.
+ * Validity of the edge is the caller's business (see `transition` in shared/core).
+ */
+export function withPhase(
+  record: BurstCluster,
+  phase: Phase,
+  why: string,
+  now: Date,
+  patch: Partial<Omit<BurstCluster, 'phase' | 'history' | 'version'>> = {},
+): BurstCluster {
+  const at = now.toISOString();
+  return {
+    ...record,
+    ...patch,
+    phase,
+    updatedAt: at,
+    history: [...record.history, { phase, at, why }],
+  };
+}

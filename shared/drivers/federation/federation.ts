@@ -1,0 +1,45 @@
+import type { ClusterCredentials } from '../provider/provider.ts';
+
+/** A cluster to join to the federation. */
+export interface MemberSpec {
+  readonly name: string;
+  readonly burstId: string;
+  readonly owner: string;
+  readonly provider: string;
+  readonly region: string;
+  /** Used only for the join; the federation keeps its own credentials afterwards. */
+  readonly credentials: ClusterCredentials;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The federation's view of a member. */
+export interface MemberStatus {
+  readonly name: string;
+  readonly ready: boolean;
+  readonly cordoned: boolean;
+  readonly evicted: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly message?: string;
+}
+
+/**
+ * The multi-cluster federation (Karmada, KubeFed, Liqo). Every method is idempotent.
+ */
+export interface FederationDriver {
+  readonly name: string;
+  join(member: MemberSpec): Promise<void>;
+  /** The member, or undefined once it has left. */
+  status(name: string): Promise<MemberStatus | undefined>;
+  /** No new workloads are placed on the member. */
+  cordon(name: string): Promise<void>;
+  /** Workloads move off the member. */
+  evict(name: string): Promise<void>;
+  /**
+   * Start or finish leaving: `left` when nothing of the membership remains, `pending` while
+   * the federation is still letting go (call again). `force` skips the member side (it is gone).
+   */
+  leave(name: string, options?: { readonly force?: boolean }): Promise<'left' | 'pending'>;
+  /** Members labelled with this owner. */
+  list(owner: string): Promise<MemberStatus[]>;
+  close?(): Promise<void>;
+}
