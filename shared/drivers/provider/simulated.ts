@@ -1,0 +1,193 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { DriverError } from '../../errors.ts';
+import { OWNER_LABEL, type ClusterCredentials, type ClusterSpec, type ProviderCluster, type ProviderDriver } from './provider.ts';
+import { SimulatedClusterServer } from './simulated-cluster.ts';
+
+/** Options of the simulated provider. */
+export const SimulatedProviderOptionsSchema = z.strictObject({
+  /** Time from create to ready. @default 2000 */
+  readyAfterMs: z.number().int().min(0).default(2000),
+  /** Time from delete to gone. @default 100 */
+  deleteAfterMs: z.number().int().min(0).default(100),
+  /**
+   * Where the simulated cloud keeps its inventory. The cloud outlives the control plane: after
+   * a crash, clusters listed here come back (so a leak stays visible until cleaned up).
+   */
+  inventoryFile: z.string().min(1).optional(),
+});
+export type SimulatedProviderOptions = z.input<typeof SimulatedProviderOptionsSchema>;
+
+interface InventoryEntry {
+  readonly name: string;
+  readonly region: string;
+  readonly nodes: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  state: ProviderCluster['state'];
+  port: number;
+  deleteAt?: number;
+  message?: string;
+}
+
+/**
+ * The embedded provider: each cluster is a real HTTP server on a loopback port that becomes
+ * ready after a delay. `fail` and `vanish` let tests play a broken or lost cluster.
+ */
+export class SimulatedProvider implements ProviderDriver {
+  readonly #options: z.output<typeof SimulatedProviderOptionsSchema>;
+  readonly #inventory = new Map<string, InventoryEntry>();
+  readonly #servers = new Map<string, SimulatedClusterServer>();
+  readonly #pending = new Map<string, Promise<ProviderCluster>>();
+  /** Calls made, for tests and benchmarks. */
+  readonly calls: { readonly op: string; readonly name: string; readonly at: number }[] = [];
+
+  constructor(
+    readonly name: string,
+    options: SimulatedProviderOptions = {},
+  ) {
+    this.#options = SimulatedProviderOptionsSchema.parse(options);
+  }
+
+  /** Bring back the clusters of the inventory file (after a restart of the control plane). */
+  async restore(): Promise<void> {
+    const file = this.#options.inventoryFile;
+    if (!file) return;
+    let entries: InventoryEntry[] = [];
+    try {
+      entries = JSON.parse(readFileSync(file, 'utf8')) as InventoryEntry[];
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      this.#inventory.set(entry.name, entry);
+      const server = new SimulatedClusterServer(entry.name);
+      entry.port = await server.listen(entry.port);
+      this.#servers.set(entry.name, server);
+    }
+    this.#save();
+  }
+
+  async create(spec: ClusterSpec): Promise<ProviderCluster> {
+    this.calls.push({ op: 'create', name: spec.name, at: Date.now() });
+    const existing = this.#inventory.get(spec.name);
+    if (existing) return this.#view(existing);
+    const pending = this.#pending.get(spec.name);
+    if (pending) return pending;
+    const creating = this.#create(spec).finally(() => this.#pending.delete(spec.name));
+    this.#pending.set(spec.name, creating);
+    return creating;
+  }
+
+  async #create(spec: ClusterSpec): Promise<ProviderCluster> {
+    const server = new SimulatedClusterServer(spec.name);
+    const port = await server.listen();
+    const entry: InventoryEntry = {
+      name: spec.name,
+      region: spec.region,
+      nodes: spec.nodes,
+      labels: { ...spec.labels, [OWNER_LABEL]: spec.owner },
+      createdAt: Date.now(),
+      state: 'provisioning',
+      port,
+    };
+    this.#inventory.set(spec.name, entry);
+    this.#servers.set(spec.name, server);
+    this.#save();
+    return this.#view(entry);
+  }
+
+  async describe(name: string): Promise<ProviderCluster | undefined> {
+    const entry = this.#inventory.get(name);
+    return entry ? this.#view(entry) : undefined;
+  }
+
+  async delete(name: string): Promise<void> {
+    this.calls.push({ op: 'delete', name, at: Date.now() });
+    const entry = this.#inventory.get(name);
+    if (!entry || entry.state === 'deleting') return;
+    entry.state = 'deleting';
+    entry.deleteAt = Date.now() + this.#options.deleteAfterMs;
+    this.#save();
+    await this.#servers.get(name)?.close();
+  }
+
+  async credentials(name: string): Promise<ClusterCredentials> {
+    const entry = this.#inventory.get(name);
+    if (!entry) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    return { endpoint: `http://127.0.0.1:${entry.port}`, token: `simulated-${name}` };
+  }
+
+  async list(owner: string): Promise<ProviderCluster[]> {
+    const all = [...this.#inventory.values()].filter((e) => e.labels[OWNER_LABEL] === owner);
+    return all.map((e) => this.#view(e)).filter((c): c is ProviderCluster => c !== undefined);
+  }
+
+  /** Make the cluster fail, as a provider reports a broken create. */
+  fail(name: string, message = 'simulated failure'): void {
+    const entry = this.#inventory.get(name);
+    if (!entry) return;
+    entry.state = 'failed';
+    entry.message = message;
+    const server = this.#servers.get(name);
+    if (server) server.ready = false;
+    this.#save();
+  }
+
+  /** Make the cluster disappear without a trace, as if deleted behind our back. */
+  async vanish(name: string): Promise<void> {
+    this.#inventory.delete(name);
+    await this.#servers.get(name)?.close();
+    this.#servers.delete(name);
+    this.#save();
+  }
+
+  /** The HTTP server behind a cluster (tests look at what it served). */
+  server(name: string): SimulatedClusterServer | undefined {
+    return this.#servers.get(name);
+  }
+
+  /** Names of the clusters whose servers are listening. */
+  running(): string[] {
+    return [...this.#inventory.values()].filter((e) => e.state !== 'deleting').map((e) => e.name);
+  }
+
+  /** Stop every server (the inventory file stays, like a cloud outliving us). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#servers.values()].map((s) => s.close()));
+  }
+
+  #view(entry: InventoryEntry): ProviderCluster | undefined {
+    const now = Date.now();
+    if (entry.state === 'deleting' && entry.deleteAt !== undefined && now >= entry.deleteAt) {
+      this.#inventory.delete(entry.name);
+      this.#servers.delete(entry.name);
+      this.#save();
+      return undefined;
+    }
+    if (entry.state === 'provisioning' && now - entry.createdAt >= this.#options.readyAfterMs) {
+      entry.state = 'ready';
+      this.#save();
+    }
+    const server = this.#servers.get(entry.name);
+    if (server) server.ready = entry.state === 'ready';
+    return {
+      name: entry.name,
+      state: entry.state,
+      endpoint: `http://127.0.0.1:${entry.port}`,
+      region: entry.region,
+      labels: entry.labels,
+      message: entry.message ?? `simulated cluster ${entry.state}`,
+    };
+  }
+
+  #save(): void {
+    const file = this.#options.inventoryFile;
+    if (!file) return;
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify([...this.#inventory.values()], null, 2));
+    renameSync(tmp, file);
+  }
+}
