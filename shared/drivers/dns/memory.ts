@@ -12,7 +12,12 @@ export class MemoryDns implements DnsDriver {
   readonly name = 'memory';
   readonly #records = new Map<string, Stored>();
   /** Every applied change, for status and tests. */
-  readonly log: { readonly at: string; readonly action: string; readonly name: string; readonly type: string }[] = [];
+  readonly log: {
+    readonly at: string;
+    readonly action: string;
+    readonly name: string;
+    readonly type: string;
+  }[] = [];
 
   constructor(options: { readonly foreign?: readonly DnsRecord[] } = {}) {
     for (const r of options.foreign ?? []) this.#records.set(recordKey(r), { ...r });

@@ -1,4 +1,3 @@
-import { DriverError } from '../../errors.ts';
 import { OWNER_LABEL } from '../provider/provider.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 
@@ -55,7 +54,7 @@ export class SimulatedFederation implements FederationDriver {
 
   #update(name: string, op: string, patch: Partial<MemberStatus>): void {
     const member = this.#members.get(name);
-    if (!member) throw new DriverError('simulated-federation', `member ${name} has not joined`);
+    if (!member) return; // nothing to change on a member that is not there (teardown of a failed join)
     if (Object.entries(patch).every(([k, v]) => member[k as keyof MemberStatus] === v)) return;
     this.#members.set(name, { ...member, ...patch });
     this.#record(op, name);

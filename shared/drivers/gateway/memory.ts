@@ -18,7 +18,9 @@ export class MemoryGateway implements GatewayDriver {
   readonly log: { readonly at: string; readonly op: string; readonly server: string }[] = [];
 
   async listOwned(filter: { readonly burstId?: string } = {}): Promise<GatewayServerStatus[]> {
-    return [...this.#servers.values()].filter((s) => filter.burstId === undefined || s.burstId === filter.burstId);
+    return [...this.#servers.values()].filter(
+      (s) => filter.burstId === undefined || s.burstId === filter.burstId,
+    );
   }
 
   async add(spec: GatewayServerSpec): Promise<void> {

@@ -2,7 +2,13 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { OWNER_LABEL, type ClusterCredentials, type ClusterSpec, type ProviderCluster, type ProviderDriver } from './provider.ts';
+import {
+  type ClusterCredentials,
+  type ClusterSpec,
+  OWNER_LABEL,
+  type ProviderCluster,
+  type ProviderDriver,
+} from './provider.ts';
 import { SimulatedClusterServer } from './simulated-cluster.ts';
 
 /** Options of the simulated provider. */
@@ -72,7 +78,8 @@ export class SimulatedProvider implements ProviderDriver {
   async create(spec: ClusterSpec): Promise<ProviderCluster> {
     this.calls.push({ op: 'create', name: spec.name, at: Date.now() });
     const existing = this.#inventory.get(spec.name);
-    if (existing) return this.#view(existing);
+    const view = existing && this.#view(existing);
+    if (view) return view;
     const pending = this.#pending.get(spec.name);
     if (pending) return pending;
     const creating = this.#create(spec).finally(() => this.#pending.delete(spec.name));
@@ -95,7 +102,7 @@ export class SimulatedProvider implements ProviderDriver {
     this.#inventory.set(spec.name, entry);
     this.#servers.set(spec.name, server);
     this.#save();
-    return this.#view(entry);
+    return this.#view(entry)!;
   }
 
   async describe(name: string): Promise<ProviderCluster | undefined> {

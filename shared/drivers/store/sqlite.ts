@@ -43,7 +43,9 @@ export class SqliteStore implements BurstStore {
   }
 
   async get(id: string): Promise<BurstCluster | undefined> {
-    const row = this.#db.prepare('SELECT record FROM bursts WHERE id = ?').get(id) as { record: string } | undefined;
+    const row = this.#db.prepare('SELECT record FROM bursts WHERE id = ?').get(id) as
+      | { record: string }
+      | undefined;
     return row ? (JSON.parse(row.record) as BurstCluster) : undefined;
   }
 
@@ -62,7 +64,11 @@ export class SqliteStore implements BurstStore {
       if (!decision.admit) return { admitted: false, why: decision.why, duplicateOf: decision.duplicateOf };
       const exists = this.#db.prepare('SELECT 1 FROM bursts WHERE id = ?').get(decision.record.id);
       if (exists) {
-        return { admitted: false, why: `burst ${decision.record.id} already exists`, duplicateOf: decision.record.id };
+        return {
+          admitted: false,
+          why: `burst ${decision.record.id} already exists`,
+          duplicateOf: decision.record.id,
+        };
       }
       const record = { ...decision.record, version: 1 };
       this.#insert(record);
@@ -93,9 +99,10 @@ export class SqliteStore implements BurstStore {
   }
 
   async pendingEvents(limit: number): Promise<OutboxEntry[]> {
-    const rows = this.#db
-      .prepare('SELECT event, attempts FROM outbox ORDER BY seq LIMIT ?')
-      .all(limit) as { event: string; attempts: number }[];
+    const rows = this.#db.prepare('SELECT event, attempts FROM outbox ORDER BY seq LIMIT ?').all(limit) as {
+      event: string;
+      attempts: number;
+    }[];
     return rows.map((r) => ({ event: JSON.parse(r.event) as LifecycleEvent, attempts: r.attempts }));
   }
 

@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BURST_LABEL,
+  type ClusterSpec,
+  OWNER_LABEL,
+  type ProviderCluster,
+  type ProviderDriver,
+} from '../../../shared/drivers/provider/provider.ts';
+import { burstId } from '../records.ts';
+
+/** How a provider implementation is set up for the contract suite. */
+export interface ProviderHarness {
+  readonly provider: ProviderDriver;
+  readonly region: string;
+  /** Let time pass at the (emulated) provider; called between polls. */
+  readonly tick?: () => Promise<void>;
+  readonly cleanup?: () => Promise<void>;
+}
+
+/** Poll `describe` until `done` holds, advancing the harness between polls. */
+export async function pollCluster(
+  h: ProviderHarness,
+  name: string,
+  done: (c: ProviderCluster | undefined) => boolean,
+  attempts = 200,
+): Promise<ProviderCluster | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const c = await h.provider.describe(name);
+    if (done(c)) return c;
+    await (h.tick?.() ?? new Promise((r) => setTimeout(r, 50)));
+  }
+  throw new Error(`cluster ${name} did not reach the expected state`);
+}
+
+/** The behaviour every ProviderDriver must show. Call inside a test file. */
+export function runProviderContract(name: string, setup: () => Promise<ProviderHarness>): void {
+  describe(`provider contract: ${name}`, () => {
+    let h: ProviderHarness;
+    const spec = (owner = 'contract-owner'): ClusterSpec => {
+      const id = burstId();
+      return {
+        name: `cb-${id.slice(2)}`,
+        burstId: id,
+        owner,
+        region: h.region,
+        nodes: 2,
+        labels: { [OWNER_LABEL]: owner, [BURST_LABEL]: id },
+      };
+    };
+    beforeEach(async () => {
+      h = await setup();
+    });
+    afterEach(async () => {
+      await h.provider.close?.();
+      await h.cleanup?.();
+    });
+
+    it('creates a cluster that carries the owner and burst id and becomes ready', async () => {
+      const s = spec();
+      const created = await h.provider.create(s);
+      expect(created.name).toBe(s.name);
+      expect(['provisioning', 'ready']).toContain(created.state);
+      const ready = await pollCluster(h, s.name, (c) => c?.state === 'ready');
+      expect(ready?.labels[OWNER_LABEL]).toBe(s.owner);
+      expect(ready?.labels[BURST_LABEL]).toBe(s.burstId);
+      const creds = await h.provider.credentials(s.name);
+      expect(creds.endpoint).toMatch(/^https?:\/\//);
+    });
+
+    it('treats a second create of the same name as the same cluster', async () => {
+      const s = spec();
+      await h.provider.create(s);
+      const again = await h.provider.create(s);
+      expect(again.name).toBe(s.name);
+      const mine = await h.provider.list(s.owner);
+      expect(mine.filter((c) => c.name === s.name)).toHaveLength(1);
+    });
+
+    it('lists only the clusters of the given owner', async () => {
+      const mine = spec('owner-a');
+      const theirs = spec('owner-b');
+      await h.provider.create(mine);
+      await h.provider.create(theirs);
+      const listed = (await h.provider.list('owner-a')).map((c) => c.name);
+      expect(listed).toContain(mine.name);
+      expect(listed).not.toContain(theirs.name);
+    });
+
+    it('deletes a cluster until the provider no longer knows it, and deletes idempotently', async () => {
+      const s = spec();
+      await h.provider.create(s);
+      await pollCluster(h, s.name, (c) => c?.state === 'ready');
+      await h.provider.delete(s.name);
+      await h.provider.delete(s.name);
+      await pollCluster(h, s.name, (c) => c === undefined);
+      await h.provider.delete(s.name);
+      expect(await h.provider.describe(s.name)).toBeUndefined();
+    });
+
+    it('describes an unknown cluster as undefined', async () => {
+      expect(await h.provider.describe('cb-000000000000')).toBeUndefined();
+    });
+  });
+}

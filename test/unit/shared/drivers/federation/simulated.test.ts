@@ -1,0 +1,25 @@
+import { SimulatedFederation } from '../../../../../shared/drivers/federation/simulated.ts';
+import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
+import { runFederationContract } from '../../../../support/contracts/federation.ts';
+
+runFederationContract('simulated', async () => {
+  const provider = new SimulatedProvider('simulated', { readyAfterMs: 0 });
+  let n = 0;
+  return {
+    federation: new SimulatedFederation(),
+    member: async () => {
+      const name = `cb-member${n++}`;
+      await provider.create({
+        name,
+        burstId: 'b-000000000000',
+        owner: 'x',
+        region: 'local',
+        nodes: 1,
+        labels: {},
+      });
+      await provider.describe(name);
+      return { credentials: await provider.credentials(name) };
+    },
+    cleanup: () => provider.close(),
+  };
+});
