@@ -27,8 +27,12 @@ function latestEnd(alerts: readonly AlertmanagerAlert[]): number | undefined {
   return ends.length > 0 ? Math.max(...ends) : undefined;
 }
 
-/** Placement hints from the common labels; a nodes value that is not a positive integer is ignored. */
-function hintsFrom(labels: Readonly<Record<string, string>>): PlacementHints | undefined {
+/**
+ * Placement hints from `clusterburst_provider`, `clusterburst_region` and `clusterburst_nodes`
+ * labels (alert labels, CloudWatch alarm tags, Cloud Monitoring policy labels); a nodes value that
+ * is not a positive integer is ignored rather than rejected, since the alarm itself is still valid.
+ */
+export function hintsFromLabels(labels: Readonly<Record<string, string>>): PlacementHints | undefined {
   const provider = labels[HINT_LABELS.provider]?.trim() || undefined;
   const region = labels[HINT_LABELS.region]?.trim() || undefined;
   const rawNodes = labels[HINT_LABELS.nodes]?.trim() ?? '';
@@ -66,7 +70,7 @@ export function normaliseAlertmanager(payload: AlertmanagerWebhook): CapacitySig
   const signalKey = `alertmanager:${payload.groupKey}`;
   const started = earliestStart(payload.alerts);
   const at = payload.status === 'resolved' ? (latestEnd(payload.alerts) ?? started) : started;
-  const hints = hintsFrom(payload.commonLabels);
+  const hints = hintsFromLabels(payload.commonLabels);
   return {
     source: 'alertmanager',
     status: payload.status,

@@ -8,6 +8,22 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /**
+ * Flattens issues to `path: message` lines. A failed union says only "Invalid input"; instead,
+ * report the branch that came closest (fewest issues), which is almost always the one the sender
+ * meant, so the line names the real field.
+ */
+function describe(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      if (closest.length > 0) return describe(closest, path);
+    }
+    return [`${formatPath(path)}: ${issue.message}`];
+  });
+}
+
+/**
  * Validates input from outside against a schema and returns the typed value, or throws a
  * `ValidationError` whose message names the source and whose `issues` are `path: message` lines.
  * Runtime adapters map that error to a 4xx, so nothing here may throw anything else.
@@ -17,7 +33,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const issues = describe(result.error.issues);
   const first = issues[0] ?? 'invalid input';
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   throw new ValidationError(`invalid ${what}: ${first}${more}`, issues, { cause: result.error });

@@ -46,3 +46,19 @@ describe('parseInput', () => {
     expect(error.issues).toEqual(['(root): Invalid input: expected object, received string']);
   });
 });
+
+describe('parseInput with a union', () => {
+  const Either = z.union([
+    z.strictObject({ task: z.enum(['a', 'b']) }),
+    z.object({ source: z.literal('cron'), rule: z.string() }),
+  ]);
+
+  it('names the field of the branch the input came closest to', () => {
+    expect(() => parseInput(Either, { task: 'c' }, 'trigger')).toThrow(
+      'invalid trigger: task: Invalid option: expected one of "a"|"b"',
+    );
+    expect(() => parseInput(Either, { source: 'cron' }, 'trigger')).toThrow(
+      'invalid trigger: rule: Invalid input: expected string, received undefined',
+    );
+  });
+});

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import { parseInput } from './parse.ts';
+
+/*
+ * Verified (November 2026) against published payloads of Cloud Monitoring webhook / Pub/Sub
+ * channels, schema version "1.2":
+ * - `started_at` and `ended_at` are epoch seconds (numbers); `ended_at` is null while open.
+ * - `state` is lowercase "open" / "closed" in real incidents; the test notification says "OPEN".
+ * - `observed_value` and `threshold_value` are strings ("0.790", "0.5").
+ * - `documentation` is an object {content, mime_type} in real incidents but a plain string in the
+ *   test notification.
+ * - Uptime-check and log-match incidents carry no `metric`, `observed_value` or `threshold_value`,
+ *   so those are optional here; older payloads also lack `scoping_project_id`.
+ * - The console's "send test notification" sends `version: "test"`, `incident_id: "12345"`,
+ *   `started_at: 0`, `ended_at: 0`, `state: "OPEN"`, `summary: "Test Incident"`.
+ * - A Pub/Sub channel publishes the same JSON as the webhook, base64-encoded in `message.data`
+ *   of a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent.
+ */
+
+/** The incident states that matter, compared case-insensitively. */
+export const INCIDENT_STATES = ['open', 'closed'] as const;
+
+/** Flat string map (resource labels, user labels). */
+const stringMap = z.record(z.string(), z.string());
+
+/** A number formatted as text by Cloud Monitoring; older senders used JSON numbers. */
+const numericText = z.union([z.string(), z.number()]);
+
+/** One Cloud Monitoring incident as found in a notification. */
+export const CloudMonitoringIncidentSchema = z.looseObject({
+  incident_id: z.string().min(1),
+  scoping_project_id: z.string().optional(),
+  scoping_project_number: z.number().int().optional(),
+  url: z.string(),
+  state: z.string().refine((value) => (INCIDENT_STATES as readonly string[]).includes(value.toLowerCase()), {
+    message: 'Invalid option: expected "open" or "closed" (any case)',
+  }),
+  /** Epoch seconds; 0 in a test notification. */
+  started_at: z.number().int().nonnegative(),
+  ended_at: z.number().int().nonnegative().nullable().optional(),
+  summary: z.string(),
+  policy_name: z.string(),
+  policy_user_labels: stringMap.optional(),
+  condition_name: z.string(),
+  condition: z.looseObject({}).optional(),
+  resource: z.looseObject({ type: z.string(), labels: stringMap.optional() }),
+  resource_name: z.string().optional(),
+  resource_display_name: z.string().optional(),
+  resource_type_display_name: z.string().optional(),
+  metric: z
+    .looseObject({ type: z.string(), displayName: z.string().optional(), labels: stringMap.optional() })
+    .optional(),
+  metadata: z.looseObject({ user_labels: stringMap.optional() }).optional(),
+  observed_value: numericText.optional(),
+  threshold_value: numericText.optional(),
+  documentation: z.union([z.string(), z.looseObject({ content: z.string().optional() })]).optional(),
+  severity: z.string().optional(),
+});
+
+/** A Cloud Monitoring notification (webhook body or decoded Pub/Sub message). */
+export const CloudMonitoringNotificationSchema = z.looseObject({
+  /** "1.2" today; "test" for the console's test notification. */
+  version: z.string().min(1),
+  incident: CloudMonitoringIncidentSchema,
+});
+
+/** The `data` of a Pub/Sub messagePublished CloudEvent. */
+export const PubSubMessagePublishedDataSchema = z.looseObject({
+  subscription: z.string().optional(),
+  message: z.looseObject({
+    data: z.base64('must be base64'),
+    messageId: z.string().optional(),
+    publishTime: z.string().optional(),
+    attributes: stringMap.optional(),
+  }),
+});
+
+/** A Pub/Sub CloudEvent as functions-framework hands it to a `cloudEvent` function. */
+export const PubSubCloudEventSchema = z.looseObject({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.literal('google.cloud.pubsub.topic.v1.messagePublished'),
+  time: z.string().optional(),
+  datacontenttype: z.string().optional(),
+  data: PubSubMessagePublishedDataSchema,
+});
+
+/** A validated Cloud Monitoring notification. */
+export type CloudMonitoringNotification = z.infer<typeof CloudMonitoringNotificationSchema>;
+/** A validated Pub/Sub CloudEvent. */
+export type PubSubCloudEvent = z.infer<typeof PubSubCloudEventSchema>;
+
+/**
+ * Decodes the Cloud Monitoring notification carried in a Pub/Sub CloudEvent's `data`: validates
+ * the envelope, base64-decodes `message.data`, parses the JSON and validates the incident. Any
+ * failure is a `ValidationError` (the message will never become valid on redelivery).
+ * @example
+ * ff.cloudEvent('capacityAlarmPubSub', (ce) => handle(decodePubSubIncident(ce.data)));
+ */
+export function decodePubSubIncident(cloudEventData: unknown): CloudMonitoringNotification {
+  const data = parseInput(PubSubMessagePublishedDataSchema, cloudEventData, 'Pub/Sub message');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(data.message.data, 'base64'));
+  } catch (cause) {
+    throw new ValidationError(
+      'invalid Pub/Sub message: message.data is not UTF-8 text',
+      ['message.data: not UTF-8 text'],
+      { cause },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ValidationError(
+      'invalid Pub/Sub message: message.data is not base64-encoded JSON',
+      [`message.data: not JSON (${reason})`],
+      { cause },
+    );
+  }
+  return parseInput(CloudMonitoringNotificationSchema, json, 'Cloud Monitoring incident (Pub/Sub)');
+}

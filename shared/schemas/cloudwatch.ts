@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * CloudWatch writes alarm state times as `2026-11-12T09:20:31.412+0000` (offset without a colon),
+ * which `z.iso.datetime` rejects; accept both offset forms and require a parseable instant.
+ */
+const cloudWatchTime = z
+  .string()
+  .refine(
+    (value) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(value) &&
+      !Number.isNaN(Date.parse(value)),
+    'must be an ISO-8601 time',
+  );
+
+/** `reasonData` is JSON inside a string; a value that does not parse is a malformed event. */
+const jsonString = z.string().refine((value) => {
+  try {
+    JSON.parse(value);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a JSON document in a string');
+
+/** The three alarm states CloudWatch reports. */
+export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+
+/** One alarm state as carried in `detail.state` and `detail.previousState`. */
+export const AlarmStateSchema = z.looseObject({
+  value: z.enum(ALARM_STATES),
+  reason: z.string(),
+  reasonData: jsonString.optional(),
+  timestamp: cloudWatchTime,
+});
+
+/**
+ * EventBridge "CloudWatch Alarm State Change" event (source `aws.cloudwatch`). Loose objects:
+ * AWS adds fields over time (`alarmTags`, `alarmTagsStatus`, `actionsSuppressedBy`), and the
+ * configuration differs between metric alarms (`metrics`) and composite alarms (`alarmRule`).
+ */
+export const CloudWatchAlarmEventSchema = z.looseObject({
+  version: z.string(),
+  id: z.string().min(1),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  source: z.literal('aws.cloudwatch'),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().min(1),
+  resources: z
+    .array(z.string())
+    .min(1)
+    .refine((arns) => arns[0]?.startsWith('arn:') && arns[0].includes(':alarm:'), {
+      message: 'first resource must be the alarm ARN (arn:…:cloudwatch:…:alarm:NAME)',
+    }),
+  detail: z.looseObject({
+    alarmName: z.string().min(1),
+    state: AlarmStateSchema,
+    previousState: AlarmStateSchema.optional(),
+    configuration: z.looseObject({
+      description: z.string().optional(),
+      metrics: z.array(z.looseObject({ id: z.string() })).optional(),
+      alarmRule: z.string().optional(),
+    }),
+    /** Present when the alarm has tag propagation enabled. */
+    alarmTags: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+/** A validated CloudWatch alarm state change event. */
+export type CloudWatchAlarmEvent = z.infer<typeof CloudWatchAlarmEventSchema>;
+/** One of `OK`, `ALARM`, `INSUFFICIENT_DATA`. */
+export type AlarmStateValue = (typeof ALARM_STATES)[number];

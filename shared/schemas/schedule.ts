@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** The cron functions, as named in the local route `POST /schedule/{task}`. */
+export const SCHEDULE_TASKS = ['scale-down', 'health', 'reconcile'] as const;
+
+/** One cron function. */
+export type ScheduleTask = (typeof SCHEDULE_TASKS)[number];
+
+/** EventBridge "Scheduled Event", sent by a `schedule:` trigger (a rule with `rate()` or `cron()`). */
+export const EventBridgeScheduledEventSchema = z.looseObject({
+  version: z.string(),
+  id: z.string().min(1),
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.literal('aws.events'),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().min(1),
+  resources: z
+    .array(z.string().regex(/^arn:[^:]+:events:[^:]*:\d{12}:rule\/.+$/, 'must be an EventBridge rule ARN'))
+    .min(1),
+  detail: z.looseObject({}),
+});
+
+/** The local runtime's (and CLI's) form: which cron function to run now. Strict: our own API. */
+export const LocalScheduleEventSchema = z.strictObject({
+  task: z.enum(SCHEDULE_TASKS),
+});
+
+/** Either form of a schedule trigger. */
+export const ScheduleEventSchema = z.union([LocalScheduleEventSchema, EventBridgeScheduledEventSchema]);
+
+/** A validated EventBridge scheduled event. */
+export type EventBridgeScheduledEvent = z.infer<typeof EventBridgeScheduledEventSchema>;
+/** A validated local schedule request. */
+export type LocalScheduleEvent = z.infer<typeof LocalScheduleEventSchema>;
+/** A validated schedule trigger of either form. */
+export type ScheduleEvent = z.infer<typeof ScheduleEventSchema>;
