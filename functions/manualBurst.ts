@@ -1,0 +1,102 @@
+/**
+ * manualBurst: the operator's API. Create a burst (optionally with a TTL), list and get bursts
+ * with their phase history and the why of each decision, start a teardown, or plan (dry run).
+ */
+import { z } from 'zod';
+import type { Deps } from '../shared/core/deps.ts';
+import { handleSignal } from '../shared/core/handle-signal.ts';
+import { plan } from '../shared/core/plan.ts';
+import { drain } from '../shared/core/steps/drain.ts';
+import type { BurstCluster } from '../shared/domain/burst-cluster.ts';
+import { normaliseManual } from '../shared/domain/normalise-manual.ts';
+import { NotFoundError } from '../shared/errors.ts';
+import type { HttpRoute } from '../shared/runtime/function-def.ts';
+import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
+import { parseInput } from '../shared/schemas/parse.ts';
+import { signalAnswer } from './capacityAlarm.ts';
+
+const IdSchema = z.strictObject({
+  id: z.string().regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab'),
+});
+const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+  .optional();
+
+/** One line of `GET /bursts`: what `clusterburst status` shows. */
+export function summary(record: BurstCluster, now: Date) {
+  const ageSeconds = Math.max(0, Math.round((now.getTime() - Date.parse(record.createdAt)) / 1000));
+  return {
+    id: record.id,
+    name: record.name,
+    phase: record.phase,
+    provider: record.provider,
+    region: record.region,
+    nodes: record.nodes,
+    ageSeconds,
+    costPerHour: record.costPerHour,
+    costSoFar: Math.round(record.costPerHour * (ageSeconds / 3600) * 10_000) / 10_000,
+    reason: record.reason.summary,
+    source: record.reason.source,
+    ...(record.expiresAt && { expiresAt: record.expiresAt }),
+    ...(record.lastError && { lastError: record.lastError }),
+    why: record.history.at(-1)?.why,
+  };
+}
+
+async function getBurst(deps: Deps, params: unknown): Promise<BurstCluster> {
+  const { id } = parseInput(IdSchema, params, 'burst path');
+  const record = await deps.store.get(id);
+  if (!record) throw new NotFoundError(`burst ${id} not found`);
+  return record;
+}
+
+/** HTTP routes of manualBurst. */
+export const routes: readonly HttpRoute[] = [
+  {
+    method: 'POST',
+    path: '/bursts',
+    auth: true,
+    handle: async (deps, req) => {
+      const request = parseInput(ManualBurstRequestSchema, req.body, 'burst request');
+      const key = parseInput(IdempotencyKeySchema, req.headers['idempotency-key'], 'Idempotency-Key header');
+      const requestId = request.requestId ?? key ?? req.requestId;
+      return signalAnswer(await handleSignal(deps, normaliseManual(request, requestId, deps.now())));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/bursts',
+    auth: true,
+    handle: async (deps) => {
+      const now = deps.now();
+      const bursts = (await deps.store.list()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      return { status: 200, body: { bursts: bursts.map((r) => summary(r, now)) } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/bursts/{id}',
+    auth: true,
+    handle: async (deps, req) => {
+      const record = await getBurst(deps, req.params);
+      return { status: 200, body: { ...record, ...summary(record, deps.now()) } };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/bursts/{id}',
+    auth: true,
+    handle: async (deps, req) => {
+      const record = await getBurst(deps, req.params);
+      const result = await drain(deps, record.id, 'teardown requested by an operator');
+      return { status: 202, body: result };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/plan',
+    auth: true,
+    handle: async (deps) => ({ status: 200, body: await plan(deps) }),
+  },
+];

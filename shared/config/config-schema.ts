@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { DEFAULT_POLICY } from '../domain/policy.ts';
+
+/** A secret: a literal (discouraged) or a reference `env:NAME` resolved at start-up. */
+export const SecretSchema = z.string().min(1);
+
+const PolicySchema = z.strictObject({
+  maxClusters: z.number().int().min(0).default(DEFAULT_POLICY.maxClusters),
+  hourlyBudget: z.number().min(0).default(DEFAULT_POLICY.hourlyBudget),
+  cooldownSeconds: z.number().int().min(0).default(DEFAULT_POLICY.cooldownSeconds),
+  scaleDownThreshold: z.number().min(0).max(1).default(DEFAULT_POLICY.scaleDownThreshold),
+  scaleDownWindowSeconds: z.number().int().min(0).default(DEFAULT_POLICY.scaleDownWindowSeconds),
+  scaleDownDelayAfterAddSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_POLICY.scaleDownDelayAfterAddSeconds),
+  minLifetimeSeconds: z.number().int().min(0).default(DEFAULT_POLICY.minLifetimeSeconds),
+  nodesPerCluster: z.number().int().min(1).default(DEFAULT_POLICY.nodesPerCluster),
+  maxNodesPerCluster: z.number().int().min(1).default(DEFAULT_POLICY.maxNodesPerCluster),
+  provisioningDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.provisioningDeadlineSeconds),
+  drainTimeoutSeconds: z.number().int().min(0).default(DEFAULT_POLICY.drainTimeoutSeconds),
+  dnsTtlSeconds: z.number().int().min(0).default(DEFAULT_POLICY.dnsTtlSeconds),
+  stuckAfterSeconds: z.number().int().min(1).default(DEFAULT_POLICY.stuckAfterSeconds),
+});
+
+/** A driver choice: its name and its own options (validated by the driver's schema). */
+const driver = <D extends string>(names: readonly [D, ...D[]], fallback: D) =>
+  z
+    .strictObject({
+      driver: z.enum(names).default(fallback),
+      options: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ driver: fallback, options: {} });
+
+const ProviderEntrySchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'must be lowercase letters, digits and dashes'),
+  driver: z.enum(['simulated', 'clusterapi', 'eks', 'gke', 'aks', 'magnum']),
+  regions: z.array(z.string().min(1)).min(1),
+  pricePerNodeHour: z.number().min(0),
+  maxClusters: z.number().int().min(0).default(10),
+  priority: z.number().int().default(0),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+const ServiceSchema = z.strictObject({
+  /** Service name; also the gateway backend unless `backend` is set. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  /** Public name users reach (direct mode writes weighted records for it). */
+  hostname: z.string().min(1),
+  backend: z.string().min(1).optional(),
+  protocol: z.enum(['http', 'tcp']).default('http'),
+  /** Port of the service's ingress on a burst cluster; default: the port of the cluster endpoint. */
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+const AuthSchema = z
+  .strictObject({
+    bearerToken: SecretSchema.optional(),
+    basic: z.strictObject({ username: z.string().min(1), password: SecretSchema }).optional(),
+  })
+  .default({});
+
+/**
+ * The whole configuration (`clusterburst.yaml`). Every field has a default, so an empty file
+ * (or none) runs the embedded control plane: simulated provider, SQLite store, in-process bus.
+ */
+export const ConfigSchema = z.strictObject({
+  /** Installation id: the owner tag on everything we create. */
+  installation: z
+    .strictObject({
+      id: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,40}$/)
+        .default('local'),
+    })
+    .default({ id: 'local' }),
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
+      auth: AuthSchema,
+    })
+    .default({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1024 * 1024, auth: {} }),
+  policy: PolicySchema.default(PolicySchema.parse({})),
+  providers: z
+    .array(ProviderEntrySchema)
+    .min(1)
+    .default([
+      {
+        name: 'simulated',
+        driver: 'simulated',
+        regions: ['local'],
+        pricePerNodeHour: 0.1,
+        maxClusters: 10,
+        priority: 0,
+        options: {},
+      },
+    ]),
+  federation: driver(['simulated', 'karmada', 'kubefed'], 'simulated'),
+  dns: z
+    .strictObject({
+      driver: z.enum(['memory', 'rfc2136', 'route53', 'powerdns']).default('memory'),
+      /** gateway: users keep reaching the RI gateway; direct: weighted records per service. */
+      mode: z.enum(['gateway', 'direct']).default('gateway'),
+      /** Zone for per-cluster ingress records (gateway mode). */
+      zone: z.string().min(1).default('burst.clusterburst.local'),
+      options: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ driver: 'memory', mode: 'gateway', zone: 'burst.clusterburst.local', options: {} }),
+  gateway: driver(['memory', 'haproxy', 'gateway-api'], 'memory'),
+  services: z
+    .array(ServiceSchema)
+    .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
+  store: z
+    .strictObject({
+      driver: z.enum(['sqlite', 'kubernetes']).default('sqlite'),
+      /** SQLite file. */
+      path: z.string().min(1).default('.clusterburst/state.db'),
+      options: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ driver: 'sqlite', path: '.clusterburst/state.db', options: {} }),
+  bus: driver(['memory', 'eventbridge'], 'memory'),
+  load: driver(['signal', 'prometheus'], 'signal'),
+  /** Cron expressions (6 fields: seconds first) for the local runtime's schedules. */
+  schedules: z
+    .strictObject({
+      scaleDown: z.string().default('*/30 * * * * *'),
+      health: z.string().default('* * * * * *'),
+      reconcile: z.string().default('*/30 * * * * *'),
+    })
+    .default({ scaleDown: '*/30 * * * * *', health: '* * * * * *', reconcile: '*/30 * * * * *' }),
+  /** State directory of the embedded drivers (SQLite file, simulated cloud inventory). */
+  stateDir: z.string().default('.clusterburst'),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+/** The validated configuration, defaults applied. */
+export type Config = z.output<typeof ConfigSchema>;
+/** The configuration as written in the file. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+/** One configured provider. */
+export type ProviderEntry = z.output<typeof ProviderEntrySchema>;
+/** One routed service. */
+export type ServiceEntry = z.output<typeof ServiceSchema>;

@@ -1,0 +1,37 @@
+import type { Config } from '../config/config-schema.ts';
+import type { ProviderOffer } from '../domain/place.ts';
+import type { Policy } from '../domain/policy.ts';
+import type { EventBus } from '../drivers/bus/bus.ts';
+import type { DnsDriver } from '../drivers/dns/dns.ts';
+import type { FederationDriver } from '../drivers/federation/federation.ts';
+import type { GatewayDriver } from '../drivers/gateway/gateway.ts';
+import type { LoadDriver } from '../drivers/load/load.ts';
+import type { ProviderDriver } from '../drivers/provider/provider.ts';
+import type { BurstStore } from '../drivers/store/store.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Metrics } from '../runtime/metrics.ts';
+import type { OutboxRelay } from './outbox-relay.ts';
+
+/** Everything a core operation may use, built once per process (cold start). */
+export interface Deps {
+  readonly config: Config;
+  /** Installation id, the owner of everything we create. */
+  readonly owner: string;
+  readonly policy: Policy;
+  readonly offers: readonly ProviderOffer[];
+  readonly store: BurstStore;
+  readonly providers: ReadonlyMap<string, ProviderDriver>;
+  readonly federation: FederationDriver;
+  readonly dns: DnsDriver;
+  readonly gateway: GatewayDriver;
+  readonly load: LoadDriver;
+  readonly bus: EventBus;
+  readonly relay: OutboxRelay;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now: () => Date;
+  /** Whether an endpoint passes its health check (`GET /healthz` answers 2xx). */
+  readonly probe: (endpoint: string) => Promise<boolean>;
+  /** Called at named points between side effects; the crash tests kill the process there. */
+  readonly checkpoint: (name: string) => void;
+}

@@ -1,0 +1,132 @@
+import type { BurstCluster } from '../domain/burst-cluster.ts';
+import type { CapacitySignal } from '../domain/capacity-signal.ts';
+import { decideBurst } from '../domain/decide-burst.ts';
+import { isLive } from '../domain/lifecycle.ts';
+import type { Deps } from './deps.ts';
+import { burstIdFor, clusterNameFor } from './names.ts';
+import { eventFor, patchRecord } from './transition.ts';
+
+/** What became of a signal; the HTTP answer (202) carries it. */
+export interface SignalOutcome {
+  readonly decision: 'burst' | 'duplicate' | 'refused' | 'ignored' | 'resolved';
+  readonly why: string;
+  /** The burst created, or the one that already serves this signal. */
+  readonly burstId?: string;
+  /** Bursts whose signal was marked resolved. */
+  readonly resolved?: readonly string[];
+  readonly record?: BurstCluster;
+}
+
+/**
+ * The core of every capacity trigger: decide, and if the decision is to burst, admit a new
+ * record (Requested) with its BurstRequested event, atomically against the store so limits hold
+ * under concurrency. A resolved signal marks its bursts so scale-down can see the load fall.
+ */
+export async function handleSignal(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
+  const outcome = await decide(deps, signal);
+  deps.metrics.signals.inc({ source: signal.source, outcome: outcome.decision });
+  deps.logger.info(`signal ${signal.status}: ${outcome.decision}: ${outcome.why}`, {
+    source: signal.source,
+    signalKey: signal.signalKey,
+    ...(outcome.burstId && { burstId: outcome.burstId }),
+  });
+  return outcome;
+}
+
+async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
+  if (signal.status === 'ignored') return { decision: 'ignored', why: signal.why ?? 'no action needed' };
+  if (signal.status === 'resolved') return markResolved(deps, signal);
+  await clearResolved(deps, signal);
+  const now = deps.now();
+  const at = now.toISOString();
+  const id = burstIdFor(signal.dedupeKey);
+  const result = await deps.store.admit((records) => {
+    const decision = decideBurst({
+      signal,
+      clusters: records,
+      policy: deps.policy,
+      offers: deps.offers,
+      now,
+    });
+    if (!decision.burst) return { admit: false, why: decision.why, duplicateOf: decision.duplicateOf };
+    const ttl = signal.hints?.ttlSeconds;
+    const record: BurstCluster = {
+      id,
+      name: clusterNameFor(id),
+      owner: deps.owner,
+      phase: 'Requested',
+      provider: decision.provider,
+      region: decision.region,
+      nodes: decision.nodes,
+      reason: {
+        source: signal.source,
+        signalKey: signal.signalKey,
+        dedupeKey: signal.dedupeKey,
+        summary: signal.summary,
+      },
+      dnsRecords: [],
+      gatewayServers: [],
+      costPerHour: decision.costPerHour,
+      ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
+      teardown: {},
+      createdAt: at,
+      updatedAt: at,
+      history: [{ phase: 'Requested', at, why: decision.why }],
+      version: 0,
+    };
+    return { admit: true, record, events: [eventFor(record, 'BurstRequested', 1)] };
+  });
+  if (result.admitted) {
+    return {
+      decision: 'burst',
+      burstId: result.record.id,
+      why: result.record.history[0]!.why,
+      record: result.record,
+    };
+  }
+  if (result.duplicateOf) return { decision: 'duplicate', burstId: result.duplicateOf, why: result.why };
+  return { decision: 'refused', why: result.why };
+}
+
+/** Note on each live burst of this signal that it resolved (the signal load driver reads it). */
+async function markResolved(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
+  const marked: string[] = [];
+  for (const record of await liveFor(deps, signal)) {
+    if (record.signalResolvedAt) {
+      marked.push(record.id);
+      continue;
+    }
+    const saved = await retryPatch(deps, record, { signalResolvedAt: signal.at });
+    if (saved) marked.push(record.id);
+  }
+  const why = marked.length
+    ? `signal resolved for ${marked.join(', ')}; scale-down drains after the load stays low`
+    : 'signal resolved; no live burst serves it';
+  return { decision: 'resolved', why, resolved: marked };
+}
+
+/** A signal that fires again after resolving keeps its burst busy. */
+async function clearResolved(deps: Deps, signal: CapacitySignal): Promise<void> {
+  for (const record of await liveFor(deps, signal)) {
+    if (record.signalResolvedAt) await retryPatch(deps, record, { signalResolvedAt: undefined });
+  }
+}
+
+async function liveFor(deps: Deps, signal: CapacitySignal): Promise<BurstCluster[]> {
+  const all = await deps.store.list();
+  return all.filter((r) => isLive(r.phase) && r.reason.signalKey === signal.signalKey);
+}
+
+async function retryPatch(
+  deps: Deps,
+  record: BurstCluster,
+  patch: Partial<BurstCluster>,
+): Promise<BurstCluster | undefined> {
+  let current: BurstCluster | undefined = record;
+  for (let attempt = 0; attempt < 5 && current; attempt++) {
+    const saved = await patchRecord(deps, current, patch);
+    if (saved) return saved;
+    current = await deps.store.get(record.id);
+  }
+  return undefined;
+}

@@ -1,0 +1,46 @@
+import { type BurstDecision, decideBurst } from '../domain/decide-burst.ts';
+import { isLive } from '../domain/lifecycle.ts';
+import type { Deps } from './deps.ts';
+import { type ScaleDownReport, scaleDown } from './scale-down.ts';
+
+/** A dry run: what would be decided now, and why. */
+export interface PlanReport {
+  readonly live: number;
+  readonly maxClusters: number;
+  readonly costPerHour: number;
+  readonly hourlyBudget: number;
+  /** What a new manual burst request would get right now. */
+  readonly burst: BurstDecision;
+  readonly scaleDown: ScaleDownReport['decision'];
+}
+
+/** Decide, changing nothing: the answer to `clusterburst plan`. */
+export async function plan(deps: Deps): Promise<PlanReport> {
+  const now = deps.now();
+  const records = await deps.store.list();
+  const live = records.filter((r) => isLive(r.phase));
+  const burst = decideBurst({
+    signal: {
+      source: 'manual',
+      status: 'firing',
+      signalKey: 'manual:plan',
+      dedupeKey: 'manual:plan',
+      labels: {},
+      summary: 'dry run',
+      at: now.toISOString(),
+    },
+    clusters: records,
+    policy: deps.policy,
+    offers: deps.offers,
+    now,
+  });
+  const { decision } = await scaleDown(deps, { dryRun: true });
+  return {
+    live: live.length,
+    maxClusters: deps.policy.maxClusters,
+    costPerHour: live.reduce((sum, r) => sum + r.costPerHour, 0),
+    hourlyBudget: deps.policy.hourlyBudget,
+    burst,
+    scaleDown: decision,
+  };
+}

@@ -1,0 +1,89 @@
+import { isLive } from '../domain/lifecycle.ts';
+import { planDns } from '../drivers/dns/plan.ts';
+import { BURST_LABEL } from '../drivers/provider/provider.ts';
+import { type PassReport, runAll } from './cluster-health.ts';
+import type { Deps } from './deps.ts';
+
+/** What reconcile found and did. */
+export interface ReconcileReport extends PassReport {
+  /** Outbox events published that a crashed writer had left behind. */
+  readonly published: number;
+  readonly orphans: {
+    readonly clusters: readonly string[];
+    readonly members: readonly string[];
+    readonly dnsRecords: readonly string[];
+    readonly gatewayServers: readonly string[];
+  };
+}
+
+/**
+ * The level-triggered safety net (cron): publish what the outbox still holds, re-drive every
+ * live burst that has not moved for longer than `stuckAfterSeconds`, and clean up orphans —
+ * clusters, members, DNS records and gateway servers tagged as ours with no live record.
+ * Resources without our owner tag are never listed, so never touched.
+ */
+export async function reconcile(deps: Deps): Promise<ReconcileReport> {
+  const published = await deps.relay.flush();
+  const now = deps.now().getTime();
+  const records = await deps.store.list();
+  const stuck = records.filter(
+    (r) => isLive(r.phase) && now - Date.parse(r.updatedAt) > deps.policy.stuckAfterSeconds * 1000,
+  );
+  const pass = await runAll(
+    deps,
+    stuck.map((r) => ({ id: r.id, phase: r.phase })),
+  );
+  const live = new Set((await deps.store.list()).filter((r) => isLive(r.phase)).map((r) => r.id));
+  const orphans = await cleanOrphans(deps, live);
+  const found = Object.values(orphans).flat().length;
+  if (found || stuck.length || published) {
+    deps.logger.info(
+      `reconcile: ${published} events published, ${stuck.length} stuck re-driven, ${found} orphans cleaned`,
+      {
+        orphans,
+      },
+    );
+  }
+  return { ...pass, published, orphans };
+}
+
+async function cleanOrphans(deps: Deps, live: ReadonlySet<string>): Promise<ReconcileReport['orphans']> {
+  const clusters: string[] = [];
+  for (const provider of deps.providers.values()) {
+    for (const cluster of await provider.list(deps.owner)) {
+      const burstId = cluster.labels[BURST_LABEL];
+      if (burstId && live.has(burstId)) continue;
+      if (cluster.state !== 'deleting') await provider.delete(cluster.name);
+      clusters.push(`${provider.name}/${cluster.name}`);
+      deps.metrics.orphans.inc({ kind: 'cluster' });
+      deps.logger.warn(`orphan cluster ${cluster.name} at ${provider.name}: no live record, deleting`, {
+        burstId,
+      });
+    }
+  }
+  const members: string[] = [];
+  for (const member of await deps.federation.list(deps.owner)) {
+    const burstId = member.labels[BURST_LABEL];
+    if (burstId && live.has(burstId)) continue;
+    await deps.federation.leave(member.name, { force: true });
+    members.push(member.name);
+    deps.metrics.orphans.inc({ kind: 'member' });
+  }
+  const dnsRecords: string[] = [];
+  const owned = await deps.dns.listOwned(deps.owner);
+  for (const burstId of new Set(owned.map((r) => r.burstId))) {
+    if (live.has(burstId)) continue;
+    const current = owned.filter((r) => r.burstId === burstId);
+    await deps.dns.apply(planDns({ owner: deps.owner, burstId, desired: [], current }));
+    dnsRecords.push(...current.map((r) => `${r.name} ${r.type}`));
+    deps.metrics.orphans.inc({ kind: 'dns' }, current.length);
+  }
+  const gatewayServers: string[] = [];
+  for (const server of await deps.gateway.listOwned()) {
+    if (live.has(server.burstId)) continue;
+    await deps.gateway.remove(server, { force: true });
+    gatewayServers.push(`${server.backend}/${server.server}`);
+    deps.metrics.orphans.inc({ kind: 'gateway' });
+  }
+  return { clusters, members, dnsRecords, gatewayServers };
+}

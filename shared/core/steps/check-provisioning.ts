@@ -1,0 +1,51 @@
+import { phaseEnteredAt } from '../../domain/burst-cluster.ts';
+import type { Deps } from '../deps.ts';
+import { isResult, loadFor } from '../load-record.ts';
+import { type StepResult, waiting } from '../step-result.ts';
+import { commit } from '../transition.ts';
+import { enterTeardown } from './enter-teardown.ts';
+import { providerFor } from './provider-for.ts';
+
+/**
+ * Provisioning -> Ready, poll-driven (no provider sends a "cluster ready" event): describe the
+ * cluster; ready moves on, failed or vanished fails the burst, past the deadline fails it too.
+ */
+export async function checkProvisioning(deps: Deps, id: string): Promise<StepResult> {
+  const record = await loadFor(deps, id, 'clusterHealth', ['Provisioning']);
+  if (isResult(record)) return record;
+  const cluster = await providerFor(deps, record).describe(record.name);
+  if (!cluster)
+    return enterTeardown(deps, record, `cluster ${record.name} vanished at ${record.provider}`, {
+      failed: true,
+    });
+  if (cluster.state === 'failed') {
+    return enterTeardown(
+      deps,
+      record,
+      `provider reports the cluster failed: ${cluster.message ?? 'no reason given'}`,
+      {
+        failed: true,
+      },
+    );
+  }
+  if (cluster.state === 'ready' && cluster.endpoint) {
+    const why = `cluster ready at ${record.provider}: ${cluster.message ?? 'ready'}`;
+    const saved = await commit(deps, record, 'Ready', why, {
+      endpoint: cluster.endpoint,
+      credentialsRef: `${record.provider}:${record.name}`,
+    });
+    return saved
+      ? { burstId: id, step: 'clusterHealth', outcome: 'moved', from: 'Provisioning', to: 'Ready', why }
+      : waiting(id, 'clusterHealth', 'another worker moved it on');
+  }
+  const elapsed = (deps.now().getTime() - Date.parse(phaseEnteredAt(record))) / 1000;
+  if (elapsed > deps.policy.provisioningDeadlineSeconds) {
+    return enterTeardown(
+      deps,
+      record,
+      `provisioning took longer than the ${deps.policy.provisioningDeadlineSeconds}s deadline (${cluster.state})`,
+      { failed: true },
+    );
+  }
+  return waiting(id, 'clusterHealth', `still ${cluster.state} after ${Math.round(elapsed)}s`, 'Provisioning');
+}

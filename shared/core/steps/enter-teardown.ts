@@ -1,0 +1,55 @@
+import type { BurstCluster } from '../../domain/burst-cluster.ts';
+import { isLive, TEARDOWN_PHASES, teardownEntry } from '../../domain/lifecycle.ts';
+import type { Deps } from '../deps.ts';
+import { noop, type StepResult } from '../step-result.ts';
+import { drainTraffic } from '../traffic.ts';
+import { commit, patchRecord } from '../transition.ts';
+import { providerFor } from './provider-for.ts';
+
+/**
+ * Start tearing a burst down from whatever phase it is in: drain if traffic may reach it,
+ * unjoin if it may have joined, otherwise delete the cluster. With `failed`, the burst ends as
+ * Failed (after the same cleanup) and the error is kept on the record.
+ */
+export async function enterTeardown(
+  deps: Deps,
+  record: BurstCluster,
+  why: string,
+  options: { readonly failed?: boolean } = {},
+): Promise<StepResult> {
+  const step = options.failed ? 'fail' : 'teardown';
+  if (!isLive(record.phase)) return noop(record.id, step, `burst already ${record.phase}`, record.phase);
+  const teardown = { ...record.teardown, ...(options.failed && { failed: true }) };
+  const lastError = options.failed ? why : record.lastError;
+  if (TEARDOWN_PHASES.includes(record.phase)) {
+    if (!options.failed || record.teardown.failed)
+      return noop(record.id, step, `teardown already under way`, record.phase);
+    await patchRecord(deps, record, { teardown, lastError });
+    return noop(record.id, step, 'teardown already under way; marked failed', record.phase);
+  }
+  const to = teardownEntry(record.phase)!;
+  if (to === 'Draining') {
+    await drainTraffic(deps, record);
+    const saved = await commit(deps, record, 'Draining', why, {
+      teardown: { ...teardown, drainStartedAt: deps.now().toISOString() },
+      lastError,
+    });
+    return result(record, step, saved ? 'Draining' : undefined, why);
+  }
+  if (to === 'Deleting') {
+    await providerFor(deps, record).delete(record.name);
+    deps.checkpoint('after-provider-delete');
+  }
+  const saved = await commit(deps, record, to, why, { teardown, lastError });
+  return result(record, step, saved ? to : undefined, why);
+}
+
+function result(
+  record: BurstCluster,
+  step: string,
+  to: BurstCluster['phase'] | undefined,
+  why: string,
+): StepResult {
+  if (!to) return noop(record.id, step, 'another worker moved the burst on', record.phase);
+  return { burstId: record.id, step, outcome: 'moved', from: record.phase, to, why };
+}

@@ -1,0 +1,82 @@
+import { isIP } from 'node:net';
+import type { BurstCluster } from '../domain/burst-cluster.ts';
+import type { DnsRecord } from '../drivers/dns/dns.ts';
+import { planDns } from '../drivers/dns/plan.ts';
+import type { GatewayServerSpec } from '../drivers/gateway/gateway.ts';
+import type { Deps } from './deps.ts';
+
+/**
+ * The DNS records a routed burst should own.
+ * - gateway mode: one record for the cluster's ingress in the burst zone; users keep resolving
+ *   service names to the research infrastructure's gateway, which uses this record's target.
+ * - direct mode: a weighted record per service hostname, one set identifier per cluster.
+ */
+export function desiredDns(
+  deps: Deps,
+  record: BurstCluster,
+  options: { readonly weight?: number } = {},
+): DnsRecord[] {
+  if (!record.endpoint) return [];
+  const host = new URL(record.endpoint).hostname;
+  const type = isIP(host) === 6 ? 'AAAA' : isIP(host) === 4 ? 'A' : 'CNAME';
+  const ttl = deps.policy.dnsTtlSeconds;
+  if (deps.config.dns.mode === 'gateway') {
+    return [{ name: `${record.name}.${deps.config.dns.zone}`, type, ttl, values: [host] }];
+  }
+  return deps.config.services.map((s) => ({
+    name: s.hostname,
+    type,
+    ttl,
+    values: [host],
+    setIdentifier: record.name,
+    weight: options.weight ?? 1,
+  }));
+}
+
+/** The gateway servers a routed burst should own (gateway mode): one per service. */
+export function desiredServers(deps: Deps, record: BurstCluster): GatewayServerSpec[] {
+  if (deps.config.dns.mode !== 'gateway' || !record.endpoint) return [];
+  const url = new URL(record.endpoint);
+  const defaultPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return deps.config.services.map((s) => ({
+    backend: s.backend ?? s.name,
+    server: record.name,
+    address: url.hostname,
+    port: s.port ?? defaultPort,
+    burstId: record.id,
+    protocol: s.protocol,
+  }));
+}
+
+/** Make the burst own exactly `desired` in DNS (plan against what it owns, then apply). */
+export async function syncDns(
+  deps: Deps,
+  record: BurstCluster,
+  desired: readonly DnsRecord[],
+): Promise<number> {
+  const current = await deps.dns.listOwned(deps.owner, { burstId: record.id });
+  const plan = planDns({ owner: deps.owner, burstId: record.id, desired, current });
+  if (plan.changes.length) await deps.dns.apply(plan);
+  return plan.changes.length;
+}
+
+/**
+ * Stop new work and new traffic reaching the cluster, outermost layer first: cordon in the
+ * federation, drain its gateway servers, and in direct mode set its DNS weights to 0.
+ */
+export async function drainTraffic(deps: Deps, record: BurstCluster): Promise<void> {
+  await deps.federation.cordon(record.name);
+  for (const server of await deps.gateway.listOwned({ burstId: record.id })) {
+    if (server.state !== 'drain') await deps.gateway.drain(server);
+  }
+  if (deps.config.dns.mode === 'direct' && record.endpoint) {
+    await syncDns(deps, record, desiredDns(deps, record, { weight: 0 }));
+  }
+}
+
+/** Remove every gateway server of the burst; `force` cuts connections still open. */
+export async function removeServers(deps: Deps, burstId: string, force: boolean): Promise<number> {
+  const servers = await deps.gateway.listOwned({ burstId });
+  for (const server of servers) await deps.gateway.remove(server, { force });
+  return servers.length;
+}

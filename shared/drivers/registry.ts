@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import type { Config, ProviderEntry } from '../config/config-schema.ts';
+import { ConfigError } from '../errors.ts';
+import type { EventBus } from './bus/bus.ts';
+import type { DnsDriver } from './dns/dns.ts';
+import type { FederationDriver } from './federation/federation.ts';
+import type { GatewayDriver } from './gateway/gateway.ts';
+import type { LoadDriver } from './load/load.ts';
+import type { ProviderDriver } from './provider/provider.ts';
+import type { BurstStore } from './store/store.ts';
+
+/**
+ * Builds the configured driver of each capability. Drivers are imported on demand so that a
+ * bundle only loads the ones its configuration names (esbuild splits them into chunks).
+ */
+export async function createProvider(entry: ProviderEntry, config: Config): Promise<ProviderDriver> {
+  switch (entry.driver) {
+    case 'simulated': {
+      const { SimulatedProvider } = await import('./provider/simulated.ts');
+      const provider = new SimulatedProvider(entry.name, {
+        inventoryFile: join(config.stateDir, `${entry.name}-inventory.json`),
+        ...entry.options,
+      });
+      await provider.restore();
+      return provider;
+    }
+    default:
+      throw notYet('providers', entry.driver);
+  }
+}
+
+/** The configured federation driver. */
+export async function createFederation(config: Config): Promise<FederationDriver> {
+  switch (config.federation.driver) {
+    case 'simulated': {
+      const { SimulatedFederation } = await import('./federation/simulated.ts');
+      return new SimulatedFederation();
+    }
+    default:
+      throw notYet('federation', config.federation.driver);
+  }
+}
+
+/** The configured DNS driver. */
+export async function createDns(config: Config): Promise<DnsDriver> {
+  switch (config.dns.driver) {
+    case 'memory': {
+      const { MemoryDns } = await import('./dns/memory.ts');
+      return new MemoryDns();
+    }
+    default:
+      throw notYet('dns', config.dns.driver);
+  }
+}
+
+/** The configured gateway driver. */
+export async function createGateway(config: Config): Promise<GatewayDriver> {
+  switch (config.gateway.driver) {
+    case 'memory': {
+      const { MemoryGateway } = await import('./gateway/memory.ts');
+      return new MemoryGateway();
+    }
+    default:
+      throw notYet('gateway', config.gateway.driver);
+  }
+}
+
+/** The configured store. */
+export async function createStore(config: Config): Promise<BurstStore> {
+  switch (config.store.driver) {
+    case 'sqlite': {
+      const { SqliteStore } = await import('./store/sqlite.ts');
+      return new SqliteStore(config.store.path);
+    }
+    default:
+      throw notYet('store', config.store.driver);
+  }
+}
+
+/** The configured bus. */
+export async function createBus(config: Config): Promise<EventBus> {
+  switch (config.bus.driver) {
+    case 'memory': {
+      const { MemoryBus } = await import('./bus/memory.ts');
+      return new MemoryBus();
+    }
+    default:
+      throw notYet('bus', config.bus.driver);
+  }
+}
+
+/** The configured load driver. */
+export async function createLoad(config: Config): Promise<LoadDriver> {
+  switch (config.load.driver) {
+    case 'signal': {
+      const { SignalLoad } = await import('./load/signal.ts');
+      return new SignalLoad();
+    }
+    default:
+      throw notYet('load', config.load.driver);
+  }
+}
+
+function notYet(field: string, driver: string): ConfigError {
+  return new ConfigError(`configuration ${field}: driver "${driver}" is not available in this build`);
+}

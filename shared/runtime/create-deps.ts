@@ -1,0 +1,111 @@
+import type { Config } from '../config/config-schema.ts';
+import type { Deps } from '../core/deps.ts';
+import { OutboxRelay } from '../core/outbox-relay.ts';
+import type { ProviderOffer } from '../domain/place.ts';
+import {
+  createBus,
+  createDns,
+  createFederation,
+  createGateway,
+  createLoad,
+  createProvider,
+  createStore,
+} from '../drivers/registry.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
+
+/** Options of `createDeps`; overrides replace a built driver (tests, embedding). */
+export interface CreateDepsOptions {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly overrides?: Partial<Omit<Deps, 'config'>>;
+}
+
+/** Build every dependency once, at cold start, from validated configuration. */
+export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
+  const o = options.overrides ?? {};
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = options.metrics ?? new Metrics();
+  const store = o.store ?? (await createStore(config));
+  const bus = o.bus ?? (await createBus(config));
+  const providers =
+    o.providers ??
+    new Map(
+      await Promise.all(
+        config.providers.map(async (p) => [p.name, await createProvider(p, config)] as const),
+      ),
+    );
+  const offers: ProviderOffer[] = config.providers.map((p) => ({
+    name: p.name,
+    regions: p.regions,
+    pricePerNodeHour: p.pricePerNodeHour,
+    maxClusters: p.maxClusters,
+    priority: p.priority,
+  }));
+  const relay =
+    o.relay ??
+    new OutboxRelay(store, bus, {
+      onError: (event, error) =>
+        logger.warn(`delivery of ${event.type} failed: ${(error as Error).message}`, {
+          burstId: event.burstId,
+        }),
+      onDeadLetter: (event, attempts) => {
+        metrics.deadLetters.inc();
+        logger.error(`gave up on ${event.type} after ${attempts} attempts; reconcile will re-drive`, {
+          burstId: event.burstId,
+        });
+      },
+    });
+  return {
+    config,
+    owner: config.installation.id,
+    policy: config.policy,
+    offers,
+    store,
+    providers,
+    federation: o.federation ?? (await createFederation(config)),
+    dns: o.dns ?? (await createDns(config)),
+    gateway: o.gateway ?? (await createGateway(config)),
+    load: o.load ?? (await createLoad(config)),
+    bus,
+    relay,
+    logger,
+    metrics,
+    now: o.now ?? (() => new Date()),
+    probe: o.probe ?? probeHealthz,
+    checkpoint: o.checkpoint ?? crashPoint,
+  };
+}
+
+/** Release every driver's sockets, servers and files. */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.relay.stop();
+  await Promise.allSettled([
+    ...[...deps.providers.values()].map((p) => p.close?.()),
+    deps.federation.close?.(),
+    deps.dns.close?.(),
+    deps.gateway.close?.(),
+    deps.load.close?.(),
+    deps.bus.close?.(),
+  ]);
+  await deps.store.close();
+}
+
+/** `GET /healthz` answers 2xx within 2 s. */
+export async function probeHealthz(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/healthz', endpoint), { signal: AbortSignal.timeout(2000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Crash points for the crash-recovery tests: with `CLUSTERBURST_CRASH_AT=<name>` the process
+ * kills itself (SIGKILL, no cleanup) the first time it reaches that point. A no-op otherwise.
+ */
+export function crashPoint(name: string): void {
+  if (process.env.CLUSTERBURST_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,47 @@
+import type { Deps } from '../core/deps.ts';
+
+/** An HTTP request as every runtime hands it to a function: JSON body parsed, headers lowercased. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Path parameters, e.g. `{ id }` for `/bursts/{id}`. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: unknown;
+  /** Platform request id (API Gateway, functions-framework) or a generated one. */
+  readonly requestId: string;
+}
+
+/** What a function answers over HTTP. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** One HTTP route of a function. */
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Path with `{name}` parameters, as in serverless.yml. */
+  readonly path: string;
+  /** Whether the route needs the webhook credentials (all but health and metrics do). */
+  readonly auth?: boolean;
+  readonly handle: (deps: Deps, request: HttpRequest) => Promise<HttpAnswer>;
+}
+
+/** Match `path` against a route pattern, returning the parameters or undefined. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (!g) return undefined;
+      params[w.slice(1, -1)] = decodeURIComponent(g);
+    } else if (w !== g) return undefined;
+  }
+  return params;
+}

@@ -1,0 +1,109 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Cron } from 'croner';
+import { EVENT_FUNCTIONS, HTTP_ROUTES, SCHEDULE_FUNCTIONS } from '../../../functions/catalog.ts';
+import type { Config } from '../../config/config-schema.ts';
+import type { Deps } from '../../core/deps.ts';
+import { handleEvent } from '../../core/handle-event.ts';
+import { MemoryBus } from '../../drivers/bus/memory.ts';
+import { ConfigError } from '../../errors.ts';
+import { authConfigured } from '../auth.ts';
+import { type CreateDepsOptions, closeDeps, createDeps } from '../create-deps.ts';
+import type { HttpRoute } from '../function-def.ts';
+import { createHttpServer } from './http-server.ts';
+
+/** A running local control plane. */
+export interface LocalRuntime {
+  readonly url: string;
+  readonly deps: Deps;
+  readonly server: Server;
+  /** Stop schedules, the relay and the server, and close every driver. */
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Start the whole control plane in this process: every function behind one HTTP server, the
+ * in-process bus fed by the outbox relay, and the schedules (croner). Embedded defaults need
+ * no configuration file and no cloud account.
+ */
+export async function startLocalRuntime(
+  config: Config,
+  options: CreateDepsOptions = {},
+): Promise<LocalRuntime> {
+  const { host, port, auth } = config.server;
+  if (!LOOPBACK.has(host) && !authConfigured(auth)) {
+    throw new ConfigError(
+      `configuration server.auth: listening on ${host} (not loopback) needs a bearerToken or basic credentials`,
+    );
+  }
+  const deps = await createDeps(config, options);
+  if (deps.bus instanceof MemoryBus)
+    deps.bus.subscribe(async (event) => void (await handleEvent(deps, event)));
+  deps.relay.start(1000);
+  const crons = SCHEDULE_FUNCTIONS.map((fn) => {
+    const pattern = {
+      'scale-down': config.schedules.scaleDown,
+      health: config.schedules.health,
+      reconcile: config.schedules.reconcile,
+    }[fn.task];
+    return new Cron(pattern, { protect: true, name: fn.name }, async () => {
+      try {
+        await fn.run(deps);
+      } catch (error) {
+        deps.logger.error(`${fn.name} failed: ${(error as Error).message}`);
+      }
+    });
+  });
+  const routes: HttpRoute[] = [...HTTP_ROUTES, ...runtimeRoutes(deps)];
+  const server = createHttpServer(deps, { routes, auth, bodyLimitBytes: config.server.bodyLimitBytes });
+  server.listen(port, host);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  deps.logger.info(`clusterburst listening on ${url}`, {
+    store: deps.store.name,
+    providers: [...deps.providers.keys()],
+    federation: deps.federation.name,
+    dns: deps.dns.name,
+    gateway: deps.gateway.name,
+    bus: deps.bus.name,
+    events: EVENT_FUNCTIONS.map((f) => f.name),
+  });
+  let stopped = false;
+  return {
+    url,
+    deps,
+    server,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const cron of crons) cron.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeDeps(deps);
+    },
+  };
+}
+
+/** Routes the local runtime adds: health, metrics, and running a schedule now. */
+function runtimeRoutes(deps: Deps): HttpRoute[] {
+  return [
+    { method: 'GET', path: '/healthz', handle: async () => ({ status: 200, body: { ok: true } }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handle: async () => ({ status: 200, body: await deps.metrics.registry.metrics() }),
+    },
+    ...SCHEDULE_FUNCTIONS.map(
+      (fn): HttpRoute => ({
+        method: 'POST',
+        path: `/schedule/${fn.task}`,
+        auth: true,
+        handle: async () => ({ status: 200, body: await fn.run(deps) }),
+      }),
+    ),
+  ];
+}
