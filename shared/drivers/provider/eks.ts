@@ -1,0 +1,389 @@
+import {
+  type Cluster,
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  EKSServiceException,
+  ListClustersCommand,
+  ListNodegroupsCommand,
+  type Nodegroup,
+  ResourceInUseException,
+  ResourceLimitExceededException,
+  ResourceNotFoundException,
+  ServerException,
+  ServiceUnavailableException,
+  TagResourceCommand,
+  ThrottlingException,
+  UnsupportedAvailabilityZoneException,
+} from '@aws-sdk/client-eks';
+import { z } from 'zod';
+import { DriverError } from '../../errors.ts';
+import { classifyError, type ErrorFacts } from './classify-error.ts';
+import { type AwsCredentials, eksToken } from './eks-token.ts';
+import {
+  BURST_LABEL,
+  type ClusterCredentials,
+  type ClusterSpec,
+  OWNER_LABEL,
+  type ProviderCluster,
+  type ProviderDriver,
+} from './provider.ts';
+
+const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** Options of the EKS provider: one AWS account and region. Credentials come from the SDK's default chain. */
+export const EksOptionsSchema = z.strictObject({
+  /** AWS region, e.g. `eu-west-1`. Every cluster of this provider lives there. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1'),
+  /** IAM role the EKS control plane assumes. */
+  roleArn: z.string().regex(IAM_ROLE, 'an IAM role ARN'),
+  /** IAM role of the managed node group's instances. */
+  nodeRoleArn: z.string().regex(IAM_ROLE, 'an IAM role ARN'),
+  /** Subnets in at least two availability zones (an EKS requirement). */
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(2),
+  /** Extra security groups for the control plane ENIs. @default [] */
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
+  /** Kubernetes minor version, e.g. `1.33`. @default the EKS default */
+  kubernetesVersion: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .optional(),
+  /** Instance types of the node group. @default ['m5.large'] */
+  instanceTypes: z.array(z.string().min(1)).min(1).default(['m5.large']),
+  /** On-demand or spot nodes. @default 'ON_DEMAND' */
+  capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
+  /** Root volume size of each node in GiB. @default 20 */
+  diskSizeGiB: z.number().int().min(1).max(16384).default(20),
+  /** Another EKS API endpoint (VPC endpoint, FIPS). @default the regional endpoint */
+  endpoint: z.url().optional(),
+  /** STS host the bearer token is presigned for. @default sts.<region>.amazonaws.com */
+  stsHost: z.string().min(1).optional(),
+});
+export type EksOptions = z.input<typeof EksOptionsSchema>;
+
+/** Injected collaborators (tests pass a mocked client and fixed credentials). */
+export interface EksDeps {
+  readonly client?: EKSClient;
+  /** Credentials that sign the bearer token. @default the client's own credentials */
+  readonly credentials?: AwsCredentials;
+}
+
+/** Node count of the node group, kept on the cluster so a later `describe` can create it. */
+const NODES_TAG = 'clusterburst.io/nodes';
+/** Marks a cluster whose teardown started; `describe` keeps driving it (node groups, then cluster). */
+const DELETING_TAG = 'clusterburst.io/deleting';
+
+/**
+ * Amazon EKS: a control plane plus one managed node group, tagged with owner and burst id.
+ * Every call moves the cluster one step on and returns: `describe` creates the node group once
+ * the control plane is ACTIVE and, after `delete`, deletes the node groups and then the cluster.
+ */
+export class EksProvider implements ProviderDriver {
+  readonly #options: z.output<typeof EksOptionsSchema>;
+  readonly #client: EKSClient;
+  readonly #credentials: AwsCredentials;
+
+  constructor(
+    readonly name: string,
+    options: EksOptions,
+    deps: EksDeps = {},
+  ) {
+    this.#options = EksOptionsSchema.parse(options);
+    this.#client =
+      deps.client ??
+      new EKSClient({
+        region: this.#options.region,
+        ...(this.#options.endpoint ? { endpoint: this.#options.endpoint } : {}),
+      });
+    this.#credentials = deps.credentials ?? this.#client.config.credentials;
+  }
+
+  async create(spec: ClusterSpec): Promise<ProviderCluster> {
+    if (spec.region !== this.#options.region) {
+      throw new DriverError(
+        this.name,
+        `region ${spec.region} is not this provider's (${this.#options.region})`,
+      );
+    }
+    const existing = await this.#cluster(spec.name);
+    if (existing) return this.#adopt(existing, spec.owner);
+    const tags = {
+      ...spec.labels,
+      [OWNER_LABEL]: spec.owner,
+      [BURST_LABEL]: spec.burstId,
+      [NODES_TAG]: String(spec.nodes),
+    };
+    try {
+      const out = await this.#client.send(
+        new CreateClusterCommand({
+          name: spec.name,
+          roleArn: this.#options.roleArn,
+          version: this.#options.kubernetesVersion,
+          resourcesVpcConfig: {
+            subnetIds: this.#options.subnetIds,
+            securityGroupIds: this.#options.securityGroupIds,
+            endpointPublicAccess: true,
+          },
+          // The identity that creates the cluster is the one our bearer token speaks for.
+          accessConfig: {
+            authenticationMode: 'API_AND_CONFIG_MAP',
+            bootstrapClusterCreatorAdminPermissions: true,
+          },
+          tags,
+          clientRequestToken: `${spec.burstId}-cluster`,
+        }),
+      );
+      return this.#view(out.cluster ?? { name: spec.name, tags, status: 'CREATING' }, 'provisioning');
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw this.#fail('CreateCluster', error);
+      // Someone else (a duplicate event) created it between our describe and create.
+      const raced = await this.#cluster(spec.name);
+      if (!raced) throw this.#fail('CreateCluster', error, { retryable: true });
+      return this.#adopt(raced, spec.owner);
+    }
+  }
+
+  async describe(name: string): Promise<ProviderCluster | undefined> {
+    const cluster = await this.#cluster(name);
+    return cluster && this.#inspect(cluster, true);
+  }
+
+  async delete(name: string): Promise<void> {
+    const cluster = await this.#cluster(name);
+    if (!cluster || cluster.status === 'DELETING') return;
+    const tags = cluster.tags ?? {};
+    if (!tags[OWNER_LABEL])
+      throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_LABEL} tag`);
+    if (!tags[DELETING_TAG] && cluster.arn) {
+      await this.#call('TagResource', () =>
+        this.#client.send(
+          new TagResourceCommand({ resourceArn: cluster.arn, tags: { [DELETING_TAG]: 'true' } }),
+        ),
+      );
+    }
+    await this.#advanceDelete(name);
+  }
+
+  async credentials(name: string): Promise<ClusterCredentials> {
+    const cluster = await this.#cluster(name);
+    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    if (!cluster.endpoint || !cluster.certificateAuthority?.data) {
+      throw new DriverError(this.name, `cluster ${name} has no endpoint yet`, { retryable: true });
+    }
+    const token = await this.#call('presign STS GetCallerIdentity', () =>
+      eksToken({
+        clusterName: name,
+        region: this.#options.region,
+        credentials: this.#credentials,
+        stsHost: this.#options.stsHost,
+      }),
+    );
+    return { endpoint: cluster.endpoint, caData: cluster.certificateAuthority.data, token };
+  }
+
+  async list(owner: string): Promise<ProviderCluster[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#call('ListClusters', () =>
+        this.#client.send(new ListClustersCommand({ nextToken })),
+      );
+      names.push(...(page.clusters ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const found: ProviderCluster[] = [];
+    for (const clusterName of names) {
+      const cluster = await this.#cluster(clusterName);
+      if (cluster?.tags?.[OWNER_LABEL] === owner) found.push(await this.#inspect(cluster, false));
+    }
+    return found;
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  /** An existing cluster returned by `create`: ours to continue, or someone else's name clash. */
+  async #adopt(cluster: Cluster, owner: string): Promise<ProviderCluster> {
+    if (cluster.tags?.[OWNER_LABEL] !== owner) {
+      throw new DriverError(this.name, `cluster ${cluster.name} exists and does not belong to ${owner}`);
+    }
+    return this.#inspect(cluster, true);
+  }
+
+  /** The lifecycle state; with `drive`, also take the next step (node group create, teardown). */
+  async #inspect(cluster: Cluster, drive: boolean): Promise<ProviderCluster> {
+    const name = cluster.name ?? '';
+    const tags = cluster.tags ?? {};
+    const ours = Boolean(tags[OWNER_LABEL] && tags[NODES_TAG]);
+    if (cluster.status === 'DELETING') return this.#view(cluster, 'deleting');
+    if (ours && tags[DELETING_TAG]) {
+      if (drive) await this.#advanceDelete(name);
+      return this.#view(cluster, 'deleting', 'deleting node groups, then the cluster');
+    }
+    switch (cluster.status) {
+      case 'FAILED':
+        return this.#view(cluster, 'failed', issues(cluster.health?.issues) ?? 'cluster creation failed');
+      case 'ACTIVE':
+      case 'UPDATING':
+        break;
+      default:
+        return this.#view(cluster, 'provisioning');
+    }
+    const group = await this.#nodegroup(name);
+    if (!group) {
+      if (!ours) return this.#view(cluster, 'ready', 'no node group managed by clusterburst');
+      if (drive) await this.#createNodegroup(cluster, Number(tags[NODES_TAG]));
+      return this.#view(cluster, 'provisioning', 'control plane active; node group being created');
+    }
+    const health = issues(group.health?.issues);
+    switch (group.status) {
+      case 'ACTIVE':
+        return this.#view(cluster, 'ready');
+      case 'DEGRADED':
+        return this.#view(cluster, 'ready', `node group degraded: ${health ?? 'no detail'}`);
+      case 'CREATE_FAILED':
+      case 'DELETE_FAILED':
+        return this.#view(cluster, 'failed', `node group ${group.status}: ${health ?? 'no detail'}`);
+      case 'DELETING':
+        return this.#view(cluster, 'deleting');
+      default:
+        return this.#view(cluster, 'provisioning', `node group ${group.status ?? 'pending'}`);
+    }
+  }
+
+  async #createNodegroup(cluster: Cluster, nodes: number): Promise<void> {
+    const name = cluster.name ?? '';
+    const size = Number.isInteger(nodes) && nodes > 0 ? nodes : 1;
+    const tags = cluster.tags ?? {};
+    const labels = { [OWNER_LABEL]: tags[OWNER_LABEL] ?? '', [BURST_LABEL]: tags[BURST_LABEL] ?? '' };
+    try {
+      await this.#client.send(
+        new CreateNodegroupCommand({
+          clusterName: name,
+          nodegroupName: nodegroupName(name),
+          scalingConfig: { minSize: size, maxSize: size, desiredSize: size },
+          subnets: this.#options.subnetIds,
+          instanceTypes: this.#options.instanceTypes,
+          capacityType: this.#options.capacityType,
+          diskSize: this.#options.diskSizeGiB,
+          nodeRole: this.#options.nodeRoleArn,
+          labels,
+          tags: { ...labels, [NODES_TAG]: String(size) },
+          clientRequestToken: `${tags[BURST_LABEL] ?? name}-nodes`,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ResourceInUseException) return;
+      throw this.#fail('CreateNodegroup', error);
+    }
+  }
+
+  /** One step of teardown: delete every node group; once none is left, delete the cluster. */
+  async #advanceDelete(name: string): Promise<void> {
+    let groups: string[];
+    try {
+      groups = (await this.#client.send(new ListNodegroupsCommand({ clusterName: name }))).nodegroups ?? [];
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return;
+      throw this.#fail('ListNodegroups', error);
+    }
+    const steps =
+      groups.length === 0
+        ? [() => this.#client.send(new DeleteClusterCommand({ name }))]
+        : groups.map(
+            (nodegroupName) => () =>
+              this.#client.send(new DeleteNodegroupCommand({ clusterName: name, nodegroupName })),
+          );
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (error) {
+        // Gone already, or busy (creating, already deleting): the next call takes the next step.
+        if (error instanceof ResourceNotFoundException || error instanceof ResourceInUseException) continue;
+        throw this.#fail(groups.length === 0 ? 'DeleteCluster' : 'DeleteNodegroup', error);
+      }
+    }
+  }
+
+  async #cluster(name: string): Promise<Cluster | undefined> {
+    try {
+      return (await this.#client.send(new DescribeClusterCommand({ name }))).cluster;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw this.#fail('DescribeCluster', error);
+    }
+  }
+
+  async #nodegroup(clusterName: string): Promise<Nodegroup | undefined> {
+    try {
+      const out = await this.#client.send(
+        new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroupName(clusterName) }),
+      );
+      return out.nodegroup;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw this.#fail('DescribeNodegroup', error);
+    }
+  }
+
+  async #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.#fail(action, error);
+    }
+  }
+
+  #fail(action: string, error: unknown, override: ErrorFacts = {}): DriverError {
+    return classifyError(this.name, action, error, { ...eksFacts(error), ...override });
+  }
+
+  #view(cluster: Cluster, state: ProviderCluster['state'], message?: string): ProviderCluster {
+    return {
+      name: cluster.name ?? '',
+      state,
+      endpoint: cluster.endpoint,
+      region: this.#options.region,
+      labels: cluster.tags ?? {},
+      message: message ?? `EKS cluster ${cluster.status ?? 'unknown'}`,
+    };
+  }
+}
+
+/** The one node group clusterburst manages per cluster. */
+function nodegroupName(clusterName: string): string {
+  return `${clusterName}-nodes`;
+}
+
+function issues(list: readonly { code?: string; message?: string }[] | undefined): string | undefined {
+  if (!list || list.length === 0) return undefined;
+  return list.map((i) => `${i.code ?? 'Unknown'}: ${i.message ?? ''}`.trim()).join('; ');
+}
+
+/** What the EKS SDK's error types say about retry and quota. */
+function eksFacts(error: unknown): ErrorFacts {
+  if (!(error instanceof EKSServiceException)) return {};
+  const base = { code: error.name, status: error.$metadata?.httpStatusCode };
+  // A cluster or node-group count limit, or an AZ without capacity for EKS: try elsewhere.
+  if (
+    error instanceof ResourceLimitExceededException ||
+    error instanceof UnsupportedAvailabilityZoneException
+  ) {
+    return { ...base, quota: true, retryable: false };
+  }
+  if (error instanceof ThrottlingException || error.$retryable?.throttling)
+    return { ...base, throttled: true };
+  if (
+    error instanceof ServerException ||
+    error instanceof ServiceUnavailableException ||
+    error.$fault === 'server'
+  ) {
+    return { ...base, retryable: true };
+  }
+  return base;
+}

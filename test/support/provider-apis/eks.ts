@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import {
+  type Cluster,
+  CreateClusterCommand,
+  type CreateClusterCommandInput,
+  CreateNodegroupCommand,
+  type CreateNodegroupCommandInput,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  type EKSClient,
+  type EKSClientResolvedConfig,
+  InvalidRequestException,
+  ListClustersCommand,
+  ListNodegroupsCommand,
+  type Nodegroup,
+  type NodegroupIssueCode,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+  TagResourceCommand,
+} from '@aws-sdk/client-eks';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+
+/** How long the emulated EKS takes for each transition, in emulated milliseconds. */
+export interface EksTimings {
+  readonly clusterActiveAfterMs: number;
+  readonly nodegroupActiveAfterMs: number;
+  readonly deleteAfterMs: number;
+}
+
+const DEFAULT_TIMINGS: EksTimings = {
+  clusterActiveAfterMs: 10 * 60_000,
+  nodegroupActiveAfterMs: 3 * 60_000,
+  deleteAfterMs: 5 * 60_000,
+};
+
+interface Timed<T> {
+  value: T;
+  readyAt: number;
+  goneAt?: number;
+}
+
+const meta = { $metadata: {} };
+const notFound = (what: string) => new ResourceNotFoundException({ message: `No ${what} found`, ...meta });
+const inUse = (message: string) => new ResourceInUseException({ message, ...meta });
+
+/**
+ * A stateful EKS behind aws-sdk-client-mock: clusters and node groups move through CREATING,
+ * ACTIVE, DELETING and gone as emulated time passes (`tick`), with the errors the real API
+ * gives for the same calls (ResourceInUse, ResourceNotFound, node groups still attached).
+ */
+export class EksFake {
+  now = 0;
+  readonly stub: AwsStub<ServiceInputTypes, ServiceOutputTypes, EKSClientResolvedConfig>;
+  readonly #clusters = new Map<string, Timed<Cluster>>();
+  readonly #groups = new Map<string, Map<string, Timed<Nodegroup>>>();
+  readonly #timings: EksTimings;
+
+  constructor(
+    client: EKSClient,
+    readonly region: string,
+    timings: Partial<EksTimings> = {},
+  ) {
+    this.#timings = { ...DEFAULT_TIMINGS, ...timings };
+    this.stub = mockClient(client);
+    const on = this.stub;
+    on.on(CreateClusterCommand).callsFake((i: CreateClusterCommandInput) => this.#createCluster(i));
+    on.on(DescribeClusterCommand).callsFake((i: { name: string }) => ({ cluster: this.#cluster(i.name) }));
+    on.on(ListClustersCommand).callsFake((i: { nextToken?: string }) => this.#listClusters(i.nextToken));
+    on.on(TagResourceCommand).callsFake((i: { resourceArn: string; tags: Record<string, string> }) => {
+      const entry = [...this.#clusters.values()].find((c) => c.value.arn === i.resourceArn);
+      if (!entry) throw notFound('resource');
+      entry.value.tags = { ...entry.value.tags, ...i.tags };
+      return {};
+    });
+    on.on(DeleteClusterCommand).callsFake((i: { name: string }) => this.#deleteCluster(i.name));
+    on.on(CreateNodegroupCommand).callsFake((i: CreateNodegroupCommandInput) => this.#createNodegroup(i));
+    on.on(DescribeNodegroupCommand).callsFake((i: { clusterName: string; nodegroupName: string }) => ({
+      nodegroup: this.#nodegroup(i.clusterName, i.nodegroupName),
+    }));
+    on.on(ListNodegroupsCommand).callsFake((i: { clusterName: string }) => {
+      this.#cluster(i.clusterName);
+      return { nodegroups: [...this.#liveGroups(i.clusterName).keys()] };
+    });
+    on.on(DeleteNodegroupCommand).callsFake((i: { clusterName: string; nodegroupName: string }) => {
+      const group = this.#liveGroups(i.clusterName).get(i.nodegroupName);
+      if (!group) throw notFound('node group');
+      if (group.value.status === 'DELETING') throw inUse('Nodegroup is already being deleted');
+      group.value.status = 'DELETING';
+      group.goneAt = this.now + this.#timings.deleteAfterMs;
+      return { nodegroup: group.value };
+    });
+  }
+
+  /** Let emulated time pass. */
+  tick(ms = 60_000): void {
+    this.now += ms;
+  }
+
+  /** Put a cluster there behind our back (an orphan, or someone else's). */
+  seed(cluster: Cluster): void {
+    this.#clusters.set(cluster.name ?? '', { value: { ...cluster }, readyAt: this.now });
+  }
+
+  /** Make the node group fail to create with these health issues. */
+  failNodegroup(clusterName: string, code: NodegroupIssueCode, message: string): void {
+    for (const group of this.#liveGroups(clusterName).values()) {
+      group.value.status = 'CREATE_FAILED';
+      group.value.health = { issues: [{ code, message }] };
+    }
+  }
+
+  /** Names of clusters the emulated account holds now. */
+  clusterNames(): string[] {
+    return [...this.#clusters.keys()].filter((name) => this.#exists(name));
+  }
+
+  /** Names of node groups of a cluster. */
+  nodegroupNames(clusterName: string): string[] {
+    return [...this.#liveGroups(clusterName).keys()];
+  }
+
+  #createCluster(input: CreateClusterCommandInput): { cluster: Cluster } {
+    const name = input.name ?? '';
+    if (this.#exists(name)) throw inUse(`Cluster already exists with name: ${name}`);
+    const cluster: Cluster = {
+      name,
+      arn: `arn:aws:eks:${this.region}:123456789012:cluster/${name}`,
+      status: 'CREATING',
+      version: input.version ?? '1.33',
+      roleArn: input.roleArn,
+      tags: { ...input.tags },
+      createdAt: new Date(this.now),
+    };
+    this.#clusters.set(name, { value: cluster, readyAt: this.now + this.#timings.clusterActiveAfterMs });
+    return { cluster: { ...cluster } };
+  }
+
+  #deleteCluster(name: string): { cluster: Cluster } {
+    const entry = this.#clusters.get(name);
+    if (!entry || !this.#exists(name)) throw notFound('cluster');
+    if (this.#liveGroups(name).size > 0) throw inUse('Cluster has nodegroups attached');
+    if (entry.value.status === 'DELETING') throw inUse('Cluster is already being deleted');
+    entry.value.status = 'DELETING';
+    entry.goneAt = this.now + this.#timings.deleteAfterMs;
+    return { cluster: { ...entry.value } };
+  }
+
+  #createNodegroup(input: CreateNodegroupCommandInput): { nodegroup: Nodegroup } {
+    const cluster = this.#cluster(input.clusterName ?? '');
+    if (cluster.status !== 'ACTIVE')
+      throw new InvalidRequestException({ message: 'Cluster is not ACTIVE', ...meta });
+    const groups = this.#liveGroups(input.clusterName ?? '');
+    if (groups.has(input.nodegroupName ?? '')) throw inUse('NodeGroup already exists');
+    const nodegroup: Nodegroup = {
+      nodegroupName: input.nodegroupName,
+      clusterName: input.clusterName,
+      status: 'CREATING',
+      scalingConfig: input.scalingConfig,
+      instanceTypes: input.instanceTypes,
+      labels: input.labels,
+      tags: input.tags,
+    };
+    groups.set(input.nodegroupName ?? '', {
+      value: nodegroup,
+      readyAt: this.now + this.#timings.nodegroupActiveAfterMs,
+    });
+    return { nodegroup };
+  }
+
+  #cluster(name: string): Cluster {
+    const entry = this.#clusters.get(name);
+    if (!entry || !this.#exists(name)) throw notFound(`cluster found for name: ${name}`);
+    const c = entry.value;
+    if (c.status === 'CREATING' && this.now >= entry.readyAt) {
+      c.status = 'ACTIVE';
+      c.endpoint = `https://${hash(name).toUpperCase()}.gr7.${this.region}.eks.amazonaws.com`;
+      c.certificateAuthority = {
+        data: Buffer.from(`-----BEGIN CERTIFICATE-----\n${hash(name)}\n`).toString('base64'),
+      };
+    }
+    return { ...c, tags: { ...c.tags } };
+  }
+
+  #nodegroup(clusterName: string, nodegroupName: string): Nodegroup {
+    this.#cluster(clusterName);
+    const group = this.#liveGroups(clusterName).get(nodegroupName);
+    if (!group) throw notFound('node group');
+    if (group.value.status === 'CREATING' && this.now >= group.readyAt) group.value.status = 'ACTIVE';
+    return { ...group.value };
+  }
+
+  #liveGroups(clusterName: string): Map<string, Timed<Nodegroup>> {
+    let groups = this.#groups.get(clusterName);
+    if (!groups) {
+      groups = new Map();
+      this.#groups.set(clusterName, groups);
+    }
+    for (const [name, group] of groups) {
+      if (group.goneAt !== undefined && this.now >= group.goneAt) groups.delete(name);
+    }
+    return groups;
+  }
+
+  #exists(name: string): boolean {
+    const entry = this.#clusters.get(name);
+    if (!entry) return false;
+    if (entry.goneAt !== undefined && this.now >= entry.goneAt) {
+      this.#clusters.delete(name);
+      this.#groups.delete(name);
+      return false;
+    }
+    return true;
+  }
+
+  /** Two names per page, so drivers must follow nextToken. */
+  #listClusters(nextToken: string | undefined): { clusters: string[]; nextToken?: string } {
+    const names = this.clusterNames();
+    const start = nextToken ? Number(nextToken) : 0;
+    const page = names.slice(start, start + 2);
+    return start + 2 < names.length ? { clusters: page, nextToken: String(start + 2) } : { clusters: page };
+  }
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
