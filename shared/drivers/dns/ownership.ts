@@ -155,7 +155,10 @@ export function ownedRecords(
     owned.push({
       ...target,
       ttl: set?.ttl ?? txt.ttl,
-      values: set?.values.map((value) => (target.type === 'CNAME' ? normaliseName(value) : value)) ?? [],
+      // Sorted: servers return values in any order, and listings should compare equal.
+      values: (
+        set?.values.map((value) => (target.type === 'CNAME' ? normaliseName(value) : value)) ?? []
+      ).sort(),
       ...(set?.weight !== undefined ? { weight: set.weight } : {}),
       owner: ownership.owner,
       burstId: ownership.burstId,
