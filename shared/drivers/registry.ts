@@ -84,6 +84,10 @@ export async function createBus(config: Config): Promise<EventBus> {
       const { MemoryBus } = await import('./bus/memory.ts');
       return new MemoryBus();
     }
+    case 'eventbridge': {
+      const { EventBridgeBus } = await import('./bus/eventbridge.ts');
+      return EventBridgeBus.fromConfig(config.bus.options);
+    }
     default:
       throw notYet('bus', config.bus.driver);
   }
@@ -95,6 +99,10 @@ export async function createLoad(config: Config): Promise<LoadDriver> {
     case 'signal': {
       const { SignalLoad } = await import('./load/signal.ts');
       return new SignalLoad();
+    }
+    case 'prometheus': {
+      const { PrometheusLoad } = await import('./load/prometheus.ts');
+      return PrometheusLoad.fromConfig(config.load.options);
     }
     default:
       throw notYet('load', config.load.driver);

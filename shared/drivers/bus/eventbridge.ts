@@ -1,0 +1,145 @@
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  type PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import { ConfigError, DriverError, ValidationError } from '../../errors.ts';
+import { LIFECYCLE_EVENT_SOURCE, type LifecycleEvent } from '../../schemas/lifecycle-event.ts';
+import { parseInput } from '../../schemas/parse.ts';
+import type { EventBus } from './bus.ts';
+
+/** PutEvents accepts 1 to 10 entries per call. */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+
+/** The `bus.options` of `driver: eventbridge` in clusterburst.yaml. */
+export const EventBridgeBusOptionsSchema = z.strictObject({
+  /** Name or ARN of the custom bus (`clusterburst-<stage>` in serverless.yml). */
+  busName: z.string().min(1).max(1600),
+  /** AWS region; the SDK's default chain (AWS_REGION on Lambda) when unset. */
+  region: z.string().min(1).optional(),
+  /** Endpoint override (tests, VPC endpoints). */
+  endpoint: z.url().optional(),
+  /** PutEvents calls per batch before giving up on entries that keep failing. @default 4 */
+  maxAttempts: z.number().int().min(1).max(20).default(4),
+  /** First pause before resending failed entries, doubled each time. @default 100 */
+  baseDelayMs: z.number().int().min(0).default(100),
+  /** Longest pause between resends. @default 2000 */
+  maxDelayMs: z.number().int().min(0).default(2000),
+});
+
+/** Options of the EventBridge bus (validated config options, plus a client for tests). */
+export type EventBridgeBusOptions = z.input<typeof EventBridgeBusOptionsSchema> & {
+  /** A ready client; built from `region`/`endpoint` when absent. */
+  readonly client?: EventBridgeClient;
+};
+
+/**
+ * Publishes lifecycle events to an EventBridge bus: `Source` clusterburst.lifecycle,
+ * `DetailType` the event type (what the serverless.yml rules match on), `Detail` the event.
+ * PutEvents can accept some entries of a call and refuse others (`FailedEntryCount`), so only
+ * the refused ones are sent again, with backoff; after `maxAttempts` the call fails retryably and
+ * the events stay in the outbox. EventBridge does not deduplicate: subscribers are idempotent.
+ */
+export class EventBridgeBus implements EventBus {
+  readonly name = 'eventbridge';
+  readonly #client: EventBridgeClient;
+  readonly #options: z.output<typeof EventBridgeBusOptionsSchema>;
+
+  constructor(options: EventBridgeBusOptions) {
+    const { client, ...rest } = options;
+    this.#options = parseOptions(rest);
+    this.#client =
+      client ??
+      new EventBridgeClient({
+        ...(this.#options.region && { region: this.#options.region }),
+        ...(this.#options.endpoint && { endpoint: this.#options.endpoint }),
+      });
+  }
+
+  /** Build from the unchecked `bus.options` of clusterburst.yaml; bad options are a ConfigError. */
+  static fromConfig(options: Readonly<Record<string, unknown>>): EventBridgeBus {
+    return new EventBridgeBus(parseOptions(options));
+  }
+
+  async publish(events: readonly LifecycleEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += PUT_EVENTS_MAX_ENTRIES) {
+      await this.#putBatch(events.slice(i, i + PUT_EVENTS_MAX_ENTRIES).map((e) => this.#entry(e)));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  #entry(event: LifecycleEvent): PutEventsRequestEntry {
+    return {
+      Source: LIFECYCLE_EVENT_SOURCE,
+      DetailType: event.type,
+      Detail: JSON.stringify(event),
+      EventBusName: this.#options.busName,
+      Time: new Date(event.at),
+    };
+  }
+
+  /** Send one batch, resending only the entries EventBridge refused, a bounded number of times. */
+  async #putBatch(batch: readonly PutEventsRequestEntry[]): Promise<void> {
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
+    let pending = batch;
+    let refusals: string[] = [];
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) await sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 2)));
+      const result = await this.#send(pending);
+      if (!result.FailedEntryCount) return;
+      // Result entries line up with request entries; a refused one carries an ErrorCode.
+      const refused = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
+      refusals = describeRefusals(result.Entries ?? []);
+      // A count without matching entries would loop on nothing: resend the whole batch instead.
+      pending = refused.length ? refused : pending;
+    }
+    throw new DriverError(
+      'eventbridge',
+      `${pending.length} of ${batch.length} events refused after ${maxAttempts} attempts (${refusals.join(', ')})`,
+      { retryable: true },
+    );
+  }
+
+  async #send(entries: readonly PutEventsRequestEntry[]) {
+    try {
+      return await this.#client.send(new PutEventsCommand({ Entries: [...entries] }));
+    } catch (error) {
+      // The SDK already retried throttling and 5xx; what is left is either the service still
+      // failing (retry later) or a fault of ours such as a missing permission (will not heal).
+      const serverFault = (error as { $fault?: string }).$fault !== 'client';
+      throw new DriverError('eventbridge', `PutEvents failed: ${(error as Error).message}`, {
+        cause: error,
+        retryable: serverFault || isThrottle(error),
+      });
+    }
+  }
+}
+
+/** Bad options are a configuration error (500 at start-up), never a 400 to whoever triggered it. */
+function parseOptions(options: unknown): z.output<typeof EventBridgeBusOptionsSchema> {
+  try {
+    return parseInput(EventBridgeBusOptionsSchema, options, 'configuration bus.options');
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ConfigError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+function describeRefusals(entries: readonly PutEventsResultEntry[]): string[] {
+  const codes = entries.flatMap((e) => (e.ErrorCode ? [`${e.ErrorCode}: ${e.ErrorMessage ?? ''}`] : []));
+  return [...new Set(codes)];
+}
+
+function isThrottle(error: unknown): boolean {
+  const name = (error as { name?: string }).name ?? '';
+  return /Throttl|TooManyRequests|LimitExceeded/i.test(name);
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
