@@ -105,16 +105,24 @@ export const GrpcCode = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** Google words for request-rate limits, which it also calls quota ("Read requests per minute"). */
+const RATE_WORDS = /rate limit|rate exceeded|per (?:minute|second|100 seconds|day)|too many requests/i;
+
 /**
- * Facts from a gRPC status code. RESOURCE_EXHAUSTED is both quota and rate limiting at Google;
- * the message tells them apart ("Quota exceeded" / "Insufficient regional quota" vs "rate").
+ * Facts from a gRPC status code. RESOURCE_EXHAUSTED is both capacity quota and rate limiting at
+ * Google; the message tells them apart. GKE reports short regional quota as PERMISSION_DENIED,
+ * which the classifier catches by its words ("Insufficient regional quota").
  */
 export function grpcFacts(code: number | undefined, message: string): ErrorFacts {
+  if (
+    RATE_WORDS.test(message) &&
+    (code === GrpcCode.RESOURCE_EXHAUSTED || code === GrpcCode.PERMISSION_DENIED)
+  ) {
+    return { code: grpcName(code), throttled: true, quota: false };
+  }
   switch (code) {
     case GrpcCode.RESOURCE_EXHAUSTED:
-      return /rate|too many requests/i.test(message) && !/quota/i.test(message)
-        ? { code: 'RESOURCE_EXHAUSTED', throttled: true }
-        : { code: 'RESOURCE_EXHAUSTED', quota: true };
+      return { code: 'RESOURCE_EXHAUSTED', quota: true };
     case GrpcCode.UNAVAILABLE:
     case GrpcCode.DEADLINE_EXCEEDED:
     case GrpcCode.ABORTED:
