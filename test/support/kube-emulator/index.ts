@@ -58,6 +58,8 @@ export { eventually, failureOf, isNotFound } from './api-error.ts';
 export type { CrdDefinition } from './crd-manifest.ts';
 export { crdManifest } from './crd-manifest.ts';
 export type { FailOptions, FaultFilter, FaultOptions, Faults } from './faults.ts';
+export type { PolicyRule, RequestAttributes } from './rbac-check.ts';
+export { allowedBy, deniedRequests, requestAttributes } from './rbac-check.ts';
 export type { RequestLogEntry } from './server.ts';
 export type { KubeStatus } from './status.ts';
 export type { ChangeEvent, KubeObject, ObjectMeta } from './storage.ts';

@@ -1,0 +1,308 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { BurstCluster } from '../../domain/burst-cluster.ts';
+import type { Phase } from '../../domain/lifecycle.ts';
+import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
+import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
+import { driverError, isKubeFailure } from './kubernetes-errors.ts';
+import { FleetLock } from './kubernetes-fleet-lock.ts';
+import {
+  assertSameIdentity,
+  BURST_CLUSTER_RESOURCE,
+  enqueue,
+  fromObject,
+  OWNER_LABEL,
+  objectFor,
+  type StoredBurst,
+  type StoredOutboxEntry,
+  statusOf,
+} from './kubernetes-mapping.ts';
+import type { AdmitDecision, AdmitResult, BurstStore, OutboxEntry } from './store.ts';
+
+/** Options of the `kubernetes` store. */
+export interface KubernetesStoreOptions {
+  /** Client configuration for the cluster holding the records (the federation control plane). */
+  readonly kubeConfig: KubeConfig;
+  /** Namespace of the BurstCluster objects and the fleet lock. @default 'clusterburst-system' */
+  readonly namespace?: string;
+  /** Name of the ConfigMap used as the admission lock. @default 'clusterburst-fleet' */
+  readonly fleetConfigMap?: string;
+  /** See only records with this owner label (several installations sharing one namespace). @default all */
+  readonly owner?: string;
+  /** Attempts before a write that keeps conflicting gives up (retryably). @default 25 */
+  readonly maxAttempts?: number;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+const DRIVER = 'kubernetes';
+const EVENT_BURST_ID = /^(b-[0-9a-f]{12}):/;
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(attempt, 6) * (5 + Math.random() * 20);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The store on Kubernetes: one `BurstCluster` custom resource per record on the federation
+ * control plane, so operators can `kubectl get burstclusters`. Compare-and-swap uses
+ * metadata.resourceVersion as the precondition and `status.version` as the record's version;
+ * the outbox lives in `status.outbox`, written in the same request as the record. Admissions
+ * are serialised by a ConfigMap fleet lock (see FleetLock).
+ * @example
+ * const store = new KubernetesStore({ kubeConfig, namespace: 'clusterburst-system' });
+ */
+export class KubernetesStore implements BurstStore {
+  readonly name = 'kubernetes';
+  readonly #custom: CustomObjectsApi;
+  readonly #fleet: FleetLock;
+  readonly #namespace: string;
+  readonly #owner: string | undefined;
+  readonly #maxAttempts: number;
+  readonly #now: () => Date;
+  /** The last version of each record this instance read or wrote: saves a GET before a write. */
+  readonly #seen = new Map<string, StoredBurst>();
+  readonly #listeners: (() => void)[] = [];
+
+  constructor(options: KubernetesStoreOptions) {
+    this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#namespace = options.namespace ?? 'clusterburst-system';
+    this.#owner = options.owner;
+    this.#maxAttempts = options.maxAttempts ?? 25;
+    this.#now = options.now ?? (() => new Date());
+    const core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.#fleet = new FleetLock(
+      core,
+      this.#namespace,
+      options.fleetConfigMap ?? 'clusterburst-fleet',
+      this.#owner,
+    );
+  }
+
+  async get(id: string): Promise<BurstCluster | undefined> {
+    return (await this.#fetch(id))?.record;
+  }
+
+  async list(query: { readonly phases?: readonly Phase[] } = {}): Promise<BurstCluster[]> {
+    const records = (await this.#listStored()).map((s) => s.record);
+    return query.phases ? records.filter((r) => query.phases!.includes(r.phase)) : records;
+  }
+
+  async admit(decide: (records: readonly BurstCluster[]) => AdmitDecision): Promise<AdmitResult> {
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const state = await this.#fleet.read();
+      if (state.pending) {
+        // A claimed admission whose writer may have died: finish it before deciding anything.
+        await this.#createRecord(state.pending);
+        await this.#fleet.release(state);
+        continue;
+      }
+      const stored = await this.#listStored();
+      const decision = decide(stored.map((s) => s.record));
+      if (!decision.admit) {
+        return {
+          admitted: false,
+          why: decision.why,
+          ...(decision.duplicateOf ? { duplicateOf: decision.duplicateOf } : {}),
+        };
+      }
+      const { id } = decision.record;
+      if (stored.some((s) => s.record.id === id)) {
+        return { admitted: false, why: `burst ${id} already exists`, duplicateOf: id };
+      }
+      const record: BurstCluster = { ...decision.record, version: 1 };
+      const body = objectFor(record, enqueue([], decision.events, this.#now()), this.#namespace);
+      const claimed = await this.#fleet.claim(state, body);
+      if (!claimed) {
+        await backoff(attempt + 1);
+        continue;
+      }
+      await this.#createRecord(body);
+      await this.#fleet.release(claimed);
+      if (decision.events.length > 0) this.#notify();
+      return { admitted: true, record };
+    }
+    throw new DriverError(DRIVER, 'admission kept conflicting on the fleet lock', { retryable: true });
+  }
+
+  async update(record: BurstCluster, events: readonly LifecycleEvent[] = []): Promise<BurstCluster> {
+    const next: BurstCluster = { ...record, version: record.version + 1 };
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const cached = this.#seen.get(record.id);
+      const stored = cached?.record.version === record.version ? cached : await this.#fetch(record.id);
+      if (!stored) throw new NotFoundError(`burst ${record.id} not found`);
+      if (stored.record.version !== record.version) throw new VersionConflictError(record.id, record.version);
+      assertSameIdentity(stored.record, record);
+      const written = await this.#writeStatus(stored, next, enqueue(stored.outbox, events, this.#now()));
+      if (written === 'gone') throw new NotFoundError(`burst ${record.id} not found`);
+      if (written === 'conflict') {
+        // Moved since we saw it: maybe a competing writer (then the re-read reports the
+        // conflict), maybe only an outbox ack (then the write is retried).
+        this.#seen.delete(record.id);
+        continue;
+      }
+      if (events.length > 0) this.#notify();
+      return next;
+    }
+    throw new VersionConflictError(record.id, record.version);
+  }
+
+  async pendingEvents(limit: number): Promise<OutboxEntry[]> {
+    const entries = (await this.#listStored()).flatMap((s) =>
+      s.outbox.map((e, index) => ({
+        e,
+        key: `${e.enqueuedAt}|${s.record.id}|${String(index).padStart(6, '0')}`,
+      })),
+    );
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return entries.slice(0, limit).map(({ e }) => ({ event: e.event, attempts: e.attempts }));
+  }
+
+  async ackEvents(ids: readonly string[]): Promise<void> {
+    const remove = new Set(ids);
+    for (const burstId of await this.#burstsHolding(ids)) {
+      await this.#mutateOutbox(burstId, (outbox) => outbox.filter((e) => !remove.has(e.event.id)));
+    }
+  }
+
+  async nackEvent(id: string): Promise<void> {
+    for (const burstId of await this.#burstsHolding([id])) {
+      await this.#mutateOutbox(burstId, (outbox) =>
+        outbox.map((e) => (e.event.id === id ? { ...e, attempts: e.attempts + 1 } : e)),
+      );
+    }
+  }
+
+  onEvents(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#seen.clear();
+  }
+
+  /** Burst ids whose outboxes may hold these events: from the id prefix, else by listing. */
+  async #burstsHolding(ids: readonly string[]): Promise<string[]> {
+    const direct = ids.map((id) => EVENT_BURST_ID.exec(id)?.[1]);
+    if (direct.every((b) => b !== undefined)) return [...new Set(direct as string[])];
+    const wanted = new Set(ids);
+    return (await this.#listStored())
+      .filter((s) => s.outbox.some((e) => wanted.has(e.event.id)))
+      .map((s) => s.record.id);
+  }
+
+  async #mutateOutbox(
+    id: string,
+    change: (outbox: readonly StoredOutboxEntry[]) => StoredOutboxEntry[],
+  ): Promise<void> {
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const stored = this.#seen.get(id) ?? (await this.#fetch(id));
+      if (!stored) return;
+      const outbox = change(stored.outbox);
+      if (JSON.stringify(outbox) === JSON.stringify(stored.outbox)) return;
+      const written = await this.#writeStatus(stored, stored.record, outbox);
+      if (written === 'gone') return;
+      if (written === 'ok') return;
+      this.#seen.delete(id);
+      await backoff(attempt + 1);
+    }
+    throw new DriverError(DRIVER, `outbox of burst ${id} kept conflicting`, { retryable: true });
+  }
+
+  /** PUT /status with the resourceVersion `stored` was read at. */
+  async #writeStatus(
+    stored: StoredBurst,
+    record: BurstCluster,
+    outbox: readonly StoredOutboxEntry[],
+  ): Promise<'ok' | 'conflict' | 'gone'> {
+    const body = {
+      apiVersion: `${BURST_CLUSTER_RESOURCE.group}/${BURST_CLUSTER_RESOURCE.version}`,
+      kind: 'BurstCluster',
+      metadata: { name: record.id, namespace: this.#namespace, resourceVersion: stored.resourceVersion },
+      status: statusOf(record, outbox),
+    };
+    try {
+      const saved = await this.#custom.replaceNamespacedCustomObjectStatus({
+        ...BURST_CLUSTER_RESOURCE,
+        namespace: this.#namespace,
+        name: record.id,
+        body,
+      });
+      this.#remember(fromObject(saved));
+      return 'ok';
+    } catch (error) {
+      if (isKubeFailure(error, 409)) return 'conflict';
+      if (isKubeFailure(error, 404)) {
+        this.#seen.delete(record.id);
+        return 'gone';
+      }
+      throw driverError(DRIVER, `writing status of BurstCluster ${record.id}`, error);
+    }
+  }
+
+  /** Creates a claimed record (a second create of the same one is fine), then fills its status. */
+  async #createRecord(body: Record<string, unknown>): Promise<void> {
+    let created: StoredBurst;
+    try {
+      created = fromObject(
+        await this.#custom.createNamespacedCustomObject({
+          ...BURST_CLUSTER_RESOURCE,
+          namespace: this.#namespace,
+          body,
+        }),
+      );
+    } catch (error) {
+      if (isKubeFailure(error, 409, 'AlreadyExists')) return;
+      throw driverError(DRIVER, 'creating BurstCluster', error);
+    }
+    this.#remember(created);
+    try {
+      // Status makes the record visible to `kubectl get` columns; spec.initial already holds it.
+      await this.#writeStatus(created, created.record, created.outbox);
+    } catch {
+      // Best effort: the record is durable and readable from spec.initial.
+    }
+  }
+
+  async #fetch(id: string): Promise<StoredBurst | undefined> {
+    try {
+      const object = await this.#custom.getNamespacedCustomObject({
+        ...BURST_CLUSTER_RESOURCE,
+        namespace: this.#namespace,
+        name: id,
+      });
+      return this.#remember(fromObject(object));
+    } catch (error) {
+      if (isKubeFailure(error, 404)) {
+        this.#seen.delete(id);
+        return undefined;
+      }
+      throw driverError(DRIVER, `reading BurstCluster ${id}`, error);
+    }
+  }
+
+  async #listStored(): Promise<StoredBurst[]> {
+    let list: { items?: unknown[] };
+    try {
+      list = (await this.#custom.listNamespacedCustomObject({
+        ...BURST_CLUSTER_RESOURCE,
+        namespace: this.#namespace,
+        ...(this.#owner ? { labelSelector: `${OWNER_LABEL}=${this.#owner}` } : {}),
+      })) as { items?: unknown[] };
+    } catch (error) {
+      throw driverError(DRIVER, 'listing BurstClusters', error);
+    }
+    const stored = (list.items ?? []).map((o) => this.#remember(fromObject(o)));
+    return stored.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+  }
+
+  #remember(stored: StoredBurst): StoredBurst {
+    this.#seen.set(stored.record.id, stored);
+    // Bounded: an old entry only costs a GET when it is needed again.
+    if (this.#seen.size > 1000) this.#seen.delete(this.#seen.keys().next().value!);
+    return stored;
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}

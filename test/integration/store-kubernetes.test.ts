@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { KubernetesStore } from '../../shared/drivers/store/kubernetes.ts';
+import { DriverError } from '../../shared/errors.ts';
+import { runStoreContract } from '../support/contracts/store.ts';
+import type { KubeEmulator, KubeObject, PolicyRule } from '../support/kube-emulator/index.ts';
+import { deniedRequests, startKubeEmulator } from '../support/kube-emulator/index.ts';
+import { makeEvent, makeRecord } from '../support/records.ts';
+
+const NAMESPACE = 'clusterburst-system';
+const CRD = parse(
+  readFileSync(new URL('../../deploy/crds/burstclusters.clusterburst.io.yaml', import.meta.url), 'utf8'),
+) as KubeObject;
+const RBAC = parseAllDocuments(
+  readFileSync(new URL('../../deploy/rbac/clusterburst.yaml', import.meta.url), 'utf8'),
+).map((d) => d.toJSON() as KubeObject);
+const BC = {
+  group: 'clusterburst.io',
+  version: 'v1alpha1',
+  plural: 'burstclusters',
+  namespace: NAMESPACE,
+} as const;
+
+async function startFederation(): Promise<KubeEmulator> {
+  const emulator = await startKubeEmulator({ name: 'federation', namespaces: [NAMESPACE] });
+  emulator.create(CRD);
+  return emulator;
+}
+
+runStoreContract('kubernetes (emulator)', async () => {
+  const emulator = await startFederation();
+  const make = () => new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+  return { store: make(), second: async () => make(), cleanup: () => emulator.stop() };
+});
+
+describe('kubernetes store on the BurstCluster CRD', () => {
+  let emulator: KubeEmulator;
+  let store: KubernetesStore;
+  beforeEach(async () => {
+    emulator = await startFederation();
+    store = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+  });
+  afterEach(async () => {
+    await store.close();
+    await emulator.stop();
+  });
+
+  const admit = async (record = makeRecord()) => {
+    const result = await store.admit(() => ({ admit: true, record, events: [makeEvent(record)] }));
+    if (!result.admitted) throw new Error(result.why);
+    return result.record;
+  };
+
+  it('keeps each record as a labelled BurstCluster whose status shows phase, provider and region', async () => {
+    const saved = await admit(makeRecord({ provider: 'aws', region: 'eu-west-1' }));
+    const object = emulator.get({
+      apiVersion: 'clusterburst.io/v1alpha1',
+      kind: 'BurstCluster',
+      namespace: NAMESPACE,
+      name: saved.id,
+    });
+    expect(object?.metadata.labels).toEqual({
+      'clusterburst.io/owner': 'test-owner',
+      'clusterburst.io/burst-id': saved.id,
+    });
+    expect(object?.status).toMatchObject({
+      phase: 'Requested',
+      provider: 'aws',
+      region: 'eu-west-1',
+      version: 1,
+    });
+    expect(object?.spec).toMatchObject({ burstId: saved.id, clusterName: saved.name, owner: 'test-owner' });
+  });
+
+  it('reads a record from its admitted snapshot when the status write after create was lost', async () => {
+    emulator.faults.failNext(1, { method: 'PUT', path: /\/burstclusters\/[^/]+\/status$/ });
+    const saved = await admit();
+    const object = emulator.get({
+      apiVersion: 'clusterburst.io/v1alpha1',
+      kind: 'BurstCluster',
+      namespace: NAMESPACE,
+      name: saved.id,
+    });
+    expect(object?.status).toBeUndefined();
+    const fresh = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+    expect(await fresh.get(saved.id)).toEqual(saved);
+    expect((await fresh.pendingEvents(10)).map((p) => p.event.burstId)).toEqual([saved.id]);
+    const next = await fresh.update({ ...saved, phase: 'Provisioning' });
+    expect(next.version).toBe(2);
+  });
+
+  it('finishes an admission whose writer died after claiming the fleet lock', async () => {
+    const orphan = makeRecord();
+    const body = {
+      apiVersion: 'clusterburst.io/v1alpha1',
+      kind: 'BurstCluster',
+      metadata: {
+        name: orphan.id,
+        namespace: NAMESPACE,
+        labels: { 'clusterburst.io/owner': orphan.owner, 'clusterburst.io/burst-id': orphan.id },
+      },
+      spec: {
+        burstId: orphan.id,
+        clusterName: orphan.name,
+        owner: orphan.owner,
+        reason: orphan.reason,
+        createdAt: orphan.createdAt,
+        initial: {
+          ...orphan,
+          id: undefined,
+          name: undefined,
+          owner: undefined,
+          reason: undefined,
+          createdAt: undefined,
+          version: 1,
+        },
+      },
+    };
+    await emulator
+      .kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespacedConfigMap({
+        namespace: NAMESPACE,
+        body: {
+          metadata: { name: 'clusterburst-fleet' },
+          data: { admissions: '1', pending: JSON.stringify(body) },
+        },
+      });
+    const seen: number[] = [];
+    const result = await store.admit((records) => {
+      seen.push(records.length);
+      return records.length >= 1
+        ? { admit: false, why: 'limit of one' }
+        : { admit: true, record: makeRecord(), events: [] };
+    });
+    expect(result).toEqual({ admitted: false, why: 'limit of one' });
+    expect(seen).toEqual([1]);
+    expect((await store.get(orphan.id))?.phase).toBe('Requested');
+  });
+
+  it('retries its write when only the outbox moved since it read the record', async () => {
+    const saved = await admit();
+    const other = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+    await other.ackEvents((await other.pendingEvents(10)).map((p) => p.event.id));
+    const next = await store.update({ ...saved, phase: 'Provisioning' });
+    expect(next.version).toBe(2);
+    expect(await store.pendingEvents(10)).toEqual([]);
+  });
+
+  it('writes a record and its events in one request', async () => {
+    const saved = await admit();
+    emulator.clearRequests();
+    await store.update({ ...saved, phase: 'Provisioning' }, [makeEvent(saved, 'ClusterProvisioning')]);
+    expect(emulator.requests().map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PUT /apis/clusterburst.io/v1alpha1/namespaces/${NAMESPACE}/burstclusters/${saved.id}/status`,
+    ]);
+  });
+
+  it('reports server errors as retryable driver errors', async () => {
+    emulator.faults.failNext(1, { method: 'GET', status: 503 });
+    const error = await store.get(makeRecord().id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DriverError);
+    expect((error as DriverError).retryable).toBe(true);
+  });
+
+  it('refuses to change the facts fixed at admission', async () => {
+    const saved = await admit();
+    await expect(store.update({ ...saved, owner: 'someone-else' })).rejects.toThrow(
+      /owner is fixed at admission/,
+    );
+    const list = (await emulator
+      .kubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .listNamespacedCustomObject(BC)) as { items: KubeObject[] };
+    expect(list.items).toHaveLength(1);
+  });
+});
+
+describe('deploy manifests', () => {
+  it('declare the printer columns operators see in kubectl get burstclusters', () => {
+    const version = (
+      CRD.spec as { versions: { additionalPrinterColumns: { name: string; jsonPath: string }[] }[] }
+    ).versions[0]!;
+    expect(version.additionalPrinterColumns.map((c) => `${c.name}=${c.jsonPath}`)).toEqual([
+      'Phase=.status.phase',
+      'Provider=.status.provider',
+      'Region=.status.region',
+      'Age=.metadata.creationTimestamp',
+    ]);
+  });
+
+  it('apply cleanly to an API server', async () => {
+    const emulator = await startKubeEmulator({ namespaces: ['karmada-cluster', 'kube-federation-system'] });
+    try {
+      emulator.create(CRD);
+      for (const doc of RBAC) emulator.create(doc);
+      expect(emulator.objects({ labelSelector: 'app.kubernetes.io/name=clusterburst' }).length).toBe(
+        RBAC.length + 1,
+      );
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it('grant the store every call it makes, and nothing it does not need', async () => {
+    const emulator = await startFederation();
+    const store = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+    try {
+      const record = makeRecord();
+      const admitted = await store.admit(() => ({ admit: true, record, events: [makeEvent(record)] }));
+      if (!admitted.admitted) throw new Error(admitted.why);
+      await store.update({ ...admitted.record, phase: 'Provisioning' }, [
+        makeEvent(admitted.record, 'ClusterProvisioning'),
+      ]);
+      const [first] = await store.pendingEvents(10);
+      await store.nackEvent(first!.event.id);
+      await store.ackEvents([first!.event.id]);
+      await store.list({ phases: ['Provisioning'] });
+      const role = RBAC.find((d) => d.kind === 'Role' && d.metadata.name === 'clusterburst-store')!;
+      const rules = role.rules as PolicyRule[];
+      expect(deniedRequests(emulator.requests(), rules)).toEqual([]);
+      expect(rules.flatMap((r) => r.verbs)).not.toContain('delete');
+    } finally {
+      await store.close();
+      await emulator.stop();
+    }
+  });
+});
