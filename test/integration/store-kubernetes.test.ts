@@ -140,6 +140,15 @@ describe('kubernetes store on the BurstCluster CRD', () => {
     expect((await store.get(orphan.id))?.phase).toBe('Requested');
   });
 
+  it('drops an admission the API server rejects for good, so later admissions are not wedged', async () => {
+    const bad = makeRecord({ owner: 'not a valid label value' });
+    await expect(store.admit(() => ({ admit: true, record: bad, events: [] }))).rejects.toMatchObject({
+      retryable: false,
+    });
+    const good = await admit();
+    expect((await store.list()).map((r) => r.id)).toEqual([good.id]);
+  });
+
   it('retries its write when only the outbox moved since it read the record', async () => {
     const saved = await admit();
     const other = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });

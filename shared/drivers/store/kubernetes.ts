@@ -4,7 +4,7 @@ import type { Phase } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { driverError, isKubeFailure } from './kubernetes-errors.ts';
-import { FleetLock } from './kubernetes-fleet-lock.ts';
+import { FleetLock, type FleetState } from './kubernetes-fleet-lock.ts';
 import {
   assertSameIdentity,
   BURST_CLUSTER_RESOURCE,
@@ -92,8 +92,10 @@ export class KubernetesStore implements BurstStore {
       const state = await this.#fleet.read();
       if (state.pending) {
         // A claimed admission whose writer may have died: finish it before deciding anything.
-        await this.#createRecord(state.pending);
-        await this.#fleet.release(state);
+        await this.#finishClaim(state, state.pending).catch((error: unknown) => {
+          if (error instanceof DriverError && !error.retryable) return; // rejected for good: dropped
+          throw error;
+        });
         continue;
       }
       const stored = await this.#listStored();
@@ -116,8 +118,7 @@ export class KubernetesStore implements BurstStore {
         await backoff(attempt + 1);
         continue;
       }
-      await this.#createRecord(body);
-      await this.#fleet.release(claimed);
+      await this.#finishClaim(claimed, body);
       if (decision.events.length > 0) this.#notify();
       return { admitted: true, record };
     }
@@ -237,6 +238,20 @@ export class KubernetesStore implements BurstStore {
       }
       throw driverError(DRIVER, `writing status of BurstCluster ${record.id}`, error);
     }
+  }
+
+  /**
+   * Creates the claimed record and releases the lock. A create the API server rejects for good
+   * (422: a bad owner label, say) releases the lock too, so one bad entry cannot wedge admission.
+   */
+  async #finishClaim(state: FleetState, body: Record<string, unknown>): Promise<void> {
+    try {
+      await this.#createRecord(body);
+    } catch (error) {
+      if (error instanceof DriverError && !error.retryable) await this.#fleet.release(state);
+      throw error;
+    }
+    await this.#fleet.release(state);
   }
 
   /** Creates a claimed record (a second create of the same one is fine), then fills its status. */
