@@ -100,6 +100,10 @@ export async function createLoad(config: Config): Promise<LoadDriver> {
       const { SignalLoad } = await import('./load/signal.ts');
       return new SignalLoad();
     }
+    case 'prometheus': {
+      const { PrometheusLoad } = await import('./load/prometheus.ts');
+      return PrometheusLoad.fromConfig(config.load.options);
+    }
     default:
       throw notYet('load', config.load.driver);
   }
