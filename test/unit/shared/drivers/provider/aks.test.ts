@@ -1,0 +1,189 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AksOptionsSchema, AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
+import {
+  BURST_LABEL,
+  type ClusterSpec,
+  OWNER_LABEL,
+} from '../../../../../shared/drivers/provider/provider.ts';
+import { DriverError } from '../../../../../shared/errors.ts';
+import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
+import { ArmEmulator } from '../../../../support/provider-apis/aks.ts';
+
+const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.emulated.arm-token';
+const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
+const LOCATION = 'westeurope';
+
+async function setup() {
+  const api = new ArmEmulator(TOKEN);
+  const endpoint = await api.start();
+  const credential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const provider = new AksProvider(
+    'aks-we',
+    {
+      subscriptionId: SUBSCRIPTION,
+      resourceGroup: 'rg-burst',
+      location: LOCATION,
+      endpoint,
+      caCertificates: api.ca.certPem,
+    },
+    { credential },
+  );
+  const harness = { provider, region: LOCATION, tick: async () => api.tick(), cleanup: () => api.close() };
+  return { api, endpoint, provider, harness };
+}
+
+const spec = (name = 'cb-0123456789ab', owner = 'ri-lisbon'): ClusterSpec => ({
+  name,
+  burstId: `b-${name.slice(3)}`,
+  owner,
+  region: LOCATION,
+  nodes: 2,
+  labels: { [OWNER_LABEL]: owner, [BURST_LABEL]: `b-${name.slice(3)}` },
+});
+
+runProviderContract('aks', async () => (await setup()).harness);
+
+describe('AKS provider', () => {
+  let api: ArmEmulator | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+  const start = async () => {
+    const s = await setup();
+    api = s.api;
+    return s;
+  };
+
+  it('creates a tagged managed cluster with one system node pool, only if absent, then reports it ready', async () => {
+    const { api, provider, harness } = await start();
+    const created = await provider.create(spec());
+    expect(created).toMatchObject({ state: 'provisioning', labels: { [OWNER_LABEL]: 'ri-lisbon' } });
+    const put = api.log.find((r) => r.method === 'PUT');
+    expect(put?.path).toBe(
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-burst/providers/Microsoft.ContainerService/managedClusters/cb-0123456789ab`,
+    );
+    // The SDK followed the Azure-AsyncOperation header once, then left the operation running.
+    expect(api.log.filter((r) => r.path.includes('/operations/'))).toHaveLength(1);
+    expect((await provider.describe('cb-0123456789ab'))?.state).toBe('provisioning');
+    const ready = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    expect(ready).toMatchObject({
+      endpoint: expect.stringMatching(
+        /^https:\/\/cb-0123456789ab-[0-9a-f]+\.hcp\.westeurope\.azmk8s\.io:443$/,
+      ),
+      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+    });
+  });
+
+  it('reports a cluster whose provisioning failed with the provisioning error', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    api.failProvisioning(
+      'cb-0123456789ab',
+      'VMExtensionProvisioningError',
+      'Unable to establish outbound connection',
+    );
+    const failed = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state !== 'provisioning');
+    expect(failed).toMatchObject({
+      state: 'failed',
+      message: 'VMExtensionProvisioningError: Unable to establish outbound connection',
+    });
+  });
+
+  it('turns QuotaExceeded into a quota error so placement tries the next provider', async () => {
+    const { api, provider } = await start();
+    api.maxNodes = 1;
+    const thrown = await provider.create(spec()).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(DriverError);
+    expect(thrown).toMatchObject({
+      quota: true,
+      retryable: false,
+      message: expect.stringMatching(/QuotaExceeded/),
+    });
+    expect(api.clusterNames()).toEqual([]);
+  });
+
+  it('classifies throttling as retryable and a rejected token as fatal', async () => {
+    const { api, endpoint, provider } = await start();
+    for (let i = 0; i < 3; i++)
+      api.failNext(429, 'TooManyRequests', 'Too many requests, retry after 1 second');
+    await expect(provider.describe('cb-0123456789ab')).rejects.toMatchObject({
+      retryable: true,
+      quota: false,
+    });
+    const denied = new AksProvider(
+      'aks-we',
+      {
+        subscriptionId: SUBSCRIPTION,
+        resourceGroup: 'rg-burst',
+        location: LOCATION,
+        endpoint,
+        caCertificates: api.ca.certPem,
+      },
+      {
+        credential: {
+          getToken: async () => ({ token: 'wrong', expiresOnTimestamp: Date.now() + 3_600_000 }),
+        },
+      },
+    );
+    await expect(denied.describe('cb-0123456789ab')).rejects.toMatchObject({
+      retryable: false,
+      quota: false,
+    });
+  });
+
+  it('starts the delete, reports the cluster deleting, and finds it gone later', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    await provider.delete('cb-0123456789ab');
+    expect(api.log.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    expect((await provider.describe('cb-0123456789ab'))?.state).toBe('deleting');
+    await provider.delete('cb-0123456789ab');
+    expect(api.log.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
+  });
+
+  it('never deletes, adopts or lists a cluster without our owner tag', async () => {
+    const { api, provider } = await start();
+    api.seed('prod-cluster', LOCATION, { team: 'physics' });
+    api.seed('cb-0123456789ab', LOCATION, { 'clusterburst-owner': 'another-ri' });
+    await expect(provider.delete('prod-cluster')).rejects.toThrow(/no clusterburst-owner tag/);
+    await expect(provider.create(spec())).rejects.toThrow(/does not belong to ri-lisbon/);
+    expect(await provider.list('ri-lisbon')).toEqual([]);
+    expect(api.log.some((r) => r.method === 'PUT' || r.method === 'DELETE')).toBe(false);
+  });
+
+  it('lists our clusters across pages', async () => {
+    const { api, provider } = await start();
+    api.seed('prod-cluster', LOCATION, {});
+    for (const n of ['cb-000000000001', 'cb-000000000002', 'cb-000000000003']) await provider.create(spec(n));
+    await provider.create(spec('cb-000000000004', 'another-ri'));
+    const names = (await provider.list('ri-lisbon')).map((c) => c.name).sort();
+    expect(names).toEqual(['cb-000000000001', 'cb-000000000002', 'cb-000000000003']);
+  });
+
+  it('hands out the admin kubeconfig and its endpoint, CA and matching client certificate and key', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    const creds = await provider.credentials('cb-0123456789ab');
+    expect(creds.endpoint).toMatch(/^https:\/\/cb-0123456789ab-.+\.azmk8s\.io:443$/);
+    expect(creds.kubeconfig).toMatch(/kind: Config/);
+    expect(Buffer.from(creds.caData ?? '', 'base64').toString()).toBe(api.clusterCaPem);
+    const cert = new X509Certificate(Buffer.from(creds.clientCertData ?? '', 'base64'));
+    expect(cert.subject).toMatch(/O=system:masters/);
+    expect(cert.checkPrivateKey(createPrivateKey(Buffer.from(creds.clientKeyData ?? '', 'base64')))).toBe(
+      true,
+    );
+  });
+
+  it('accepts only an https Resource Manager endpoint', () => {
+    const base = { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg', location: LOCATION };
+    expect(() => AksOptionsSchema.parse({ ...base, endpoint: 'http://127.0.0.1:8080' })).toThrow();
+    expect(AksOptionsSchema.parse({ ...base, endpoint: 'https://management.example.org/' }).endpoint).toBe(
+      'https://management.example.org',
+    );
+  });
+});
