@@ -31,6 +31,8 @@ export class SqliteStore implements BurstStore {
   readonly name = 'sqlite';
   readonly #db: Database.Database;
   readonly #listeners: (() => void)[] = [];
+  /** Parsed records by id and version: listing re-parses only what changed since last time. */
+  readonly #parsed = new Map<string, { readonly version: number; readonly record: BurstCluster }>();
 
   /** Open (creating if needed) the store at `path`; `:memory:` for a throwaway one. */
   constructor(path: string) {
@@ -50,17 +52,35 @@ export class SqliteStore implements BurstStore {
   }
 
   async list(query: { readonly phases?: readonly Phase[] } = {}): Promise<BurstCluster[]> {
-    const rows = this.#db.prepare('SELECT record FROM bursts ORDER BY id').all() as { record: string }[];
-    const records = rows.map((r) => JSON.parse(r.record) as BurstCluster);
+    const records = this.#readAll();
     return query.phases ? records.filter((r) => query.phases!.includes(r.phase)) : records;
+  }
+
+  /** Every record, in id order, parsing only rows whose version is not cached yet. */
+  #readAll(): BurstCluster[] {
+    const rows = this.#db.prepare('SELECT id, version FROM bursts ORDER BY id').all() as {
+      id: string;
+      version: number;
+    }[];
+    const byId = this.#db.prepare('SELECT record FROM bursts WHERE id = ?');
+    const seen = new Set<string>();
+    const records = rows.map((row) => {
+      seen.add(row.id);
+      const cached = this.#parsed.get(row.id);
+      if (cached?.version === row.version) return cached.record;
+      const record = JSON.parse((byId.get(row.id) as { record: string }).record) as BurstCluster;
+      this.#parsed.set(row.id, { version: record.version, record });
+      return record;
+    });
+    for (const id of this.#parsed.keys()) if (!seen.has(id)) this.#parsed.delete(id);
+    return records;
   }
 
   async admit(decide: (records: readonly BurstCluster[]) => AdmitDecision): Promise<AdmitResult> {
     // IMMEDIATE takes the write lock before reading, so admissions are serialised across
     // connections and processes: max clusters and the budget hold under concurrency.
     const run = this.#db.transaction((): AdmitResult & { events?: number } => {
-      const rows = this.#db.prepare('SELECT record FROM bursts').all() as { record: string }[];
-      const decision = decide(rows.map((r) => JSON.parse(r.record) as BurstCluster));
+      const decision = decide(this.#readAll());
       if (!decision.admit) return { admitted: false, why: decision.why, duplicateOf: decision.duplicateOf };
       const exists = this.#db.prepare('SELECT 1 FROM bursts WHERE id = ?').get(decision.record.id);
       if (exists) {
