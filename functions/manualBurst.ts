@@ -10,6 +10,7 @@ import { drain } from '../shared/core/steps/drain.ts';
 import type { BurstCluster } from '../shared/domain/burst-cluster.ts';
 import { normaliseManual } from '../shared/domain/normalise-manual.ts';
 import { NotFoundError } from '../shared/errors.ts';
+import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
 import type { HttpRoute } from '../shared/runtime/function-def.ts';
 import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
@@ -100,3 +101,6 @@ export const routes: readonly HttpRoute[] = [
     handle: async (deps) => ({ status: 200, body: await plan(deps) }),
   },
 ];
+
+/** Lambda handler for the operator's API (API Gateway HTTP API). */
+export const handler = httpHandler(routes);

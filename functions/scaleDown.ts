@@ -1,5 +1,6 @@
 /** scaleDown (schedule): observe the load over the window, decide, drain what is unneeded. */
 import { scaleDown as pass } from '../shared/core/scale-down.ts';
+import { scheduleHandler } from '../shared/runtime/aws/schedule-handler.ts';
 import type { ScheduleFunction } from '../shared/runtime/event-function.ts';
 
 /** The scaleDown function. */
@@ -8,3 +9,6 @@ export const scaleDown: ScheduleFunction = {
   task: 'scale-down',
   run: (deps) => pass(deps),
 };
+
+/** Lambda handler for its EventBridge schedule. */
+export const handler = scheduleHandler(scaleDown);

@@ -1,0 +1,45 @@
+import type { Deps } from '../../core/deps.ts';
+import { ClusterburstError } from '../../errors.ts';
+import { lazyDeps } from './lazy-deps.ts';
+
+/** What a trigger invocation answers when it acknowledged an event it could not use. */
+export interface Ignored {
+  readonly ignored: true;
+  readonly why: string;
+}
+
+/**
+ * Whether the platform should deliver the event again. Our errors say so themselves; anything
+ * else (a bug, a crash inside a driver) is retried too: every step is idempotent and the
+ * platform's retry budget is bounded, while acknowledging would drop the event for good.
+ */
+export function shouldRetry(error: unknown): boolean {
+  return error instanceof ClusterburstError ? error.retryable : true;
+}
+
+/**
+ * One invocation of an event or schedule trigger (EventBridge rule, Pub/Sub, Cloud Scheduler):
+ * run the operation, then publish what it wrote to the outbox before returning, because a
+ * function instance may be frozen as soon as it answers. A retryable failure is thrown so the
+ * platform redelivers; a final one (an event that will never validate, a burst that is gone) is
+ * logged and acknowledged. Events the bus refused stay in the outbox for reconcile.
+ * Platform-neutral: the Lambda and Cloud Functions adapters share it.
+ */
+export async function runTrigger<T>(name: string, run: (deps: Deps) => Promise<T>): Promise<T | Ignored> {
+  const deps = await lazyDeps();
+  try {
+    const result = await run(deps);
+    await deps.relay.flush();
+    return result;
+  } catch (error) {
+    // A step may have committed before it failed; what it wrote should still go out.
+    await deps.relay.flush().catch(() => 0);
+    const message = error instanceof Error ? error.message : String(error);
+    if (shouldRetry(error)) {
+      deps.logger.error(`${name} failed, asking for a redelivery: ${message}`, { function: name });
+      throw error;
+    }
+    deps.logger.warn(`${name} acknowledged an event it cannot use: ${message}`, { function: name });
+    return { ignored: true, why: message };
+  }
+}
