@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import { clock } from './haproxy-load.ts';
 
 /** A stand-in for a burst cluster's ingress (or the home service): answers with its name. */
 export interface NamedHttpServer {
@@ -8,7 +9,7 @@ export interface NamedHttpServer {
   readonly port: number;
   /** Requests answered so far (health checks on `/healthz` not counted). */
   readonly served: number;
-  /** `performance.now()` of the first counted request, if any. */
+  /** When the first counted request arrived (`clock()`), if any. */
   readonly firstServedAt: number | undefined;
   /** Requests in progress (e.g. `/slow` streams). */
   readonly inFlight: number;
@@ -29,7 +30,7 @@ export async function startNamedHttpServer(name: string): Promise<NamedHttpServe
       return;
     }
     served++;
-    firstServedAt ??= performance.now();
+    firstServedAt ??= clock();
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/slow') {
       inFlight++;

@@ -1,4 +1,11 @@
+import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+/** Epoch milliseconds, sub-millisecond precise: comparable across processes, unlike `performance.now()`. */
+export function clock(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /** Options of `startLoad`. */
 export interface LoadOptions {
@@ -16,7 +23,7 @@ export interface LoadOptions {
   readonly maxDurationMs?: number;
 }
 
-/** What the load saw. Times are `performance.now()` values. */
+/** What the load saw. Times are epoch milliseconds with sub-millisecond precision (see `clock`). */
 export interface LoadReport {
   readonly requests: number;
   readonly succeeded: number;
@@ -52,7 +59,7 @@ export function startLoad(options: LoadOptions): Load {
   // Close idle kept-alive sockets before HAProxy's http-keep-alive timeout does, so a request is
   // never written onto a socket the proxy is closing (a client-side race, not a gateway failure).
   const agent = new Agent({ keepAlive: true, maxSockets: options.keepAliveSockets ?? 16, timeout: 4000 });
-  const startedAt = performance.now();
+  const startedAt = clock();
   let issued = 0;
   let inFlight = 0;
   let stoppedAt: number | undefined;
@@ -73,7 +80,7 @@ export function startLoad(options: LoadOptions): Load {
       if (settled) return;
       settled = true;
       inFlight--;
-      const at = performance.now();
+      const at = clock();
       if (reason) failures.push({ at, reason });
       else if (backend !== undefined) {
         counts.succeeded++;
@@ -108,7 +115,7 @@ export function startLoad(options: LoadOptions): Load {
   };
 
   const tick = () => {
-    const now = performance.now();
+    const now = clock();
     if (now - startedAt > (options.maxDurationMs ?? 120_000)) return void stop();
     const due = Math.floor(((now - startedAt) * options.ratePerSecond) / 1000) - issued;
     for (let i = 0; i < due; i++) {
@@ -120,7 +127,7 @@ export function startLoad(options: LoadOptions): Load {
   const timer = setInterval(tick, 5);
 
   const report = (): LoadReport => {
-    const durationMs = (stoppedAt ?? performance.now()) - startedAt;
+    const durationMs = (stoppedAt ?? clock()) - startedAt;
     return {
       ...counts,
       failures: [...failures],
@@ -134,7 +141,7 @@ export function startLoad(options: LoadOptions): Load {
   };
   const stop = async (): Promise<LoadReport> => {
     clearInterval(timer);
-    stoppedAt ??= performance.now();
+    stoppedAt ??= clock();
     if (inFlight > 0) {
       await Promise.race([
         new Promise<void>((resolve) => idle.push(resolve)),
@@ -145,4 +152,54 @@ export function startLoad(options: LoadOptions): Load {
     return report();
   };
   return { report, stop };
+}
+
+/** A load running in a child process; same reports as `Load`, asynchronously. */
+export interface RemoteLoad {
+  report(): Promise<LoadReport>;
+  stop(): Promise<LoadReport>;
+}
+
+/** Starts `startLoad` in a child Node process (TypeScript through tsx) and waits until it runs. */
+export async function startLoadProcess(options: LoadOptions): Promise<RemoteLoad> {
+  const entry = fileURLToPath(new URL('./haproxy-load-process.ts', import.meta.url));
+  const child = fork(entry, [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let final: LoadReport | undefined;
+  const next = (): Promise<{ report?: LoadReport; ready?: boolean; final?: boolean }> =>
+    new Promise((resolve, reject) => {
+      const onExit = () => reject(new Error('the load process exited'));
+      if (child.exitCode !== null || child.signalCode !== null) return onExit();
+      child.once('exit', onExit);
+      child.once('message', (message) => {
+        child.off('exit', onExit);
+        resolve(message as { report?: LoadReport; ready?: boolean; final?: boolean });
+      });
+    });
+  await next();
+  // One request at a time: each answer is matched to the message that asked for it.
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = (message: 'report' | 'stop') => {
+    const answer = queue.then(async () => {
+      if (final) return final;
+      const reply = next();
+      child.send(message);
+      const { report } = await reply;
+      if (!report) throw new Error('the load process answered without a report');
+      return report;
+    });
+    queue = answer.catch(() => {});
+    return answer;
+  };
+  return {
+    report: () => ask('report'),
+    async stop() {
+      final ??= await ask('stop');
+      await exited;
+      return final;
+    },
+  };
 }

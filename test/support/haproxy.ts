@@ -84,6 +84,8 @@ async function launch(home: HaproxyInstance['home'], options: HaproxyStartOption
       '    timeout client 30s',
       '    timeout server 30s',
       '    timeout http-keep-alive 10s',
+      // A check answered late on a CPU-starved test machine is still a live server.
+      '    timeout check 5s',
       'frontend fe_http',
       '    mode http',
       `    bind 127.0.0.1:${httpPort}`,
@@ -103,12 +105,12 @@ async function launch(home: HaproxyInstance['home'], options: HaproxyStartOption
       '    mode http',
       '    balance roundrobin',
       '    option httpchk GET /healthz',
-      `    server home 127.0.0.1:${home.http.port} check inter ${inter}`,
+      `    server home 127.0.0.1:${home.http.port} check inter ${inter} fall 5`,
       '',
       'backend be_tcp',
       '    mode tcp',
       '    balance roundrobin',
-      `    server home 127.0.0.1:${home.tcp.port} check inter ${inter}`,
+      `    server home 127.0.0.1:${home.tcp.port} check inter ${inter} fall 5`,
       '',
     ].join('\n'),
   );
