@@ -1,4 +1,5 @@
 import { activeSince, type BurstCluster } from './burst-cluster.ts';
+import { isLive } from './lifecycle.ts';
 import type { LoadReport } from './load-report.ts';
 import type { Policy } from './policy.ts';
 
@@ -42,10 +43,8 @@ export function decideScaleDown(
       verdicts.push({ id: c.id, drain: false, why: `load unknown (${load.why}): fail safe` });
     return summarise(verdicts, `load unknown: ${load.why}; nothing drained on load`);
   }
-  const lastAdd = Math.max(
-    0,
-    ...clusters.filter((c) => c.phase !== 'Deleted').map((c) => Date.parse(c.createdAt)),
-  );
+  // Only clusters that still add capacity count as a recent scale-up (a Failed one added none).
+  const lastAdd = Math.max(0, ...clusters.filter((c) => isLive(c.phase)).map((c) => Date.parse(c.createdAt)));
   const addedRecently = t - lastAdd < policy.scaleDownDelayAfterAddSeconds * 1000;
   const draining = clusters.some((c) => c.phase === 'Draining' || c.phase === 'Leaving');
   const unneeded: { c: BurstCluster; util: number }[] = [];

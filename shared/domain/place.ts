@@ -53,7 +53,11 @@ export function place(offers: readonly ProviderOffer[], request: PlacementReques
       reasons.push(`${offer.name} at its quota of ${offer.maxClusters} clusters`);
       return false;
     }
-    return offer.regions.length > 0;
+    if (offer.regions.length === 0) {
+      reasons.push(`${offer.name} offers no region`);
+      return false;
+    }
+    return true;
   });
   if (request.provider && !offers.some((o) => o.name === request.provider)) {
     return { ok: false, why: `provider "${request.provider}" is not configured` };

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Config, ProviderEntry } from '../config/config-schema.ts';
 import { ConfigError } from '../errors.ts';
+import { parseInput } from '../schemas/parse.ts';
 import type { EventBus } from './bus/bus.ts';
 import type { DnsDriver } from './dns/dns.ts';
 import type { FederationDriver } from './federation/federation.ts';
@@ -71,6 +73,20 @@ export async function createStore(config: Config): Promise<BurstStore> {
     case 'sqlite': {
       const { SqliteStore } = await import('./store/sqlite.ts');
       return new SqliteStore(config.store.path);
+    }
+    case 'kubernetes': {
+      const { KubernetesStore } = await import('./store/kubernetes.ts');
+      const { kubeconfigFields, loadKubeConfig } = await import('../config/kubeconfig-source.ts');
+      const options = parseInput(
+        z.strictObject({ ...kubeconfigFields, namespace: z.string().min(1).optional() }),
+        config.store.options,
+        'configuration store.options',
+      );
+      return new KubernetesStore({
+        kubeConfig: loadKubeConfig(options),
+        namespace: options.namespace,
+        owner: config.installation.id,
+      });
     }
     default:
       throw notYet('store', config.store.driver);
