@@ -15,7 +15,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { DriverError } from '../../errors.ts';
-import type { DnsRecord, OwnedDnsRecord } from './dns.ts';
+import type { DnsChange, DnsRecord, OwnedDnsRecord } from './dns.ts';
 
 /** First part of the first label of every ownership record name. */
 export const OWNERSHIP_PREFIX = 'cb-owner-';
@@ -95,6 +95,21 @@ export function assertManageable(driver: string, zone: string, record: OwnedDnsR
   const name = normaliseName(record.name);
   const problem = manageProblem(normaliseName(zone), name, record);
   if (problem) throw new DriverError(driver, `cannot manage ${describeRecord(record)}: ${problem}`);
+}
+
+/** The records a change touches: the record it writes and the one it replaces or deletes. */
+export function changeRecords(change: DnsChange): OwnedDnsRecord[] {
+  if (change.action === 'update') return [change.record, change.previous];
+  return [change.action === 'create' ? change.record : change.previous];
+}
+
+/** Refuses a weighted record where the backend is plain DNS, which has no weights. */
+export function assertUnweighted(driver: string, record: OwnedDnsRecord): void {
+  if (record.setIdentifier === undefined && record.weight === undefined) return;
+  throw new DriverError(
+    driver,
+    `cannot manage ${describeRecord(record)}: plain DNS has no weighted records (use gateway mode, or route53 for direct mode)`,
+  );
 }
 
 function manageProblem(zone: string, name: string, record: OwnedDnsRecord): string | undefined {

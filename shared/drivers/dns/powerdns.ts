@@ -15,6 +15,8 @@ import { ConfigError, DriverError } from '../../errors.ts';
 import type { DnsChange, DnsDriver, DnsPlan, DnsRecord, OwnedDnsRecord } from './dns.ts';
 import {
   assertManageable,
+  assertUnweighted,
+  changeRecords,
   DnsOwnershipError,
   describeRecord,
   type ListedRecordSet,
@@ -111,18 +113,9 @@ export class PowerDns implements DnsDriver {
   }
 
   #check(change: DnsChange): void {
-    const records =
-      change.action === 'update'
-        ? [change.record, change.previous]
-        : [change.action === 'create' ? change.record : change.previous];
-    for (const record of records) {
+    for (const record of changeRecords(change)) {
       assertManageable(DRIVER, this.#zone, record);
-      if (record.setIdentifier !== undefined || record.weight !== undefined) {
-        throw new DriverError(
-          DRIVER,
-          `cannot manage ${describeRecord(record)}: plain DNS has no weighted records (use gateway mode, or route53 for direct mode)`,
-        );
-      }
+      assertUnweighted(DRIVER, record);
     }
   }
 

@@ -31,6 +31,7 @@ import { classifyError } from '../provider/classify-error.ts';
 import type { DnsChange, DnsDriver, DnsPlan, OwnedDnsRecord } from './dns.ts';
 import {
   assertManageable,
+  changeRecords,
   DnsOwnershipError,
   describeRecord,
   type ListedRecordSet,
@@ -112,9 +113,7 @@ export class Route53Dns implements DnsDriver {
   async apply(plan: DnsPlan): Promise<void> {
     if (plan.changes.length === 0) return;
     for (const change of plan.changes) {
-      for (const record of change.action === 'update'
-        ? [change.record, change.previous]
-        : [change.action === 'create' ? change.record : change.previous]) {
+      for (const record of changeRecords(change)) {
         assertManageable(DRIVER, this.#zone, record);
         if ((record.setIdentifier === undefined) !== (record.weight === undefined)) {
           // Route 53 needs both; a default weight would never compare equal to the plan again.

@@ -16,8 +16,9 @@ import { DriverError } from '../../../errors.ts';
 import type { DnsChange, DnsDriver, DnsPlan, OwnedDnsRecord } from '../dns.ts';
 import {
   assertManageable,
+  assertUnweighted,
+  changeRecords,
   DnsOwnershipError,
-  describeRecord,
   type ListedRecordSet,
   ownedRecords,
 } from '../ownership.ts';
@@ -91,16 +92,9 @@ export class Rfc2136Dns implements DnsDriver {
   }
 
   #check(change: DnsChange): void {
-    for (const record of change.action === 'update'
-      ? [change.record, change.previous]
-      : [change.action === 'create' ? change.record : change.previous]) {
+    for (const record of changeRecords(change)) {
       assertManageable(DRIVER, this.#options.zone, record);
-      if (record.setIdentifier !== undefined || record.weight !== undefined) {
-        throw new DriverError(
-          DRIVER,
-          `cannot manage ${describeRecord(record)}: plain DNS has no weighted records (use gateway mode, or route53 for direct mode)`,
-        );
-      }
+      assertUnweighted(DRIVER, record);
     }
   }
 

@@ -74,7 +74,8 @@ export class Rfc2136Session {
     let bytes: Uint8Array | undefined;
     if (this.#options.transport === 'udp' && signed.bytes.length <= UDP_LIMIT) {
       bytes = await udpExchange(this.#options.endpoint, signed.bytes);
-      if (isTruncated(decodeMessage(bytes).flags)) bytes = undefined;
+      // Read TC from the header: a truncated answer need not parse.
+      if (isTruncated(((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0))) bytes = undefined;
     }
     if (!bytes) {
       const connection = await this.#tcp();
