@@ -18,16 +18,12 @@ export const PREREQUISITE_RCODES: ReadonlySet<number> = new Set([
   Rcode.NXRRSET,
 ]);
 
-/** A TSIG failure, either side, as an error that names the key and the server. */
+/** A TSIG failure, either side, as an error that names the key and the server. Not retryable. */
 export function tsigRefused(context: ExchangeContext, error: TsigError): DriverError {
-  const side = error.message.startsWith('server rejected') ? 'refused by' : 'could not verify the answer of';
-  return new DriverError(
-    'rfc2136',
-    `TSIG key "${context.keyName}" ${side} ${context.server} (${rcodeName(error.code)})`,
-    {
-      cause: error,
-    },
-  );
+  const message = error.byServer
+    ? `TSIG key "${context.keyName}" refused by ${context.server} (${rcodeName(error.code)})`
+    : `TSIG key "${context.keyName}": answer from ${context.server} rejected, ${error.message}`;
+  return new DriverError('rfc2136', message, { cause: error });
 }
 
 /**

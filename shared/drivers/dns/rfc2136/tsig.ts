@@ -12,10 +12,13 @@ export const DEFAULT_FUDGE = 300;
 /** A signed or verified message failed TSIG; `code` is the TSIG error (BADSIG, BADKEY, BADTIME). */
 export class TsigError extends ClusterburstError {
   readonly code: number;
+  /** True when the server refused our signature; false when we refused the server's answer. */
+  readonly byServer: boolean;
 
-  constructor(code: number, message: string) {
+  constructor(code: number, message: string, options: { readonly byServer?: boolean } = {}) {
     super(`${message} (${rcodeName(code)})`);
     this.code = code;
+    this.byServer = options.byServer ?? false;
   }
 }
 
@@ -130,7 +133,8 @@ export class TsigVerifier {
       return;
     }
     const tsig = record.data.tsig;
-    if (tsig.error !== 0) throw new TsigError(tsig.error, `server rejected the TSIG of the request`);
+    if (tsig.error !== 0)
+      throw new TsigError(tsig.error, 'server rejected the TSIG of the request', { byServer: true });
     if (
       record.name.toLowerCase() !== this.#key.name ||
       tsig.algorithm.toLowerCase() !== this.#key.algorithm
