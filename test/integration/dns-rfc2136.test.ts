@@ -256,27 +256,30 @@ describe('rfc2136 driver on BIND 9', () => {
 
   it('applies 120 changes in UPDATE messages of at most 50 changes', async () => {
     const proxy = await countingProxy(bind.port);
-    const dns = new Rfc2136Dns(options({ port: proxy.port }));
-    const id = burstId();
-    const desired: DnsRecord[] = Array.from({ length: 120 }, (_, i) => ({
-      name: `n${i}.${id}.example.org`,
-      type: 'A',
-      ttl: 30,
-      values: [`198.51.100.${i}`],
-    }));
-    await sync(dns, id, desired);
-    // [opcode, prerequisites, updates]: a create checks 3 prerequisites and adds 2 records.
-    const updates = proxy.messages.filter(([opcode]) => opcode === 5);
-    expect(updates).toEqual([
-      [5, 150, 100],
-      [5, 150, 100],
-      [5, 60, 40],
-    ]);
-    expect(await dns.listOwned(OWNER, { burstId: id })).toHaveLength(120);
-    expect(await bind.query(`n119.${id}.example.org`, 'A')).toEqual(['198.51.100.119']);
-    await sync(dns, id, []);
-    expect(await dns.listOwned(OWNER, { burstId: id })).toEqual([]);
-    await proxy.close();
+    try {
+      const dns = new Rfc2136Dns(options({ port: proxy.port }));
+      const id = burstId();
+      const desired: DnsRecord[] = Array.from({ length: 120 }, (_, i) => ({
+        name: `n${i}.${id}.example.org`,
+        type: 'A',
+        ttl: 30,
+        values: [`198.51.100.${i}`],
+      }));
+      await sync(dns, id, desired);
+      // [opcode, prerequisites, updates]: a create checks 3 prerequisites and adds 2 records.
+      const updates = proxy.messages.filter(([opcode]) => opcode === 5);
+      expect(updates).toEqual([
+        [5, 150, 100],
+        [5, 150, 100],
+        [5, 60, 40],
+      ]);
+      expect(await dns.listOwned(OWNER, { burstId: id })).toHaveLength(120);
+      expect(await bind.query(`n119.${id}.example.org`, 'A')).toEqual(['198.51.100.119']);
+      await sync(dns, id, []);
+      expect(await dns.listOwned(OWNER, { burstId: id })).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('sends small updates over UDP when asked to', async () => {
