@@ -141,7 +141,7 @@ async function launch(home: HaproxyInstance['home'], options: HaproxyStartOption
     while (Date.now() < deadline && exitCode === undefined) {
       const pid = await workerPid().catch(() => Number.NaN);
       if (Number.isInteger(pid) && pid !== notPid) return pid;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`HAProxy ${what} failed (exit ${exitCode ?? 'none'}):\n${output}`);
   };
