@@ -8,6 +8,7 @@ import { handleSignal } from '../shared/core/handle-signal.ts';
 import { plan } from '../shared/core/plan.ts';
 import { drain } from '../shared/core/steps/drain.ts';
 import type { BurstCluster } from '../shared/domain/burst-cluster.ts';
+import { isLive } from '../shared/domain/lifecycle.ts';
 import { normaliseManual } from '../shared/domain/normalise-manual.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
@@ -26,7 +27,11 @@ const IdempotencyKeySchema = z
 
 /** One line of `GET /bursts`: what `clusterburst status` shows. */
 export function summary(record: BurstCluster, now: Date) {
-  const ageSeconds = Math.max(0, Math.round((now.getTime() - Date.parse(record.createdAt)) / 1000));
+  // An ended burst stops costing money when it ended.
+  const end = isLive(record.phase)
+    ? now.getTime()
+    : Date.parse(record.history.at(-1)?.at ?? record.updatedAt);
+  const ageSeconds = Math.max(0, Math.round((end - Date.parse(record.createdAt)) / 1000));
   return {
     id: record.id,
     name: record.name,
