@@ -18,15 +18,23 @@ export interface RouteMatch {
  * mapping falls back to matching method and path, with the local runtime's 404/405 answers.
  */
 export function findRoute(routes: readonly HttpRoute[], event: HttpApiEvent): RouteMatch {
-  const method = event.requestContext.http.method.toUpperCase();
   const byKey = routes.find((r) => `${r.method} ${r.path}` === event.routeKey);
   const path = event.rawPath || event.requestContext.http.path;
   if (byKey) return { route: byKey, params: matchPath(byKey.path, path) ?? defined(event.pathParameters) };
+  return resolveRoute(routes, event.requestContext.http.method, path);
+}
+
+/**
+ * Find the route for a method and path as the local runtime does: 405 when the path exists
+ * with other methods, 404 when it does not. Platform-neutral (Cloud Functions uses it too).
+ */
+export function resolveRoute(routes: readonly HttpRoute[], method: string, path: string): RouteMatch {
+  const verb = method.toUpperCase();
   const candidates = routes.filter((r) => matchPath(r.path, path));
-  const route = candidates.find((r) => r.method === method);
+  const route = candidates.find((r) => r.method === verb);
   if (!route) {
-    if (candidates.length) throw new HttpError(405, `method ${method} not allowed on ${path}`);
-    throw new HttpError(404, `no route ${method} ${path}`);
+    if (candidates.length) throw new HttpError(405, `method ${verb} not allowed on ${path}`);
+    throw new HttpError(404, `no route ${verb} ${path}`);
   }
   return { route, params: matchPath(route.path, path)! };
 }

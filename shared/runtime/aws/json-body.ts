@@ -11,6 +11,14 @@ export interface JsonBodyOptions {
 
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
 
+/** Throw 415 unless the Content-Type header names JSON (`application/json`, `application/*+json`). */
+export function requireJsonContentType(header: string | undefined): void {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!JSON_TYPE.test(type)) {
+    throw new HttpError(415, `content type must be application/json, got "${type || 'none'}"`);
+  }
+}
+
 /**
  * Parse a JSON request body with @middy/http-json-body-parser, answering as the local runtime
  * does: 415 naming the content type that was sent, 413 past the body limit, 400 for malformed
@@ -32,10 +40,7 @@ export function jsonBody(options: JsonBodyOptions): MiddlewareObj<APIGatewayProx
         (event as { body?: unknown }).body = undefined;
         return;
       }
-      const type = (event.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!JSON_TYPE.test(type)) {
-        throw new HttpError(415, `content type must be application/json, got "${type || 'none'}"`);
-      }
+      requireJsonContentType(event.headers['content-type']);
       const limit = await options.limitBytes();
       const size = Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
       if (size > limit) throw new HttpError(413, `body of ${size} bytes exceeds the limit of ${limit} bytes`);

@@ -1,0 +1,45 @@
+/**
+ * Google Cloud Functions (gen2) entry point: every function registered with the functions
+ * framework under its own name; deploy the bundle once per function with `--entry-point`.
+ * - HTTP: `capacityAlarm` (Alertmanager, CloudWatch-via-HTTP and Cloud Monitoring webhooks) and
+ *   `manualBurst` (the operator's API), with the webhook credentials of the configuration;
+ * - CloudEvent: `capacityAlarmPubSub` (a Cloud Monitoring Pub/Sub notification channel) and one
+ *   function per lifecycle step, fed by Pub/Sub messages on the lifecycle topic (envelope in
+ *   shared/runtime/gcp/cloud-event-function.ts);
+ * - HTTP for Cloud Scheduler: `clusterHealth`, `scaleDown`, `reconcile` (IAM-protected).
+ * @example
+ * gcloud functions deploy capacityAlarm --gen2 --runtime nodejs22 --trigger-http \
+ *   --entry-point capacityAlarm --allow-unauthenticated --source dist/gcp
+ * gcloud functions deploy provision --gen2 --runtime nodejs22 --entry-point provision \
+ *   --trigger-topic clusterburst-lifecycle --retry --source dist/gcp
+ */
+import * as ff from '@google-cloud/functions-framework';
+import { cloudEventTrigger, lifecycleEventFunction } from '../shared/runtime/gcp/cloud-event-function.ts';
+import { httpFunction } from '../shared/runtime/gcp/http-function.ts';
+import { schedulerFunction } from '../shared/runtime/gcp/scheduler-function.ts';
+import { PubSubCloudEventSchema } from '../shared/schemas/cloud-monitoring.ts';
+import { parseInput } from '../shared/schemas/parse.ts';
+import { routes as alarmRoutes, fromPubSub, signalAnswer } from './capacityAlarm.ts';
+import { EVENT_FUNCTIONS, SCHEDULE_FUNCTIONS } from './catalog.ts';
+import { routes as manualRoutes } from './manualBurst.ts';
+
+ff.http('capacityAlarm', httpFunction(alarmRoutes));
+ff.http('manualBurst', httpFunction(manualRoutes));
+ff.cloudEvent(
+  'capacityAlarmPubSub',
+  cloudEventTrigger('capacityAlarm', async (deps, cloudEvent) => {
+    const envelope = parseInput(PubSubCloudEventSchema, cloudEvent, 'Pub/Sub CloudEvent');
+    return signalAnswer(await fromPubSub(deps, envelope.data)).body;
+  }),
+);
+for (const fn of EVENT_FUNCTIONS) ff.cloudEvent(fn.name, lifecycleEventFunction(fn));
+for (const fn of SCHEDULE_FUNCTIONS) ff.http(fn.name, schedulerFunction(fn));
+
+/** The names registered above: the `--entry-point` of each deployment. */
+export const GCP_FUNCTIONS: readonly string[] = [
+  'capacityAlarm',
+  'manualBurst',
+  'capacityAlarmPubSub',
+  ...EVENT_FUNCTIONS.map((fn) => fn.name),
+  ...SCHEDULE_FUNCTIONS.map((fn) => fn.name),
+];
