@@ -1,0 +1,289 @@
+import { z } from 'zod';
+import { DriverError } from '../../errors.ts';
+import { makeClientCsr } from './magnum-csr.ts';
+import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from './magnum-keystone.ts';
+import {
+  BURST_LABEL,
+  type ClusterCredentials,
+  type ClusterSpec,
+  OWNER_LABEL,
+  type ProviderCluster,
+  type ProviderDriver,
+} from './provider.ts';
+
+/** https, or http to loopback only: the password and tokens travel in these requests. */
+const secureUrl = z
+  .url()
+  .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(u), {
+    message: 'must be https (plain http only to loopback)',
+  });
+
+/** Options of the Magnum provider: one OpenStack project and region. */
+export const MagnumOptionsSchema = z.strictObject({
+  /** Keystone v3 root, e.g. `https://keystone.example.org:5000/v3`. */
+  authUrl: secureUrl,
+  /** Keystone credentials (secrets by reference in the config file). */
+  auth: KeystoneAuthSchema,
+  /** OpenStack region: the catalog region and what placement calls this provider's region. */
+  region: z.string().min(1),
+  /** Catalog interface of the Magnum endpoint. @default 'public' */
+  interface: z.enum(['public', 'internal', 'admin']).default('public'),
+  /** Magnum endpoint instead of the catalog's, e.g. `https://magnum.example.org:9511/v1`. */
+  magnumUrl: secureUrl.optional(),
+  /** Cluster template (UUID or name) the clusters are made from. */
+  clusterTemplateId: z.string().min(1),
+  /** Nova keypair for the nodes. @default the template's */
+  keypair: z.string().min(1).optional(),
+  /** Flavors of workers and masters. @default the template's */
+  flavorId: z.string().min(1).optional(),
+  masterFlavorId: z.string().min(1).optional(),
+  /** Control-plane nodes. @default 1 */
+  masterCount: z.number().int().min(1).default(1),
+  /** Minutes Magnum (Heat) allows the create before it fails it. @default 60 */
+  createTimeoutMinutes: z.number().int().min(1).default(60),
+  /** Labels that configure the driver (e.g. `kube_tag`), merged with ours. @default {} */
+  labels: z.record(z.string(), z.string()).default({}),
+  /** Merge our labels into the template's instead of replacing them (Magnum `merge_labels`). @default true */
+  mergeLabels: z.boolean().default(true),
+  /** Deadline of one HTTP call in ms. @default 30000 */
+  callTimeoutMs: z.number().int().min(1000).default(30_000),
+});
+export type MagnumOptions = z.input<typeof MagnumOptionsSchema>;
+
+const MagnumClusterSchema = z.looseObject({
+  uuid: z.string(),
+  name: z.string(),
+  status: z.string().nullish(),
+  status_reason: z.string().nullish(),
+  health_status: z.string().nullish(),
+  api_address: z.string().nullish(),
+  labels: z.record(z.string(), z.string()).nullish(),
+  faults: z.record(z.string(), z.string()).nullish(),
+  created_at: z.string().nullish(),
+});
+type MagnumCluster = z.output<typeof MagnumClusterSchema>;
+const ClusterListSchema = z.object({ clusters: z.array(MagnumClusterSchema), next: z.string().nullish() });
+const CertificateSchema = z.object({ pem: z.string().includes('BEGIN CERTIFICATE') });
+
+/** Magnum's terminal failure states (the cluster exists but will not become usable). */
+const FAILED = new Set([
+  'CREATE_FAILED',
+  'DELETE_FAILED',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_COMPLETE',
+  'ROLLBACK_FAILED',
+  'RESUME_FAILED',
+]);
+const DELETING = new Set(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+
+/**
+ * OpenStack Magnum over its REST API with Keystone tokens: clusters from a cluster template,
+ * labelled with owner and burst id, and client certificates signed by the cluster CA through
+ * the certificates API. Magnum does not keep names unique, so a create that raced another
+ * keeps the oldest cluster of the burst and deletes the rest.
+ */
+export class MagnumProvider implements ProviderDriver {
+  readonly #options: z.output<typeof MagnumOptionsSchema>;
+  readonly #session: KeystoneSession;
+
+  constructor(
+    readonly name: string,
+    options: MagnumOptions,
+  ) {
+    this.#options = MagnumOptionsSchema.parse(options);
+    const o = this.#options;
+    this.#session = new KeystoneSession(name, {
+      authUrl: o.authUrl,
+      auth: o.auth,
+      serviceType: 'container-infra',
+      region: o.region,
+      interface: o.interface,
+      endpointOverride: o.magnumUrl,
+      timeoutMs: o.callTimeoutMs,
+    });
+  }
+
+  async create(spec: ClusterSpec): Promise<ProviderCluster> {
+    if (spec.region !== this.#options.region) {
+      throw new DriverError(
+        this.name,
+        `region ${spec.region} is not this provider's (${this.#options.region})`,
+      );
+    }
+    const existing = await this.#find(spec.name);
+    if (existing) return this.#adopt(existing, spec.owner);
+    const o = this.#options;
+    const labels = { ...o.labels, ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_LABEL]: spec.burstId };
+    const created = await this.#call('POST', '/clusters', {
+      name: spec.name,
+      cluster_template_id: o.clusterTemplateId,
+      master_count: o.masterCount,
+      node_count: spec.nodes,
+      create_timeout: o.createTimeoutMinutes,
+      labels,
+      ...(o.mergeLabels ? { merge_labels: true } : {}),
+      ...(o.keypair ? { keypair: o.keypair } : {}),
+      ...(o.flavorId ? { flavor_id: o.flavorId } : {}),
+      ...(o.masterFlavorId ? { master_flavor_id: o.masterFlavorId } : {}),
+    });
+    const uuid = (created.body as { uuid?: string } | undefined)?.uuid;
+    const kept = await this.#dedupe(spec);
+    return this.#map(kept ?? { uuid: uuid ?? '', name: spec.name, status: 'CREATE_IN_PROGRESS', labels });
+  }
+
+  async describe(name: string): Promise<ProviderCluster | undefined> {
+    const cluster = await this.#find(name);
+    return cluster && this.#map(cluster);
+  }
+
+  async delete(name: string): Promise<void> {
+    const cluster = await this.#find(name);
+    if (!cluster || cluster.status === 'DELETE_IN_PROGRESS') return;
+    if (!cluster.labels?.[OWNER_LABEL]) {
+      throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_LABEL} label`);
+    }
+    await this.#deleteUuid(cluster.uuid);
+  }
+
+  async credentials(name: string): Promise<ClusterCredentials> {
+    const cluster = await this.#find(name);
+    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    if (!cluster.api_address || cluster.status !== 'CREATE_COMPLETE') {
+      throw new DriverError(this.name, `cluster ${name} has no API address yet`, { retryable: true });
+    }
+    // The key never leaves this process except inside the returned credentials.
+    const { csrPem, keyPem } = await makeClientCsr({ commonName: 'admin', organization: 'system:masters' });
+    const ca = CertificateSchema.safeParse((await this.#call('GET', `/certificates/${cluster.uuid}`)).body);
+    const signed = CertificateSchema.safeParse(
+      (await this.#call('POST', '/certificates', { cluster_uuid: cluster.uuid, csr: csrPem })).body,
+    );
+    if (!ca.success || !signed.success) {
+      throw new DriverError(this.name, `certificates API of ${name} answered without a certificate`, {
+        retryable: true,
+      });
+    }
+    const b64 = (pem: string) => Buffer.from(pem, 'utf8').toString('base64');
+    return {
+      endpoint: apiUrl(cluster.api_address),
+      caData: b64(ca.data.pem),
+      clientCertData: b64(signed.data.pem),
+      clientKeyData: b64(keyPem),
+    };
+  }
+
+  async list(owner: string): Promise<ProviderCluster[]> {
+    return (await this.#all()).filter((c) => c.labels?.[OWNER_LABEL] === owner).map((c) => this.#map(c));
+  }
+
+  async #adopt(cluster: MagnumCluster, owner: string): Promise<ProviderCluster> {
+    if (cluster.labels?.[OWNER_LABEL] !== owner) {
+      throw new DriverError(this.name, `cluster ${cluster.name} exists and does not belong to ${owner}`);
+    }
+    return this.#map(cluster);
+  }
+
+  /**
+   * After a create, the clusters of this burst under this name: if a duplicate event created
+   * one too, keep the oldest (then lowest uuid) and delete the others, so both callers agree.
+   */
+  async #dedupe(spec: ClusterSpec): Promise<MagnumCluster | undefined> {
+    const same = (await this.#all())
+      .filter(
+        (c) =>
+          c.name === spec.name &&
+          c.labels?.[BURST_LABEL] === spec.burstId &&
+          c.labels?.[OWNER_LABEL] === spec.owner,
+      )
+      .filter((c) => !DELETING.has(c.status ?? ''))
+      .sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.uuid.localeCompare(b.uuid));
+    for (const extra of same.slice(1)) await this.#deleteUuid(extra.uuid);
+    return same[0];
+  }
+
+  /** By name: Magnum answers 409 when the name is not unique; then the oldest of ours wins. */
+  async #find(name: string): Promise<MagnumCluster | undefined> {
+    const response = await this.#request('GET', `/clusters/${encodeURIComponent(name)}`);
+    if (response.status === 404) return undefined;
+    if (response.status === 409) {
+      const same = (await this.#all()).filter((c) => c.name === name && !DELETING.has(c.status ?? ''));
+      same.sort(
+        (a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.uuid.localeCompare(b.uuid),
+      );
+      return same.find((c) => c.labels?.[OWNER_LABEL]) ?? same[0];
+    }
+    return this.#parse(this.#check(`GET /clusters/${name}`, response).body, MagnumClusterSchema);
+  }
+
+  async #all(): Promise<MagnumCluster[]> {
+    const clusters: MagnumCluster[] = [];
+    let path: string | undefined = '/clusters/detail?limit=100';
+    for (let page = 0; path !== undefined && page < 100; page++) {
+      const response: ServiceResponse = await this.#call('GET', path);
+      const body = this.#parse(response.body, ClusterListSchema);
+      clusters.push(...body.clusters);
+      path = body.next ? afterVersionRoot(body.next) : undefined;
+    }
+    return clusters;
+  }
+
+  async #deleteUuid(uuid: string): Promise<void> {
+    const response = await this.#request('DELETE', `/clusters/${uuid}`);
+    if (response.status !== 404) this.#check(`DELETE /clusters/${uuid}`, response);
+  }
+
+  /** One call, any status. The newest microversion the cloud speaks: merge_labels needs a recent one. */
+  #request(method: string, path: string, body?: unknown): Promise<ServiceResponse> {
+    return this.#session.request(method, path, body, { 'openstack-api-version': 'container-infra latest' });
+  }
+
+  /** One call that must succeed. */
+  async #call(method: string, path: string, body?: unknown): Promise<ServiceResponse> {
+    return this.#check(`${method} ${path.split('?')[0]}`, await this.#request(method, path, body));
+  }
+
+  #check(action: string, response: ServiceResponse): ServiceResponse {
+    if (response.status >= 200 && response.status < 300) return response;
+    throw this.#session.fail(action, response.status, response.body);
+  }
+
+  #parse<T>(body: unknown, schema: z.ZodType<T>): T {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success)
+      throw new DriverError(this.name, 'Magnum answered with an unexpected body', { retryable: true });
+    return parsed.data;
+  }
+
+  #map(cluster: MagnumCluster): ProviderCluster {
+    const status = cluster.status ?? 'UNKNOWN';
+    const faults = Object.entries(cluster.faults ?? {}).map(([resource, why]) => `${resource}: ${why}`);
+    const why = [cluster.status_reason, ...faults].filter(Boolean).join('; ');
+    const state: ProviderCluster['state'] = FAILED.has(status)
+      ? 'failed'
+      : DELETING.has(status)
+        ? 'deleting'
+        : status === 'CREATE_IN_PROGRESS' || !cluster.api_address
+          ? 'provisioning'
+          : 'ready';
+    const health = cluster.health_status ? ` (health ${cluster.health_status})` : '';
+    return {
+      name: cluster.name,
+      state,
+      endpoint: cluster.api_address ? apiUrl(cluster.api_address) : undefined,
+      region: this.#options.region,
+      labels: cluster.labels ?? {},
+      message:
+        state === 'failed' ? `${status}: ${why || 'no reason given'}` : `Magnum cluster ${status}${health}`,
+    };
+  }
+}
+
+/** The part of an absolute `next` link after `/v1`, to request it through the session's endpoint. */
+function afterVersionRoot(link: string): string | undefined {
+  const url = new URL(link);
+  return /\/v1(\/clusters.*)$/.exec(url.pathname + url.search)?.[1];
+}
+
+/** Magnum gives the API as a URL (Kubernetes drivers) or a bare address; make it a URL. */
+function apiUrl(address: string): string {
+  return /^https?:\/\//.test(address) ? address : `https://${address}:6443`;
+}

@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
+import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';
+import { serveEmulatedApi } from './http.ts';
+import { issueCertificate, makeTestCa, readCsr, type TestCa } from './x509.ts';
+
+interface StoredCluster {
+  uuid: string;
+  name: string;
+  status: string;
+  status_reason?: string;
+  health_status?: string;
+  api_address?: string;
+  labels: Record<string, string>;
+  node_count: number;
+  master_count: number;
+  cluster_template_id: string;
+  created_at: string;
+  faults?: Record<string, string>;
+  readyAt: number;
+  goneAt?: number;
+  failWith?: string;
+}
+
+const magnumError = (status: number, title: string, detail: string): EmulatedReply => ({
+  status,
+  body: { errors: [{ request_id: `req-${randomUUID()}`, code: 'client', status, title, detail, links: [] }] },
+});
+
+const CLUSTER_FIELDS = [
+  'uuid',
+  'name',
+  'status',
+  'status_reason',
+  'health_status',
+  'api_address',
+  'labels',
+  'node_count',
+  'master_count',
+  'cluster_template_id',
+  'created_at',
+  'faults',
+] as const;
+
+/**
+ * Keystone v3 (password and application-credential auth, catalog, token expiry and
+ * revocation) and Magnum v1 (clusters, certificates) on one loopback port. The cluster CA
+ * really signs the CSRs it is sent, and clusters move on with emulated time.
+ */
+export class MagnumEmulator {
+  now = 0;
+  /** Cluster quota of the project (Magnum's own quota: clusters per project). */
+  maxClusters = Number.POSITIVE_INFINITY;
+  /** Lifetime of issued tokens in real milliseconds. */
+  tokenTtlMs = 3_600_000;
+  /** Token requests served (to see caching and re-authentication). */
+  authentications = 0;
+  /** Bodies of the cluster creates received. */
+  readonly creates: Record<string, unknown>[] = [];
+  readonly template = { uuid: randomUUID(), name: 'k8s-1.33' };
+  readonly #clusters = new Map<string, StoredCluster>();
+  readonly #tokens = new Map<string, number>();
+  readonly #ca = new Map<string, TestCa>();
+  readonly #failures: EmulatedReply[] = [];
+  #server?: EmulatedServer;
+
+  constructor(
+    readonly credentials: KeystoneAuth,
+    readonly region = 'RegionOne',
+    readonly timings = { provisionMs: 12 * 60_000, deleteMs: 5 * 60_000 },
+  ) {}
+
+  /** Start listening; returns the Keystone v3 URL. */
+  async start(): Promise<string> {
+    this.#server = await serveEmulatedApi((request) => this.#handle(request));
+    return `${this.#server.origin}/identity/v3`;
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+  }
+
+  get log(): readonly { readonly method: string; readonly path: string }[] {
+    return this.#server?.log ?? [];
+  }
+
+  tick(ms = 60_000): void {
+    this.now += ms;
+  }
+
+  /** Every token issued so far stops working (as after a Keystone restart with new keys). */
+  revokeTokens(): void {
+    this.#tokens.clear();
+  }
+
+  failNext(status: number, title: string, detail: string): void {
+    this.#failures.push(magnumError(status, title, detail));
+  }
+
+  /** Let the named cluster's create end CREATE_FAILED with this Heat reason. */
+  failProvisioning(name: string, reason: string): void {
+    for (const c of this.#clusters.values()) if (c.name === name) c.failWith = reason;
+  }
+
+  /** A cluster made outside clusterburst. */
+  seed(name: string, labels: Record<string, string>): void {
+    const uuid = randomUUID();
+    this.#clusters.set(uuid, {
+      uuid,
+      name,
+      status: 'CREATE_COMPLETE',
+      health_status: 'HEALTHY',
+      api_address: 'https://10.0.0.99:6443',
+      labels,
+      node_count: 1,
+      master_count: 1,
+      cluster_template_id: this.template.uuid,
+      created_at: new Date(0).toISOString(),
+      readyAt: 0,
+    });
+  }
+
+  /** Names of the clusters the project holds, one entry per cluster. */
+  clusterNames(): string[] {
+    this.#advance();
+    return [...this.#clusters.values()].map((c) => c.name);
+  }
+
+  /** The PEM CA of a cluster (what client certificates must chain to). */
+  caOf(name: string): string | undefined {
+    const cluster = [...this.#clusters.values()].find((c) => c.name === name);
+    return cluster && this.#caFor(cluster.uuid).certPem;
+  }
+
+  #handle(request: EmulatedRequest): EmulatedReply {
+    if (request.path === '/identity/v3/auth/tokens' && request.method === 'POST')
+      return this.#authenticate(request);
+    if (!request.path.startsWith('/container-infra/v1/'))
+      return magnumError(404, 'Not Found', 'no such path');
+    const token = request.headers['x-auth-token'];
+    const expiry = typeof token === 'string' ? this.#tokens.get(token) : undefined;
+    if (expiry === undefined || expiry < Date.now()) {
+      return {
+        status: 401,
+        body: {
+          error: {
+            code: 401,
+            title: 'Unauthorized',
+            message: 'The request you have made requires authentication.',
+          },
+        },
+      };
+    }
+    const failure = this.#failures.shift();
+    if (failure) return failure;
+    this.#advance();
+    const parts = request.path.slice('/container-infra/v1/'.length).split('/');
+    if (parts[0] === 'certificates') return this.#certificates(request, parts[1]);
+    if (parts[0] !== 'clusters') return magnumError(404, 'Not Found', 'no such resource');
+    if (parts[1] === undefined || parts[1] === 'detail') {
+      if (request.method === 'POST' && parts[1] === undefined) return this.#create(request);
+      if (request.method === 'GET') return this.#list(request);
+      return magnumError(405, 'Method Not Allowed', 'method not allowed');
+    }
+    const ident = decodeURIComponent(parts[1]);
+    const matches = [...this.#clusters.values()].filter((c) => c.uuid === ident || c.name === ident);
+    if (matches.length === 0) return magnumError(404, 'Not Found', `Cluster ${ident} could not be found.`);
+    if (matches.length > 1)
+      return magnumError(
+        409,
+        'Conflict',
+        `Multiple clusters exist with same name. Please use the cluster uuid instead.`,
+      );
+    const cluster = matches[0]!;
+    if (request.method === 'GET') return { status: 200, body: this.#json(cluster) };
+    if (request.method === 'DELETE') {
+      if (cluster.status !== 'DELETE_IN_PROGRESS') {
+        cluster.status = 'DELETE_IN_PROGRESS';
+        cluster.goneAt = this.now + this.timings.deleteMs;
+      }
+      return { status: 204 };
+    }
+    return magnumError(405, 'Method Not Allowed', 'method not allowed');
+  }
+
+  #authenticate(request: EmulatedRequest): EmulatedReply {
+    this.authentications += 1;
+    const identity = (request.body as { auth?: { identity?: Record<string, unknown> } } | undefined)?.auth
+      ?.identity;
+    const c = this.credentials;
+    const ok =
+      c.type === 'applicationCredential'
+        ? JSON.stringify(identity?.application_credential) === JSON.stringify({ id: c.id, secret: c.secret })
+        : JSON.stringify(identity?.password) ===
+          JSON.stringify({
+            user: { name: c.username, domain: { name: c.userDomainName }, password: c.password },
+          });
+    if (!ok) {
+      return {
+        status: 401,
+        body: {
+          error: {
+            code: 401,
+            title: 'Unauthorized',
+            message: 'The request you have made requires authentication.',
+          },
+        },
+      };
+    }
+    const token = `gAAAAA${randomUUID().replaceAll('-', '')}`;
+    const expiresAt = Date.now() + this.tokenTtlMs;
+    this.#tokens.set(token, expiresAt);
+    const origin = this.#server?.origin ?? '';
+    return {
+      status: 201,
+      headers: { 'x-subject-token': token },
+      body: {
+        token: {
+          methods: [c.type === 'applicationCredential' ? 'application_credential' : 'password'],
+          expires_at: new Date(expiresAt).toISOString(),
+          project: { id: 'b7f2', name: 'burst', domain: { id: 'default', name: 'Default' } },
+          catalog: [
+            {
+              type: 'identity',
+              name: 'keystone',
+              endpoints: [{ interface: 'public', region: this.region, url: `${origin}/identity/v3` }],
+            },
+            {
+              type: 'container-infra',
+              name: 'magnum',
+              endpoints: [
+                { interface: 'public', region: this.region, url: `${origin}/container-infra/v1` },
+                { interface: 'public', region: 'OtherRegion', url: 'http://127.0.0.1:9/unused/v1' },
+              ],
+            },
+          ],
+        },
+      },
+    };
+  }
+
+  #create(request: EmulatedRequest): EmulatedReply {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    this.creates.push(body);
+    const name = String(body.name ?? '');
+    if (!/^[a-zA-Z][a-zA-Z0-9_.-]*$/.test(name))
+      return magnumError(400, 'Bad Request', 'Invalid input for field/attribute name.');
+    const template = body.cluster_template_id;
+    if (template !== this.template.uuid && template !== this.template.name) {
+      return magnumError(400, 'Bad Request', `ClusterTemplate ${String(template)} could not be found.`);
+    }
+    if (this.#clusters.size >= this.maxClusters) {
+      return magnumError(
+        403,
+        'Forbidden',
+        `Resource Limit Exceeded: You have reached the maximum clusters per project, ${this.maxClusters}.`,
+      );
+    }
+    const uuid = randomUUID();
+    this.#clusters.set(uuid, {
+      uuid,
+      name,
+      status: 'CREATE_IN_PROGRESS',
+      labels: (body.labels as Record<string, string> | undefined) ?? {},
+      node_count: Number(body.node_count ?? 1),
+      master_count: Number(body.master_count ?? 1),
+      cluster_template_id: this.template.uuid,
+      created_at: new Date(this.now).toISOString(),
+      readyAt: this.now + this.timings.provisionMs,
+    });
+    return { status: 202, body: { uuid } };
+  }
+
+  /** Paged like Magnum: `limit` and `marker` in, absolute `next` link out. */
+  #list(request: EmulatedRequest): EmulatedReply {
+    const all = [...this.#clusters.values()];
+    const limit = Math.min(Number(request.query.get('limit') ?? 1000), 2);
+    const marker = request.query.get('marker');
+    const start = marker ? all.findIndex((c) => c.uuid === marker) + 1 : 0;
+    const page = all.slice(start, start + limit);
+    const last = page.at(-1);
+    const more = start + limit < all.length && last;
+    const next = more
+      ? `${this.#server?.origin}/container-infra/v1${request.path.replace(/^\/container-infra\/v1/, '')}?limit=${limit}&marker=${last.uuid}`
+      : undefined;
+    return { status: 200, body: { clusters: page.map((c) => this.#json(c)), ...(next ? { next } : {}) } };
+  }
+
+  #certificates(request: EmulatedRequest, uuid: string | undefined): EmulatedReply {
+    if (request.method === 'GET' && uuid) {
+      if (!this.#clusters.has(uuid))
+        return magnumError(404, 'Not Found', `Cluster ${uuid} could not be found.`);
+      return { status: 200, body: { cluster_uuid: uuid, pem: this.#caFor(uuid).certPem, links: [] } };
+    }
+    if (request.method === 'POST' && !uuid) {
+      const body = (request.body ?? {}) as { cluster_uuid?: string; csr?: string };
+      const cluster = body.cluster_uuid ? this.#clusters.get(body.cluster_uuid) : undefined;
+      if (!cluster) return magnumError(404, 'Not Found', `Cluster ${body.cluster_uuid} could not be found.`);
+      const csr = readCsr(body.csr ?? '');
+      if (!csr) return magnumError(400, 'Bad Request', 'Invalid CSR');
+      const pem = issueCertificate(this.#caFor(cluster.uuid), { ...csr, usage: 'client' });
+      return { status: 201, body: { cluster_uuid: cluster.uuid, csr: body.csr, pem, links: [] } };
+    }
+    return magnumError(405, 'Method Not Allowed', 'method not allowed');
+  }
+
+  #caFor(uuid: string): TestCa {
+    let ca = this.#ca.get(uuid);
+    if (!ca) {
+      ca = makeTestCa(`cluster ${uuid}`);
+      this.#ca.set(uuid, ca);
+    }
+    return ca;
+  }
+
+  #advance(): void {
+    for (const c of this.#clusters.values()) {
+      if (c.status === 'CREATE_IN_PROGRESS' && this.now >= c.readyAt) {
+        if (c.failWith) {
+          c.status = 'CREATE_FAILED';
+          c.status_reason = c.failWith;
+          c.faults = { kube_masters: c.failWith };
+        } else {
+          c.status = 'CREATE_COMPLETE';
+          c.status_reason = 'Stack CREATE completed successfully';
+          c.health_status = 'HEALTHY';
+          c.api_address = `https://10.0.0.${(this.#clusters.size % 200) + 10}:6443`;
+        }
+      }
+      if (c.status === 'DELETE_IN_PROGRESS' && c.goneAt !== undefined && this.now >= c.goneAt)
+        this.#clusters.delete(c.uuid);
+    }
+  }
+
+  #json(c: StoredCluster): Record<string, unknown> {
+    return Object.fromEntries(CLUSTER_FIELDS.map((k) => [k, c[k] ?? null]));
+  }
+}
