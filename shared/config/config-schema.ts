@@ -65,80 +65,98 @@ const AuthSchema = z
  * The whole configuration (`clusterburst.yaml`). Every field has a default, so an empty file
  * (or none) runs the embedded control plane: simulated provider, SQLite store, in-process bus.
  */
-export const ConfigSchema = z.strictObject({
-  /** Installation id: the owner tag on everything we create. */
-  installation: z
-    .strictObject({
-      id: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9-]{0,40}$/)
-        .default('local'),
-    })
-    .default({ id: 'local' }),
-  server: z
-    .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(8080),
-      bodyLimitBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .default(1024 * 1024),
-      auth: AuthSchema,
-    })
-    .default({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1024 * 1024, auth: {} }),
-  policy: PolicySchema.default(PolicySchema.parse({})),
-  providers: z
-    .array(ProviderEntrySchema)
-    .min(1)
-    .default([
-      {
-        name: 'simulated',
-        driver: 'simulated',
-        regions: ['local'],
-        pricePerNodeHour: 0.1,
-        maxClusters: 10,
-        priority: 0,
-        options: {},
-      },
-    ]),
-  federation: driver(['simulated', 'karmada', 'kubefed'], 'simulated'),
-  dns: z
-    .strictObject({
-      driver: z.enum(['memory', 'rfc2136', 'route53', 'powerdns']).default('memory'),
-      /** gateway: users keep reaching the RI gateway; direct: weighted records per service. */
-      mode: z.enum(['gateway', 'direct']).default('gateway'),
-      /** Zone for per-cluster ingress records (gateway mode). */
-      zone: z.string().min(1).default('burst.clusterburst.local'),
-      options: z.record(z.string(), z.unknown()).default({}),
-    })
-    .default({ driver: 'memory', mode: 'gateway', zone: 'burst.clusterburst.local', options: {} }),
-  gateway: driver(['memory', 'haproxy', 'gateway-api'], 'memory'),
-  services: z
-    .array(ServiceSchema)
-    .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
-  store: z
-    .strictObject({
-      driver: z.enum(['sqlite', 'kubernetes']).default('sqlite'),
-      /** SQLite file. */
-      path: z.string().min(1).default('.clusterburst/state.db'),
-      options: z.record(z.string(), z.unknown()).default({}),
-    })
-    .default({ driver: 'sqlite', path: '.clusterburst/state.db', options: {} }),
-  bus: driver(['memory', 'eventbridge'], 'memory'),
-  load: driver(['signal', 'prometheus'], 'signal'),
-  /** Cron expressions (6 fields: seconds first) for the local runtime's schedules. */
-  schedules: z
-    .strictObject({
-      scaleDown: z.string().default('*/30 * * * * *'),
-      health: z.string().default('* * * * * *'),
-      reconcile: z.string().default('*/30 * * * * *'),
-    })
-    .default({ scaleDown: '*/30 * * * * *', health: '* * * * * *', reconcile: '*/30 * * * * *' }),
-  /** State directory of the embedded drivers (SQLite file, simulated cloud inventory). */
-  stateDir: z.string().default('.clusterburst'),
-  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-});
+export const ConfigSchema = z
+  .strictObject({
+    /** Installation id: the owner tag on everything we create. */
+    installation: z
+      .strictObject({
+        id: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,40}$/)
+          .default('local'),
+      })
+      .default({ id: 'local' }),
+    server: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024),
+        auth: AuthSchema,
+      })
+      .default({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1024 * 1024, auth: {} }),
+    policy: PolicySchema.default(PolicySchema.parse({})),
+    providers: z
+      .array(ProviderEntrySchema)
+      .min(1)
+      .default([
+        {
+          name: 'simulated',
+          driver: 'simulated',
+          regions: ['local'],
+          pricePerNodeHour: 0.1,
+          maxClusters: 10,
+          priority: 0,
+          options: {},
+        },
+      ]),
+    federation: driver(['simulated', 'karmada', 'kubefed'], 'simulated'),
+    dns: z
+      .strictObject({
+        driver: z.enum(['memory', 'rfc2136', 'route53', 'powerdns']).default('memory'),
+        /** gateway: users keep reaching the RI gateway; direct: weighted records per service. */
+        mode: z.enum(['gateway', 'direct']).default('gateway'),
+        /** Zone for per-cluster ingress records (gateway mode). */
+        zone: z.string().min(1).default('burst.clusterburst.local'),
+        options: z.record(z.string(), z.unknown()).default({}),
+      })
+      .default({ driver: 'memory', mode: 'gateway', zone: 'burst.clusterburst.local', options: {} }),
+    gateway: driver(['memory', 'haproxy', 'gateway-api'], 'memory'),
+    services: z
+      .array(ServiceSchema)
+      .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
+    store: z
+      .strictObject({
+        driver: z.enum(['sqlite', 'kubernetes']).default('sqlite'),
+        /** SQLite file. */
+        path: z.string().min(1).default('.clusterburst/state.db'),
+        options: z.record(z.string(), z.unknown()).default({}),
+      })
+      .default({ driver: 'sqlite', path: '.clusterburst/state.db', options: {} }),
+    bus: driver(['memory', 'eventbridge'], 'memory'),
+    load: driver(['signal', 'prometheus'], 'signal'),
+    /** Cron expressions (6 fields: seconds first) for the local runtime's schedules. */
+    schedules: z
+      .strictObject({
+        scaleDown: z.string().default('*/30 * * * * *'),
+        health: z.string().default('* * * * * *'),
+        reconcile: z.string().default('*/30 * * * * *'),
+      })
+      .default({ scaleDown: '*/30 * * * * *', health: '* * * * * *', reconcile: '*/30 * * * * *' }),
+    /** State directory of the embedded drivers (SQLite file, simulated cloud inventory). */
+    stateDir: z.string().default('.clusterburst'),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  })
+  .superRefine((config, ctx) => {
+    // Weighted records (direct mode) need a backend that has them.
+    if (
+      config.dns.mode === 'direct' &&
+      (config.dns.driver === 'rfc2136' || config.dns.driver === 'powerdns')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'mode'],
+        message: `direct mode needs weighted records, which the ${config.dns.driver} driver does not have (use gateway mode or route53)`,
+      });
+    }
+    const names = config.providers.map((p) => p.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup)
+      ctx.addIssue({ code: 'custom', path: ['providers'], message: `provider name "${dup}" is used twice` });
+  });
 
 /** The validated configuration, defaults applied. */
 export type Config = z.output<typeof ConfigSchema>;

@@ -50,6 +50,24 @@ export async function createDns(config: Config): Promise<DnsDriver> {
       const { MemoryDns } = await import('./dns/memory.ts');
       return new MemoryDns();
     }
+    case 'rfc2136': {
+      const { Rfc2136Dns } = await import('./dns/rfc2136/rfc2136.ts');
+      return new Rfc2136Dns({ zone: config.dns.zone, ...config.dns.options } as ConstructorParameters<
+        typeof Rfc2136Dns
+      >[0]);
+    }
+    case 'powerdns': {
+      const { PowerDns } = await import('./dns/powerdns.ts');
+      return new PowerDns({ zone: config.dns.zone, ...config.dns.options } as ConstructorParameters<
+        typeof PowerDns
+      >[0]);
+    }
+    case 'route53': {
+      const { Route53Dns } = await import('./dns/route53.ts');
+      return new Route53Dns({ zone: config.dns.zone, ...config.dns.options } as ConstructorParameters<
+        typeof Route53Dns
+      >[0]);
+    }
     default:
       throw notYet('dns', config.dns.driver);
   }
@@ -61,6 +79,10 @@ export async function createGateway(config: Config): Promise<GatewayDriver> {
     case 'memory': {
       const { MemoryGateway } = await import('./gateway/memory.ts');
       return new MemoryGateway();
+    }
+    case 'haproxy': {
+      const { HaproxyGateway } = await import('./gateway/haproxy.ts');
+      return new HaproxyGateway(config.gateway.options as ConstructorParameters<typeof HaproxyGateway>[0]);
     }
     default:
       throw notYet('gateway', config.gateway.driver);

@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../shared/config/load-config.ts';
+import { DEFAULT_POLICY } from '../../../../shared/domain/policy.ts';
+import { ConfigError } from '../../../../shared/errors.ts';
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'cb-config-')), 'clusterburst.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults when there is no file at all', () => {
+    const config = loadConfig({ env: {}, path: undefined, value: undefined });
+    expect(config.providers.map((p) => p.driver)).toEqual(['simulated']);
+    expect(config.store.driver).toBe('sqlite');
+    expect(config.policy).toEqual(DEFAULT_POLICY);
+  });
+
+  it('reads the file named by CLUSTERBURST_CONFIG and keeps defaults for what it leaves out', () => {
+    const path = file('policy:\n  maxClusters: 7\n');
+    const config = loadConfig({ env: { CLUSTERBURST_CONFIG: path } });
+    expect(config.policy.maxClusters).toBe(7);
+    expect(config.policy.cooldownSeconds).toBe(DEFAULT_POLICY.cooldownSeconds);
+  });
+
+  it('names the field of an invalid value', () => {
+    expect(() => loadConfig({ value: { policy: { maxClusters: -1 } } })).toThrow(/policy\.maxClusters/);
+    expect(() => loadConfig({ value: { policy: { maxClusterz: 1 } } })).toThrow(/maxClusterz/);
+    expect(() => loadConfig({ value: { dns: { driver: 'bind' } } })).toThrow(/dns\.driver/);
+  });
+
+  it('resolves env: secrets, and names the field when the variable is missing', () => {
+    const config = loadConfig({
+      value: { server: { auth: { bearerToken: 'env:CB_TOKEN' } } },
+      env: { CB_TOKEN: 'abc' },
+    });
+    expect(config.server.auth.bearerToken).toBe('abc');
+    const error = (() => {
+      try {
+        loadConfig({ value: { server: { auth: { bearerToken: 'env:CB_TOKEN' } } }, env: {} });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toBe(
+      'configuration server.auth.bearerToken: environment variable CB_TOKEN is not set',
+    );
+  });
+
+  it('refuses a missing file that was asked for, and a YAML syntax error, saying which file', () => {
+    expect(() => loadConfig({ path: '/nonexistent/cb.yaml' })).toThrow(
+      /cannot read configuration \/nonexistent\/cb.yaml/,
+    );
+    expect(() => loadConfig({ path: file('policy: [unclosed\n') })).toThrow(/cannot read configuration/);
+  });
+
+  it('refuses direct DNS mode with a driver that has no weighted records, and duplicate provider names', () => {
+    expect(() => loadConfig({ value: { dns: { driver: 'rfc2136', mode: 'direct' } } })).toThrow(
+      /dns\.mode: direct mode needs weighted records/,
+    );
+    const p = { driver: 'simulated', regions: ['x'], pricePerNodeHour: 1 };
+    expect(() =>
+      loadConfig({
+        value: {
+          providers: [
+            { name: 'a', ...p },
+            { name: 'a', ...p },
+          ],
+        },
+      }),
+    ).toThrow(/provider name "a" is used twice/);
+  });
+});
