@@ -77,7 +77,9 @@ export function classifyError(
 ): DriverError {
   if (error instanceof DriverError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const quota = facts.quota ?? (looksLikeQuota(facts.code) || looksLikeQuota(message));
+  // A 429 is a rate limit even when the provider words it as a "quota" of requests.
+  const quota =
+    facts.quota ?? (facts.status !== 429 && (looksLikeQuota(facts.code) || looksLikeQuota(message)));
   const retryable =
     facts.retryable ??
     (!quota &&

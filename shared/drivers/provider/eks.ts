@@ -221,7 +221,7 @@ export class EksProvider implements ProviderDriver {
     const tags = cluster.tags ?? {};
     const ours = Boolean(tags[OWNER_LABEL] && tags[NODES_TAG]);
     if (cluster.status === 'DELETING') return this.#view(cluster, 'deleting');
-    if (ours && tags[DELETING_TAG]) {
+    if (tags[OWNER_LABEL] && tags[DELETING_TAG]) {
       if (drive) await this.#advanceDelete(name);
       return this.#view(cluster, 'deleting', 'deleting node groups, then the cluster');
     }

@@ -112,7 +112,8 @@ export class GkeProvider implements ProviderDriver {
 
   async create(spec: ClusterSpec): Promise<ProviderCluster> {
     const { location } = this.#options;
-    if (spec.region !== location && !location.startsWith(`${spec.region}-`)) {
+    // A zonal location (europe-west1-b) serves its region (europe-west1) too.
+    if (spec.region !== location && location.replace(/-[a-z]$/, '') !== spec.region) {
       throw new DriverError(this.name, `region ${spec.region} is not this provider's (${location})`);
     }
     const existing = await this.#get(spec.name);

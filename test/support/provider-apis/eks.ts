@@ -86,9 +86,11 @@ export class EksFake {
       return { nodegroups: [...this.#liveGroups(i.clusterName).keys()] };
     });
     on.on(DeleteNodegroupCommand).callsFake((i: { clusterName: string; nodegroupName: string }) => {
+      this.#nodegroup(i.clusterName, i.nodegroupName);
       const group = this.#liveGroups(i.clusterName).get(i.nodegroupName);
       if (!group) throw notFound('node group');
       if (group.value.status === 'DELETING') throw inUse('Nodegroup is already being deleted');
+      if (group.value.status === 'CREATING') throw inUse('Nodegroup cannot be deleted while it is CREATING');
       group.value.status = 'DELETING';
       group.goneAt = this.now + this.#timings.deleteAfterMs;
       return { nodegroup: group.value };
@@ -140,10 +142,12 @@ export class EksFake {
   }
 
   #deleteCluster(name: string): { cluster: Cluster } {
+    this.#cluster(name);
     const entry = this.#clusters.get(name);
-    if (!entry || !this.#exists(name)) throw notFound('cluster');
+    if (!entry) throw notFound('cluster');
     if (this.#liveGroups(name).size > 0) throw inUse('Cluster has nodegroups attached');
     if (entry.value.status === 'DELETING') throw inUse('Cluster is already being deleted');
+    if (entry.value.status === 'CREATING') throw inUse('Cluster cannot be deleted while it is CREATING');
     entry.value.status = 'DELETING';
     entry.goneAt = this.now + this.#timings.deleteAfterMs;
     return { cluster: { ...entry.value } };

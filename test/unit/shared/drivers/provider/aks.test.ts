@@ -145,6 +145,13 @@ describe('AKS provider', () => {
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
   });
 
+  it('deletes a cluster that is still provisioning (deadline cleanup)', async () => {
+    const { provider, harness } = await start();
+    await provider.create(spec());
+    await provider.delete('cb-0123456789ab');
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
+  });
+
   it('never deletes, adopts or lists a cluster without our owner tag', async () => {
     const { api, provider } = await start();
     api.seed('prod-cluster', LOCATION, { team: 'physics' });

@@ -163,6 +163,20 @@ describe('EKS provider', () => {
     expect(fake.clusterNames()).toEqual([]);
   });
 
+  it.each([
+    ['its control plane is still CREATING', 0],
+    ['its node group is still CREATING', 10 * 60_000],
+  ])('tears down a cluster whose deadline passed while %s', async (_when, elapsed) => {
+    const { fake, provider, harness } = setup();
+    await provider.create(spec());
+    fake.tick(elapsed);
+    await provider.describe('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab');
+    expect((await provider.describe('cb-0123456789ab'))?.state).toBe('deleting');
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
+    expect(fake.clusterNames()).toEqual([]);
+  });
+
   it('never deletes a cluster without the owner tag', async () => {
     const { fake, provider } = setup();
     fake.seed({ name: 'prod-cluster', status: 'ACTIVE', tags: { team: 'physics' } });

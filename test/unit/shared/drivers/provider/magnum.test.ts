@@ -174,6 +174,14 @@ describe('Magnum provider', () => {
     expect(api.clusterNames()).toEqual(['prod-cluster']);
   });
 
+  it('deletes a cluster that is still CREATE_IN_PROGRESS (deadline cleanup)', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await provider.delete('cb-0123456789ab');
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
+    expect(api.clusterNames()).toEqual([]);
+  });
+
   it('lists our clusters across pages and no one else', async () => {
     const { api, provider } = await start();
     api.seed('prod-cluster', {});
