@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlertmanagerServer, startAlertmanager } from '../support/alertmanager.ts';
 import { freeLoopbackPort } from '../support/bind.ts';
@@ -184,5 +187,20 @@ describe('Prometheus -> Alertmanager -> clusterburst -> scale-down', () => {
     expect([refused.status, wrong.status]).toEqual([401, 401]);
     expect((await api('GET', '/bursts')).bursts).toHaveLength(before);
     expect(await metric('clusterburst_auth_refused_total{route="POST /alerts/alertmanager"}')).toBe(2);
+  });
+});
+
+describe('the deploy examples', () => {
+  const run = promisify(execFile);
+  const example = (path: string) => fileURLToPath(new URL(`../../deploy/${path}`, import.meta.url));
+
+  it('are accepted by promtool and amtool', async () => {
+    const rules = await run('promtool', ['check', 'rules', example('prometheus/clusterburst-rules.yaml')]);
+    expect(rules.stdout).toContain('SUCCESS: 3 rules found');
+    const receiver = await run('amtool', [
+      'check-config',
+      example('alertmanager/clusterburst-receiver.yaml'),
+    ]);
+    expect(receiver.stdout).toContain('SUCCESS');
   });
 });
