@@ -37,9 +37,29 @@ async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome
   if (signal.status === 'ignored') return { decision: 'ignored', why: signal.why ?? 'no action needed' };
   if (signal.status === 'resolved') return markResolved(deps, signal);
   await clearResolved(deps, signal);
+  return admitSignal(deps, signal);
+}
+
+/** What an admission may be told beyond the signal (a re-placement after a quota error). */
+export interface AdmitOptions {
+  readonly exclude?: readonly string[];
+  /** The burst being replaced; the new id is derived from it, so a retried replacement collides. */
+  readonly replaces?: string;
+}
+
+/**
+ * Decide and, if the decision is to burst, insert a Requested record with its BurstRequested
+ * event, atomically against every other admission (store.admit), so max clusters and the budget
+ * hold under any concurrency. The id comes from the dedupe key, so duplicates collide; an
+ * episode whose earlier burst already ended gets a fresh id (`#n`).
+ */
+export async function admitSignal(
+  deps: Deps,
+  signal: CapacitySignal,
+  options: AdmitOptions = {},
+): Promise<SignalOutcome> {
   const now = deps.now();
   const at = now.toISOString();
-  const id = burstIdFor(signal.dedupeKey);
   const result = await deps.store.admit((records) => {
     const decision = decideBurst({
       signal,
@@ -47,9 +67,18 @@ async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome
       policy: deps.policy,
       offers: deps.offers,
       now,
+      exclude: options.exclude,
+      replaces: options.replaces,
     });
     if (!decision.burst) return { admit: false, why: decision.why, duplicateOf: decision.duplicateOf };
+    const earlier = records.filter((r) => r.reason.dedupeKey === signal.dedupeKey).length;
+    const id = options.replaces
+      ? burstIdFor(`${options.replaces}>${options.exclude?.join(',') ?? ''}`)
+      : burstIdFor(earlier === 0 ? signal.dedupeKey : `${signal.dedupeKey}#${earlier}`);
     const ttl = signal.hints?.ttlSeconds;
+    const why = options.replaces
+      ? `replaces ${options.replaces} after a quota error; ${decision.why}`
+      : decision.why;
     const record: BurstCluster = {
       id,
       name: clusterNameFor(id),
@@ -68,10 +97,12 @@ async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome
       gatewayServers: [],
       costPerHour: decision.costPerHour,
       ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
+      ...(options.replaces && { replaces: options.replaces }),
+      ...(options.exclude?.length && { excludedProviders: options.exclude }),
       teardown: {},
       createdAt: at,
       updatedAt: at,
-      history: [{ phase: 'Requested', at, why: decision.why }],
+      history: [{ phase: 'Requested', at, why }],
       version: 0,
     };
     return { admit: true, record, events: [eventFor(record, 'BurstRequested', 1)] };

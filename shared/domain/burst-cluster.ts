@@ -72,6 +72,10 @@ export interface BurstCluster {
   /** Set when the triggering signal resolved; cleared if it fires again. */
   readonly signalResolvedAt?: string;
   readonly teardown: TeardownState;
+  /** The burst this one replaced after a quota error there. */
+  readonly replaces?: string;
+  /** Providers that refused this signal with a quota error (placement skips them). */
+  readonly excludedProviders?: readonly string[];
   readonly lastError?: string;
   readonly createdAt: string;
   readonly updatedAt: string;

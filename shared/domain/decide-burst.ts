@@ -26,6 +26,11 @@ export interface BurstContext {
   readonly now: Date;
   /** Providers that just failed with a quota error for this signal. */
   readonly exclude?: readonly string[];
+  /**
+   * Id of a burst this one replaces (after a quota error): it is neither a duplicate nor in
+   * cooldown, and its capacity and cost are counted as released.
+   */
+  readonly replaces?: string;
 }
 
 /**
@@ -34,7 +39,8 @@ export interface BurstContext {
  * clusters or the hourly budget.
  */
 export function decideBurst(ctx: BurstContext): BurstDecision {
-  const { signal, clusters, policy, now } = ctx;
+  const { signal, policy, now } = ctx;
+  const clusters = ctx.clusters.filter((c) => c.id !== ctx.replaces);
   if (signal.status === 'ignored') return { burst: false, why: signal.why ?? 'signal needs no action' };
   if (signal.status === 'resolved') {
     return { burst: false, why: 'signal resolved: scale-down decides when the load stays low' };

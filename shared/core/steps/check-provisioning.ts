@@ -5,6 +5,7 @@ import { type StepResult, waiting } from '../step-result.ts';
 import { commit } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';
 import { providerFor } from './provider-for.ts';
+import { replaceAfterQuota } from './replace-after-quota.ts';
 
 /**
  * Provisioning -> Ready, poll-driven (no provider sends a "cluster ready" event): describe the
@@ -18,6 +19,9 @@ export async function checkProvisioning(deps: Deps, id: string): Promise<StepRes
     return enterTeardown(deps, record, `cluster ${record.name} vanished at ${record.provider}`, {
       failed: true,
     });
+  if (cluster.state === 'failed' && cluster.quota) {
+    return replaceAfterQuota(deps, record, cluster.message ?? 'quota or capacity shortage');
+  }
   if (cluster.state === 'failed') {
     return enterTeardown(
       deps,

@@ -22,6 +22,8 @@ export interface ProviderCluster {
   readonly labels: Readonly<Record<string, string>>;
   /** The provider's own words about the state (status message, reason). */
   readonly message?: string;
+  /** Set with `failed` when the failure was a quota or capacity shortage (placement moves on). */
+  readonly quota?: boolean;
 }
 
 /** How to reach a member cluster's API; handed to the federation at join, never stored. */
