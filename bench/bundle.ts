@@ -1,0 +1,97 @@
+/**
+ * Bundle benchmark: each function's bundle (esbuild, minified ESM, node22, code splitting) as
+ * a cold start loads it (entry + statically imported chunks) and the chunks it only loads on
+ * demand (drivers named by the configuration), and the cold import time of each bundle in a
+ * fresh `node` process (median of 5) next to an empty module's. Target: every bundle < 1 MB.
+ * @example
+ * npx tsx bench/bundle.ts
+ */
+import { execFile } from 'node:child_process';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { buildFunctions, functionEntries } from '../scripts/build-functions.ts';
+
+const run = promisify(execFile);
+
+/** Where the benchmark builds (git- and lint-ignored). */
+const OUT = 'dist/bench-bundle';
+const RUNS = 5;
+const LIMIT_BYTES = 1024 * 1024;
+
+/** One function's figures. */
+export interface BundleFigures {
+  readonly name: string;
+  readonly eagerBytes: number;
+  readonly eagerFiles: number;
+  readonly lazyBytes: number;
+  readonly lazyFiles: number;
+  readonly largestLazyBytes: number;
+  readonly importMs: number;
+}
+
+// Timed inside the child so process start-up (the same for every bundle) is left out.
+const IMPORT_TIMER =
+  'const t=performance.now();await import(process.env.BUNDLE);process.stdout.write(String(performance.now()-t));';
+
+/** Median cold import time of a module, each run in a fresh process. */
+async function coldImportMs(file: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', IMPORT_TIMER], {
+      env: { ...process.env, BUNDLE: pathToFileURL(file).href, NODE_NO_WARNINGS: '1' },
+      timeout: 60_000,
+    });
+    times.push(Number(stdout));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const kB = (bytes: number) => (bytes / 1024).toFixed(1);
+
+/** Build, measure and print every function's bundle; returns the figures. */
+export async function main(): Promise<BundleFigures[]> {
+  rmSync(OUT, { recursive: true, force: true });
+  const { outdir, bundles } = await buildFunctions({ outdir: OUT, entries: functionEntries({ gcp: true }) });
+  const size = (files: readonly string[]) =>
+    files.reduce((sum, f) => sum + statSync(join(outdir, f)).size, 0);
+  const empty = join(outdir, 'empty.mjs');
+  writeFileSync(empty, 'export {};\n');
+  const emptyMs = await coldImportMs(empty);
+  const figures: BundleFigures[] = [];
+  for (const b of bundles) {
+    figures.push({
+      name: b.name,
+      eagerBytes: size(b.eager),
+      eagerFiles: b.eager.length,
+      lazyBytes: size(b.lazy),
+      lazyFiles: b.lazy.length,
+      largestLazyBytes: Math.max(0, ...b.lazy.map((f) => size([f]))),
+      importMs: await coldImportMs(join(outdir, b.entry)),
+    });
+  }
+  console.log(
+    'bundle sizes (esbuild, minified ESM, node22, splitting; better-sqlite3 and functions-framework external)',
+  );
+  console.log(`cold import: fresh node ${process.version} per run, median of ${RUNS}`);
+  console.log(
+    `${'function'.padEnd(15)}${'bundle kB'.padStart(11)}${'files'.padStart(7)}${'lazy kB'.padStart(10)}${'chunks'.padStart(8)}${'largest'.padStart(9)}${'import ms'.padStart(11)}`,
+  );
+  console.log(`${'(empty module)'.padEnd(15)}${''.padStart(45)}${emptyMs.toFixed(1).padStart(11)}`);
+  for (const f of figures) {
+    console.log(
+      `${f.name.padEnd(15)}${kB(f.eagerBytes).padStart(11)}${String(f.eagerFiles).padStart(7)}${kB(f.lazyBytes).padStart(10)}${String(f.lazyFiles).padStart(8)}${kB(f.largestLazyBytes).padStart(9)}${f.importMs.toFixed(1).padStart(11)}`,
+    );
+  }
+  const over = figures.filter((f) => f.eagerBytes >= LIMIT_BYTES);
+  console.log(
+    over.length
+      ? `target missed: ${over.map((f) => f.name).join(', ')} load 1 MB or more at cold start`
+      : `target met: every bundle (entry + static chunks) under 1 MB (largest ${kB(Math.max(...figures.map((f) => f.eagerBytes)))} kB)`,
+  );
+  return figures;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,0 +1,141 @@
+/**
+ * One esbuild build of the function entry points in functions/: minified ESM for Node 22, one
+ * bundle per function, code splitting on so that drivers loaded with `await import()` (the
+ * registry) become chunks a function only loads when its configuration names them. Shared by
+ * the Lambda packaging (scripts/build-lambda.ts) and the bundle benchmark (bench/bundle.ts).
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile, type Plugin } from 'esbuild';
+
+/** The repository root. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Modules left out of bundles: better-sqlite3 is a native addon; the functions framework must
+ * be the very copy the Cloud Functions runtime starts from node_modules, or the functions would
+ * register in a second, unseen registry.
+ */
+export const EXTERNAL = ['better-sqlite3', '@google-cloud/functions-framework'];
+
+/** Files in functions/ that are not a function's entry point. */
+const NOT_ENTRIES = new Set(['catalog.ts']);
+
+/** Entry points that are not Lambda handlers (the Cloud Functions bundle). */
+export const GCP_ENTRY = 'gcp';
+
+/** Function entry names (file names without `.ts`), sorted. */
+export function functionEntries(options: { readonly gcp?: boolean } = {}): string[] {
+  return readdirSync(join(ROOT, 'functions'))
+    .filter((f) => f.endsWith('.ts') && !NOT_ENTRIES.has(f))
+    .map((f) => f.slice(0, -3))
+    .filter((name) => options.gcp || name !== GCP_ENTRY)
+    .sort();
+}
+
+/** Options of `buildFunctions`. */
+export interface BuildFunctionsOptions {
+  /** Output directory (absolute, or relative to the repository root). */
+  readonly outdir: string;
+  /** Entry names; every function (Lambda entries) when omitted. */
+  readonly entries?: readonly string[];
+  /** @default true */
+  readonly minify?: boolean;
+}
+
+/** One function's bundle: its entry file and the files it loads, relative to the outdir. */
+export interface FunctionBundle {
+  readonly name: string;
+  readonly entry: string;
+  /** The entry and every chunk it imports statically: what a cold start loads. */
+  readonly eager: readonly string[];
+  /** Chunks reachable only through dynamic imports (optional drivers), with their own imports. */
+  readonly lazy: readonly string[];
+}
+
+/** The result of a build. */
+export interface BuildResult {
+  readonly outdir: string;
+  readonly metafile: Metafile;
+  readonly bundles: readonly FunctionBundle[];
+}
+
+// ESM output has no `require`; bundled CommonJS packages that call it for Node built-ins need one.
+const REQUIRE_SHIM =
+  "import{createRequire as __cbRequire}from'node:module';const require=__cbRequire(import.meta.url);";
+
+/**
+ * `import { z } from 'zod'` makes the bundler keep the whole `z` namespace object, including
+ * `z.locales`: some 260 kB of translated error messages per bundle. We never switch locale
+ * (zod configures English itself, from its own import of `en.js`), so `z.locales` is cut down to
+ * English. Loading time of every function drops accordingly.
+ */
+const englishOnlyZodLocales: Plugin = {
+  name: 'zod-english-only-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${sep}zod${sep}`)
+        ? { path: join(dirname(args.importer), '../locales/index.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Bundle the function entry points; entries land at `functions/<name>.mjs`, chunks in `chunks/`. */
+export async function buildFunctions(options: BuildFunctionsOptions): Promise<BuildResult> {
+  const outdir = resolve(ROOT, options.outdir);
+  const entries = options.entries ?? functionEntries();
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(entries.map((name) => [`functions/${name}`, `functions/${name}.ts`])),
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minify: options.minify ?? true,
+    metafile: true,
+    // `.mjs`: Lambda treats a handler file as ESM by its extension, without a package.json.
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    external: EXTERNAL,
+    banner: { js: REQUIRE_SHIM },
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [englishOnlyZodLocales],
+  });
+  const metafile = result.metafile;
+  const bundles = entries.map((name) => bundleOf(metafile, outdir, name));
+  return { outdir, metafile, bundles };
+}
+
+function bundleOf(metafile: Metafile, outdir: string, name: string): FunctionBundle {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint === `functions/${name}.ts`);
+  if (!entry) throw new Error(`esbuild produced no output for functions/${name}.ts`);
+  const closure = (start: readonly string[], kinds: readonly string[]): Set<string> => {
+    const seen = new Set<string>();
+    const todo = [...start];
+    while (todo.length) {
+      const file = todo.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const imp of outputs[file]?.imports ?? []) {
+        if (!imp.external && kinds.includes(imp.kind)) todo.push(imp.path);
+      }
+    }
+    return seen;
+  };
+  const eager = closure([entry], ['import-statement']);
+  const everything = closure([entry], ['import-statement', 'dynamic-import']);
+  const lazy = [...everything].filter((f) => !eager.has(f));
+  const rel = (f: string) => relative(outdir, resolve(ROOT, f));
+  return { name, entry: rel(entry), eager: [...eager].map(rel), lazy: lazy.map(rel) };
+}
