@@ -26,6 +26,22 @@ export async function createProvider(entry: ProviderEntry, config: Config): Prom
       await provider.restore();
       return provider;
     }
+    case 'eks': {
+      const { EksProvider, EksOptionsSchema } = await import('./provider/eks.ts');
+      return new EksProvider(entry.name, parseInput(EksOptionsSchema, entry.options, where(entry)));
+    }
+    case 'gke': {
+      const { GkeProvider, GkeOptionsSchema } = await import('./provider/gke.ts');
+      return new GkeProvider(entry.name, parseInput(GkeOptionsSchema, entry.options, where(entry)));
+    }
+    case 'aks': {
+      const { AksProvider, AksOptionsSchema } = await import('./provider/aks.ts');
+      return new AksProvider(entry.name, parseInput(AksOptionsSchema, entry.options, where(entry)));
+    }
+    case 'magnum': {
+      const { MagnumProvider, MagnumOptionsSchema } = await import('./provider/magnum.ts');
+      return new MagnumProvider(entry.name, parseInput(MagnumOptionsSchema, entry.options, where(entry)));
+    }
     default:
       throw notYet('providers', entry.driver);
   }
@@ -145,6 +161,10 @@ export async function createLoad(config: Config): Promise<LoadDriver> {
     default:
       throw notYet('load', config.load.driver);
   }
+}
+
+function where(entry: ProviderEntry): string {
+  return `configuration providers.${entry.name}.options`;
 }
 
 function notYet(field: string, driver: string): ConfigError {
