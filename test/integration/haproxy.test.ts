@@ -241,6 +241,28 @@ describe('haproxy gateway on a real HAProxy 2.6', () => {
     expect(await gw.listOwned({ burstId: s.burstId })).toEqual([]);
   });
 
+  it('resolves a host name once, since HAProxy 2.6 never resolves a dynamic server', async () => {
+    const burst = await startHttp('burst-named');
+    const asked: string[] = [];
+    const resolving = new HaproxyGateway(
+      { runtime: hx.socketPath, configPath: hx.configDir },
+      {
+        resolve: async (host) => {
+          asked.push(host);
+          return '127.0.0.1';
+        },
+      },
+    );
+    const s = { ...spec(hx.httpBackend, burst.port), address: 'ingress.burst.example.org' };
+    await resolving.add(s);
+    expect(asked).toEqual(['ingress.burst.example.org']);
+    expect((await gw.listOwned({ burstId: s.burstId }))[0]).toMatchObject({
+      address: '127.0.0.1',
+      port: burst.port,
+    });
+    await resolving.remove(s);
+  });
+
   it('lists a server that only the config file still has, so reconcile can remove it', async () => {
     const s = spec(hx.httpBackend, 9);
     await gw.add(s);
