@@ -28,6 +28,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { kubeconfigFields } from '../../config/kubeconfig-source.ts';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import { driverError, isKubeFailure } from '../store/kubernetes-errors.ts';
@@ -64,6 +65,8 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Options of the gateway-api driver. */
 export const GatewayApiOptionsSchema = z.object({
+  /** Where the home cluster's kubeconfig comes from (see `loadKubeConfig`); the default chain if unset. */
+  ...kubeconfigFields,
   /** Namespace of the routes (and of the Services we create). @default 'default' */
   namespace: z.string().regex(DNS_LABEL).default('default'),
   /** How long after a drain traffic may still flow (connections are not observable). @default 30000 */
@@ -88,7 +91,7 @@ type Protocol = keyof typeof ROUTE_KINDS;
 /**
  * The gateway driver for the Kubernetes Gateway API on the home cluster.
  * @example
- * const gw = new GatewayApiGateway(kubeConfig, { namespace: 'web' });
+ * const gw = new GatewayApiGateway(loadKubeConfig(options), options); // options: { namespace: 'web', … }
  * await gw.add({ backend: 'portal', server: 'cb-0a1b2c3d4e5f', burstId: 'b-0a1b2c3d4e5f', address: '203.0.113.7', port: 443 });
  */
 export class GatewayApiGateway implements GatewayDriver {
@@ -107,9 +110,7 @@ export class GatewayApiGateway implements GatewayDriver {
     const parsed = GatewayApiOptionsSchema.safeParse(options);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      throw new ConfigError(
-        `gateway.gatewayApi.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
-      );
+      throw new ConfigError(`gateway.options.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);
     }
     this.#options = parsed.data;
     this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);

@@ -105,7 +105,7 @@ export class HaproxyGateway implements GatewayDriver {
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       throw new ConfigError(
-        `gateway.haproxy.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
+        `gateway.options.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
         {
           cause: parsed.error,
         },

@@ -16,7 +16,7 @@ describe('haproxy gateway options', () => {
   it('names the invalid field', () => {
     expect(() => new HaproxyGateway({ runtime: '' })).toThrow(ConfigError);
     expect(() => new HaproxyGateway({ runtime: '/s', check: { interMs: 5 } })).toThrow(
-      /gateway\.haproxy\.check\.interMs/,
+      /gateway\.options\.check\.interMs/,
     );
   });
 
