@@ -35,18 +35,25 @@ export interface BundleFigures {
 const IMPORT_TIMER =
   'const t=performance.now();await import(process.env.BUNDLE);process.stdout.write(String(performance.now()-t));';
 
-/** Median cold import time of a module, each run in a fresh process. */
-async function coldImportMs(file: string): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', IMPORT_TIMER], {
-      env: { ...process.env, BUNDLE: pathToFileURL(file).href, NODE_NO_WARNINGS: '1' },
-      timeout: 60_000,
-    });
-    times.push(Number(stdout));
+/** Time one cold import of a module in a fresh process. */
+async function coldImportOnce(file: string): Promise<number> {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', IMPORT_TIMER], {
+    env: { ...process.env, BUNDLE: pathToFileURL(file).href, NODE_NO_WARNINGS: '1' },
+    timeout: 60_000,
+  });
+  return Number(stdout);
+}
+
+/**
+ * Median cold import time of each module. Runs go round-robin over the modules rather than
+ * five in a row each, so a burst of load on a shared machine spreads over all of them.
+ */
+async function coldImportMs(files: readonly string[]): Promise<number[]> {
+  const times = files.map((): number[] => []);
+  for (let r = 0; r < RUNS; r++) {
+    for (const [i, file] of files.entries()) times[i]!.push(await coldImportOnce(file));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
 
 const kB = (bytes: number) => (bytes / 1024).toFixed(1);
@@ -59,19 +66,16 @@ export async function main(): Promise<BundleFigures[]> {
     files.reduce((sum, f) => sum + statSync(join(outdir, f)).size, 0);
   const empty = join(outdir, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
-  const emptyMs = await coldImportMs(empty);
-  const figures: BundleFigures[] = [];
-  for (const b of bundles) {
-    figures.push({
-      name: b.name,
-      eagerBytes: size(b.eager),
-      eagerFiles: b.eager.length,
-      lazyBytes: size(b.lazy),
-      lazyFiles: b.lazy.length,
-      largestLazyBytes: Math.max(0, ...b.lazy.map((f) => size([f]))),
-      importMs: await coldImportMs(join(outdir, b.entry)),
-    });
-  }
+  const [emptyMs, ...importMs] = await coldImportMs([empty, ...bundles.map((b) => join(outdir, b.entry))]);
+  const figures: BundleFigures[] = bundles.map((b, i) => ({
+    name: b.name,
+    eagerBytes: size(b.eager),
+    eagerFiles: b.eager.length,
+    lazyBytes: size(b.lazy),
+    lazyFiles: b.lazy.length,
+    largestLazyBytes: Math.max(0, ...b.lazy.map((f) => size([f]))),
+    importMs: importMs[i]!,
+  }));
   console.log(
     'bundle sizes (esbuild, minified ESM, node22, splitting; better-sqlite3 and functions-framework external)',
   );
@@ -79,7 +83,7 @@ export async function main(): Promise<BundleFigures[]> {
   console.log(
     `${'function'.padEnd(15)}${'bundle kB'.padStart(11)}${'files'.padStart(7)}${'lazy kB'.padStart(10)}${'chunks'.padStart(8)}${'largest'.padStart(9)}${'import ms'.padStart(11)}`,
   );
-  console.log(`${'(empty module)'.padEnd(15)}${''.padStart(45)}${emptyMs.toFixed(1).padStart(11)}`);
+  console.log(`${'(empty module)'.padEnd(15)}${''.padStart(45)}${emptyMs!.toFixed(1).padStart(11)}`);
   for (const f of figures) {
     console.log(
       `${f.name.padEnd(15)}${kB(f.eagerBytes).padStart(11)}${String(f.eagerFiles).padStart(7)}${kB(f.lazyBytes).padStart(10)}${String(f.lazyFiles).padStart(8)}${kB(f.largestLazyBytes).padStart(9)}${f.importMs.toFixed(1).padStart(11)}`,

@@ -4,7 +4,7 @@
  * registry) become chunks a function only loads when its configuration names them. Shared by
  * the Lambda packaging (scripts/build-lambda.ts) and the bundle benchmark (bench/bundle.ts).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
@@ -87,9 +87,14 @@ const englishOnlyZodLocales: Plugin = {
   },
 };
 
-/** Bundle the function entry points; entries land at `functions/<name>.mjs`, chunks in `chunks/`. */
+/** Marks the build output as ES modules. */
+export const PACKAGE_JSON = '{ "type": "module" }\n';
+
+/** Bundle the function entry points; entries land at `functions/<name>.js`, chunks in `chunks/`. */
 export async function buildFunctions(options: BuildFunctionsOptions): Promise<BuildResult> {
   const outdir = resolve(ROOT, options.outdir);
+  // Chunk names carry content hashes: clear old ones so packages hold only this build's files.
+  rmSync(outdir, { recursive: true, force: true });
   const entries = options.entries ?? functionEntries();
   const result = await build({
     absWorkingDir: ROOT,
@@ -102,8 +107,6 @@ export async function buildFunctions(options: BuildFunctionsOptions): Promise<Bu
     target: 'node22',
     minify: options.minify ?? true,
     metafile: true,
-    // `.mjs`: Lambda treats a handler file as ESM by its extension, without a package.json.
-    outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     external: EXTERNAL,
     banner: { js: REQUIRE_SHIM },
@@ -111,6 +114,9 @@ export async function buildFunctions(options: BuildFunctionsOptions): Promise<Bu
     logLevel: 'warning',
     plugins: [englishOnlyZodLocales],
   });
+  // `.js` files are ESM by this package.json, for Lambda (it ships in each zip) and for
+  // `serverless invoke local`, which can load `.js` but not `.mjs` handlers.
+  writeFileSync(join(outdir, 'package.json'), PACKAGE_JSON);
   const metafile = result.metafile;
   const bundles = entries.map((name) => bundleOf(metafile, outdir, name));
   return { outdir, metafile, bundles };

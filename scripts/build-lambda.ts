@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../shared/config/load-config.ts';
-import { buildFunctions, ROOT } from './build-functions.ts';
+import { buildFunctions, PACKAGE_JSON, ROOT } from './build-functions.ts';
 import { type ZipEntry, zip } from './zip.ts';
 
 /** Where the packages go (serverless.yml points at these files). */
@@ -84,6 +84,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Lam
     const entries: ZipEntry[] = [
       ...files.map((f) => ({ name: f.split('\\').join('/'), data: readFileSync(join(outdir, f)) })),
       { name: 'clusterburst.yaml', data: Buffer.from(config) },
+      { name: 'package.json', data: Buffer.from(PACKAGE_JSON) },
     ];
     const file = join(out, `${bundle.name}.zip`);
     const archive = zip(entries);

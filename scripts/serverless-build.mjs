@@ -20,7 +20,22 @@ export default class ClusterburstBuild {
     this.hooks = {
       'before:package:createDeploymentArtifacts': () => this.build(),
       'before:package:function:package': () => this.build(),
+      'before:invoke:local:invoke': () => this.invokeLocal(),
     };
+  }
+
+  /**
+   * `serverless invoke local -f capacityAlarmCloudWatch --path events/cloudwatch/alarm.json`:
+   * run the built bundle rather than the TypeScript source, against the local state (the
+   * embedded defaults or ./clusterburst.yaml, or CLUSTERBURST_LOCAL_CONFIG), not the shipped
+   * Lambda configuration.
+   */
+  invokeLocal() {
+    this.build();
+    this.options.extraServicePath = 'dist/lambda/build';
+    if (process.env.CLUSTERBURST_LOCAL_CONFIG)
+      process.env.CLUSTERBURST_CONFIG = process.env.CLUSTERBURST_LOCAL_CONFIG;
+    else delete process.env.CLUSTERBURST_CONFIG;
   }
 
   build() {
