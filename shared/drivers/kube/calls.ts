@@ -1,0 +1,76 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { driverError, isKubeFailure, kubeFailure } from '../store/kubernetes-errors.ts';
+
+export { driverError, isKubeFailure, kubeFailure };
+
+/**
+ * Request options that send a PATCH body as a JSON merge patch (RFC 7386). client-node 1.4
+ * sends JSON patch unless told, and a merge body sent that way is a 400.
+ */
+export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/**
+ * Runs one API call; any failure becomes a DriverError naming `what` (retryable for no
+ * answer, 429 and 5xx; fatal for other 4xx, which need a human: RBAC, a missing CRD).
+ */
+export async function kubeCall<T>(driver: string, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw driverError(driver, what, error);
+  }
+}
+
+/** Creates an object; `undefined` when it already exists (409 AlreadyExists), which is fine. */
+export async function createIfAbsent<T>(
+  driver: string,
+  what: string,
+  create: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await create();
+  } catch (error) {
+    if (isKubeFailure(error, 409, 'AlreadyExists')) return undefined;
+    throw driverError(driver, `creating ${what}`, error);
+  }
+}
+
+/** Runs a call on one object; `undefined` when the object does not exist (404). */
+export async function ifPresent<T>(
+  driver: string,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isKubeFailure(error, 404)) return undefined;
+    throw driverError(driver, what, error);
+  }
+}
+
+/** Reads an object; `undefined` when it does not exist. */
+export function readIfPresent<T>(
+  driver: string,
+  what: string,
+  read: () => Promise<T>,
+): Promise<T | undefined> {
+  return ifPresent(driver, `reading ${what}`, read);
+}
+
+/**
+ * Deletes an object; a missing one is fine. Returns what the server answered (for custom
+ * resources kept by finalizers, the object with its deletionTimestamp), or undefined on 404.
+ */
+export function deleteIfPresent<T>(
+  driver: string,
+  what: string,
+  remove: () => Promise<T>,
+): Promise<T | undefined> {
+  return ifPresent(driver, `deleting ${what}`, remove);
+}
+
+/** Waits `ms`, for bounded polls. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
