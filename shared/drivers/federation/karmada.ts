@@ -1,0 +1,276 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { DriverError } from '../../errors.ts';
+import {
+  createIfAbsent,
+  deleteIfPresent,
+  driverError,
+  isKubeFailure,
+  kubeCall,
+  MERGE_PATCH,
+  readIfPresent,
+} from '../kube/calls.ts';
+import { kubeConfigFromCredentials } from '../kube/credentials.ts';
+import { parseDriverOptions } from '../kube/driver-options.ts';
+import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { revokeMemberAccess } from '../kube/member-access.ts';
+import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
+import { OWNER_LABEL } from '../provider/provider.ts';
+import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
+import { joinKarmadaMember, karmadaMemberNames } from './karmada-member.ts';
+
+/** Options of the `karmada` federation driver (`federation.options` in clusterburst.yaml). */
+export const KarmadaOptionsSchema = z.strictObject({
+  /** The karmada-apiserver kubeconfig (inline, path or in-cluster); see KUBECONFIG_SOURCE_FIELDS. */
+  ...KUBECONFIG_SOURCE_FIELDS,
+  /** Control-plane namespace of the members' token Secrets. @default 'karmada-cluster' */
+  clusterNamespace: z.string().min(1).default('karmada-cluster'),
+  /** Member namespace of Karmada's service accounts. @default 'karmada-cluster' */
+  memberNamespace: z.string().min(1).default('karmada-cluster'),
+  /** Bound on the wait for the member's token controller at join. @default 30 */
+  tokenTimeoutSeconds: z.number().positive().default(30),
+  /** Bound on a Cluster staying in deletion (Works not released) before leave reports it. @default 600 */
+  leaveTimeoutSeconds: z.number().positive().default(600),
+});
+
+/** The options as written in configuration. */
+export type KarmadaOptions = z.input<typeof KarmadaOptionsSchema>;
+
+/** Taint key of a cordoned (NoSchedule) or evicted (NoExecute) burst member. */
+export const DRAINING_TAINT = 'clusterburst.io/draining';
+
+const DRIVER = 'karmada';
+const CLUSTER = { group: 'cluster.karmada.io', version: 'v1alpha1', plural: 'clusters' } as const;
+
+const TaintSchema = z.looseObject({ key: z.string(), effect: z.string(), value: z.string().optional() });
+const ClusterSchema = z.looseObject({
+  metadata: z.looseObject({
+    name: z.string(),
+    resourceVersion: z.string().optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+    deletionTimestamp: z.string().optional(),
+    finalizers: z.array(z.string()).default([]),
+  }),
+  spec: z.looseObject({ taints: z.array(TaintSchema).default([]) }).default({ taints: [] }),
+  status: z
+    .looseObject({
+      conditions: z
+        .array(
+          z.looseObject({
+            type: z.string(),
+            status: z.string(),
+            reason: z.string().optional(),
+            message: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ conditions: [] }),
+});
+type KarmadaCluster = z.output<typeof ClusterSchema>;
+
+/**
+ * Karmada federation, push mode, doing what `karmadactl join` does (see karmada-member.ts for
+ * the member side). On the control plane: Secrets `<cluster>` (token, caBundle) and
+ * `<cluster>-impersonator` in `karmada-cluster`, then the cluster-scoped `Cluster`
+ * labelled with owner, burst id and `clusterburst.io/burst=true` for PropagationPolicies.
+ * Ready is the Cluster's Ready condition; cordon is a NoSchedule taint `clusterburst.io/draining`,
+ * evict the NoExecute one (Karmada's taint manager moves workloads off).
+ *
+ * Leave deletes the Cluster and reports `pending` while Karmada's finalizer holds it (Works in
+ * `karmada-es-<cluster>` being released); past `leaveTimeoutSeconds` it fails, naming the
+ * finalizers. Once the Cluster is gone it revokes the member-side access with the federation's
+ * own token (one DELETE of the ClusterRole; the garbage collector removes what it owns), then
+ * deletes the Secrets. `force` skips the member side, for a member that is gone: its
+ * service accounts go with it. The member's admin credentials serve the join only; nothing
+ * secret is logged, and errors name objects, never their contents.
+ * @example
+ * const federation = new KarmadaFederation({ kubeconfigPath: '/etc/karmada/karmada-apiserver.config' });
+ */
+export class KarmadaFederation implements FederationDriver {
+  readonly name = 'karmada';
+  readonly #custom: CustomObjectsApi;
+  readonly #core: CoreV1Api;
+  readonly #options: z.output<typeof KarmadaOptionsSchema>;
+
+  constructor(options: KarmadaOptions, kubeConfig?: KubeConfig) {
+    this.#options = parseDriverOptions(KarmadaOptionsSchema, options, 'federation.options');
+    const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
+    this.#custom = kc.makeApiClient(CustomObjectsApi);
+    this.#core = kc.makeApiClient(CoreV1Api);
+  }
+
+  async join(member: MemberSpec): Promise<void> {
+    const existing = await this.#get(member.name);
+    if (existing?.metadata.deletionTimestamp)
+      throw new DriverError(DRIVER, `Cluster ${member.name} is still leaving; join again once it is gone`, {
+        retryable: true,
+      });
+    if (existing) return; // created last, so everything before it is there
+    const labels = { ...member.labels, [OWNER_LABEL]: member.owner };
+    const endpoint = member.credentials.endpoint;
+    const access = await joinKarmadaMember(
+      DRIVER,
+      kubeConfigFromCredentials(member.credentials, member.name),
+      {
+        cluster: member.name,
+        namespace: this.#options.memberNamespace,
+        labels,
+        tokenTimeoutMs: this.#options.tokenTimeoutSeconds * 1000,
+      },
+    );
+    const namespace = this.#options.clusterNamespace;
+    const secret = (name: string, data: Record<string, string>) =>
+      ensureTokenSecret(DRIVER, this.#core, { namespace, name, labels, endpoint, data });
+    await secret(member.name, { token: access.cluster.token, caBundle: access.cluster.caCrt });
+    await secret(`${member.name}-impersonator`, { token: access.impersonator.token });
+    await createIfAbsent(DRIVER, `Cluster ${member.name}`, () =>
+      this.#custom.createClusterCustomObject({
+        ...CLUSTER,
+        body: {
+          apiVersion: `${CLUSTER.group}/${CLUSTER.version}`,
+          kind: 'Cluster',
+          metadata: { name: member.name, labels },
+          spec: {
+            id: access.id,
+            syncMode: 'Push',
+            apiEndpoint: endpoint,
+            secretRef: { namespace, name: member.name },
+            impersonatorSecretRef: { namespace, name: `${member.name}-impersonator` },
+            provider: member.provider,
+            region: member.region,
+          },
+        },
+      }),
+    );
+  }
+
+  async status(name: string): Promise<MemberStatus | undefined> {
+    const cluster = await this.#get(name);
+    return cluster && toStatus(cluster);
+  }
+
+  async cordon(name: string): Promise<void> {
+    await this.#taint(name, 'NoSchedule');
+  }
+
+  async evict(name: string): Promise<void> {
+    await this.#taint(name, 'NoExecute');
+  }
+
+  async leave(name: string, options: { readonly force?: boolean } = {}): Promise<'left' | 'pending'> {
+    const cluster = await this.#get(name);
+    if (cluster?.metadata.deletionTimestamp) {
+      const waited = (Date.now() - Date.parse(cluster.metadata.deletionTimestamp)) / 1000;
+      if (waited <= this.#options.leaveTimeoutSeconds) return 'pending';
+      throw new DriverError(
+        DRIVER,
+        `Cluster ${name} still deleting after ${Math.round(waited)}s, held by finalizers ` +
+          `${cluster.metadata.finalizers.join(', ') || '(none)'}: see the Works in karmada-es-${name}`,
+      );
+    }
+    if (cluster) {
+      const answer = await deleteIfPresent(DRIVER, `Cluster ${name}`, () =>
+        this.#custom.deleteClusterCustomObject({ ...CLUSTER, name }),
+      );
+      const kept = ClusterSchema.safeParse(answer);
+      if (kept.success && kept.data.metadata.finalizers.length > 0) return 'pending';
+    }
+    const namespace = this.#options.clusterNamespace;
+    if (!options.force) await this.#revokeMember(name);
+    for (const secret of [name, `${name}-impersonator`]) {
+      await deleteIfPresent(DRIVER, `Secret ${namespace}/${secret}`, () =>
+        this.#core.deleteNamespacedSecret({ namespace, name: secret }),
+      );
+    }
+    return 'left';
+  }
+
+  async list(owner: string): Promise<MemberStatus[]> {
+    const list = (await kubeCall(DRIVER, 'listing Clusters', () =>
+      this.#custom.listClusterCustomObject({ ...CLUSTER, labelSelector: `${OWNER_LABEL}=${owner}` }),
+    )) as { items?: unknown[] };
+    return (list.items ?? []).flatMap((item) => {
+      const parsed = ClusterSchema.safeParse(item);
+      return parsed.success ? [toStatus(parsed.data)] : [];
+    });
+  }
+
+  /** Member side of the unjoin, as the cluster's own service account (token kept on the control plane). */
+  async #revokeMember(name: string): Promise<void> {
+    const namespace = this.#options.clusterNamespace;
+    const secret: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${name}`, () =>
+      this.#core.readNamespacedSecret({ namespace, name }),
+    );
+    // No Secret: never joined, or revoked before a crash (the Secret is deleted last).
+    const kc = secret && kubeConfigFromTokenSecret(secret, 'caBundle');
+    if (!kc) return;
+    try {
+      await revokeMemberAccess(DRIVER, kc, karmadaMemberNames(name).clusterRole);
+    } catch (error) {
+      if (error instanceof DriverError && error.retryable)
+        throw new DriverError(DRIVER, `${error.message} (if the member is gone, leave with force)`, {
+          cause: error,
+          retryable: true,
+        });
+      throw error;
+    }
+  }
+
+  async #get(name: string): Promise<KarmadaCluster | undefined> {
+    const object = await readIfPresent(DRIVER, `Cluster ${name}`, () =>
+      this.#custom.getClusterCustomObject({ ...CLUSTER, name }),
+    );
+    if (object === undefined) return undefined;
+    const parsed = ClusterSchema.safeParse(object);
+    if (!parsed.success) throw new DriverError(DRIVER, `Cluster ${name} is not a Karmada Cluster`);
+    return parsed.data;
+  }
+
+  /** Adds the draining taint with `effect`, keeping the taints Karmada set (CAS on resourceVersion). */
+  async #taint(name: string, effect: 'NoSchedule' | 'NoExecute'): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cluster = await this.#get(name);
+      if (!cluster) return; // nothing to keep workloads off (a join that never happened)
+      const taints = cluster.spec.taints;
+      if (taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)) return;
+      const taint = { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() };
+      try {
+        await this.#custom.patchClusterCustomObject(
+          {
+            ...CLUSTER,
+            name,
+            body: {
+              metadata: { resourceVersion: cluster.metadata.resourceVersion },
+              spec: { taints: [...taints, taint] },
+            },
+          },
+          MERGE_PATCH,
+        );
+        return;
+      } catch (error) {
+        if (isKubeFailure(error, 409) || isKubeFailure(error, 404)) continue;
+        throw driverError(DRIVER, `tainting Cluster ${name} ${effect}`, error);
+      }
+    }
+    throw new DriverError(DRIVER, `tainting Cluster ${name} kept conflicting`, { retryable: true });
+  }
+}
+
+function toStatus(cluster: KarmadaCluster): MemberStatus {
+  const ready = cluster.status.conditions.find((c) => c.type === 'Ready');
+  const has = (effect: string) =>
+    cluster.spec.taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect);
+  const leaving = cluster.metadata.deletionTimestamp !== undefined;
+  const said = ready
+    ? `${ready.reason ?? ready.status}${ready.message ? `: ${ready.message}` : ''}`
+    : undefined;
+  return {
+    name: cluster.metadata.name,
+    ready: ready?.status === 'True' && !leaving,
+    cordoned: has('NoSchedule'),
+    evicted: has('NoExecute'),
+    labels: cluster.metadata.labels,
+    message: leaving ? `leaving (${said ?? 'no Ready condition'})` : (said ?? 'no Ready condition yet'),
+  };
+}

@@ -1,0 +1,253 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { DriverError } from '../../errors.ts';
+import {
+  createIfAbsent,
+  deleteIfPresent,
+  ifPresent,
+  kubeCall,
+  MERGE_PATCH,
+  readIfPresent,
+} from '../kube/calls.ts';
+import { kubeConfigFromCredentials } from '../kube/credentials.ts';
+import { parseDriverOptions } from '../kube/driver-options.ts';
+import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { grantMemberAccess, revokeMemberAccess } from '../kube/member-access.ts';
+import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
+import { OWNER_LABEL } from '../provider/provider.ts';
+import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
+
+/** Options of the `kubefed` federation driver (`federation.options` in clusterburst.yaml). */
+export const KubefedOptionsSchema = z.strictObject({
+  /** The host cluster's kubeconfig (inline, path or in-cluster); see KUBECONFIG_SOURCE_FIELDS. */
+  ...KUBECONFIG_SOURCE_FIELDS,
+  /** Host namespace of KubeFed (KubeFedClusters and their Secrets). @default 'kube-federation-system' */
+  federationNamespace: z.string().min(1).default('kube-federation-system'),
+  /** Member namespace of the KubeFed service account. @default 'kube-federation-system' */
+  memberNamespace: z.string().min(1).default('kube-federation-system'),
+  /** Name of the host cluster, as `kubefedctl join --host-cluster-context` names it. @default 'host' */
+  hostClusterName: z.string().min(1).default('host'),
+  /** Bound on the wait for the member's token controller at join. @default 30 */
+  tokenTimeoutSeconds: z.number().positive().default(30),
+  /** Bound on a KubeFedCluster staying in deletion before leave reports it. @default 600 */
+  leaveTimeoutSeconds: z.number().positive().default(600),
+});
+
+/** The options as written in configuration. */
+export type KubefedOptions = z.input<typeof KubefedOptionsSchema>;
+
+/** Label set on cordon (informational: see the class comment). */
+export const CORDONED_LABEL = 'clusterburst.io/cordoned';
+/** Label set on evict: placements should exclude it (`clusterburst.io/burst=true,!clusterburst.io/evicted`). */
+export const EVICTED_LABEL = 'clusterburst.io/evicted';
+
+const DRIVER = 'kubefed';
+const KFC = { group: 'core.kubefed.io', version: 'v1beta1', plural: 'kubefedclusters' } as const;
+const RULES = [
+  { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+  { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+];
+
+const KubeFedClusterSchema = z.looseObject({
+  metadata: z.looseObject({
+    name: z.string(),
+    labels: z.record(z.string(), z.string()).default({}),
+    deletionTimestamp: z.string().optional(),
+    finalizers: z.array(z.string()).default([]),
+  }),
+  status: z
+    .looseObject({
+      conditions: z
+        .array(
+          z.looseObject({
+            type: z.string(),
+            status: z.string(),
+            reason: z.string().optional(),
+            message: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ conditions: [] }),
+});
+type KubeFedCluster = z.output<typeof KubeFedClusterSchema>;
+
+/**
+ * KubeFed (legacy, archived upstream in 2023, still run by some sites), doing what `kubefedctl
+ * join` does: in the member, namespace, service account `<cluster>-<host>` with an explicit token
+ * Secret and ClusterRole/binding `kubefed-controller-manager:<sa>`; on the host, the token Secret
+ * `<cluster>` (key `token`) and the `KubeFedCluster` {apiEndpoint, caBundle, secretRef}. Ready is
+ * its Ready condition (Offline and ConfigMalformed explain why not).
+ *
+ * KubeFed has no taints and its placement is declarative: a federated resource whose placement
+ * stops selecting a cluster is removed from it at once. So cordon only records the label
+ * `clusterburst.io/cordoned=true` (excluding it in placements would evict while traffic still
+ * flows), and evict sets `clusterburst.io/evicted=true`, which placements should exclude
+ * (`clusterSelector: clusterburst.io/burst=true,!clusterburst.io/evicted`) so workloads leave
+ * after the traffic has drained. Leave deletes the KubeFedCluster, then revokes the member
+ * side with the federation's own token (see grantMemberAccess) and deletes the Secret; `force`
+ * skips the member side, for a member that is gone.
+ * @example
+ * const federation = new KubefedFederation({ kubeconfigPath: '/etc/clusterburst/host.kubeconfig' });
+ */
+export class KubefedFederation implements FederationDriver {
+  readonly name = 'kubefed';
+  readonly #custom: CustomObjectsApi;
+  readonly #core: CoreV1Api;
+  readonly #options: z.output<typeof KubefedOptionsSchema>;
+
+  constructor(options: KubefedOptions, kubeConfig?: KubeConfig) {
+    this.#options = parseDriverOptions(KubefedOptionsSchema, options, 'federation.options');
+    const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
+    this.#custom = kc.makeApiClient(CustomObjectsApi);
+    this.#core = kc.makeApiClient(CoreV1Api);
+  }
+
+  async join(member: MemberSpec): Promise<void> {
+    const existing = await this.#get(member.name);
+    if (existing?.metadata.deletionTimestamp)
+      throw new DriverError(DRIVER, `KubeFedCluster ${member.name} is still leaving`, { retryable: true });
+    if (existing) return; // created last, so everything before it is there
+    const labels = { ...member.labels, [OWNER_LABEL]: member.owner };
+    const sa = this.#serviceAccount(member.name);
+    const tokens = await grantMemberAccess(
+      DRIVER,
+      kubeConfigFromCredentials(member.credentials, member.name),
+      {
+        namespace: this.#options.memberNamespace,
+        serviceAccounts: [sa],
+        clusterRole: `kubefed-controller-manager:${sa}`,
+        rules: RULES,
+        labels,
+        tokenTimeoutMs: this.#options.tokenTimeoutSeconds * 1000,
+      },
+    );
+    const { token, caCrt } = tokens[sa]!;
+    const namespace = this.#options.federationNamespace;
+    const endpoint = member.credentials.endpoint;
+    await ensureTokenSecret(DRIVER, this.#core, {
+      namespace,
+      name: member.name,
+      labels,
+      endpoint,
+      data: { token, caBundle: caCrt },
+    });
+    await createIfAbsent(DRIVER, `KubeFedCluster ${member.name}`, () =>
+      this.#custom.createNamespacedCustomObject({
+        ...KFC,
+        namespace,
+        body: {
+          apiVersion: `${KFC.group}/${KFC.version}`,
+          kind: 'KubeFedCluster',
+          metadata: { name: member.name, namespace, labels },
+          spec: { apiEndpoint: endpoint, caBundle: caCrt, secretRef: { name: member.name } },
+        },
+      }),
+    );
+  }
+
+  async status(name: string): Promise<MemberStatus | undefined> {
+    const cluster = await this.#get(name);
+    return cluster && toStatus(cluster);
+  }
+
+  async cordon(name: string): Promise<void> {
+    await this.#label(name, CORDONED_LABEL);
+  }
+
+  async evict(name: string): Promise<void> {
+    await this.#label(name, EVICTED_LABEL);
+  }
+
+  async leave(name: string, options: { readonly force?: boolean } = {}): Promise<'left' | 'pending'> {
+    const namespace = this.#options.federationNamespace;
+    const cluster = await this.#get(name);
+    if (cluster?.metadata.deletionTimestamp) {
+      const waited = (Date.now() - Date.parse(cluster.metadata.deletionTimestamp)) / 1000;
+      if (waited <= this.#options.leaveTimeoutSeconds) return 'pending';
+      throw new DriverError(
+        DRIVER,
+        `KubeFedCluster ${name} still deleting after ${Math.round(waited)}s, held by finalizers ${cluster.metadata.finalizers.join(', ')}`,
+      );
+    }
+    if (cluster) {
+      const answer = await deleteIfPresent(DRIVER, `KubeFedCluster ${name}`, () =>
+        this.#custom.deleteNamespacedCustomObject({ ...KFC, namespace, name }),
+      );
+      const kept = KubeFedClusterSchema.safeParse(answer);
+      if (kept.success && kept.data.metadata.finalizers.length > 0) return 'pending';
+    }
+    if (!options.force) {
+      const secret: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${name}`, () =>
+        this.#core.readNamespacedSecret({ namespace, name }),
+      );
+      // No Secret: never joined, or revoked before a crash (the Secret is deleted last).
+      const kc = secret && kubeConfigFromTokenSecret(secret, 'caBundle');
+      if (kc)
+        await revokeMemberAccess(DRIVER, kc, `kubefed-controller-manager:${this.#serviceAccount(name)}`);
+    }
+    await deleteIfPresent(DRIVER, `Secret ${namespace}/${name}`, () =>
+      this.#core.deleteNamespacedSecret({ namespace, name }),
+    );
+    return 'left';
+  }
+
+  async list(owner: string): Promise<MemberStatus[]> {
+    const list = (await kubeCall(DRIVER, 'listing KubeFedClusters', () =>
+      this.#custom.listNamespacedCustomObject({
+        ...KFC,
+        namespace: this.#options.federationNamespace,
+        labelSelector: `${OWNER_LABEL}=${owner}`,
+      }),
+    )) as { items?: unknown[] };
+    return (list.items ?? []).flatMap((item) => {
+      const parsed = KubeFedClusterSchema.safeParse(item);
+      return parsed.success ? [toStatus(parsed.data)] : [];
+    });
+  }
+
+  #serviceAccount(cluster: string): string {
+    return `${cluster}-${this.#options.hostClusterName}`;
+  }
+
+  async #get(name: string): Promise<KubeFedCluster | undefined> {
+    const namespace = this.#options.federationNamespace;
+    const object = await readIfPresent(DRIVER, `KubeFedCluster ${name}`, () =>
+      this.#custom.getNamespacedCustomObject({ ...KFC, namespace, name }),
+    );
+    if (object === undefined) return undefined;
+    const parsed = KubeFedClusterSchema.safeParse(object);
+    if (!parsed.success) throw new DriverError(DRIVER, `KubeFedCluster ${name} is not a KubeFedCluster`);
+    return parsed.data;
+  }
+
+  /** One merge patch (labels merge key by key); a member that never joined has nothing to label. */
+  async #label(name: string, label: string): Promise<void> {
+    const namespace = this.#options.federationNamespace;
+    await ifPresent(DRIVER, `labelling KubeFedCluster ${name} ${label}`, () =>
+      this.#custom.patchNamespacedCustomObject(
+        { ...KFC, namespace, name, body: { metadata: { labels: { [label]: 'true' } } } },
+        MERGE_PATCH,
+      ),
+    );
+  }
+}
+
+function toStatus(cluster: KubeFedCluster): MemberStatus {
+  const condition = (type: string) =>
+    cluster.status.conditions.find((c) => c.type === type && c.status === 'True');
+  const ready = condition('Ready');
+  const why = ready ?? condition('Offline') ?? condition('ConfigMalformed') ?? cluster.status.conditions[0];
+  const leaving = cluster.metadata.deletionTimestamp !== undefined;
+  const said = why
+    ? `${why.type}${why.reason ? ` (${why.reason})` : ''}${why.message ? `: ${why.message}` : ''}`
+    : 'no conditions yet';
+  return {
+    name: cluster.metadata.name,
+    ready: ready !== undefined && !leaving,
+    cordoned: cluster.metadata.labels[CORDONED_LABEL] === 'true',
+    evicted: cluster.metadata.labels[EVICTED_LABEL] === 'true',
+    labels: cluster.metadata.labels,
+    message: leaving ? `leaving (${said})` : said,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Emulator set-ups for the federation drivers: a control plane with its fake controller, and
+ * member clusters (one emulator each, with the garbage collector played), plus the names of
+ * everything a join may leave behind. Shared by the contract, fault and lifecycle tests and
+ * the join/leave benchmark.
+ */
+import { KarmadaFederation, type KarmadaOptions } from '../../shared/drivers/federation/karmada.ts';
+import { KubefedFederation, type KubefedOptions } from '../../shared/drivers/federation/kubefed.ts';
+import type { ClusterCredentials } from '../../shared/drivers/provider/provider.ts';
+import { startKarmadaController } from './karmada-controller.ts';
+import { type KubeEmulator, type KubeEmulatorOptions, startKubeEmulator } from './kube-emulator/index.ts';
+import { startGarbageCollector } from './kube-gc.ts';
+import { burstIdOf, type NamedObject, settledLeftovers } from './kube-leftovers.ts';
+import { startKubefedController } from './kubefed-controller.ts';
+
+/** A federation driver on emulators. */
+export interface FederationSetup<F> {
+  readonly controlPlane: KubeEmulator;
+  readonly federation: F;
+  readonly members: readonly KubeEmulator[];
+  /** Starts a member emulator and returns admin credentials for it. */
+  member(options?: KubeEmulatorOptions): Promise<{ credentials: ClusterCredentials; emulator: KubeEmulator }>;
+  /** What is left of cluster `name` anywhere, after asynchronous deletion settled (bounded). */
+  leftovers(name: string, timeoutMs?: number): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+type Named = (name: string) => (e: KubeEmulator) => NamedObject[];
+
+async function setup<F>(
+  controlPlane: KubeEmulator,
+  federation: F,
+  stopController: () => void,
+  named: Named,
+): Promise<FederationSetup<F>> {
+  const members: KubeEmulator[] = [];
+  const collectors: (() => void)[] = [];
+  return {
+    controlPlane,
+    federation,
+    members,
+    async member(options = {}) {
+      const emulator = await startKubeEmulator({ name: `member-${members.length + 1}`, ...options });
+      collectors.push(startGarbageCollector(emulator));
+      members.push(emulator);
+      return { emulator, credentials: { endpoint: emulator.url, token: emulator.token } };
+    },
+    leftovers: (name, timeoutMs) =>
+      settledLeftovers([controlPlane, ...members], burstIdOf(name), named(name), timeoutMs),
+    async stop() {
+      stopController();
+      for (const c of collectors) c();
+      await Promise.all([controlPlane, ...members].map((e) => e.stop()));
+    },
+  };
+}
+
+const secret = (namespace: string, name: string): NamedObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  namespace,
+  name,
+});
+const sa = (namespace: string, name: string): NamedObject => ({
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  namespace,
+  name,
+});
+const rbac = (kind: string, name: string): NamedObject => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind,
+  name,
+});
+const namespace = (name: string): NamedObject => ({ apiVersion: 'v1', kind: 'Namespace', name });
+
+/** Karmada: a karmada-apiserver emulator with the fake cluster controller. */
+export async function startKarmadaSetup(
+  options: Partial<KarmadaOptions> & { readonly releaseDelayMs?: number } = {},
+): Promise<FederationSetup<KarmadaFederation>> {
+  const { releaseDelayMs, ...driverOptions } = options;
+  const controlPlane = await startKubeEmulator({ name: 'karmada-apiserver' });
+  const controller = startKarmadaController(controlPlane, { releaseDelayMs: releaseDelayMs ?? 50 });
+  const federation = new KarmadaFederation({ kubeconfig: controlPlane.kubeconfig, ...driverOptions });
+  return setup(
+    controlPlane,
+    federation,
+    () => controller.stop(),
+    (name) => (e) =>
+      e === controlPlane
+        ? [
+            { apiVersion: 'cluster.karmada.io/v1alpha1', kind: 'Cluster', name },
+            secret('karmada-cluster', name),
+            secret('karmada-cluster', `${name}-impersonator`),
+            namespace(`karmada-es-${name}`),
+          ]
+        : [
+            namespace('karmada-cluster'),
+            sa('karmada-cluster', `karmada-${name}`),
+            sa('karmada-cluster', 'karmada-impersonator'),
+            secret('karmada-cluster', `karmada-${name}`),
+            secret('karmada-cluster', 'karmada-impersonator'),
+            rbac('ClusterRole', `karmada-controller-manager:karmada-${name}`),
+            rbac('ClusterRoleBinding', `karmada-controller-manager:karmada-${name}`),
+          ],
+  );
+}
+
+/** KubeFed: a host cluster emulator with the fake KubeFed cluster controller. */
+export async function startKubefedSetup(
+  options: Partial<KubefedOptions> = {},
+): Promise<FederationSetup<KubefedFederation>> {
+  const controlPlane = await startKubeEmulator({
+    name: 'kubefed-host',
+    namespaces: ['kube-federation-system'],
+  });
+  const controller = startKubefedController(controlPlane);
+  const federation = new KubefedFederation({ kubeconfig: controlPlane.kubeconfig, ...options });
+  const host = options.hostClusterName ?? 'host';
+  return setup(
+    controlPlane,
+    federation,
+    () => controller.stop(),
+    (name) => (e) =>
+      e === controlPlane
+        ? [
+            {
+              apiVersion: 'core.kubefed.io/v1beta1',
+              kind: 'KubeFedCluster',
+              namespace: 'kube-federation-system',
+              name,
+            },
+            secret('kube-federation-system', name),
+          ]
+        : [
+            namespace('kube-federation-system'),
+            sa('kube-federation-system', `${name}-${host}`),
+            secret('kube-federation-system', `${name}-${host}`),
+            rbac('ClusterRole', `kubefed-controller-manager:${name}-${host}`),
+            rbac('ClusterRoleBinding', `kubefed-controller-manager:${name}-${host}`),
+          ],
+  );
+}
