@@ -8,6 +8,7 @@
  *   shared/runtime/gcp/cloud-event-function.ts);
  * - HTTP for Cloud Scheduler: `clusterHealth`, `scaleDown`, `reconcile` (IAM-protected).
  * @example
+ * npx tsx scripts/build-gcp.ts --config site.yaml   # writes dist/gcp
  * gcloud functions deploy capacityAlarm --gen2 --runtime nodejs22 --trigger-http \
  *   --entry-point capacityAlarm --allow-unauthenticated --source dist/gcp
  * gcloud functions deploy provision --gen2 --runtime nodejs22 --entry-point provision \
