@@ -37,6 +37,17 @@ async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome
   if (signal.status === 'ignored') return { decision: 'ignored', why: signal.why ?? 'no action needed' };
   if (signal.status === 'resolved') return markResolved(deps, signal);
   await clearResolved(deps, signal);
+  // Duplicates are the common case (repeats, HA pairs, retries): answer them from a read,
+  // without taking the admission lock. Anything else is decided again under the lock.
+  const early = decideBurst({
+    signal,
+    clusters: await deps.store.list(),
+    policy: deps.policy,
+    offers: deps.offers,
+    now: deps.now(),
+  });
+  if (!early.burst && early.duplicateOf)
+    return { decision: 'duplicate', burstId: early.duplicateOf, why: early.why };
   return admitSignal(deps, signal);
 }
 

@@ -100,6 +100,16 @@ export async function createGateway(config: Config): Promise<GatewayDriver> {
       const { HaproxyGateway } = await import('./gateway/haproxy.ts');
       return new HaproxyGateway(config.gateway.options as ConstructorParameters<typeof HaproxyGateway>[0]);
     }
+    case 'gateway-api': {
+      const { GatewayApiGateway, GatewayApiOptionsSchema } = await import('./gateway/gateway-api.ts');
+      const { loadKubeConfig } = await import('../config/kubeconfig-source.ts');
+      const options = parseInput(
+        GatewayApiOptionsSchema,
+        config.gateway.options,
+        'configuration gateway.options',
+      );
+      return new GatewayApiGateway(loadKubeConfig(options), options);
+    }
     default:
       throw notYet('gateway', config.gateway.driver);
   }
