@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BindServer, startBind } from '../support/bind.ts';
+import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
+import { startLoadProcess } from '../support/haproxy-load.ts';
+import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+
+const RATE = 250;
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The whole traffic path with real servers: the local runtime bursts to a simulated cluster (a
+ * real HTTP server), writes its ingress record to a real BIND 9 over RFC 2136 + TSIG, and puts
+ * it behind a real HAProxy 2.6 through the runtime API, while a load generator keeps sending
+ * requests through HAProxy; then it tears it all down again.
+ */
+describe('burst in and out through real BIND and HAProxy, under load', () => {
+  let bind: BindServer;
+  let hx: HaproxyInstance;
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    bind = await startBind({ zone: 'burst.example.org', records: ['legacy 300 IN A 192.0.2.1'] });
+    hx = await startHaproxy();
+    process.env.CB_TEST_TSIG = bind.keySecret;
+    rt = await startTestRuntime({
+      providers: [
+        {
+          name: 'simulated',
+          driver: 'simulated',
+          regions: ['local'],
+          pricePerNodeHour: 0.1,
+          options: { readyAfterMs: 500 },
+        },
+      ],
+      dns: {
+        driver: 'rfc2136',
+        mode: 'gateway',
+        zone: bind.zone,
+        options: {
+          server: bind.host,
+          port: bind.port,
+          keyName: bind.keyName,
+          keyAlgorithm: bind.keyAlgorithm,
+          keySecret: 'env:CB_TEST_TSIG',
+        },
+      },
+      gateway: {
+        driver: 'haproxy',
+        options: {
+          runtime: hx.socketPath,
+          configPath: hx.configDir,
+          check: { interMs: 250, rise: 2, fall: 3 },
+        },
+      },
+      services: [{ name: 'web', hostname: 'web.example.org', backend: hx.httpBackend, protocol: 'http' }],
+      policy: { drainTimeoutSeconds: 10, dnsTtlSeconds: 5 },
+    });
+  });
+  afterAll(async () => {
+    await rt?.close();
+    await hx?.stop();
+    await bind?.stop();
+  });
+
+  it('serves the burst cluster once it is Active and removes it without a failed request', async () => {
+    const load = await startLoadProcess({ url: `http://127.0.0.1:${hx.httpPort}/`, ratePerSecond: RATE });
+    let report: Awaited<ReturnType<typeof load.stop>>;
+    try {
+      await until(
+        'traffic on the home server',
+        async () => ((await load.report()).perBackend.home ?? 0) >= 200,
+      );
+      const { body } = await rt.request('POST', '/bursts', { reason: 'traffic test' });
+      const active = await rt.waitForPhase(body.burstId, 'Active', 30_000);
+      const name: string = active.name;
+      expect(await bind.query(`${name}.${bind.zone}`, 'A')).toEqual(['127.0.0.1']);
+      await until(
+        'traffic on the burst cluster',
+        async () => ((await load.report()).perBackend[name] ?? 0) >= 100,
+      );
+      const joinedAt = Date.parse(active.history.find((h: { phase: string }) => h.phase === 'Joined').at);
+      const firstServed = (await load.report()).firstServedAt[name]!;
+
+      await rt.request('DELETE', `/bursts/${body.burstId}`);
+      const deleted = await rt.waitForPhase(body.burstId, 'Deleted', 60_000);
+      const atRemoval = await load.report();
+      const servedBefore = atRemoval.perBackend[name] ?? 0;
+      // A second of traffic after the removal: none of it may reach the deleted cluster or fail.
+      await until(
+        'more traffic after the removal',
+        async () => (await load.report()).requests > atRemoval.requests + RATE,
+      );
+      report = await load.stop();
+
+      expect(report.failures).toEqual([]);
+      expect(report.perBackend[name]).toBe(servedBefore);
+      expect(await bind.query(`${name}.${bind.zone}`, 'A')).toEqual([]);
+      expect(await bind.query(`legacy.${bind.zone}`, 'A')).toEqual(['192.0.2.1']);
+      expect(await hx.command(`show servers state ${hx.httpBackend}`)).not.toContain('cb-');
+      const leaving = deleted.history.find((h: { phase: string }) => h.phase === 'Leaving');
+      expect(leaving.why).toMatch(/drained in \d+s|drain bound/);
+      console.log(
+        `traffic: ${report.requests} requests at ${report.achievedRps.toFixed(0)}/s (${report.keptAlive} kept-alive, ${report.fresh} new connections), ${report.failures.length} failed; served per backend ${JSON.stringify(report.perBackend)}; ClusterJoined to first request served ${Math.round(firstServed - joinedAt)} ms; teardown: ${leaving.why}`,
+      );
+    } finally {
+      await load.stop();
+    }
+  }, 180_000);
+});
