@@ -34,7 +34,8 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
     stuck.map((r) => ({ id: r.id, phase: r.phase })),
   );
   const live = new Set((await deps.store.list()).filter((r) => isLive(r.phase)).map((r) => r.id));
-  const orphans = await cleanOrphans(deps, live);
+  const errors = [...pass.errors];
+  const orphans = await cleanOrphans(deps, live, errors);
   const found = Object.values(orphans).flat().length;
   if (found || stuck.length || published) {
     deps.logger.info(
@@ -44,46 +45,85 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
       },
     );
   }
-  return { ...pass, published, orphans };
+  return { results: pass.results, errors, published, orphans };
 }
 
-async function cleanOrphans(deps: Deps, live: ReadonlySet<string>): Promise<ReconcileReport['orphans']> {
+async function cleanOrphans(
+  deps: Deps,
+  live: ReadonlySet<string>,
+  errors: { burstId: string; error: string }[],
+): Promise<ReconcileReport['orphans']> {
+  // One failing orphan (a provider refusing a delete for now) must not stop the others.
+  const attempt = async (burstId: string | undefined, what: string, action: () => Promise<unknown>) => {
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      errors.push({ burstId: burstId ?? '(none)', error: `${what}: ${(error as Error).message}` });
+      deps.logger.warn(`reconcile: ${what} failed, will retry: ${(error as Error).message}`, { burstId });
+      return false;
+    }
+  };
   const clusters: string[] = [];
   for (const provider of deps.providers.values()) {
-    for (const cluster of await provider.list(deps.owner)) {
-      const burstId = cluster.labels[BURST_LABEL];
-      if (burstId && live.has(burstId)) continue;
-      if (cluster.state !== 'deleting') await provider.delete(cluster.name);
-      clusters.push(`${provider.name}/${cluster.name}`);
-      deps.metrics.orphans.inc({ kind: 'cluster' });
-      deps.logger.warn(`orphan cluster ${cluster.name} at ${provider.name}: no live record, deleting`, {
-        burstId,
-      });
-    }
+    await attempt(undefined, `listing clusters at ${provider.name}`, async () => {
+      for (const cluster of await provider.list(deps.owner)) {
+        const burstId = cluster.labels[BURST_LABEL];
+        if (burstId && live.has(burstId)) continue;
+        // Asked again on every pass, even while deleting: some providers delete in steps (EKS
+        // node groups, then the cluster), and each call moves the deletion on.
+        clusters.push(`${provider.name}/${cluster.name}`);
+        if (cluster.state !== 'deleting') deps.metrics.orphans.inc({ kind: 'cluster' });
+        await attempt(burstId, `deleting orphan cluster ${cluster.name}`, () =>
+          provider.delete(cluster.name),
+        );
+        deps.logger.warn(`orphan cluster ${cluster.name} at ${provider.name}: no live record, deleting`, {
+          burstId,
+        });
+      }
+    });
   }
   const members: string[] = [];
-  for (const member of await deps.federation.list(deps.owner)) {
-    const burstId = member.labels[BURST_LABEL];
-    if (burstId && live.has(burstId)) continue;
-    await deps.federation.leave(member.name, { force: true });
-    members.push(member.name);
-    deps.metrics.orphans.inc({ kind: 'member' });
-  }
+  await attempt(undefined, 'listing federation members', async () => {
+    for (const member of await deps.federation.list(deps.owner)) {
+      const burstId = member.labels[BURST_LABEL];
+      if (burstId && live.has(burstId)) continue;
+      if (
+        await attempt(burstId, `unjoining orphan member ${member.name}`, () =>
+          deps.federation.leave(member.name, { force: true }),
+        )
+      ) {
+        members.push(member.name);
+        deps.metrics.orphans.inc({ kind: 'member' });
+      }
+    }
+  });
   const dnsRecords: string[] = [];
-  const owned = await deps.dns.listOwned(deps.owner);
-  for (const burstId of new Set(owned.map((r) => r.burstId))) {
-    if (live.has(burstId)) continue;
-    const current = owned.filter((r) => r.burstId === burstId);
-    await deps.dns.apply(planDns({ owner: deps.owner, burstId, desired: [], current }));
-    dnsRecords.push(...current.map((r) => `${r.name} ${r.type}`));
-    deps.metrics.orphans.inc({ kind: 'dns' }, current.length);
-  }
+  await attempt(undefined, 'listing DNS records', async () => {
+    const owned = await deps.dns.listOwned(deps.owner);
+    for (const burstId of new Set(owned.map((r) => r.burstId))) {
+      if (live.has(burstId)) continue;
+      const current = owned.filter((r) => r.burstId === burstId);
+      const plan = planDns({ owner: deps.owner, burstId, desired: [], current });
+      if (await attempt(burstId, 'removing orphan DNS records', () => deps.dns.apply(plan))) {
+        dnsRecords.push(...current.map((r) => `${r.name} ${r.type}`));
+        deps.metrics.orphans.inc({ kind: 'dns' }, current.length);
+      }
+    }
+  });
   const gatewayServers: string[] = [];
-  for (const server of await deps.gateway.listOwned()) {
-    if (live.has(server.burstId)) continue;
-    await deps.gateway.remove(server, { force: true });
-    gatewayServers.push(`${server.backend}/${server.server}`);
-    deps.metrics.orphans.inc({ kind: 'gateway' });
-  }
+  await attempt(undefined, 'listing gateway servers', async () => {
+    for (const server of await deps.gateway.listOwned()) {
+      if (live.has(server.burstId)) continue;
+      if (
+        await attempt(server.burstId, `removing orphan server ${server.server}`, () =>
+          deps.gateway.remove(server, { force: true }),
+        )
+      ) {
+        gatewayServers.push(`${server.backend}/${server.server}`);
+        deps.metrics.orphans.inc({ kind: 'gateway' });
+      }
+    }
+  });
   return { clusters, members, dnsRecords, gatewayServers };
 }

@@ -92,9 +92,7 @@ describe('local runtime on each commercial provider (emulated API)', () => {
     120_000,
   );
 
-  // GKE is left out: it refuses a delete while the create operation runs, and the core then
-  // neither records the deadline nor stops the burst from going Active later (reported on issue 6).
-  it.each(EMULATED_KINDS.filter((kind) => kind !== 'gke'))(
+  it.each(EMULATED_KINDS)(
     'fails a %s burst whose provisioning outlives the deadline, and deletes the cluster at the provider',
     async (kind) => {
       const { cloud, rt } = await start(kind, { provisioningDeadlineSeconds: 2 });

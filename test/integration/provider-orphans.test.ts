@@ -106,9 +106,7 @@ describe('ownership and cleanup at each commercial provider (emulated API)', () 
     120_000,
   );
 
-  // EKS is left out: once reconcile has deleted the node group, the driver lists the cluster as
-  // `deleting` and reconcile never calls delete again, so the control plane stays (reported on issue 6).
-  it.each(EMULATED_KINDS.filter((kind) => kind !== 'eks'))(
+  it.each(EMULATED_KINDS)(
     '%s: the lost cluster is gone at the provider after scheduled reconciles',
     async (kind) => {
       const { cloud, rt } = await start(kind);

@@ -3,7 +3,7 @@ import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
 import { removeServers } from '../traffic.ts';
 import { commit } from '../transition.ts';
-import { providerFor } from './provider-for.ts';
+import { requestDelete } from './request-delete.ts';
 
 /**
  * Leaving -> Deleting: make sure nothing routes to the cluster any more, unjoin it (waiting
@@ -17,10 +17,9 @@ export async function deleteCluster(deps: Deps, id: string): Promise<StepResult>
   const left = await deps.federation.leave(record.name);
   if (left === 'pending')
     return waiting(id, 'deleteCluster', 'federation is still letting the member go', 'Leaving');
-  await providerFor(deps, record).delete(record.name);
-  deps.checkpoint('after-provider-delete');
   const why = `left the federation; deletion of ${record.name} requested from ${record.provider}`;
   const saved = await commit(deps, record, 'Deleting', why);
+  if (saved) await requestDelete(deps, saved);
   return saved
     ? { burstId: id, step: 'deleteCluster', outcome: 'moved', from: 'Leaving', to: 'Deleting', why }
     : waiting(id, 'deleteCluster', 'another worker moved it on');

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import { noop, type StepResult } from '../step-result.ts';
 import { drainTraffic } from '../traffic.ts';
 import { commit, patchRecord } from '../transition.ts';
-import { providerFor } from './provider-for.ts';
+import { requestDelete } from './request-delete.ts';
 
 /**
  * Start tearing a burst down from whatever phase it is in: drain if traffic may reach it,
@@ -36,11 +36,10 @@ export async function enterTeardown(
     });
     return result(record, step, saved ? 'Draining' : undefined, why);
   }
-  if (to === 'Deleting') {
-    await providerFor(deps, record).delete(record.name);
-    deps.checkpoint('after-provider-delete');
-  }
   const saved = await commit(deps, record, to, why, { teardown, lastError });
+  // Deleting is written first: a provider that refuses the delete for now (GKE while its create
+  // operation runs) must not keep the burst out of teardown. finalize asks again until it is gone.
+  if (saved && to === 'Deleting') await requestDelete(deps, saved);
   return result(record, step, saved ? to : undefined, why);
 }
 
