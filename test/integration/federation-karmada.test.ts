@@ -165,6 +165,10 @@ describe('karmada driver on emulated clusters', () => {
     s = await startKarmadaSetup({ releaseDelayMs: 400 });
     const m = await memberSpec();
     await s.federation.join(m);
+    await until(
+      () => s.federation.status(m.name),
+      (st) => st?.ready === true,
+    ); // adopted by Karmada
     expect(await s.federation.leave(m.name)).toBe('pending');
     expect((await s.federation.status(m.name))?.message).toMatch(/^leaving/);
     expect(
@@ -210,6 +214,10 @@ describe('karmada driver on emulated clusters', () => {
     s = await startKarmadaSetup({ releaseDelayMs: 60_000, leaveTimeoutSeconds: 1 });
     const m = await memberSpec();
     await s.federation.join(m);
+    await until(
+      () => s.federation.status(m.name),
+      (st) => st?.ready === true,
+    ); // adopted by Karmada
     expect(await s.federation.leave(m.name)).toBe('pending');
     const error = await until(
       () => s.federation.leave(m.name).catch((e: unknown) => e),

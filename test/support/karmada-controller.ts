@@ -34,8 +34,6 @@ export interface KarmadaControllerOptions {
 
 /** A running fake controller. */
 export interface KarmadaController {
-  /** Cluster names whose deletion the controller has finished. */
-  readonly released: readonly string[];
   stop(): void;
 }
 
@@ -57,7 +55,6 @@ export function startKarmadaController(
     controlPlane.create(crd);
   const timers = new Set<NodeJS.Timeout>();
   const releasing = new Set<string>();
-  const released: string[] = [];
   let stopped = false;
   const later = (ms: number, fn: () => void | Promise<void>) => {
     const t = setTimeout(() => {
@@ -81,7 +78,6 @@ export function startKarmadaController(
     const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== KARMADA_FINALIZER);
     controlPlane.patch(ref, { metadata: { finalizers } });
     releasing.delete(name);
-    released.push(name);
   };
 
   const adopt = (cluster: KubeObject) => {
@@ -170,7 +166,6 @@ export function startKarmadaController(
   };
   later(0, tick);
   return {
-    released,
     stop() {
       stopped = true;
       unsubscribe();
