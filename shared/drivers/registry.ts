@@ -26,6 +26,13 @@ export async function createProvider(entry: ProviderEntry, config: Config): Prom
       await provider.restore();
       return provider;
     }
+    case 'clusterapi': {
+      const { ClusterApiProvider, ClusterApiOptionsSchema } = await import('./provider/clusterapi.ts');
+      return new ClusterApiProvider(
+        entry.name,
+        parseInput(ClusterApiOptionsSchema, entry.options, where(entry)),
+      );
+    }
     case 'eks': {
       const { EksProvider, EksOptionsSchema } = await import('./provider/eks.ts');
       return new EksProvider(entry.name, parseInput(EksOptionsSchema, entry.options, where(entry)));
@@ -53,6 +60,18 @@ export async function createFederation(config: Config): Promise<FederationDriver
     case 'simulated': {
       const { SimulatedFederation } = await import('./federation/simulated.ts');
       return new SimulatedFederation();
+    }
+    case 'karmada': {
+      const { KarmadaFederation, KarmadaOptionsSchema } = await import('./federation/karmada.ts');
+      return new KarmadaFederation(
+        parseInput(KarmadaOptionsSchema, config.federation.options, 'configuration federation.options'),
+      );
+    }
+    case 'kubefed': {
+      const { KubefedFederation, KubefedOptionsSchema } = await import('./federation/kubefed.ts');
+      return new KubefedFederation(
+        parseInput(KubefedOptionsSchema, config.federation.options, 'configuration federation.options'),
+      );
     }
     default:
       throw notYet('federation', config.federation.driver);
@@ -102,7 +121,7 @@ export async function createGateway(config: Config): Promise<GatewayDriver> {
     }
     case 'gateway-api': {
       const { GatewayApiGateway, GatewayApiOptionsSchema } = await import('./gateway/gateway-api.ts');
-      const { loadKubeConfig } = await import('../config/kubeconfig-source.ts');
+      const { loadKubeConfig } = await import('./kube/kubeconfig-source.ts');
       const options = parseInput(
         GatewayApiOptionsSchema,
         config.gateway.options,
@@ -124,9 +143,9 @@ export async function createStore(config: Config): Promise<BurstStore> {
     }
     case 'kubernetes': {
       const { KubernetesStore } = await import('./store/kubernetes.ts');
-      const { kubeconfigFields, loadKubeConfig } = await import('../config/kubeconfig-source.ts');
+      const { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } = await import('./kube/kubeconfig-source.ts');
       const options = parseInput(
-        z.strictObject({ ...kubeconfigFields, namespace: z.string().min(1).optional() }),
+        z.strictObject({ ...KUBECONFIG_SOURCE_FIELDS, namespace: z.string().min(1).optional() }),
         config.store.options,
         'configuration store.options',
       );

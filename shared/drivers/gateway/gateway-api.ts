@@ -28,9 +28,9 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { kubeconfigFields } from '../../config/kubeconfig-source.ts';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
+import { KUBECONFIG_SOURCE_FIELDS } from '../kube/kubeconfig-source.ts';
 import { driverError, isKubeFailure } from '../store/kubernetes-errors.ts';
 import {
   GATEWAY_SERVER_PREFIX,
@@ -66,7 +66,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** Options of the gateway-api driver. */
 export const GatewayApiOptionsSchema = z.object({
   /** Where the home cluster's kubeconfig comes from (see `loadKubeConfig`); the default chain if unset. */
-  ...kubeconfigFields,
+  ...KUBECONFIG_SOURCE_FIELDS,
   /** Namespace of the routes (and of the Services we create). @default 'default' */
   namespace: z.string().regex(DNS_LABEL).default('default'),
   /** How long after a drain traffic may still flow (connections are not observable). @default 30000 */
