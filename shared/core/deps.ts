@@ -30,8 +30,8 @@ export interface Deps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now: () => Date;
-  /** Whether an endpoint passes its health check (`GET /healthz` answers 2xx). */
-  readonly probe: (endpoint: string) => Promise<boolean>;
+  /** Whether an endpoint passes its health check (`GET /healthz` answers 2xx), trusting `caData`. */
+  readonly probe: (endpoint: string, caData?: string) => Promise<boolean>;
   /** Called at named points between side effects; the crash tests kill the process there. */
   readonly checkpoint: (name: string) => void;
 }

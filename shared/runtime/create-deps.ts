@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Config } from '../config/config-schema.ts';
 import type { Deps } from '../core/deps.ts';
 import { OutboxRelay } from '../core/outbox-relay.ts';
@@ -91,15 +93,23 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.store.close();
 }
 
-/** `GET /healthz` answers 2xx within 2 s. */
-export async function probeHealthz(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(new URL('/healthz', endpoint), { signal: AbortSignal.timeout(2000) });
-    await res.body?.cancel();
-    return res.ok;
-  } catch {
-    return false;
-  }
+/**
+ * `GET /healthz` answers 2xx within 2 s. `caData` (base64 PEM, as kubeconfigs carry it) is the
+ * cluster's own CA: real API servers use a private one, and serve /healthz to anyone.
+ */
+export function probeHealthz(endpoint: string, caData?: string): Promise<boolean> {
+  const url = new URL('/healthz', endpoint);
+  const ca = caData ? Buffer.from(caData, 'base64').toString('utf8') : undefined;
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', timeout: 2000, ...(ca && { ca }) }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
 }
 
 /**

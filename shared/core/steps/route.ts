@@ -3,6 +3,7 @@ import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
 import { desiredDns, desiredServers, syncDns } from '../traffic.ts';
 import { commit } from '../transition.ts';
+import { providerFor } from './provider-for.ts';
 
 /**
  * Joined -> Active: once the cluster's endpoint passes its health check, make traffic reach it,
@@ -12,7 +13,10 @@ import { commit } from '../transition.ts';
 export async function route(deps: Deps, id: string): Promise<StepResult> {
   const record = await loadFor(deps, id, 'route', ['Joined']);
   if (isResult(record)) return record;
-  if (!record.endpoint || !(await deps.probe(record.endpoint))) {
+  const credentials = await providerFor(deps, record)
+    .credentials(record.name)
+    .catch(() => undefined);
+  if (!record.endpoint || !(await deps.probe(record.endpoint, credentials?.caData))) {
     return waiting(
       id,
       'route',
