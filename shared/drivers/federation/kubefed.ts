@@ -9,6 +9,7 @@ import {
   MERGE_PATCH,
   readIfPresent,
 } from '../kube/calls.ts';
+import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
@@ -57,16 +58,7 @@ const KubeFedClusterSchema = z.looseObject({
   }),
   status: z
     .looseObject({
-      conditions: z
-        .array(
-          z.looseObject({
-            type: z.string(),
-            status: z.string(),
-            reason: z.string().optional(),
-            message: z.string().optional(),
-          }),
-        )
-        .default([]),
+      conditions: ConditionsSchema,
     })
     .default({ conditions: [] }),
 });

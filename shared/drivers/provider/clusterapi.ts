@@ -2,6 +2,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import { createIfAbsent, deleteIfPresent, kubeCall, readIfPresent } from '../kube/calls.ts';
+import { ConditionsSchema } from '../kube/conditions.ts';
 import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
@@ -60,16 +61,7 @@ const CapiClusterSchema = z.looseObject({
   status: z
     .looseObject({
       phase: z.string().optional(),
-      conditions: z
-        .array(
-          z.looseObject({
-            type: z.string(),
-            status: z.string(),
-            reason: z.string().optional(),
-            message: z.string().optional(),
-          }),
-        )
-        .default([]),
+      conditions: ConditionsSchema,
     })
     .default({ conditions: [] }),
 });
