@@ -40,8 +40,16 @@ const ProviderEntrySchema = z.strictObject({
   pricePerNodeHour: z.number().min(0),
   maxClusters: z.number().int().min(0).default(10),
   priority: z.number().int().default(0),
+  /**
+   * Provisioning longer than this fails the burst (with cleanup). Default: 1800 s for a real
+   * provider (an EKS control plane alone takes about 15 min), the policy's deadline for simulated.
+   */
+  provisioningDeadlineSeconds: z.number().int().min(1).optional(),
   options: z.record(z.string(), z.unknown()).default({}),
 });
+
+/** Provisioning deadline of a real provider when its entry sets none. */
+export const PROVIDER_DEADLINE_SECONDS = 1800;
 
 const ServiceSchema = z.strictObject({
   /** Service name; also the gateway backend unless `backend` is set. */

@@ -9,6 +9,8 @@ export interface ProviderOffer {
   readonly maxClusters: number;
   /** Lower is preferred when prices are equal. @default 0 */
   readonly priority?: number;
+  /** Provisioning longer than this fails the burst; the policy's deadline when unset. */
+  readonly provisioningDeadlineSeconds?: number;
 }
 
 /** What a placement is asked for. */

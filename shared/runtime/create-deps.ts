@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Config } from '../config/config-schema.ts';
+import { type Config, PROVIDER_DEADLINE_SECONDS } from '../config/config-schema.ts';
 import type { Deps } from '../core/deps.ts';
 import { OutboxRelay } from '../core/outbox-relay.ts';
 import type { ProviderOffer } from '../domain/place.ts';
@@ -43,6 +43,9 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     pricePerNodeHour: p.pricePerNodeHour,
     maxClusters: p.maxClusters,
     priority: p.priority,
+    provisioningDeadlineSeconds:
+      p.provisioningDeadlineSeconds ??
+      (p.driver === 'simulated' ? config.policy.provisioningDeadlineSeconds : PROVIDER_DEADLINE_SECONDS),
   }));
   const relay =
     o.relay ??

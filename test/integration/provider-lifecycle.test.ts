@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../shared/config/config-schema.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import {
   EMULATED_KINDS,
@@ -33,15 +32,15 @@ describe('local runtime on each commercial provider (emulated API)', () => {
     cloud = undefined;
   });
 
-  async function start(
-    kind: EmulatedKind,
-    policy: ConfigInput['policy'] = {},
-    options: EmulatedOptions = {},
-  ) {
+  async function start(kind: EmulatedKind, deadlineSeconds?: number, options: EmulatedOptions = {}) {
     cloud = await startEmulatedProvider(kind, options);
     const federation = new StubFederation();
+    // The deadline is the provider's own (real providers default to 30 min).
+    const entry = deadlineSeconds
+      ? { ...cloud.entry, provisioningDeadlineSeconds: deadlineSeconds }
+      : cloud.entry;
     rt = await startTestRuntime(
-      { installation: { id: OWNER }, providers: [cloud.entry], policy },
+      { installation: { id: OWNER }, providers: [entry] },
       {
         overrides: {
           providers: new Map([[kind, cloud.driver]]),
@@ -95,7 +94,7 @@ describe('local runtime on each commercial provider (emulated API)', () => {
   it.each(EMULATED_KINDS)(
     'fails a %s burst whose provisioning outlives the deadline, and deletes the cluster at the provider',
     async (kind) => {
-      const { cloud, rt } = await start(kind, { provisioningDeadlineSeconds: 2 });
+      const { cloud, rt } = await start(kind, 2);
       // The clock stands still: the provider never finishes provisioning by itself.
       const created = await rt.request('POST', '/bursts', { reason: `slow ${kind}`, nodes: 2 });
       const id: string = created.body.burstId;

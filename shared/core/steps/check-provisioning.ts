@@ -43,11 +43,14 @@ export async function checkProvisioning(deps: Deps, id: string): Promise<StepRes
       : waiting(id, 'clusterHealth', 'another worker moved it on');
   }
   const elapsed = (deps.now().getTime() - Date.parse(phaseEnteredAt(record))) / 1000;
-  if (elapsed > deps.policy.provisioningDeadlineSeconds) {
+  const deadline =
+    deps.offers.find((o) => o.name === record.provider)?.provisioningDeadlineSeconds ??
+    deps.policy.provisioningDeadlineSeconds;
+  if (elapsed > deadline) {
     return enterTeardown(
       deps,
       record,
-      `provisioning took longer than the ${deps.policy.provisioningDeadlineSeconds}s deadline (${cluster.state})`,
+      `provisioning took longer than the ${deadline}s deadline (${cluster.state})`,
       { failed: true },
     );
   }
