@@ -30,7 +30,11 @@ describe('driver registry', () => {
             dns: {
               driver: 'rfc2136',
               zone: 'burst.example.org',
-              options: { server: '127.0.0.1', keyName: 'k', keySecret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0' },
+              options: {
+                server: '127.0.0.1',
+                keyName: 'k',
+                keySecret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0',
+              },
             },
           }),
         ),
