@@ -14,6 +14,17 @@ export interface OutboxRelayOptions {
   readonly onError?: (event: LifecycleEvent, error: unknown) => void;
 }
 
+/** What one `flush` pass did. */
+export interface FlushReport {
+  /** Events the bus took and the outbox acknowledged. */
+  readonly acked: number;
+  /** Events the bus refused in this pass, dead-lettered ones included. */
+  readonly failed: number;
+}
+
+/** How one delivery ended: published but not acked means the store failed (it is closing). */
+type Delivery = 'acked' | 'failed' | 'unacked';
+
 /**
  * Moves events from the store's outbox to the bus, acking each only after the bus took it.
  * `flush` is one pass (Lambda calls it before returning; reconcile calls it to catch up);
@@ -35,21 +46,27 @@ export class OutboxRelay {
     this.#options = options;
   }
 
-  /** Publish what is pending now; returns how many events were acked. */
-  async flush(): Promise<number> {
-    const acked = await Promise.all(await this.#launch());
-    return acked.filter(Boolean).length;
+  /**
+   * Publish what is pending now. Events waiting out their backoff after an earlier failure are
+   * not tried again, so they count as neither acked nor failed.
+   */
+  async flush(): Promise<FlushReport> {
+    const deliveries = await Promise.all(await this.#launch());
+    return {
+      acked: deliveries.filter((d) => d === 'acked').length,
+      failed: deliveries.filter((d) => d === 'failed').length,
+    };
   }
 
   /** Start delivering every due event; each delivery runs on its own so a slow one holds up none. */
-  async #launch(): Promise<Promise<boolean>[]> {
+  async #launch(): Promise<Promise<Delivery>[]> {
     const now = Date.now();
     const pending = await this.store.pendingEvents(this.#options.batch ?? 100);
     const due = pending.filter(
       (p) => !this.#inFlight.has(p.event.id) && (this.#retryAt.get(p.event.id) ?? 0) <= now,
     );
-    // A store that fails here (closing) must not become an unhandled rejection.
-    return due.map((p) => this.#relay(p.event, p.attempts).catch(() => false));
+    // A callback that throws must not become an unhandled rejection.
+    return due.map((p) => this.#relay(p.event, p.attempts).catch((): Delivery => 'unacked'));
   }
 
   /** Relay continuously: on every committed event, and every `intervalMs` for retries. */
@@ -87,30 +104,39 @@ export class OutboxRelay {
       });
   }
 
-  async #relay(event: LifecycleEvent, attempts: number): Promise<boolean> {
+  async #relay(event: LifecycleEvent, attempts: number): Promise<Delivery> {
     this.#inFlight.add(event.id);
+    let published = false;
     try {
       await this.bus.publish([event]);
+      published = true;
       await this.store.ackEvents([event.id]);
       this.#retryAt.delete(event.id);
-      return true;
+      return 'acked';
     } catch (error) {
       this.#options.onError?.(event, error);
-      const tries = attempts + 1;
-      if (tries >= (this.#options.maxAttempts ?? 10)) {
-        await this.store.ackEvents([event.id]);
-        this.#retryAt.delete(event.id);
-        this.#options.onDeadLetter?.(event, tries);
-        return false;
-      }
-      await this.store.nackEvent(event.id);
-      this.#retryAt.set(
-        event.id,
-        Date.now() + Math.min(this.#options.maxBackoffMs ?? 60_000, 1000 * 2 ** attempts),
-      );
-      return false;
+      // A store that fails here (closing) must not hide that the bus refused the event; the
+      // event stays in the outbox either way.
+      await this.#retryLater(event, attempts).catch(() => undefined);
+      return published ? 'unacked' : 'failed';
     } finally {
       this.#inFlight.delete(event.id);
     }
+  }
+
+  /** Count the failed attempt: dead-letter the event after `maxAttempts`, else back off. */
+  async #retryLater(event: LifecycleEvent, attempts: number): Promise<void> {
+    const tries = attempts + 1;
+    if (tries >= (this.#options.maxAttempts ?? 10)) {
+      await this.store.ackEvents([event.id]);
+      this.#retryAt.delete(event.id);
+      this.#options.onDeadLetter?.(event, tries);
+      return;
+    }
+    await this.store.nackEvent(event.id);
+    this.#retryAt.set(
+      event.id,
+      Date.now() + Math.min(this.#options.maxBackoffMs ?? 60_000, 1000 * 2 ** attempts),
+    );
   }
 }

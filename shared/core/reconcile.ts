@@ -6,7 +6,7 @@ import type { Deps } from './deps.ts';
 
 /** What reconcile found and did. */
 export interface ReconcileReport extends PassReport {
-  /** Outbox events published that a crashed writer had left behind. */
+  /** Outbox events published (acked) that a crashed writer had left behind. */
   readonly published: number;
   readonly orphans: {
     readonly clusters: readonly string[];
@@ -23,7 +23,7 @@ export interface ReconcileReport extends PassReport {
  * Resources without our owner tag are never listed, so never touched.
  */
 export async function reconcile(deps: Deps): Promise<ReconcileReport> {
-  const published = await deps.relay.flush();
+  const { acked: published } = await deps.relay.flush();
   const now = deps.now().getTime();
   const records = await deps.store.list();
   const stuck = records.filter(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { handler as alarmHandler, cloudWatchHandler } from '../../functions/capacityAlarm.ts';
 import { handler as manualHandler } from '../../functions/manualBurst.ts';
@@ -444,5 +444,71 @@ describe('Lambda with the EventBridge bus', () => {
     );
     expect(answer.status).toBe(202);
     expect((await outbox()).map((e) => e.event.type)).toEqual(['BurstRequested']);
+  });
+
+  const context = lambdaContext('events');
+  const refuse = () =>
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'unavailable' }],
+    });
+  const accept = () =>
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+  const putTypes = () =>
+    eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((e) => e.DetailType);
+
+  /** The BurstRequested event of a burst the webhook admitted (and published). */
+  async function requested(): Promise<LifecycleEvent> {
+    const answer = await call(
+      alarmHandler,
+      post('/alerts/alertmanager', loadEvent('alertmanager', 'firing'), {}),
+    );
+    const record = (await records()).find((r) => r.id === answer.body.burstId)!;
+    return {
+      id: `${record.id}:BurstRequested:1`,
+      type: 'BurstRequested',
+      burstId: record.id,
+      phase: 'Requested',
+      at: record.createdAt,
+    };
+  }
+
+  it('fails a lifecycle event invocation retryably when EventBridge refuses the event its step wrote', async () => {
+    const event = await requested();
+    refuse();
+    await expect(provisionHandler(lifecycleEnvelope(event), context)).rejects.toMatchObject({
+      retryable: true,
+      message: expect.stringContaining('not published'),
+    });
+    // The step itself is done; only its event is waiting, and a redelivery finds the work done.
+    expect((await records())[0]!.phase).toBe('Provisioning');
+    expect((await outbox()).map((e) => e.event.type)).toEqual(['ClusterProvisioning']);
+  });
+
+  it('resolves a lifecycle event invocation once EventBridge took the event its step wrote', async () => {
+    const event = await requested();
+    const result = await provisionHandler(lifecycleEnvelope(event), context);
+    expect(result).toMatchObject({ outcome: 'moved', to: 'Provisioning' });
+    expect(putTypes()).toEqual(['BurstRequested', 'ClusterProvisioning']);
+    expect(await outbox()).toEqual([]);
+  });
+
+  it('publishes the refused event on a redelivery once EventBridge is back', async () => {
+    const event = await requested();
+    refuse();
+    await expect(provisionHandler(lifecycleEnvelope(event), context)).rejects.toThrow(/not published/);
+    accept();
+    // The relay backs off for a second after a refusal; EventBridge's own retries come later still.
+    await vi.waitFor(
+      async () => {
+        expect(await provisionHandler(lifecycleEnvelope(event), context)).toMatchObject({ outcome: 'noop' });
+        expect(await outbox()).toEqual([]);
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+    expect(putTypes().filter((t) => t === 'ClusterProvisioning').length).toBeGreaterThanOrEqual(2);
   });
 });

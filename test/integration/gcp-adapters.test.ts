@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GCP_FUNCTIONS } from '../../functions/gcp.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
+import type { EventBus } from '../../shared/drivers/bus/bus.ts';
 import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { lazyDeps, resetDeps, useDeps } from '../../shared/runtime/aws/lazy-deps.ts';
@@ -61,6 +62,14 @@ async function postJson(name: string, path: string, body: unknown, headers: Reco
 }
 
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
+
+/** A bus that is down: every publish fails retryably. */
+const downBus: EventBus = {
+  name: 'down',
+  publish: async () => {
+    throw new DriverError('down', 'bus unavailable', { retryable: true });
+  },
+};
 
 beforeAll(async () => {
   for (const name of GCP_FUNCTIONS) served.set(name, await serveFunction(name));
@@ -170,6 +179,13 @@ describe('Cloud Functions HTTP functions (functions framework)', () => {
     const unknown = await postJson('capacityAlarm', '/alerts/nagios', {});
     const wrong = await fetch(url('capacityAlarm', '/alerts/gcp'), { headers: authed });
     expect([unknown.status, wrong.status]).toEqual([404, 405]);
+  });
+
+  it('still answers 202 to the webhook when the bus refuses its event, keeping the event for reconcile', async () => {
+    await useDeps(loadConfig({ value: configValue(true) }), { overrides: { bus: downBus } });
+    const answer = await postJson('capacityAlarm', '/alerts/gcp', loadEvent('gcp', 'incident-open'));
+    expect(answer.status).toBe(202);
+    expect((await outbox()).map((e) => e.event.type)).toEqual(['BurstRequested']);
   });
 
   it('creates, shows and tears down a manual burst', async () => {
@@ -285,6 +301,15 @@ describe('Cloud Functions CloudEvent functions', () => {
     const res = await postStructured(url('provision'), pubSubCloudEvent(event));
     expect(res.status).toBe(500);
     expect((await records())[0]!.phase).toBe('Requested');
+  });
+
+  it('answers 500 to a lifecycle message when the bus refuses the event its step wrote, so Pub/Sub redelivers', async () => {
+    const event = await requested();
+    await useDeps(loadConfig({ value: configValue(true) }), { overrides: { bus: downBus } });
+    const res = await postStructured(url('provision'), pubSubCloudEvent(event));
+    expect(res.status).toBe(500);
+    expect((await records())[0]!.phase).toBe('Provisioning');
+    expect((await outbox()).map((e) => e.event.type)).toEqual(['ClusterProvisioning']);
   });
 });
 

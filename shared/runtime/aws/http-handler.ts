@@ -6,6 +6,7 @@ import { checkAuth } from '../auth.ts';
 import type { HttpRoute } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
 import { createLogger } from '../logger.ts';
+import { publishAfterWrite } from '../publish-after-write.ts';
 import { findRoute, type HttpApiEvent, type RouteMatch, toHttpRequest, toResult } from './http-api.ts';
 import { jsonBody } from './json-body.ts';
 import { lazyDeps } from './lazy-deps.ts';
@@ -60,8 +61,7 @@ function answerErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxySt
  * The Lambda handler of an HTTP function (middy 6): header normaliser, route and auth, JSON body
  * parser, the route's handler, JSON errors. After a route that may have written (anything but
  * GET) the outbox is published before answering, since the instance may be frozen afterwards;
- * a publish failure does not change the answer (the write is committed and reconcile publishes
- * what is left).
+ * a publish failure does not change the answer (see publishAfterWrite).
  * @example
  * export const handler = httpHandler(routes);
  */
@@ -78,7 +78,8 @@ export function httpHandler(routes: readonly HttpRoute[]): HttpApiHandler {
       try {
         return toResult(await match.route.handle(deps, toHttpRequest(parsed, match)));
       } finally {
-        if (match.route.method !== 'GET') await deps.relay.flush().catch(() => 0);
+        if (match.route.method !== 'GET')
+          await publishAfterWrite(deps, `${match.route.method} ${match.route.path}`);
       }
     });
 }

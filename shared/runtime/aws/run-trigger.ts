@@ -1,5 +1,5 @@
 import type { Deps } from '../../core/deps.ts';
-import { ClusterburstError } from '../../errors.ts';
+import { ClusterburstError, DriverError } from '../../errors.ts';
 import { lazyDeps } from './lazy-deps.ts';
 
 /** What a trigger invocation answers when it acknowledged an event it could not use. */
@@ -22,18 +22,25 @@ export function shouldRetry(error: unknown): boolean {
  * run the operation, then publish what it wrote to the outbox before returning, because a
  * function instance may be frozen as soon as it answers. A retryable failure is thrown so the
  * platform redelivers; a final one (an event that will never validate, a burst that is gone) is
- * logged and acknowledged. Events the bus refused stay in the outbox for reconcile.
+ * logged and acknowledged. When the bus refuses events, the invocation fails retryably too:
+ * the redelivered step finds its work done and publishes again, where acknowledging would leave
+ * the next step waiting for reconcile.
  * Platform-neutral: the Lambda and Cloud Functions adapters share it.
  */
 export async function runTrigger<T>(name: string, run: (deps: Deps) => Promise<T>): Promise<T | Ignored> {
   const deps = await lazyDeps();
+  let ran = false;
   try {
     const result = await run(deps);
-    await deps.relay.flush();
+    ran = true;
+    const { failed } = await deps.relay.flush();
+    if (failed) {
+      throw new DriverError(deps.bus.name, `${failed} lifecycle event(s) not published`, { retryable: true });
+    }
     return result;
   } catch (error) {
     // A step may have committed before it failed; what it wrote should still go out.
-    await deps.relay.flush().catch(() => 0);
+    if (!ran) await deps.relay.flush().catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
     if (shouldRetry(error)) {
       deps.logger.error(`${name} failed, asking for a redelivery: ${message}`, { function: name });

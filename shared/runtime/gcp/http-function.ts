@@ -9,6 +9,7 @@ import { lazyDeps } from '../aws/lazy-deps.ts';
 import type { HttpAnswer, HttpRequest, HttpRoute } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
 import { createLogger } from '../logger.ts';
+import { publishAfterWrite } from '../publish-after-write.ts';
 
 /**
  * A Cloud Functions HTTP function serving `routes` (paths below the function's URL, e.g.
@@ -51,7 +52,8 @@ async function serve(routes: readonly HttpRoute[], req: Request): Promise<HttpAn
   try {
     return await match.route.handle(deps, request);
   } finally {
-    if (match.route.method !== 'GET') await deps.relay.flush().catch(() => 0);
+    if (match.route.method !== 'GET')
+      await publishAfterWrite(deps, `${match.route.method} ${match.route.path}`);
   }
 }
 
