@@ -14,7 +14,7 @@ import { handler as scaleDownHandler } from '../../functions/scaleDown.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../shared/errors.ts';
-import { lazyDeps, resetDeps, useDeps } from '../../shared/runtime/aws/lazy-deps.ts';
+import { lazyDeps, resetDeps, useDeps } from '../../shared/runtime/lazy-deps.ts';
 import type { LifecycleEvent } from '../../shared/schemas/lifecycle-event.ts';
 import { type EventSource, listEvents, loadEvent } from '../support/events.ts';
 import {

@@ -7,7 +7,7 @@ import { loadConfig } from '../../shared/config/load-config.ts';
 import type { EventBus } from '../../shared/drivers/bus/bus.ts';
 import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../shared/errors.ts';
-import { lazyDeps, resetDeps, useDeps } from '../../shared/runtime/aws/lazy-deps.ts';
+import { lazyDeps, resetDeps, useDeps } from '../../shared/runtime/lazy-deps.ts';
 import type { LifecycleEvent } from '../../shared/schemas/lifecycle-event.ts';
 import { loadEvent } from '../support/events.ts';
 import {

@@ -1,16 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpAnswer, HttpRequest, HttpRoute } from '../function-def.ts';
 import { matchPath } from '../function-def.ts';
-import { HttpError } from '../http-errors.ts';
+import { type RouteMatch, resolveRoute } from '../resolve-route.ts';
 
 /** An HTTP API (payload format 2.0) event once the JSON body parser has run: `body` is parsed. */
 export type HttpApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
-
-/** The route an event asks for, with its path parameters. */
-export interface RouteMatch {
-  readonly route: HttpRoute;
-  readonly params: Readonly<Record<string, string>>;
-}
 
 /**
  * Find the route of an HTTP API event. API Gateway names the route it matched in `routeKey`
@@ -22,21 +16,6 @@ export function findRoute(routes: readonly HttpRoute[], event: HttpApiEvent): Ro
   const path = event.rawPath || event.requestContext.http.path;
   if (byKey) return { route: byKey, params: matchPath(byKey.path, path) ?? defined(event.pathParameters) };
   return resolveRoute(routes, event.requestContext.http.method, path);
-}
-
-/**
- * Find the route for a method and path as the local runtime does: 405 when the path exists
- * with other methods, 404 when it does not. Platform-neutral (Cloud Functions uses it too).
- */
-export function resolveRoute(routes: readonly HttpRoute[], method: string, path: string): RouteMatch {
-  const verb = method.toUpperCase();
-  const candidates = routes.filter((r) => matchPath(r.path, path));
-  const route = candidates.find((r) => r.method === verb);
-  if (!route) {
-    if (candidates.length) throw new HttpError(405, `method ${verb} not allowed on ${path}`);
-    throw new HttpError(404, `no route ${verb} ${path}`);
-  }
-  return { route, params: matchPath(route.path, path)! };
 }
 
 /** Path parameters API Gateway extracted, without absent ones (a mapping may strip a prefix). */

@@ -5,11 +5,12 @@ import { AuthError, ValidationError } from '../../errors.ts';
 import { checkAuth } from '../auth.ts';
 import type { HttpRoute } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
+import { lazyDeps } from '../lazy-deps.ts';
 import { createLogger } from '../logger.ts';
 import { publishAfterWrite } from '../publish-after-write.ts';
-import { findRoute, type HttpApiEvent, type RouteMatch, toHttpRequest, toResult } from './http-api.ts';
+import type { RouteMatch } from '../resolve-route.ts';
+import { findRoute, type HttpApiEvent, toHttpRequest, toResult } from './http-api.ts';
 import { jsonBody } from './json-body.ts';
-import { lazyDeps } from './lazy-deps.ts';
 
 /** A Lambda handler for API Gateway HTTP API (payload 2.0) events. */
 export type HttpApiHandler = (

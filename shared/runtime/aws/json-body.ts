@@ -2,21 +2,12 @@ import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpError } from '../http-errors.ts';
+import { requireJsonContentType } from '../json-content-type.ts';
 
 /** Options of `jsonBody`. */
 export interface JsonBodyOptions {
   /** Largest body accepted, in bytes (the config's `server.bodyLimitBytes`). */
   readonly limitBytes: () => Promise<number>;
-}
-
-const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
-
-/** Throw 415 unless the Content-Type header names JSON (`application/json`, `application/*+json`). */
-export function requireJsonContentType(header: string | undefined): void {
-  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!JSON_TYPE.test(type)) {
-    throw new HttpError(415, `content type must be application/json, got "${type || 'none'}"`);
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Deps } from '../../core/deps.ts';
-import { type Ignored, runTrigger } from './run-trigger.ts';
+import { type Ignored, runTrigger } from '../run-trigger.ts';
 
 /** A Lambda handler for events delivered asynchronously (EventBridge rules, schedules). */
 export type TriggerHandler<T> = (event: unknown, context: Context) => Promise<T | Ignored>;

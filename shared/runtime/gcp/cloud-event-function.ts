@@ -8,8 +8,8 @@ import {
   LifecycleEventSchema,
 } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
-import { type Ignored, runTrigger } from '../aws/run-trigger.ts';
 import type { EventFunction } from '../event-function.ts';
+import { type Ignored, runTrigger } from '../run-trigger.ts';
 import { pubSubJson } from './pubsub-json.ts';
 
 /**

@@ -3,13 +3,13 @@ import type { HttpFunction, Request, Response } from '@google-cloud/functions-fr
 import type { Deps } from '../../core/deps.ts';
 import { AuthError, ValidationError } from '../../errors.ts';
 import { checkAuth } from '../auth.ts';
-import { resolveRoute } from '../aws/http-api.ts';
-import { requireJsonContentType } from '../aws/json-body.ts';
-import { lazyDeps } from '../aws/lazy-deps.ts';
 import type { HttpAnswer, HttpRequest, HttpRoute } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
+import { requireJsonContentType } from '../json-content-type.ts';
+import { lazyDeps } from '../lazy-deps.ts';
 import { createLogger } from '../logger.ts';
 import { publishAfterWrite } from '../publish-after-write.ts';
+import { resolveRoute } from '../resolve-route.ts';
 
 /**
  * A Cloud Functions HTTP function serving `routes` (paths below the function's URL, e.g.

@@ -1,7 +1,7 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { runTrigger } from '../aws/run-trigger.ts';
 import type { ScheduleFunction } from '../event-function.ts';
 import { errorAnswer } from '../http-errors.ts';
+import { runTrigger } from '../run-trigger.ts';
 import { send } from './http-function.ts';
 
 /**

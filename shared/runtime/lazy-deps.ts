@@ -1,7 +1,7 @@
-import type { Config } from '../../config/config-schema.ts';
-import { loadConfig } from '../../config/load-config.ts';
-import type { Deps } from '../../core/deps.ts';
-import { type CreateDepsOptions, closeDeps, createDeps } from '../create-deps.ts';
+import type { Config } from '../config/config-schema.ts';
+import { loadConfig } from '../config/load-config.ts';
+import type { Deps } from '../core/deps.ts';
+import { type CreateDepsOptions, closeDeps, createDeps } from './create-deps.ts';
 
 /** Builds the dependencies of a function instance: configuration from the environment by default. */
 export type DepsFactory = () => Promise<Deps>;

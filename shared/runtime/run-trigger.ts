@@ -1,5 +1,5 @@
-import type { Deps } from '../../core/deps.ts';
-import { ClusterburstError, DriverError } from '../../errors.ts';
+import type { Deps } from '../core/deps.ts';
+import { ClusterburstError, DriverError } from '../errors.ts';
 import { lazyDeps } from './lazy-deps.ts';
 
 /** What a trigger invocation answers when it acknowledged an event it could not use. */
