@@ -18,7 +18,14 @@ interface StoredCluster {
   provisioningState: string;
   readyAt: number;
   goneAt?: number;
-  failWith?: { code: string; message: string };
+  failWith?: ProvisioningError;
+}
+
+/** An ARM error as AKS reports a failed provisioning: its own code, often the cause in `details`. */
+export interface ProvisioningError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: readonly ProvisioningError[];
 }
 
 interface StoredOperation {
@@ -26,7 +33,7 @@ interface StoredOperation {
   cluster: string;
   kind: 'create' | 'delete';
   status: 'InProgress' | 'Succeeded' | 'Failed';
-  error?: { code: string; message: string };
+  error?: ProvisioningError;
 }
 
 const CLUSTER =
@@ -50,6 +57,8 @@ export class ArmEmulator {
   now = 0;
   /** Node quota of the emulated subscription. */
   maxNodes = Number.POSITIVE_INFINITY;
+  /** Provisioning error every cluster created from now on fails with. */
+  provisioningFailure?: ProvisioningError;
   readonly ca: TestCa;
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
@@ -94,10 +103,10 @@ export class ArmEmulator {
     this.#failures.push(armError(status, code, message));
   }
 
-  /** Let the cluster's create end Failed with this provisioning error. */
-  failProvisioning(name: string, code: string, message: string): void {
+  /** Let the cluster's create end Failed with this provisioning error (and its details). */
+  failProvisioning(name: string, code: string, message: string, details?: ProvisioningError[]): void {
     const cluster = this.#clusters.get(name);
-    if (cluster) cluster.failWith = { code, message };
+    if (cluster) cluster.failWith = { code, message, ...(details && { details }) };
   }
 
   /** A cluster that was there before us. */
@@ -202,6 +211,7 @@ export class ArmEmulator {
       properties: body.properties ?? {},
       provisioningState: 'Creating',
       readyAt: this.now + this.timings.provisionMs,
+      ...(this.provisioningFailure && { failWith: this.provisioningFailure }),
     };
     this.#clusters.set(name, cluster);
     const opId = this.#operation(name, 'create');
@@ -262,7 +272,7 @@ export class ArmEmulator {
     }
   }
 
-  #settle(cluster: string, kind: 'create' | 'delete', error?: { code: string; message: string }): void {
+  #settle(cluster: string, kind: 'create' | 'delete', error?: ProvisioningError): void {
     for (const op of this.#operations.values()) {
       if (op.cluster !== cluster || op.kind !== kind || op.status !== 'InProgress') continue;
       op.status = error ? 'Failed' : 'Succeeded';

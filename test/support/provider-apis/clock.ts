@@ -68,10 +68,45 @@ export interface EmulatedProvider {
   close(): Promise<void>;
 }
 
-/** Emulated time a deletion takes at the provider; 0 makes a deleted cluster vanish at once. */
+/** How the emulated provider behaves. */
 export interface EmulatedOptions {
+  /** Emulated time a deletion takes at the provider; 0 makes a deleted cluster vanish at once. */
   readonly deleteMs?: number;
+  /**
+   * Every cluster created there fails after the create was accepted, for want of quota or
+   * capacity, in the provider's own words (what makes placement move on). @default false
+   */
+  readonly quotaShortage?: boolean;
 }
+
+/** How each provider words a quota or capacity shortage found after the create was accepted. */
+export const QUOTA_SHORTAGE = {
+  eks: {
+    code: 'AsgInstanceLaunchFailures',
+    message:
+      'Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have sufficient m5.large capacity in the Availability Zone you requested (eu-west-1c). Launching EC2 instance failed.',
+  },
+  gke: {
+    code: 'GCE_STOCKOUT',
+    message:
+      "Google Compute Engine: The zone 'projects/ri-burst-01/zones/europe-west1-b' does not have enough resources available to fulfill the request. ZONE_RESOURCE_POOL_EXHAUSTED.",
+  },
+  aks: {
+    code: 'ReconcileVMSSAgentPoolFailed',
+    message: 'Agent pool burst failed to reach the desired node count.',
+    details: [
+      {
+        code: 'OperationNotAllowed',
+        message:
+          'Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota. Location: westeurope, Current Limit: 10, Current Usage: 8, Additional Required: 8.',
+      },
+    ],
+  },
+  magnum: {
+    message:
+      'Resource CREATE failed: Forbidden: resources.kube_minions.resources[0].resources.kube-minion: Quota exceeded for cores: Requested 8, but already used 20 of 20 cores (HTTP 403)',
+  },
+} as const;
 
 const TOKEN = 'emulated-bearer-token';
 const SEEDED_BURST = 'b-5eeded000000';
@@ -119,6 +154,7 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
     region,
     options.deleteMs === undefined ? {} : { deleteAfterMs: options.deleteMs },
   );
+  if (options.quotaShortage) fake.nodegroupFailure = { ...QUOTA_SHORTAGE.eks };
   const driver = new EksProvider(
     'eks',
     {
@@ -180,6 +216,7 @@ async function gke(options: EmulatedOptions): Promise<EmulatedProvider> {
   const region = 'europe-west1';
   const project = 'ri-burst-01';
   const api = new GkeEmulator(TOKEN, { provisionMs: 6 * 60_000, deleteMs: options.deleteMs ?? 3 * 60_000 });
+  if (options.quotaShortage) api.provisioningFailure = { ...QUOTA_SHORTAGE.gke };
   const apiEndpoint = await api.start();
   const driver = new GkeProvider(
     'gke',
@@ -221,6 +258,7 @@ async function aks(options: EmulatedOptions): Promise<EmulatedProvider> {
   const subscriptionId = '00000000-1111-2222-3333-444444444444';
   const resourceGroup = 'rg-burst';
   const api = new ArmEmulator(TOKEN, { provisionMs: 8 * 60_000, deleteMs: options.deleteMs ?? 4 * 60_000 });
+  if (options.quotaShortage) api.provisioningFailure = QUOTA_SHORTAGE.aks;
   const endpoint = await api.start();
   const credential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const driver = new AksProvider(
@@ -282,6 +320,7 @@ async function magnum(options: EmulatedOptions): Promise<EmulatedProvider> {
     provisionMs: 12 * 60_000,
     deleteMs: options.deleteMs ?? 5 * 60_000,
   });
+  if (options.quotaShortage) api.provisioningFailure = QUOTA_SHORTAGE.magnum.message;
   const authUrl = await api.start();
   const origin = new URL(authUrl).origin;
   const driver = new MagnumProvider('magnum', {

@@ -41,6 +41,8 @@ interface Timed<T> {
   value: T;
   readyAt: number;
   goneAt?: number;
+  /** The health issue a node group's launch ends in instead of ACTIVE. */
+  failWith?: { code: NodegroupIssueCode; message: string };
 }
 
 const meta = { $metadata: {} };
@@ -58,6 +60,8 @@ export class EksFake {
   readonly #clusters = new Map<string, Timed<Cluster>>();
   readonly #groups = new Map<string, Map<string, Timed<Nodegroup>>>();
   readonly #timings: EksTimings;
+  /** Health issue every node group created from now on ends CREATE_FAILED with, once its launch is due. */
+  nodegroupFailure?: { code: NodegroupIssueCode; message: string };
 
   constructor(
     client: EKSClient,
@@ -171,6 +175,7 @@ export class EksFake {
     groups.set(input.nodegroupName ?? '', {
       value: nodegroup,
       readyAt: this.now + this.#timings.nodegroupActiveAfterMs,
+      ...(this.nodegroupFailure && { failWith: this.nodegroupFailure }),
     });
     return { nodegroup };
   }
@@ -193,7 +198,10 @@ export class EksFake {
     this.#cluster(clusterName);
     const group = this.#liveGroups(clusterName).get(nodegroupName);
     if (!group) throw notFound('node group');
-    if (group.value.status === 'CREATING' && this.now >= group.readyAt) group.value.status = 'ACTIVE';
+    if (group.value.status === 'CREATING' && this.now >= group.readyAt) {
+      group.value.status = group.failWith ? 'CREATE_FAILED' : 'ACTIVE';
+      if (group.failWith) group.value.health = { issues: [{ ...group.failWith }] };
+    }
     return { ...group.value };
   }
 

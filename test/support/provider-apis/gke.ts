@@ -41,6 +41,14 @@ interface StoredOperation {
 
 const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/(clusters|operations)(?:\/([^/]+))?$/;
 
+/**
+ * The google.rpc code GKE gives a failed create with this condition code: RESOURCE_EXHAUSTED (8)
+ * for a stockout or used-up quota, FAILED_PRECONDITION (9) for the rest (a deleted service
+ * account, a KMS key gone).
+ */
+const canonicalCode = (conditionCode: string): number =>
+  conditionCode === 'GCE_STOCKOUT' || conditionCode === 'GCE_QUOTA_EXCEEDED' ? 8 : 9;
+
 const grpcError = (status: number, code: string, message: string): EmulatedReply => ({
   status,
   body: { error: { code: status, status: code, message } },
@@ -55,6 +63,8 @@ export class GkeEmulator {
   now = 0;
   /** Node quota of the emulated project (a create asking for more gets GKE's 403). */
   maxNodes = Number.POSITIVE_INFINITY;
+  /** Condition every cluster created from now on ends in ERROR with (a zone stockout, say). */
+  provisioningFailure?: { code: string; message: string };
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
   readonly #failures: EmulatedReply[] = [];
@@ -179,6 +189,7 @@ export class GkeEmulator {
       autopilot: spec?.autopilot as { enabled: boolean } | undefined,
       nodePools: pools,
       readyAt: this.now + this.timings.provisionMs,
+      ...(this.provisioningFailure && { failWith: this.provisioningFailure }),
     });
     return { status: 200, body: this.#operation(parent, name, OperationType.CREATE_CLUSTER) };
   }
@@ -220,12 +231,12 @@ export class GkeEmulator {
         if (cluster.failWith) {
           cluster.status = ClusterStatus.ERROR;
           cluster.statusMessage = cluster.failWith.message;
-          cluster.conditions = [{ ...cluster.failWith, canonicalCode: 8 }];
+          cluster.conditions = [{ ...cluster.failWith, canonicalCode: canonicalCode(cluster.failWith.code) }];
         } else {
           cluster.status = ClusterStatus.RUNNING;
           cluster.endpoint = `34.76.${this.#seq % 250}.${(cluster.name.length * 7) % 250}`;
         }
-        this.#finish(cluster.name, OperationType.CREATE_CLUSTER, cluster.failWith?.message);
+        this.#finish(cluster.name, OperationType.CREATE_CLUSTER, cluster.failWith);
       }
       if (
         cluster.status === ClusterStatus.STOPPING &&
@@ -238,13 +249,13 @@ export class GkeEmulator {
     }
   }
 
-  #finish(clusterName: string, type: number, error?: string): void {
+  #finish(clusterName: string, type: number, error?: { code: string; message: string }): void {
     for (const op of this.#operations.values()) {
       if (op.operationType !== type || op.status === OperationStatus.DONE) continue;
       if (!op.targetLink.endsWith(`/clusters/${clusterName}`)) continue;
       op.status = OperationStatus.DONE;
       op.endTime = new Date(this.now).toISOString();
-      if (error) op.error = { code: 8, message: error };
+      if (error) op.error = { code: canonicalCode(error.code), message: error.message };
     }
   }
 

@@ -51,6 +51,8 @@ export class MagnumEmulator {
   now = 0;
   /** Cluster quota of the project (Magnum's own quota: clusters per project). */
   maxClusters = Number.POSITIVE_INFINITY;
+  /** Heat reason every cluster created from now on fails with (a project short of Nova quota). */
+  provisioningFailure?: string;
   /** Lifetime of issued tokens in real milliseconds. */
   tokenTtlMs = 3_600_000;
   /** Token requests served (to see caching and re-authentication). */
@@ -267,6 +269,7 @@ export class MagnumEmulator {
       cluster_template_id: this.template.uuid,
       created_at: new Date(this.now).toISOString(),
       readyAt: this.now + this.timings.provisionMs,
+      ...(this.provisioningFailure !== undefined && { failWith: this.provisioningFailure }),
     });
     return { status: 202, body: { uuid } };
   }
