@@ -1,9 +1,9 @@
-import { ContainerServiceClient, type ManagedCluster } from '@azure/arm-containerservice';
+import { ContainerServiceClient, type ErrorDetail, type ManagedCluster } from '@azure/arm-containerservice';
 import { DefaultAzureCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { classifyError, type ErrorFacts } from './classify-error.ts';
+import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -208,8 +208,10 @@ export class AksProvider implements ProviderDriver {
       case 'Scaling':
         return this.#view(cluster, cluster.fqdn ? 'ready' : 'provisioning', `AKS cluster ${state}`);
       case 'Failed':
-      case 'Canceled':
-        return this.#view(cluster, 'failed', why ?? `AKS cluster ${state}`);
+      case 'Canceled': {
+        const failed = this.#view(cluster, 'failed', why ?? `AKS cluster ${state}`);
+        return failedForQuota(cluster) ? { ...failed, quota: true } : failed;
+      }
       case 'Deleting':
         return this.#view(cluster, 'deleting', 'AKS cluster Deleting');
       default:
@@ -259,6 +261,29 @@ function armFacts(error: unknown): ErrorFacts {
   // OperationNotAllowed is also ARM's word for other refusals; only its quota wording counts.
   if (facts.code === 'OperationNotAllowed') return facts;
   return facts.code && ARM_QUOTA_CODES.has(facts.code) ? { ...facts, quota: true, retryable: false } : facts;
+}
+
+/**
+ * Whether a failed cluster ran short of quota or capacity, by its provisioning error or a node
+ * pool's, down their nested details (AKS wraps the VM scale set's `OperationNotAllowed` or
+ * `AllocationFailed` in its own code): a quota code, or quota words in any message.
+ */
+function failedForQuota(cluster: ManagedCluster): boolean {
+  const roots = [
+    cluster.status?.provisioningError,
+    ...(cluster.agentPoolProfiles ?? []).map((p) => p.status?.provisioningError),
+  ];
+  const pending = roots.filter((e): e is ErrorDetail => e !== undefined);
+  // Bounded walk: details nest a few levels deep at most.
+  for (let seen = 0; pending.length > 0 && seen < 50; seen++) {
+    const error = pending.shift()!;
+    // OperationNotAllowed is also ARM's word for other refusals; only its quota wording counts.
+    const byCode =
+      error.code !== undefined && error.code !== 'OperationNotAllowed' && ARM_QUOTA_CODES.has(error.code);
+    if (byCode || isQuotaMessage(error.message)) return true;
+    pending.push(...(error.details ?? []));
+  }
+  return false;
 }
 
 function encodeTags(labels: Readonly<Record<string, string>>): Record<string, string> {

@@ -25,6 +25,13 @@ export interface ErrorFacts {
 const QUOTA_WORDS =
   /\bquota|limit ?exceeded|exceeded (?:the |your |a )?(?:\w+ )?limit|insufficient\w* ?(?:\w+ )?capacity|stockout|resource_pool_exhausted|resource_exhausted|skunotavailable|allocationfailed|zonalallocationfailed|overconstrainedallocationrequest/i;
 
+/**
+ * Words for request-rate limits, which providers also call quota (Google's "Read requests per
+ * minute") or a limit (EKS's `AutoScalingGroupRateLimitExceeded`).
+ */
+const RATE_WORDS =
+  /rate ?limit|rate exceeded|throttl|per (?:minute|second|100 seconds|day)|too many requests/i;
+
 /** Error codes of sockets and undici that mean the network, not the request, failed. */
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -45,6 +52,16 @@ const NETWORK_CODES = new Set([
 /** True when the message or code reads like a quota, limit or capacity failure. */
 export function looksLikeQuota(text: string | undefined): boolean {
   return text !== undefined && QUOTA_WORDS.test(text);
+}
+
+/**
+ * True when a provider's own account of why a cluster failed (status reason, health issue,
+ * provisioning error, operation error) says quota or capacity ran short, so placement should
+ * move on. Rate limits are left out even when worded as a limit ("RateLimitExceeded") or a
+ * quota of requests: there the provider has room and the next attempt may well succeed.
+ */
+export function isQuotaMessage(text: string | undefined): boolean {
+  return text !== undefined && looksLikeQuota(text) && !RATE_WORDS.test(text);
 }
 
 /** True for a failure of the connection itself (reset, refused, timed out), anywhere in the cause chain. */
@@ -106,9 +123,6 @@ export const GrpcCode = {
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const;
-
-/** Google words for request-rate limits, which it also calls quota ("Read requests per minute"). */
-const RATE_WORDS = /rate limit|rate exceeded|per (?:minute|second|100 seconds|day)|too many requests/i;
 
 /**
  * Facts from a gRPC status code. RESOURCE_EXHAUSTED is both capacity quota and rate limiting at

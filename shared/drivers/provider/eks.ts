@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { classifyError, type ErrorFacts } from './classify-error.ts';
+import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import {
   BURST_LABEL,
@@ -227,7 +227,12 @@ export class EksProvider implements ProviderDriver {
     }
     switch (cluster.status) {
       case 'FAILED':
-        return this.#view(cluster, 'failed', issues(cluster.health?.issues) ?? 'cluster creation failed');
+        return this.#view(
+          cluster,
+          'failed',
+          issues(cluster.health?.issues) ?? 'cluster creation failed',
+          someQuota(cluster.health?.issues),
+        );
       case 'ACTIVE':
       case 'UPDATING':
         break;
@@ -247,8 +252,14 @@ export class EksProvider implements ProviderDriver {
       case 'DEGRADED':
         return this.#view(cluster, 'ready', `node group degraded: ${health ?? 'no detail'}`);
       case 'CREATE_FAILED':
+        return this.#view(
+          cluster,
+          'failed',
+          `node group CREATE_FAILED: ${health ?? 'no detail'}`,
+          someQuota(group.health?.issues),
+        );
       case 'DELETE_FAILED':
-        return this.#view(cluster, 'failed', `node group ${group.status}: ${health ?? 'no detail'}`);
+        return this.#view(cluster, 'failed', `node group DELETE_FAILED: ${health ?? 'no detail'}`);
       case 'DELETING':
         return this.#view(cluster, 'deleting');
       default:
@@ -343,7 +354,7 @@ export class EksProvider implements ProviderDriver {
     return classifyError(this.name, action, error, { ...eksFacts(error), ...override });
   }
 
-  #view(cluster: Cluster, state: ProviderCluster['state'], message?: string): ProviderCluster {
+  #view(cluster: Cluster, state: ProviderCluster['state'], message?: string, quota = false): ProviderCluster {
     return {
       name: cluster.name ?? '',
       state,
@@ -351,6 +362,7 @@ export class EksProvider implements ProviderDriver {
       region: this.#options.region,
       labels: cluster.tags ?? {},
       message: message ?? `EKS cluster ${cluster.status ?? 'unknown'}`,
+      ...(quota && state === 'failed' && { quota: true }),
     };
   }
 }
@@ -363,6 +375,33 @@ function nodegroupName(clusterName: string): string {
 function issues(list: readonly { code?: string; message?: string }[] | undefined): string | undefined {
   if (!list || list.length === 0) return undefined;
   return list.map((i) => `${i.code ?? 'Unknown'}: ${i.message ?? ''}`.trim()).join('; ');
+}
+
+/**
+ * Health issue codes of a cluster or node group that mean an account limit or a shortage of
+ * room: another provider is not bound by them. `InsufficientFreeAddresses` counts too: our
+ * subnets have no address left for the nodes, which another provider's network does not share.
+ * Configuration faults (`Ec2SubnetInvalidConfiguration`, `NodeCreationFailure`, `AccessDenied`...)
+ * and `AutoScalingGroupRateLimitExceeded` (throttling) are not quota.
+ */
+const QUOTA_ISSUES = new Set([
+  'InstanceLimitExceeded',
+  'InsufficientFreeAddresses',
+  'ResourceLimitExceeded',
+  'LimitExceeded',
+  'IamLimitExceeded',
+  'Ec2LaunchTemplateMaxLimitExceeded',
+  'Ec2LaunchTemplateVersionMaxLimitExceeded',
+]);
+
+/**
+ * Whether any issue is a quota or capacity shortage: by its code, or by its words, as when
+ * `AsgInstanceLaunchFailures` carries EC2's `InsufficientInstanceCapacity` or `VcpuLimitExceeded`.
+ */
+function someQuota(list: readonly { code?: string; message?: string }[] | undefined): boolean {
+  return (list ?? []).some(
+    (i) => (i.code !== undefined && QUOTA_ISSUES.has(i.code)) || isQuotaMessage(i.message),
+  );
 }
 
 /** What the EKS SDK's error types say about retry and quota. */

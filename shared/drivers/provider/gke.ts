@@ -1,7 +1,7 @@
 import { ClusterManagerClient, protos } from '@google-cloud/container';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { classifyError, GrpcCode, grpcFacts } from './classify-error.ts';
+import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from './classify-error.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -13,7 +13,7 @@ import {
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
-const { Cluster, Operation } = protos.google.container.v1;
+const { Cluster, Operation, StatusCondition } = protos.google.container.v1;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
@@ -148,7 +148,13 @@ export class GkeProvider implements ProviderDriver {
     const operation = await this.#createOperation(name);
     if (!operation) return view;
     if (operation.error?.message) {
-      return { ...view, state: 'failed', message: `create operation failed: ${operation.error.message}` };
+      const quota = view.quota === true || statusIsQuota(operation.error.code, operation.error.message);
+      return {
+        ...view,
+        state: 'failed',
+        message: `create operation failed: ${operation.error.message}`,
+        ...(quota && { quota: true }),
+      };
     }
     const done = operation.progress?.metrics?.find((m) => m.name === 'PROGRESS')?.intValue;
     const status = enumName(Operation.Status, operation.status);
@@ -282,7 +288,7 @@ export class GkeProvider implements ProviderDriver {
     const status = enumName(Cluster.Status, cluster.status);
     const why = [
       cluster.statusMessage,
-      ...(cluster.conditions ?? []).map((c) => `${c.code ?? ''}: ${c.message ?? ''}`),
+      ...(cluster.conditions ?? []).map((c) => `${conditionCode(c)}: ${c.message ?? ''}`),
     ]
       .filter((s) => s && s.trim() !== '')
       .join('; ');
@@ -298,8 +304,10 @@ export class GkeProvider implements ProviderDriver {
         return this.#view(cluster, 'ready', `GKE cluster DEGRADED: ${why || 'no detail'}`);
       case 'STOPPING':
         return this.#view(cluster, 'deleting', why || 'GKE cluster STOPPING');
-      case 'ERROR':
-        return this.#view(cluster, 'failed', why || 'GKE cluster ERROR');
+      case 'ERROR': {
+        const failed = this.#view(cluster, 'failed', why || 'GKE cluster ERROR');
+        return errorIsQuota(cluster) ? { ...failed, quota: true } : failed;
+      }
       default:
         return this.#view(cluster, 'provisioning', why || `GKE cluster ${status}`);
     }
@@ -348,6 +356,43 @@ type ClientAuth = NonNullable<
 function codeOf(error: unknown): number | undefined {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** StatusCondition codes of a shortage: a zone out of machines, or a Compute Engine quota used up. */
+const QUOTA_CONDITIONS = new Set(['GCE_STOCKOUT', 'GCE_QUOTA_EXCEEDED']);
+
+function conditionCode(condition: protos.google.container.v1.IStatusCondition): string {
+  return condition.code === undefined || condition.code === null
+    ? ''
+    : enumName(StatusCondition.Code, condition.code);
+}
+
+/**
+ * Whether a cluster in ERROR failed for quota or capacity: a stockout or quota condition, a
+ * condition whose canonical code is RESOURCE_EXHAUSTED, or such words in the status message
+ * ("ZONE_RESOURCE_POOL_EXHAUSTED", "Insufficient regional quota").
+ */
+function errorIsQuota(cluster: GkeCluster): boolean {
+  const conditions = cluster.conditions ?? [];
+  return (
+    isQuotaMessage(cluster.statusMessage ?? undefined) ||
+    conditions.some(
+      (c) =>
+        QUOTA_CONDITIONS.has(conditionCode(c)) || statusIsQuota(codeNumber(c.canonicalCode), c.message ?? ''),
+    )
+  );
+}
+
+/** A google.rpc status (operation error, canonical code) of quota: RESOURCE_EXHAUSTED but not a rate limit, or quota words. */
+function statusIsQuota(code: number | null | undefined, message: string | null | undefined): boolean {
+  const text = message ?? '';
+  return grpcFacts(code ?? undefined, text).quota === true || isQuotaMessage(text);
+}
+
+/** A google.rpc.Code as a number (REST with `enum-encoding=int` gives numbers, otherwise names). */
+function codeNumber(code: unknown): number | undefined {
+  if (typeof code === 'number') return code;
+  return typeof code === 'string' ? (GrpcCode as Record<string, number>)[code] : undefined;
 }
 
 function operationError(operation: GkeOperation): Error {

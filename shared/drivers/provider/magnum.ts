@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import { isQuotaMessage } from './classify-error.ts';
 import { makeClientCsr } from './magnum-csr.ts';
 import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from './magnum-keystone.ts';
 import {
@@ -75,6 +76,12 @@ const FAILED = new Set([
   'RESUME_FAILED',
 ]);
 const DELETING = new Set(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+/**
+ * Nova's words when the scheduler finds no hypervisor with room ("No valid host was found.
+ * There are not enough hosts available.") or a host cannot take the instance: a shortage of
+ * capacity, as against the quota words ("Quota exceeded for cores") the shared check knows.
+ */
+const NOVA_CAPACITY = /no valid host was found|not enough hosts available|insufficient compute resources/i;
 
 /**
  * OpenStack Magnum over its REST API with Keystone tokens: clusters from a cluster template,
@@ -265,6 +272,12 @@ export class MagnumProvider implements ProviderDriver {
           ? 'provisioning'
           : 'ready';
     const health = cluster.health_status ? ` (health ${cluster.health_status})` : '';
+    // Heat passes Nova's and Neutron's words up into the reason and the faults of the stack.
+    const quota =
+      state === 'failed' &&
+      [cluster.status_reason ?? undefined, ...Object.values(cluster.faults ?? {})].some(
+        (text) => isQuotaMessage(text) || (text !== undefined && NOVA_CAPACITY.test(text)),
+      );
     return {
       name: cluster.name,
       state,
@@ -273,6 +286,7 @@ export class MagnumProvider implements ProviderDriver {
       labels: cluster.labels ?? {},
       message:
         state === 'failed' ? `${status}: ${why || 'no reason given'}` : `Magnum cluster ${status}${health}`,
+      ...(quota && { quota: true }),
     };
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
-import { ArmEmulator } from '../../../../support/provider-apis/aks.ts';
+import { ArmEmulator, type ProvisioningError } from '../../../../support/provider-apis/aks.ts';
 
 const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.emulated.arm-token';
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
@@ -89,6 +89,90 @@ describe('AKS provider', () => {
       state: 'failed',
       message: 'VMExtensionProvisioningError: Unable to establish outbound connection',
     });
+  });
+
+  it.each<[string, string, string, ProvisioningError[] | undefined]>([
+    [
+      'a used-up core quota',
+      'QuotaExceeded',
+      'Operation could not be completed as it results in exceeding approved Total Regional Cores quota.',
+      undefined,
+    ],
+    [
+      'a quota refusal of the scale set, wrapped by AKS',
+      'ReconcileVMSSAgentPoolFailed',
+      'Agent pool burst failed to reach the desired node count.',
+      [
+        {
+          code: 'OperationNotAllowed',
+          message:
+            'Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota.',
+        },
+      ],
+    ],
+    [
+      'a VM size sold out in the region',
+      'SkuNotAvailable',
+      "The requested VM size 'Standard_D4s_v5' is currently not available in location 'westeurope'.",
+      undefined,
+    ],
+    [
+      'no capacity to allocate the VMs',
+      'CreateVMSSAgentPoolFailed',
+      'Agent pool creation failed.',
+      [
+        {
+          code: 'AllocationFailed',
+          message:
+            'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.',
+        },
+      ],
+    ],
+  ])(
+    'marks a cluster failed for %s as a quota failure, in describe and in list',
+    async (_why, code, message, details) => {
+      const { api, provider, harness } = await start();
+      await provider.create(spec());
+      api.failProvisioning('cb-0123456789ab', code, message, details);
+      const failed = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state !== 'provisioning');
+      expect(failed).toEqual(
+        expect.objectContaining({ state: 'failed', quota: true, message: `${code}: ${message}` }),
+      );
+      expect(await provider.list('ri-lisbon')).toEqual([
+        expect.objectContaining({ state: 'failed', quota: true }),
+      ]);
+    },
+  );
+
+  it.each<[string, string, string, ProvisioningError[] | undefined]>([
+    [
+      'an extension that could not reach out',
+      'VMExtensionProvisioningError',
+      'Unable to establish outbound connection',
+      undefined,
+    ],
+    [
+      'an operation refused by policy',
+      'OperationNotAllowed',
+      'The resource operation was disallowed by policy assignment "deny-public-ip".',
+      undefined,
+    ],
+    [
+      'a wrapped refusal that is not about quota',
+      'ReconcileVMSSAgentPoolFailed',
+      'Agent pool burst failed.',
+      [{ code: 'OperationNotAllowed', message: 'Changing property osDiskSizeGB is not allowed.' }],
+    ],
+  ])('leaves the quota flag off a cluster failed for %s', async (_why, code, message, details) => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    api.failProvisioning('cb-0123456789ab', code, message, details);
+    const failed = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state !== 'provisioning');
+    expect(failed).toMatchObject({ state: 'failed', message: `${code}: ${message}` });
+    expect(failed).not.toHaveProperty('quota');
+    const [listed] = await provider.list('ri-lisbon');
+    expect(listed).toMatchObject({ state: 'failed' });
+    expect(listed).not.toHaveProperty('quota');
   });
 
   it('turns QuotaExceeded into a quota error so placement tries the next provider', async () => {

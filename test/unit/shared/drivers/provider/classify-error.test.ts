@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, GrpcCode, grpcFacts } from '../../../../../shared/drivers/provider/classify-error.ts';
+import {
+  classifyError,
+  GrpcCode,
+  grpcFacts,
+  isQuotaMessage,
+} from '../../../../../shared/drivers/provider/classify-error.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -98,5 +103,21 @@ describe('grpcFacts', () => {
     [GrpcCode.INVALID_ARGUMENT, 'bad name', { retryable: false }],
   ])('reads gRPC code %s with "%s"', (code, message, expected) => {
     expect(grpcFacts(code, message)).toMatchObject(expected);
+  });
+});
+
+describe('isQuotaMessage', () => {
+  it.each([
+    ['Quota exceeded for cores: Requested 8, but already used 20 of 20 cores', true],
+    ['InstanceLimitExceeded: You have reached the vCPU limit', true],
+    ['Could not launch On-Demand Instances. InsufficientInstanceCapacity - no m5.large', true],
+    ['The zone does not have enough resources (ZONE_RESOURCE_POOL_EXHAUSTED)', true],
+    ['exceeding approved standardDSv5Family Cores quota', true],
+    ['AutoScalingGroupRateLimitExceeded: Rate exceeded', false],
+    ["Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute'", false],
+    ['Unable to establish outbound connection', false],
+    [undefined, false],
+  ])('reads "%s" as quota=%s', (text, quota) => {
+    expect(isQuotaMessage(text)).toBe(quota);
   });
 });

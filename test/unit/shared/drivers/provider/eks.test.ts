@@ -6,6 +6,7 @@ import {
   DeleteClusterCommand,
   DeleteNodegroupCommand,
   EKSClient,
+  type NodegroupIssueCode,
   ResourceLimitExceededException,
   ServiceUnavailableException,
   ThrottlingException,
@@ -113,6 +114,99 @@ describe('EKS provider', () => {
       state: 'failed',
       message: 'InsufficientFreeAddresses: subnet has no free addresses',
     });
+  });
+
+  /** A node group whose launch ended CREATE_FAILED with this one health issue, as `describe` sees it. */
+  async function failedNodegroup(code: NodegroupIssueCode, message: string) {
+    const { fake, provider } = setup();
+    fake.nodegroupFailure = { code, message };
+    await provider.create(spec());
+    fake.tick(10 * 60_000);
+    await provider.describe('cb-0123456789ab');
+    fake.tick(3 * 60_000);
+    return { provider, described: await provider.describe('cb-0123456789ab') };
+  }
+
+  it.each<[string, NodegroupIssueCode, string]>([
+    ['the account instance limit', 'InstanceLimitExceeded', 'You have reached the vCPU limit'],
+    [
+      'EC2 without capacity in the zone',
+      'AsgInstanceLaunchFailures',
+      'Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have sufficient m5.large capacity in the Availability Zone you requested (eu-west-1c).',
+    ],
+    [
+      'the vCPU limit met at launch',
+      'AsgInstanceLaunchFailures',
+      'Could not launch On-Demand Instances. VcpuLimitExceeded - You have requested more vCPU capacity than your current vCPU limit of 32 allows.',
+    ],
+    [
+      'subnets out of addresses',
+      'InsufficientFreeAddresses',
+      'One or more of the subnets does not have enough available IP addresses',
+    ],
+  ])(
+    'marks a node group failed for %s as a quota failure, with the provider words',
+    async (_why, code, message) => {
+      const { described } = await failedNodegroup(code, message);
+      expect(described).toEqual(
+        expect.objectContaining({
+          state: 'failed',
+          quota: true,
+          message: `node group CREATE_FAILED: ${code}: ${message}`,
+        }),
+      );
+    },
+  );
+
+  it.each<[string, NodegroupIssueCode, string]>([
+    [
+      'subnets that assign no public address',
+      'Ec2SubnetInvalidConfiguration',
+      'One or more Amazon EC2 Subnets of [subnet-0a1b2c3d] does not automatically assign public IP addresses',
+    ],
+    ['nodes that cannot join', 'NodeCreationFailure', 'Instances failed to join the kubernetes cluster'],
+    [
+      'Auto Scaling throttling',
+      'AutoScalingGroupRateLimitExceeded',
+      'Rate exceeded while calling Auto Scaling',
+    ],
+    [
+      'a launch refused for a bad instance profile',
+      'AsgInstanceLaunchFailures',
+      'Could not launch On-Demand Instances. InvalidParameterValue - Value (eks-node) for parameter iamInstanceProfile.name is invalid.',
+    ],
+  ])('leaves the quota flag off a node group failed for %s', async (_why, code, message) => {
+    const { described } = await failedNodegroup(code, message);
+    expect(described).toMatchObject({ state: 'failed', message: expect.stringContaining(message) });
+    expect(described).not.toHaveProperty('quota');
+  });
+
+  it('marks a cluster EKS failed for a resource limit as a quota failure, also when listing, and another failure not', async () => {
+    const { fake, provider } = setup();
+    const tags = { [OWNER_LABEL]: 'ri-lisbon', 'clusterburst.io/nodes': '1' };
+    fake.seed({
+      name: 'cb-limit0000000',
+      status: 'FAILED',
+      tags,
+      health: { issues: [{ code: 'ResourceLimitExceeded', message: 'Cluster limit exceeded for account' }] },
+    });
+    fake.seed({
+      name: 'cb-norole000000',
+      status: 'FAILED',
+      tags,
+      health: { issues: [{ code: 'IamRoleNotFound', message: 'The cluster role could not be found' }] },
+    });
+    expect(await provider.describe('cb-limit0000000')).toMatchObject({
+      state: 'failed',
+      quota: true,
+      message: 'ResourceLimitExceeded: Cluster limit exceeded for account',
+    });
+    expect(await provider.describe('cb-norole000000')).not.toHaveProperty('quota');
+    const listed = await provider.list('ri-lisbon');
+    expect(listed.map((c) => [c.name, c.quota])).toEqual([
+      ['cb-limit0000000', true],
+      ['cb-norole000000', undefined],
+    ]);
   });
 
   it.each([

@@ -110,6 +110,57 @@ describe('GKE provider', () => {
     });
   });
 
+  it.each([
+    [
+      'a zone stockout',
+      'GCE_STOCKOUT',
+      "Google Compute Engine: The zone 'projects/ri-burst-01/zones/europe-west1-b' does not have enough resources available to fulfill the request.",
+    ],
+    [
+      'short regional quota',
+      'GCE_QUOTA_EXCEEDED',
+      "Insufficient regional quota to satisfy request: resource \"CPUS\": request requires '8.0' and is short '4.0'.",
+    ],
+  ])(
+    'marks a cluster failed for %s as a quota failure, in describe and in list',
+    async (_why, code, message) => {
+      const { api, provider, harness } = await start();
+      await provider.create(spec());
+      api.failProvisioning('cb-0123456789ab', code, message);
+      const failed = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state !== 'provisioning');
+      expect(failed).toEqual(
+        expect.objectContaining({
+          state: 'failed',
+          quota: true,
+          message: `create operation failed: ${message}`,
+        }),
+      );
+      // Listing reads no operation: the cluster's own condition says it.
+      expect(await provider.list('ri-lisbon')).toEqual([
+        expect.objectContaining({ state: 'failed', quota: true, message: `${message}; ${code}: ${message}` }),
+      ]);
+    },
+  );
+
+  it.each([
+    [
+      'a deleted service account',
+      'GKE_SERVICE_ACCOUNT_DELETED',
+      'The default compute service account 1234-compute@developer.gserviceaccount.com was deleted.',
+    ],
+    ['an unusable KMS key', 'CLOUD_KMS_KEY_ERROR', 'Cloud KMS key is disabled or its permission is missing.'],
+  ])('leaves the quota flag off a cluster failed for %s', async (_why, code, message) => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    api.failProvisioning('cb-0123456789ab', code, message);
+    const failed = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state !== 'provisioning');
+    expect(failed).toMatchObject({ state: 'failed', message: `create operation failed: ${message}` });
+    expect(failed).not.toHaveProperty('quota');
+    const [listed] = await provider.list('ri-lisbon');
+    expect(listed).toMatchObject({ state: 'failed' });
+    expect(listed).not.toHaveProperty('quota');
+  });
+
   it('turns GKE short regional quota into a quota error so placement tries the next provider', async () => {
     const { api, provider } = await start();
     api.maxNodes = 1;

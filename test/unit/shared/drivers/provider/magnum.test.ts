@@ -96,6 +96,60 @@ describe('Magnum provider', () => {
     });
   });
 
+  it.each([
+    [
+      'Nova core quota',
+      'Resource CREATE failed: Forbidden: resources.kube_minions.resources[0].resources.kube-minion: Quota exceeded for cores: Requested 8, but already used 20 of 20 cores (HTTP 403)',
+    ],
+    [
+      'Nova instance quota',
+      'Resource CREATE failed: Forbidden: resources.kube_masters.resources[0].resources.kube-master: Quota exceeded for instances: Requested 1, but already used 10 of 10 instances (HTTP 403)',
+    ],
+    [
+      'no hypervisor with room',
+      'Resource CREATE failed: ResourceInError: resources.kube_minions.resources[1].resources.kube-minion: Went to status ERROR due to "Message: No valid host was found. There are not enough hosts available., Code: 500"',
+    ],
+  ])(
+    'marks a cluster CREATE_FAILED for %s as a quota failure, in describe and in list',
+    async (_why, reason) => {
+      const { api, provider, harness } = await start();
+      await provider.create(spec());
+      api.failProvisioning('cb-0123456789ab', reason);
+      const failed = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state !== 'provisioning');
+      expect(failed).toEqual(
+        expect.objectContaining({
+          state: 'failed',
+          quota: true,
+          message: `CREATE_FAILED: ${reason}; kube_masters: ${reason}`,
+        }),
+      );
+      expect(await provider.list('ri-lisbon')).toEqual([
+        expect.objectContaining({ state: 'failed', quota: true }),
+      ]);
+    },
+  );
+
+  it.each([
+    ['a Heat timeout', 'Create timed out'],
+    [
+      'a missing image',
+      'Resource CREATE failed: ResourceInError: resources.kube_masters.resources[0].resources.kube-master: Went to status ERROR due to "Message: Image fedora-coreos-40 could not be found., Code: 400"',
+    ],
+  ])('leaves the quota flag off a cluster CREATE_FAILED for %s', async (_why, reason) => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    api.failProvisioning('cb-0123456789ab', reason);
+    const failed = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state !== 'provisioning');
+    expect(failed).toMatchObject({
+      state: 'failed',
+      message: `CREATE_FAILED: ${reason}; kube_masters: ${reason}`,
+    });
+    expect(failed).not.toHaveProperty('quota');
+    const [listed] = await provider.list('ri-lisbon');
+    expect(listed).toMatchObject({ state: 'failed' });
+    expect(listed).not.toHaveProperty('quota');
+  });
+
   it("turns Magnum's cluster limit into a quota error so placement tries the next provider", async () => {
     const { api, provider } = await start();
     api.maxClusters = 0;
