@@ -13,19 +13,35 @@ import {
   createProvider,
   createStore,
 } from '../drivers/registry.ts';
+import { LazyDns, LazyFederation, LazyGateway, LazyLoad, LazyProvider } from './lazy-drivers.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 
-/** Options of `createDeps`; overrides replace a built driver (tests, embedding). */
+/** Options of `createDeps`; overrides replace a driver directly (tests, embedding). */
 export interface CreateDepsOptions {
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly overrides?: Partial<Omit<Deps, 'config'>>;
+  /**
+   * Build every driver now rather than on first use: a long-running server (the local runtime)
+   * wants a bad driver option to stop it at start, and its callers get the drivers themselves.
+   * @default false
+   */
+  readonly eager?: boolean;
 }
 
-/** Build every dependency once, at cold start, from validated configuration. */
+/**
+ * The dependencies of a process, from validated configuration, once per cold start. The store
+ * and the bus are built at once (every function reads the store, and the relay publishes what
+ * it wrote); providers, federation, DNS, gateway and load are built on their first call unless
+ * `eager`, so a function instance only constructs the drivers it touches.
+ */
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
   const o = options.overrides ?? {};
+  const eager = options.eager ?? false;
+  /** The driver itself when eager, else `facade` over its build. */
+  const driver = async <T>(build: () => Promise<T>, facade: (build: () => Promise<T>) => T): Promise<T> =>
+    eager ? build() : facade(build);
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? new Metrics();
   const store = o.store ?? (await createStore(config));
@@ -34,7 +50,16 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     o.providers ??
     new Map(
       await Promise.all(
-        config.providers.map(async (p) => [p.name, await createProvider(p, config)] as const),
+        config.providers.map(
+          async (p) =>
+            [
+              p.name,
+              await driver(
+                () => createProvider(p, config),
+                (build) => new LazyProvider(p.name, build),
+              ),
+            ] as const,
+        ),
       ),
     );
   const offers: ProviderOffer[] = config.providers.map((p) => ({
@@ -68,10 +93,30 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     offers,
     store,
     providers,
-    federation: o.federation ?? (await createFederation(config)),
-    dns: o.dns ?? (await createDns(config)),
-    gateway: o.gateway ?? (await createGateway(config)),
-    load: o.load ?? (await createLoad(config)),
+    federation:
+      o.federation ??
+      (await driver(
+        () => createFederation(config),
+        (build) => new LazyFederation(config.federation.driver, build),
+      )),
+    dns:
+      o.dns ??
+      (await driver(
+        () => createDns(config),
+        (build) => new LazyDns(config.dns.driver, build),
+      )),
+    gateway:
+      o.gateway ??
+      (await driver(
+        () => createGateway(config),
+        (build) => new LazyGateway(config.gateway.driver, build),
+      )),
+    load:
+      o.load ??
+      (await driver(
+        () => createLoad(config),
+        (build) => new LazyLoad(config.load.driver, build),
+      )),
     bus,
     relay,
     logger,
@@ -82,7 +127,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   };
 }
 
-/** Release every driver's sockets, servers and files. */
+/** Release every driver's sockets, servers and files (drivers never built are left alone). */
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.relay.stop();
   await Promise.allSettled([

@@ -381,6 +381,39 @@ describe('Lambda event handlers (EventBridge rules)', () => {
   });
 });
 
+describe('Lambda functions with a broken gateway option', () => {
+  // Only the route, drain and leave steps (and reconcile) touch the gateway; nothing else builds it.
+  beforeEach(async () => configure({ gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } } }));
+  const context = lambdaContext('events');
+
+  it('still bursts on the webhook and provisions, since neither builds the gateway', async () => {
+    const answer = await call(
+      alarmHandler,
+      post('/alerts/alertmanager', loadEvent('alertmanager', 'firing'), {}),
+    );
+    expect(answer.status).toBe(202);
+    const record = (await records())[0]!;
+    const event: LifecycleEvent = {
+      id: `${record.id}:BurstRequested:1`,
+      type: 'BurstRequested',
+      burstId: record.id,
+      phase: 'Requested',
+      at: record.createdAt,
+    };
+    expect(await provisionHandler(lifecycleEnvelope(event), context)).toMatchObject({ to: 'Provisioning' });
+  });
+
+  it('acknowledges reconcile failing on the gateway with the field named in its report', async () => {
+    const report = await reconcileHandler(
+      loadEvent('schedule', 'eventbridge-scheduled'),
+      lambdaContext('schedule'),
+    );
+    expect(report).toMatchObject({
+      errors: [expect.objectContaining({ error: expect.stringMatching(/gateway\.options\.runtime/) })],
+    });
+  });
+});
+
 describe('Lambda schedule handlers', () => {
   beforeEach(async () => configure());
   const context = lambdaContext('schedule');

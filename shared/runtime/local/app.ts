@@ -39,7 +39,8 @@ export async function startLocalRuntime(
       `configuration server.auth: listening on ${host} (not loopback) needs a bearerToken or basic credentials`,
     );
   }
-  const deps = await createDeps(config, options);
+  // Every driver now: a bad option stops the server at start rather than at its first use.
+  const deps = await createDeps(config, { eager: true, ...options });
   if (deps.bus instanceof MemoryBus)
     deps.bus.subscribe(async (event) => void (await handleEvent(deps, event)));
   deps.relay.start(1000);
