@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import type { MemoryDns } from '../../shared/drivers/dns/memory.ts';
 import type { MemoryGateway } from '../../shared/drivers/gateway/memory.ts';
+import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import { createDeps } from '../../shared/runtime/create-deps.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
@@ -91,7 +92,7 @@ describe('teardown waits and DNS modes', () => {
     });
     const deps = await createDeps(config, {
       logger: createLogger('ERROR'),
-      overrides: { providers: new Map() },
+      overrides: { providers: new Map(), store: new SqliteStore(':memory:') },
     });
     expect(Object.fromEntries(deps.offers.map((o) => [o.name, o.provisioningDeadlineSeconds]))).toEqual({
       simulated: 120,
