@@ -36,12 +36,14 @@ export async function handleSignal(deps: Deps, signal: CapacitySignal): Promise<
 async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   if (signal.status === 'ignored') return { decision: 'ignored', why: signal.why ?? 'no action needed' };
   if (signal.status === 'resolved') return markResolved(deps, signal);
-  await clearResolved(deps, signal);
-  // Duplicates are the common case (repeats, HA pairs, retries): answer them from a read,
-  // without taking the admission lock. Anything else is decided again under the lock.
+  // One read serves both: clearing a resolved mark, and answering duplicates (the common case:
+  // repeats, HA pairs, retries) without taking the admission lock. Anything else is decided
+  // again under the lock.
+  const records = await deps.store.list();
+  await clearResolved(deps, signal, records);
   const early = decideBurst({
     signal,
-    clusters: await deps.store.list(),
+    clusters: records,
     policy: deps.policy,
     offers: deps.offers,
     now: deps.now(),
@@ -133,7 +135,7 @@ export async function admitSignal(
 /** Note on each live burst of this signal that it resolved (the signal load driver reads it). */
 async function markResolved(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   const marked: string[] = [];
-  for (const record of await liveFor(deps, signal)) {
+  for (const record of liveFor(await deps.store.list(), signal)) {
     if (record.signalResolvedAt) {
       marked.push(record.id);
       continue;
@@ -148,15 +150,18 @@ async function markResolved(deps: Deps, signal: CapacitySignal): Promise<SignalO
 }
 
 /** A signal that fires again after resolving keeps its burst busy. */
-async function clearResolved(deps: Deps, signal: CapacitySignal): Promise<void> {
-  for (const record of await liveFor(deps, signal)) {
+async function clearResolved(
+  deps: Deps,
+  signal: CapacitySignal,
+  records: readonly BurstCluster[],
+): Promise<void> {
+  for (const record of liveFor(records, signal)) {
     if (record.signalResolvedAt) await retryPatch(deps, record, { signalResolvedAt: undefined });
   }
 }
 
-async function liveFor(deps: Deps, signal: CapacitySignal): Promise<BurstCluster[]> {
-  const all = await deps.store.list();
-  return all.filter((r) => isLive(r.phase) && r.reason.signalKey === signal.signalKey);
+function liveFor(records: readonly BurstCluster[], signal: CapacitySignal): BurstCluster[] {
+  return records.filter((r) => isLive(r.phase) && r.reason.signalKey === signal.signalKey);
 }
 
 async function retryPatch(
