@@ -134,3 +134,11 @@ function endpointFor(sample: string): string {
   if (sample.startsWith('gcp') || sample.startsWith('cloud-monitoring')) return '/alerts/gcp';
   return '/bursts';
 }
+
+describe('a deployed (non-loopback) runtime', () => {
+  it('refuses to start without credentials, naming the field', async () => {
+    await expect(startTestRuntime({ server: { host: '0.0.0.0', port: 0 } })).rejects.toThrow(
+      /server\.auth: listening on 0\.0\.0\.0 \(not loopback\) needs a bearerToken or basic credentials/,
+    );
+  });
+});
