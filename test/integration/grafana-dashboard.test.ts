@@ -58,7 +58,7 @@ async function instant(expr: string): Promise<Sample[]> {
   });
   const body = (await res.json()) as Json;
   if (body.status !== 'success') throw new Error(`${body.errorType}: ${body.error}`);
-  // Instant vectors carry [time, value]; a scalar (vector(0) folded) carries the pair itself.
+  // Instant vectors carry [time, value] per series; a scalar expression answers the pair itself.
   if (body.data.resultType === 'scalar') return [{ metric: {}, value: Number(body.data.result[1]) }];
   return (body.data.result as Json[]).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
