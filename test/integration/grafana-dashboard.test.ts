@@ -86,6 +86,8 @@ beforeAll(async () => {
     store: { path: join(dir, 'state.db') },
     server: { port },
     logLevel: 'WARN',
+    // Teardown waits a DNS TTL after removing the records; keep it short for the ending burst.
+    policy: { dnsTtlSeconds: 1 },
     schedules: { scaleDown: '*/2 * * * * *', health: '* * * * * *', reconcile: '0 0 0 1 1 *' },
     providers: [
       {
@@ -236,4 +238,29 @@ describe('the clusterburst alert rules (deploy/prometheus/clusterburst-alerts.ym
     ]);
     expect(await prometheus!.alerts()).toEqual([]);
   });
+});
+
+describe('when a burst ends', () => {
+  it('drops its live series, and the per-burst cost table still shows what it cost over the range', async () => {
+    const res = await fetch(`${runtime!.url}/bursts/${manualBurst}`, { method: 'DELETE' });
+    expect(res.status).toBe(202);
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${runtime!.url}/bursts/${manualBurst}`)).json()) as Json).phase === 'Deleted',
+      { timeoutMs: 60_000, what: `burst ${manualBurst} to be Deleted` },
+    );
+    // Gone from /metrics at the next health pass, and from Prometheus' latest scrape after it.
+    await waitFor(
+      async () =>
+        (await instant('clusterburst_burst_cost_per_hour')).every((s) => s.metric.burst_id !== manualBurst),
+      { what: 'the ended burst to drop out of clusterburst_burst_cost_per_hour' },
+    );
+    const metrics = await (await fetch(`${runtime!.url}/metrics`)).text();
+    expect(metrics).not.toContain(manualBurst);
+    expect(metrics).toContain(alarmBurst);
+    const table = await instant(
+      concrete('max by (burst_id, provider) (max_over_time(clusterburst_burst_cost[$__range]))'),
+    );
+    expect(table.map((s) => s.metric.burst_id).sort()).toEqual([alarmBurst, manualBurst].sort());
+  }, 90_000);
 });
