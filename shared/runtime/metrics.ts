@@ -3,7 +3,6 @@ import type { SignalOutcome } from '../core/handle-signal.ts';
 import { type BurstCluster, phaseEnteredAt } from '../domain/burst-cluster.ts';
 import type { SignalSource } from '../domain/capacity-signal.ts';
 import { isLive, PHASES } from '../domain/lifecycle.ts';
-import { phaseDeadline } from '../domain/phase-deadline.ts';
 import type { ProviderOffer } from '../domain/place.ts';
 import type { Policy } from '../domain/policy.ts';
 
@@ -24,6 +23,34 @@ const OUTCOMES: Record<SignalOutcome['decision'], true> = {
   ignored: true,
   resolved: true,
 };
+
+const LIVE_PHASES = PHASES.filter(isLive);
+
+/**
+ * When (Unix ms) the burst must have left its current phase, for the bounds the steps enforce:
+ * Provisioning by the provider's provisioning deadline, Draining by the drain timeout, an Active
+ * burst with a time to live by its expiry. NaN for a phase without one. A burst still in the
+ * phase well after it is stuck (alert `ClusterburstBurstPastDeadline`).
+ */
+function phaseDeadline(
+  record: BurstCluster,
+  policy: Pick<Policy, 'drainTimeoutSeconds'>,
+  provisioningDeadlineSeconds: number,
+): number {
+  switch (record.phase) {
+    case 'Provisioning':
+      return Date.parse(phaseEnteredAt(record)) + provisioningDeadlineSeconds * 1000;
+    case 'Draining':
+      return (
+        Date.parse(record.teardown.drainStartedAt ?? phaseEnteredAt(record)) +
+        policy.drainTimeoutSeconds * 1000
+      );
+    case 'Active':
+      return Date.parse(record.expiresAt ?? '');
+    default:
+      return Number.NaN;
+  }
+}
 
 /** The Prometheus metrics of the control plane, on one registry (served on /metrics locally). */
 export class Metrics {
@@ -48,7 +75,7 @@ export class Metrics {
   });
   readonly clusters = new Gauge({
     name: 'clusterburst_clusters',
-    help: 'Burst clusters by phase (as of the last health pass).',
+    help: 'Live burst clusters by phase (as of the last health pass).',
     labelNames: ['phase'] as const,
     registers: [this.registry],
   });
@@ -135,11 +162,15 @@ export class Metrics {
     for (const phase of PHASES) this.transitions.inc({ phase }, 0);
   }
 
-  /** Count a transition the store accepted; a burst entering Active gives its time to Active. */
+  /**
+   * Count a transition the store accepted; a burst entering Active gives its time to Active.
+   * Never throws: it runs after the write, where an error would fail a step that succeeded.
+   */
   recordTransition(saved: BurstCluster): void {
     this.transitions.inc({ phase: saved.phase });
-    if (saved.phase === 'Active')
-      this.timeToActive.observe((Date.parse(phaseEnteredAt(saved)) - Date.parse(saved.createdAt)) / 1000);
+    if (saved.phase !== 'Active') return;
+    const seconds = (Date.parse(phaseEnteredAt(saved)) - Date.parse(saved.createdAt)) / 1000;
+    if (Number.isFinite(seconds) && seconds >= 0) this.timeToActive.observe(seconds);
   }
 
   /**
@@ -152,8 +183,10 @@ export class Metrics {
     offers: readonly ProviderOffer[],
     now: Date,
   ): void {
-    for (const phase of PHASES) this.clusters.set({ phase }, records.filter((r) => r.phase === phase).length);
+    // Live phases only: ended records are history, not the fleet (and a store may not list them).
     const live = records.filter((r) => isLive(r.phase));
+    for (const phase of LIVE_PHASES)
+      this.clusters.set({ phase }, live.filter((r) => r.phase === phase).length);
     this.costPerHour.set(live.reduce((sum, r) => sum + r.costPerHour, 0));
     this.budgetPerHour.set(policy.hourlyBudget);
     this.maxClusters.set(policy.maxClusters);
@@ -166,12 +199,13 @@ export class Metrics {
       const labels = { burst_id: r.id, provider: r.provider };
       this.burstCostPerHour.set(labels, r.costPerHour);
       const hours = Math.max(0, now.getTime() - Date.parse(r.createdAt)) / 3_600_000;
-      this.burstCost.set(labels, r.costPerHour * hours);
+      if (Number.isFinite(hours)) this.burstCost.set(labels, r.costPerHour * hours);
       const provisioning =
         offers.find((o) => o.name === r.provider)?.provisioningDeadlineSeconds ??
         policy.provisioningDeadlineSeconds;
       const deadline = phaseDeadline(r, policy, provisioning);
-      if (deadline) this.burstDeadline.set({ burst_id: r.id, phase: r.phase }, Date.parse(deadline) / 1000);
+      if (Number.isFinite(deadline))
+        this.burstDeadline.set({ burst_id: r.id, phase: r.phase }, deadline / 1000);
     }
   }
 

@@ -62,7 +62,7 @@ describe('Metrics', () => {
     expect(text).toContain('clusterburst_transitions_total{phase="Draining"} 1\n');
   });
 
-  it('counts bursts by phase and sets the live cost per hour against the budget and the cluster cap', async () => {
+  it('counts live bursts by phase and sets the live cost per hour against the budget and the cluster cap', async () => {
     const metrics = new Metrics();
     const records = [
       recordIn('Active', 5, { costPerHour: 0.3 }),
@@ -74,10 +74,10 @@ describe('Metrics', () => {
       labels: { phase: 'Active' },
       value: 1,
     });
-    expect(await values(metrics, 'clusterburst_clusters')).toContainEqual({
-      labels: { phase: 'Deleted' },
-      value: 1,
-    });
+    // Ended bursts are history, not the fleet.
+    const phases = (await values(metrics, 'clusterburst_clusters')).map((v) => v.labels.phase);
+    expect(phases).not.toContain('Deleted');
+    expect(phases).not.toContain('Failed');
     expect(await values(metrics, 'clusterburst_clusters')).toContainEqual({
       labels: { phase: 'Ready' },
       value: 0,
@@ -131,5 +131,19 @@ describe('Metrics', () => {
       ]),
     );
     expect(await values(metrics, 'clusterburst_burst_deadline_timestamp_seconds')).toHaveLength(4);
+  });
+});
+
+describe('Metrics on a malformed record', () => {
+  it('never throws from the health pass or after a write, and exports no NaN for it', async () => {
+    const metrics = new Metrics();
+    const broken = recordIn('Provisioning', 5, { createdAt: 'not a date', history: [] });
+    const brokenActive = recordIn('Active', 5, { createdAt: 'not a date', expiresAt: 'never' });
+    expect(() => metrics.observeFleet([broken, brokenActive], DEFAULT_POLICY, OFFERS, at(60))).not.toThrow();
+    expect(() => metrics.recordTransition(brokenActive)).not.toThrow();
+    const text = await metrics.registry.metrics();
+    expect(text).not.toContain('NaN');
+    expect(text).toContain('clusterburst_transitions_total{phase="Active"} 1\n');
+    expect(text).toContain('clusterburst_time_to_active_seconds_count 0\n');
   });
 });
