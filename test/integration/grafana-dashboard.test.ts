@@ -126,8 +126,10 @@ beforeAll(async () => {
   for (const id of [alarmBurst, manualBurst]) {
     await waitFor(
       async () => ((await (await fetch(`${runtime!.url}/bursts/${id}`)).json()) as Json).phase === 'Active',
-      { timeoutMs: 30_000, what: `burst ${id} to become Active\n${runtime.output()}` },
-    );
+      { timeoutMs: 30_000, what: `burst ${id} to become Active` },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${runtime!.output()}`);
+    });
   }
 }, 120_000);
 
