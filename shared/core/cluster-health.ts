@@ -1,4 +1,4 @@
-import { isLive, PHASES } from '../domain/lifecycle.ts';
+import { isLive } from '../domain/lifecycle.ts';
 import { advance } from './advance.ts';
 import type { Deps } from './deps.ts';
 import type { StepResult } from './step-result.ts';
@@ -16,11 +16,7 @@ export interface PassReport {
  */
 export async function clusterHealth(deps: Deps): Promise<PassReport> {
   const records = await deps.store.list();
-  for (const phase of PHASES)
-    deps.metrics.clusters.set({ phase }, records.filter((r) => r.phase === phase).length);
-  deps.metrics.costPerHour.set(
-    records.filter((r) => isLive(r.phase)).reduce((sum, r) => sum + r.costPerHour, 0),
-  );
+  deps.metrics.observeFleet(records, deps.policy, deps.offers, deps.now());
   const due = records.filter((r) => isLive(r.phase) && r.phase !== 'Requested');
   return runAll(
     deps,

@@ -48,7 +48,7 @@ export async function commit(
   try {
     const saved = await deps.store.update(next, [event]);
     deps.checkpoint(`after-write:${to}`);
-    deps.metrics.transitions.inc({ phase: to });
+    deps.metrics.recordTransition(saved);
     deps.logger.info(`${record.phase} -> ${to}: ${why}`, {
       burstId: record.id,
       phase: to,

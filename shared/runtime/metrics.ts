@@ -1,4 +1,56 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { SignalOutcome } from '../core/handle-signal.ts';
+import { type BurstCluster, phaseEnteredAt } from '../domain/burst-cluster.ts';
+import type { SignalSource } from '../domain/capacity-signal.ts';
+import { isLive, PHASES } from '../domain/lifecycle.ts';
+import type { ProviderOffer } from '../domain/place.ts';
+import type { Policy } from '../domain/policy.ts';
+
+// Every label value a counter can take, so each series exists at 0 before its first event
+// (a rate over a series that appears at 1 misses that 1; a dashboard panel would be empty).
+// Records, so that a new source or outcome fails to compile until it is listed here.
+const SOURCES: Record<SignalSource, true> = {
+  alertmanager: true,
+  cloudwatch: true,
+  gcp: true,
+  manual: true,
+  schedule: true,
+};
+const OUTCOMES: Record<SignalOutcome['decision'], true> = {
+  burst: true,
+  duplicate: true,
+  refused: true,
+  ignored: true,
+  resolved: true,
+};
+
+const LIVE_PHASES = PHASES.filter(isLive);
+
+/**
+ * When (Unix ms) the burst must have left its current phase, for the bounds the steps enforce:
+ * Provisioning by the provider's provisioning deadline, Draining by the drain timeout, an Active
+ * burst with a time to live by its expiry. NaN for a phase without one. A burst still in the
+ * phase well after it is stuck (alert `ClusterburstBurstPastDeadline`).
+ */
+function phaseDeadline(
+  record: BurstCluster,
+  policy: Pick<Policy, 'drainTimeoutSeconds'>,
+  provisioningDeadlineSeconds: number,
+): number {
+  switch (record.phase) {
+    case 'Provisioning':
+      return Date.parse(phaseEnteredAt(record)) + provisioningDeadlineSeconds * 1000;
+    case 'Draining':
+      return (
+        Date.parse(record.teardown.drainStartedAt ?? phaseEnteredAt(record)) +
+        policy.drainTimeoutSeconds * 1000
+      );
+    case 'Active':
+      return Date.parse(record.expiresAt ?? '');
+    default:
+      return Number.NaN;
+  }
+}
 
 /** The Prometheus metrics of the control plane, on one registry (served on /metrics locally). */
 export class Metrics {
@@ -23,13 +75,48 @@ export class Metrics {
   });
   readonly clusters = new Gauge({
     name: 'clusterburst_clusters',
-    help: 'Burst clusters by phase (as of the last health pass).',
+    help: 'Live burst clusters by phase (as of the last health pass).',
     labelNames: ['phase'] as const,
     registers: [this.registry],
   });
   readonly costPerHour = new Gauge({
     name: 'clusterburst_cost_per_hour',
     help: 'Summed cost per hour of live burst clusters.',
+    registers: [this.registry],
+  });
+  readonly budgetPerHour = new Gauge({
+    name: 'clusterburst_budget_per_hour',
+    help: "The policy's hourly budget: admission refuses a burst that would take clusterburst_cost_per_hour above it.",
+    registers: [this.registry],
+  });
+  readonly maxClusters = new Gauge({
+    name: 'clusterburst_max_clusters',
+    help: "The policy's cap on live burst clusters.",
+    registers: [this.registry],
+  });
+  // Per-burst series: only live bursts (at most maxClusters), dropped once a burst has ended.
+  readonly burstCostPerHour = new Gauge({
+    name: 'clusterburst_burst_cost_per_hour',
+    help: 'Cost per hour of each live burst cluster (as of the last health pass).',
+    labelNames: ['burst_id', 'provider'] as const,
+    registers: [this.registry],
+  });
+  readonly burstCost = new Gauge({
+    name: 'clusterburst_burst_cost',
+    help: 'Cost accrued by each live burst since it was requested, in the budget currency (as of the last health pass).',
+    labelNames: ['burst_id', 'provider'] as const,
+    registers: [this.registry],
+  });
+  readonly burstDeadline = new Gauge({
+    name: 'clusterburst_burst_deadline_timestamp_seconds',
+    help: 'When each live burst should have left its phase (provisioning deadline, drain timeout, time to live), for phases that have one.',
+    labelNames: ['burst_id', 'phase'] as const,
+    registers: [this.registry],
+  });
+  readonly timeToActive = new Histogram({
+    name: 'clusterburst_time_to_active_seconds',
+    help: 'Time from the alarm admitted (Requested) to traffic routed (Active), per burst.',
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600],
     registers: [this.registry],
   });
   readonly http = new Counter({
@@ -67,6 +154,60 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [this.registry],
   });
+
+  constructor() {
+    for (const source of Object.keys(SOURCES) as SignalSource[])
+      for (const outcome of Object.keys(OUTCOMES) as SignalOutcome['decision'][])
+        this.signals.inc({ source, outcome }, 0);
+    for (const phase of PHASES) this.transitions.inc({ phase }, 0);
+  }
+
+  /**
+   * Count a transition the store accepted; a burst entering Active gives its time to Active.
+   * Never throws: it runs after the write, where an error would fail a step that succeeded.
+   */
+  recordTransition(saved: BurstCluster): void {
+    this.transitions.inc({ phase: saved.phase });
+    if (saved.phase !== 'Active') return;
+    const seconds = (Date.parse(phaseEnteredAt(saved)) - Date.parse(saved.createdAt)) / 1000;
+    if (Number.isFinite(seconds) && seconds >= 0) this.timeToActive.observe(seconds);
+  }
+
+  /**
+   * Set the fleet gauges from every record in the store (the health pass calls it): bursts by
+   * phase, cost against the budget, and the per-burst series of the live bursts only.
+   */
+  observeFleet(
+    records: readonly BurstCluster[],
+    policy: Policy,
+    offers: readonly ProviderOffer[],
+    now: Date,
+  ): void {
+    // Live phases only: ended records are history, not the fleet (and a store may not list them).
+    const live = records.filter((r) => isLive(r.phase));
+    for (const phase of LIVE_PHASES)
+      this.clusters.set({ phase }, live.filter((r) => r.phase === phase).length);
+    this.costPerHour.set(live.reduce((sum, r) => sum + r.costPerHour, 0));
+    this.budgetPerHour.set(policy.hourlyBudget);
+    this.maxClusters.set(policy.maxClusters);
+    // Reset, then set (synchronously, so no scrape sees the gap): a burst that ended since the
+    // last pass leaves no series behind.
+    this.burstCostPerHour.reset();
+    this.burstCost.reset();
+    this.burstDeadline.reset();
+    for (const r of live) {
+      const labels = { burst_id: r.id, provider: r.provider };
+      this.burstCostPerHour.set(labels, r.costPerHour);
+      const hours = Math.max(0, now.getTime() - Date.parse(r.createdAt)) / 3_600_000;
+      if (Number.isFinite(hours)) this.burstCost.set(labels, r.costPerHour * hours);
+      const provisioning =
+        offers.find((o) => o.name === r.provider)?.provisioningDeadlineSeconds ??
+        policy.provisioningDeadlineSeconds;
+      const deadline = phaseDeadline(r, policy, provisioning);
+      if (Number.isFinite(deadline))
+        this.burstDeadline.set({ burst_id: r.id, phase: r.phase }, deadline / 1000);
+    }
+  }
 
   /** Also export the process metrics (CPU, memory, event loop), for long-running processes. */
   withProcessMetrics(): this {

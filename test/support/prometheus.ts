@@ -26,8 +26,10 @@ export interface PrometheusServer {
 
 /** Options of `startPrometheus`. */
 export interface PrometheusOptions {
-  /** Scrape targets (`127.0.0.1:PORT`) of the one job `utilisation`. */
+  /** Scrape targets (`127.0.0.1:PORT`) of the one job. */
   readonly targets: readonly string[];
+  /** Name of that job (the `job` label). @default 'utilisation' */
+  readonly job?: string;
   /** Rule groups, as the `groups` list of a rules file. */
   readonly ruleGroups?: readonly unknown[];
   /** Alertmanagers to notify (`127.0.0.1:PORT`). */
@@ -61,7 +63,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           },
         }
       : {}),
-    scrape_configs: [{ job_name: 'utilisation', static_configs: [{ targets: options.targets }] }],
+    scrape_configs: [
+      { job_name: options.job ?? 'utilisation', static_configs: [{ targets: options.targets }] },
+    ],
   };
   await writeFile(join(dir, 'prometheus.yml'), stringify(config));
   if (options.ruleGroups) await writeFile(join(dir, 'rules.yaml'), stringify({ groups: options.ruleGroups }));
