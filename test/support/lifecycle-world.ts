@@ -11,6 +11,7 @@ import { federate } from '../../shared/core/steps/federate.ts';
 import { provision } from '../../shared/core/steps/provision.ts';
 import { route } from '../../shared/core/steps/route.ts';
 import type { BurstCluster } from '../../shared/domain/burst-cluster.ts';
+import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { SimulatedProvider } from '../../shared/drivers/provider/simulated.ts';
 import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import type { BurstStore } from '../../shared/drivers/store/store.ts';
@@ -38,7 +39,11 @@ const STEPS = [provision, checkProvisioning, federate, route] as const;
 /** Starts a world; `config` is merged into the embedded configuration. */
 export async function startLifecycleWorld(
   config: ConfigInput = {},
-  options: { readonly store?: (inner: BurstStore) => BurstStore } & CreateDepsOptions = {},
+  options: {
+    /** Wraps the store (a rival writer), or the provider (a slow listing). */
+    readonly store?: (inner: BurstStore) => BurstStore;
+    readonly provider?: (inner: SimulatedProvider) => ProviderDriver;
+  } & CreateDepsOptions = {},
 ): Promise<LifecycleWorld> {
   let offset = 0;
   const provider = new SimulatedProvider('simulated', { readyAfterMs: 0, deleteAfterMs: 0 });
@@ -56,7 +61,7 @@ export async function startLifecycleWorld(
       ...options,
       overrides: {
         store: options.store ? options.store(inner) : inner,
-        providers: new Map([['simulated', provider]]),
+        providers: new Map([['simulated', options.provider ? options.provider(provider) : provider]]),
         now: () => new Date(Date.now() + offset * 1000),
         ...options.overrides,
       },
