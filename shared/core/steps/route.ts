@@ -67,7 +67,9 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
 async function withdraw(deps: Deps, record: BurstCluster): Promise<StepResult> {
   const id = record.id;
   const now = await deps.store.get(id);
-  if (now?.phase === 'Active') return waiting(id, 'route', 'another worker moved it on');
+  // Active, or Draining after it: a twin route won, and the servers are that burst's to drain.
+  if (now?.phase === 'Active' || now?.phase === 'Draining')
+    return waiting(id, 'route', 'another worker moved it on');
   const removed = await removeServers(deps, id, true);
   if (!now || !isLive(now.phase)) await syncDns(deps, record, []);
   return waiting(
