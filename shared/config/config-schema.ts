@@ -19,7 +19,10 @@ const PolicySchema = z.strictObject({
   nodesPerCluster: z.number().int().min(1).default(DEFAULT_POLICY.nodesPerCluster),
   maxNodesPerCluster: z.number().int().min(1).default(DEFAULT_POLICY.maxNodesPerCluster),
   provisioningDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.provisioningDeadlineSeconds),
+  joinDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.joinDeadlineSeconds),
+  routeDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.routeDeadlineSeconds),
   drainTimeoutSeconds: z.number().int().min(0).default(DEFAULT_POLICY.drainTimeoutSeconds),
+  leaveDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.leaveDeadlineSeconds),
   dnsTtlSeconds: z.number().int().min(0).default(DEFAULT_POLICY.dnsTtlSeconds),
   stuckAfterSeconds: z.number().int().min(1).default(DEFAULT_POLICY.stuckAfterSeconds),
 });

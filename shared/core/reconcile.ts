@@ -20,7 +20,9 @@ export interface ReconcileReport extends PassReport {
  * The level-triggered safety net (cron): publish what the outbox still holds, re-drive every
  * live burst that has not moved for longer than `stuckAfterSeconds`, and clean up orphans —
  * clusters, members, DNS records and gateway servers tagged as ours with no live record.
- * Resources without our owner tag are never listed, so never touched.
+ * Resources without our owner tag are never listed, so never touched. The live set is a
+ * snapshot taken before the (slow) listings, so each orphan's record is read again right
+ * before anything of it is deleted: a burst admitted meanwhile is not an orphan.
  */
 export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   const { acked: published } = await deps.relay.flush();
@@ -64,12 +66,18 @@ async function cleanOrphans(
       return false;
     }
   };
+  const orphaned = async (burstId: string | undefined) => {
+    if (burstId && live.has(burstId)) return false;
+    if (!burstId) return true;
+    const record = await deps.store.get(burstId);
+    return !record || !isLive(record.phase);
+  };
   const clusters: string[] = [];
   for (const provider of deps.providers.values()) {
     await attempt(undefined, `listing clusters at ${provider.name}`, async () => {
       for (const cluster of await provider.list(deps.owner)) {
         const burstId = cluster.labels[BURST_LABEL];
-        if (burstId && live.has(burstId)) continue;
+        if (!(await orphaned(burstId))) continue;
         // Asked again on every pass, even while deleting: some providers delete in steps (EKS
         // node groups, then the cluster), and each call moves the deletion on.
         clusters.push(`${provider.name}/${cluster.name}`);
@@ -87,7 +95,7 @@ async function cleanOrphans(
   await attempt(undefined, 'listing federation members', async () => {
     for (const member of await deps.federation.list(deps.owner)) {
       const burstId = member.labels[BURST_LABEL];
-      if (burstId && live.has(burstId)) continue;
+      if (!(await orphaned(burstId))) continue;
       if (
         await attempt(burstId, `unjoining orphan member ${member.name}`, () =>
           deps.federation.leave(member.name, { force: true }),
@@ -102,7 +110,7 @@ async function cleanOrphans(
   await attempt(undefined, 'listing DNS records', async () => {
     const owned = await deps.dns.listOwned(deps.owner);
     for (const burstId of new Set(owned.map((r) => r.burstId))) {
-      if (live.has(burstId)) continue;
+      if (!(await orphaned(burstId))) continue;
       const current = owned.filter((r) => r.burstId === burstId);
       const plan = planDns({ owner: deps.owner, burstId, desired: [], current });
       if (await attempt(burstId, 'removing orphan DNS records', () => deps.dns.apply(plan))) {
@@ -114,7 +122,7 @@ async function cleanOrphans(
   const gatewayServers: string[] = [];
   await attempt(undefined, 'listing gateway servers', async () => {
     for (const server of await deps.gateway.listOwned()) {
-      if (live.has(server.burstId)) continue;
+      if (!(await orphaned(server.burstId))) continue;
       if (
         await attempt(server.burstId, `removing orphan server ${server.server}`, () =>
           deps.gateway.remove(server, { force: true }),

@@ -79,3 +79,52 @@ export async function patchRecord(
     throw error;
   }
 }
+
+/** How often a step re-reads and tries its commit again after losing to a phase-preserving write. */
+const COMMIT_ATTEMPTS = 5;
+
+/**
+ * `commit` for a step that has already acted: a lost compare-and-swap is re-read, and while the
+ * phase is still the one the step acted on (the winner only patched the record: a signal marked
+ * resolved, a failure noted) the move is tried again on the fresh record, with `patch` recomputed
+ * from it. Undefined only when another writer moved the phase on; throws if the record kept
+ * changing under it (the step is then retried, never reported as done).
+ */
+export async function commitWhilePhase(
+  deps: Deps,
+  record: BurstCluster,
+  to: Phase,
+  why: string,
+  patch: (current: BurstCluster) => Partial<Omit<BurstCluster, 'phase' | 'history' | 'version'>> = () => ({}),
+): Promise<BurstCluster | undefined> {
+  let current = record;
+  for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+    const saved = await commit(deps, current, to, why, patch(current));
+    if (saved) return saved;
+    const fresh = await deps.store.get(record.id);
+    if (!fresh || fresh.phase !== record.phase) return undefined;
+    current = fresh;
+  }
+  throw new VersionConflictError(record.id, current.version);
+}
+
+/**
+ * `patchRecord` re-read and retried on a lost compare-and-swap while `still` holds for the fresh
+ * record (by default: the phase is unchanged); undefined once it does not.
+ */
+export async function patchWhilePhase(
+  deps: Deps,
+  record: BurstCluster,
+  patch: (current: BurstCluster) => Partial<Omit<BurstCluster, 'phase' | 'version'>>,
+  still: (fresh: BurstCluster) => boolean = (fresh) => fresh.phase === record.phase,
+): Promise<BurstCluster | undefined> {
+  let current = record;
+  for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+    const saved = await patchRecord(deps, current, patch(current));
+    if (saved) return saved;
+    const fresh = await deps.store.get(record.id);
+    if (!fresh || !still(fresh)) return undefined;
+    current = fresh;
+  }
+  throw new VersionConflictError(record.id, current.version);
+}

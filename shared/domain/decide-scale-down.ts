@@ -1,5 +1,5 @@
 import { activeSince, type BurstCluster } from './burst-cluster.ts';
-import { isLive } from './lifecycle.ts';
+import { isLive, teardownEntry } from './lifecycle.ts';
 import type { LoadReport } from './load-report.ts';
 import type { Policy } from './policy.ts';
 
@@ -10,7 +10,7 @@ export interface ScaleDownVerdict {
   readonly why: string;
 }
 
-/** The outcome of `decideScaleDown`: which Active clusters to drain, and why for each. */
+/** The outcome of `decideScaleDown`: which clusters to tear down, and why for each. */
 export interface ScaleDownDecision {
   readonly drain: readonly string[];
   readonly verdicts: readonly ScaleDownVerdict[];
@@ -18,7 +18,8 @@ export interface ScaleDownDecision {
 }
 
 /**
- * Which Active clusters to drain. Expired manual bursts always go. Otherwise a cluster goes
+ * Which clusters to tear down. An expired time to live ends a burst in any live phase not yet
+ * in teardown (one that never became Active holds a billed cluster too). Otherwise an Active one goes
  * only if its utilisation stayed below the threshold for the whole window, it is older than the
  * minimum lifetime, and no cluster was added within the delay after add. One non-empty cluster
  * at a time (none while another is already draining); empty ones (utilisation 0) all at once.
@@ -33,7 +34,9 @@ export function decideScaleDown(
   const active = clusters.filter((c) => c.phase === 'Active');
   const verdicts: ScaleDownVerdict[] = [];
   const t = now.getTime();
-  const expired = active.filter((c) => c.expiresAt !== undefined && Date.parse(c.expiresAt) <= t);
+  const expired = clusters.filter(
+    (c) => teardownEntry(c.phase) !== undefined && c.expiresAt !== undefined && Date.parse(c.expiresAt) <= t,
+  );
   for (const c of expired)
     verdicts.push({ id: c.id, drain: true, why: `time to live expired at ${c.expiresAt}` });
   const rest = active.filter((c) => !expired.includes(c));

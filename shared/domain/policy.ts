@@ -24,8 +24,17 @@ export interface Policy {
   readonly maxNodesPerCluster: number;
   /** Provisioning longer than this fails (and is cleaned up). @default 900 */
   readonly provisioningDeadlineSeconds: number;
+  /** A joined member that is not Ready after this long fails the burst (and is cleaned up). @default 600 */
+  readonly joinDeadlineSeconds: number;
+  /** An endpoint that does not pass its health check after this long fails the burst. @default 600 */
+  readonly routeDeadlineSeconds: number;
   /** Longest wait for open connections to close before they are cut. @default 300 */
   readonly drainTimeoutSeconds: number;
+  /**
+   * Longest wait for the federation to let a member go; past it the member is left with force
+   * (skipping the unreachable member side) and the cluster deleted anyway. @default 900
+   */
+  readonly leaveDeadlineSeconds: number;
   /** TTL of the DNS records we write; teardown waits this long after removing them. @default 30 */
   readonly dnsTtlSeconds: number;
   /** A phase that should move on by itself and has not after this long is re-driven. @default 120 */
@@ -44,7 +53,10 @@ export const DEFAULT_POLICY: Policy = {
   nodesPerCluster: 3,
   maxNodesPerCluster: 50,
   provisioningDeadlineSeconds: 900,
+  joinDeadlineSeconds: 600,
+  routeDeadlineSeconds: 600,
   drainTimeoutSeconds: 300,
+  leaveDeadlineSeconds: 900,
   dnsTtlSeconds: 30,
   stuckAfterSeconds: 120,
 };

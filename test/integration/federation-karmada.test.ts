@@ -21,7 +21,10 @@ runFederationContract('karmada (emulator)', async () => {
   const s = await startKarmadaSetup();
   return {
     federation: s.federation,
-    member: () => s.member(),
+    member: async () => {
+      const { credentials, emulator } = await s.member();
+      return { credentials, remove: () => emulator.stop() };
+    },
     tick,
     leftovers: (name) => s.leftovers(name),
     cleanup: () => s.stop(),

@@ -219,7 +219,13 @@ describe('concurrent transitions on the kubernetes store', () => {
     c = await startClusters();
     dir = mkdtempSync(join(tmpdir(), 'cb-conflict-'));
     const [a, b] = [await worker(), await worker()];
-    const record = makeRecord({ provider: 'capi', region: 'eu-1', owner: 'local' });
+    // Admitted now: a record past the provisioning deadline would be failed rather than provisioned.
+    const record = makeRecord({
+      provider: 'capi',
+      region: 'eu-1',
+      owner: 'local',
+      createdAt: new Date().toISOString(),
+    });
     const admitted = await a.store.admit(() => ({ admit: true, record, events: [] }));
     if (!admitted.admitted) throw new Error(admitted.why);
     const results = await Promise.all([provision(a, record.id), provision(b, record.id)]);

@@ -2,7 +2,7 @@ import { phaseEnteredAt } from '../../domain/burst-cluster.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
-import { commit } from '../transition.ts';
+import { commitWhilePhase } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';
 import { providerFor } from './provider-for.ts';
 import { replaceAfterQuota } from './replace-after-quota.ts';
@@ -34,10 +34,10 @@ export async function checkProvisioning(deps: Deps, id: string): Promise<StepRes
   }
   if (cluster.state === 'ready' && cluster.endpoint) {
     const why = `cluster ready at ${record.provider}: ${cluster.message ?? 'ready'}`;
-    const saved = await commit(deps, record, 'Ready', why, {
+    const saved = await commitWhilePhase(deps, record, 'Ready', why, () => ({
       endpoint: cluster.endpoint,
       credentialsRef: `${record.provider}:${record.name}`,
-    });
+    }));
     return saved
       ? { burstId: id, step: 'clusterHealth', outcome: 'moved', from: 'Provisioning', to: 'Ready', why }
       : waiting(id, 'clusterHealth', 'another worker moved it on');

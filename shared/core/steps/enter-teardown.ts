@@ -3,7 +3,7 @@ import { isLive, TEARDOWN_PHASES, teardownEntry } from '../../domain/lifecycle.t
 import type { Deps } from '../deps.ts';
 import { noop, type StepResult } from '../step-result.ts';
 import { drainTraffic } from '../traffic.ts';
-import { commit, patchRecord } from '../transition.ts';
+import { commitWhilePhase, patchWhilePhase } from '../transition.ts';
 import { requestDelete } from './request-delete.ts';
 
 /**
@@ -19,24 +19,35 @@ export async function enterTeardown(
 ): Promise<StepResult> {
   const step = options.failed ? 'fail' : 'teardown';
   if (!isLive(record.phase)) return noop(record.id, step, `burst already ${record.phase}`, record.phase);
-  const teardown = { ...record.teardown, ...(options.failed && { failed: true }) };
-  const lastError = options.failed ? why : record.lastError;
+  const teardownOf = (r: BurstCluster) => ({ ...r.teardown, ...(options.failed && { failed: true }) });
+  const lastErrorOf = (r: BurstCluster) => (options.failed ? why : r.lastError);
   if (TEARDOWN_PHASES.includes(record.phase)) {
     if (!options.failed || record.teardown.failed)
       return noop(record.id, step, `teardown already under way`, record.phase);
-    await patchRecord(deps, record, { teardown, lastError });
+    // Kept through a move to the next teardown phase: the burst must still end as Failed.
+    await patchWhilePhase(
+      deps,
+      record,
+      (r) => ({ teardown: teardownOf(r), lastError: lastErrorOf(r) }),
+      (fresh) => TEARDOWN_PHASES.includes(fresh.phase) && !fresh.teardown.failed,
+    );
     return noop(record.id, step, 'teardown already under way; marked failed', record.phase);
   }
+  // A lost compare-and-swap is retried while the phase is unchanged (a signal marked resolved
+  // bumps the version): the cordon and drain are done, and an operator's DELETE must not vanish.
   const to = teardownEntry(record.phase)!;
   if (to === 'Draining') {
     await drainTraffic(deps, record);
-    const saved = await commit(deps, record, 'Draining', why, {
-      teardown: { ...teardown, drainStartedAt: deps.now().toISOString() },
-      lastError,
-    });
+    const saved = await commitWhilePhase(deps, record, 'Draining', why, (r) => ({
+      teardown: { ...teardownOf(r), drainStartedAt: deps.now().toISOString() },
+      lastError: lastErrorOf(r),
+    }));
     return result(record, step, saved ? 'Draining' : undefined, why);
   }
-  const saved = await commit(deps, record, to, why, { teardown, lastError });
+  const saved = await commitWhilePhase(deps, record, to, why, (r) => ({
+    teardown: teardownOf(r),
+    lastError: lastErrorOf(r),
+  }));
   // Deleting is written first: a provider that refuses the delete for now (GKE while its create
   // operation runs) must not keep the burst out of teardown. finalize asks again until it is gone.
   if (saved && to === 'Deleting') await requestDelete(deps, saved);

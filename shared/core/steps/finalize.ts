@@ -1,13 +1,15 @@
+import { secondsInPhase } from '../../domain/phase-deadline.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
-import { syncDns } from '../traffic.ts';
-import { commit } from '../transition.ts';
+import { removeServers, syncDns } from '../traffic.ts';
+import { commitWhilePhase } from '../transition.ts';
 import { providerFor } from './provider-for.ts';
 
 /**
- * Deleting -> Deleted (or Failed): once the provider no longer knows the cluster, remove the
- * DNS records that remain, and close the record.
+ * Deleting -> Deleted (or Failed): once the provider no longer knows the cluster, finish any
+ * membership a forced leave (or a join racing the teardown) left behind, remove the gateway
+ * servers and DNS records that remain, and close the record.
  */
 export async function finalize(deps: Deps, id: string): Promise<StepResult> {
   const record = await loadFor(deps, id, 'finalize', ['Deleting']);
@@ -18,12 +20,23 @@ export async function finalize(deps: Deps, id: string): Promise<StepResult> {
     if (cluster.state !== 'deleting') await provider.delete(record.name);
     return waiting(id, 'finalize', `provider still reports the cluster ${cluster.state}`, 'Deleting');
   }
+  // The cluster is gone, so its member side is too: only the federation's own objects can remain.
+  // Waited for within the leave deadline, then left to reconcile rather than keeping the record.
+  const left = await deps.federation.leave(record.name, { force: true }).catch((e: Error) => e);
+  if (left !== 'left') {
+    const said = left === 'pending' ? 'still letting the member go' : `refused the leave: ${left.message}`;
+    if (secondsInPhase(record, deps.now()) <= deps.policy.leaveDeadlineSeconds)
+      return waiting(id, 'finalize', `cluster gone; federation ${said}`, 'Deleting');
+    deps.logger.warn(`${record.name}: federation ${said}; reconcile removes the membership`, { burstId: id });
+  }
+  // Gateway servers too: a route that raced the teardown may have enabled them after it removed them.
+  const servers = await removeServers(deps, id, true);
   const removed = await syncDns(deps, record, []);
   const to = record.teardown.failed ? 'Failed' : 'Deleted';
-  const why = `cluster gone at ${record.provider}; ${removed} DNS change(s) to remove what remained${
+  const why = `cluster gone at ${record.provider}; ${removed} DNS change(s) and ${servers} gateway server(s) to remove what remained${
     record.teardown.failed ? `; failed: ${record.lastError ?? 'unknown error'}` : ''
   }`;
-  const saved = await commit(deps, record, to, why, { dnsRecords: [], gatewayServers: [] });
+  const saved = await commitWhilePhase(deps, record, to, why, () => ({ dnsRecords: [], gatewayServers: [] }));
   return saved
     ? { burstId: id, step: 'finalize', outcome: 'moved', from: 'Deleting', to, why }
     : waiting(id, 'finalize', 'another worker moved it on');

@@ -2,7 +2,7 @@ import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
 import { removeServers } from '../traffic.ts';
-import { commit } from '../transition.ts';
+import { commitWhilePhase } from '../transition.ts';
 
 /**
  * Draining -> Leaving: wait (bounded by the drain timeout) until the gateway reports no open
@@ -38,7 +38,9 @@ export async function leave(deps: Deps, id: string): Promise<StepResult> {
   const why = forced
     ? `drain bound of ${bound}s reached with ${open} connections open: cut them, servers removed, workloads evicted`
     : `drained in ${Math.round(elapsed)}s with no connection left; servers removed, workloads evicted`;
-  const saved = await commit(deps, record, 'Leaving', why, { teardown: { ...record.teardown, forced } });
+  const saved = await commitWhilePhase(deps, record, 'Leaving', why, (r) => ({
+    teardown: { ...r.teardown, forced },
+  }));
   return saved
     ? { burstId: id, step: 'leave', outcome: 'moved', from: 'Draining', to: 'Leaving', why }
     : waiting(id, 'leave', 'another worker moved it on');

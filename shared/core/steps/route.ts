@@ -1,14 +1,19 @@
+import type { BurstCluster } from '../../domain/burst-cluster.ts';
+import { isLive } from '../../domain/lifecycle.ts';
+import { overdue } from '../../domain/phase-deadline.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
-import { desiredDns, desiredServers, syncDns } from '../traffic.ts';
-import { commit } from '../transition.ts';
+import { desiredDns, desiredServers, removeServers, syncDns } from '../traffic.ts';
+import { commitWhilePhase } from '../transition.ts';
+import { enterTeardown } from './enter-teardown.ts';
 import { providerFor } from './provider-for.ts';
 
 /**
  * Joined -> Active: once the cluster's endpoint passes its health check, make traffic reach it,
  * innermost layer first (make before break): DNS record for its ingress, then the gateway
- * servers, added disabled and enabled last.
+ * servers, added disabled and enabled last. An endpoint still failing its health check after
+ * the route deadline fails the burst.
  */
 export async function route(deps: Deps, id: string): Promise<StepResult> {
   const record = await loadFor(deps, id, 'route', ['Joined']);
@@ -17,6 +22,14 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
     .credentials(record.name)
     .catch(() => undefined);
   if (!record.endpoint || !(await deps.probe(record.endpoint, credentials?.caData))) {
+    const late = overdue(record, deps.policy, deps.now());
+    if (late)
+      return enterTeardown(
+        deps,
+        record,
+        `endpoint ${record.endpoint ?? '(none)'} did not pass its health check within the ${late.deadline}s route deadline`,
+        { failed: true },
+      );
     return waiting(
       id,
       'route',
@@ -39,11 +52,29 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
   ]
     .filter(Boolean)
     .join('; ');
-  const saved = await commit(deps, record, 'Active', why, {
+  const saved = await commitWhilePhase(deps, record, 'Active', why, () => ({
     dnsRecords: records.map((r) => ({ name: r.name, type: r.type })),
     gatewayServers: servers.map((s) => ({ backend: s.backend, server: s.server })),
-  });
-  return saved
-    ? { burstId: id, step: 'route', outcome: 'moved', from: 'Joined', to: 'Active', why }
-    : waiting(id, 'route', 'another worker moved it on');
+  }));
+  if (saved) return { burstId: id, step: 'route', outcome: 'moved', from: 'Joined', to: 'Active', why };
+  return withdraw(deps, record);
+}
+
+/**
+ * The burst moved on while it was being routed. Unless a twin route made it Active, a teardown
+ * or a failure won, possibly after its own cleanup ran: take back what was just enabled.
+ */
+async function withdraw(deps: Deps, record: BurstCluster): Promise<StepResult> {
+  const id = record.id;
+  const now = await deps.store.get(id);
+  // Active, or Draining after it: a twin route won, and the servers are that burst's to drain.
+  if (now?.phase === 'Active' || now?.phase === 'Draining')
+    return waiting(id, 'route', 'another worker moved it on');
+  const removed = await removeServers(deps, id, true);
+  if (!now || !isLive(now.phase)) await syncDns(deps, record, []);
+  return waiting(
+    id,
+    'route',
+    `burst became ${now?.phase ?? 'gone'} while it was routed: ${removed} gateway server(s) withdrawn`,
+  );
 }

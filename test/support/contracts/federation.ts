@@ -103,6 +103,30 @@ export function runFederationContract(name: string, setup: () => Promise<Federat
       if (h.leftovers) expect(await h.leftovers(m.name)).toEqual([]);
     });
 
+    it('leaves with force a member whose cluster is gone, and leaves it so idempotently', async () => {
+      const id = burstId();
+      const member = await h.member();
+      const m: MemberSpec = {
+        name: `cb-${id.slice(2)}`,
+        burstId: id,
+        owner: 'contract-owner',
+        provider: 'simulated',
+        region: 'local',
+        credentials: member.credentials,
+        labels: { 'clusterburst.io/burst': 'true' },
+      };
+      await h.federation.join(m);
+      await member.remove?.();
+      await poll(
+        h,
+        () => h.federation.leave(m.name, { force: true }),
+        (r) => r === 'left',
+      );
+      expect(await h.federation.status(m.name)).toBeUndefined();
+      expect((await h.federation.list(m.owner)).map((s) => s.name)).not.toContain(m.name);
+      expect(await h.federation.leave(m.name, { force: true })).toBe('left');
+    });
+
     it('accepts cordon and evict of a member that never joined', async () => {
       await h.federation.cordon('cb-000000000000');
       await h.federation.evict('cb-000000000000');

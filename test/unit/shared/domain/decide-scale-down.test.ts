@@ -65,10 +65,28 @@ describe('decideScaleDown: the ordinary case', () => {
   it.each<Phase>(['Requested', 'Provisioning', 'Ready', 'Joined', 'Draining', 'Deleting', 'Failed'])(
     'never drains a %s cluster, whatever its load',
     (phase) => {
-      const c = cluster({ phase, ttl: -60 });
+      const c = cluster({ phase });
       const d = decide(load({ [c.id]: 0 }), [c]);
       expect(d.drain).toEqual([]);
       expect(d.verdicts).toEqual([]);
+    },
+  );
+
+  it.each<Phase>(['Requested', 'Provisioning', 'Ready', 'Joined', 'Active'])(
+    'tears down a %s burst once its time to live expired, even with the load unknown',
+    (phase) => {
+      const c = cluster({ phase, manual: true, ttl: -60, age: 30 });
+      const d = decide(UNKNOWN, [c]);
+      expect(d.drain).toEqual([c.id]);
+      expect(verdictOf(d, c)?.why).toMatch(/^time to live expired at /);
+    },
+  );
+
+  it.each<Phase>(['Draining', 'Leaving', 'Deleting', 'Deleted', 'Failed'])(
+    'does not tear down again an expired %s burst: its teardown is under way or done',
+    (phase) => {
+      const c = cluster({ phase, manual: true, ttl: -60 });
+      expect(decide(UNKNOWN, [c]).drain).toEqual([]);
     },
   );
 

@@ -160,7 +160,7 @@ const fleetArb = scaleDownPolicyArb.chain((policy) =>
 );
 
 describe('decideScaleDown over random fleets', () => {
-  it('drains only Active clusters, and nothing young, recently activated or on unknown load unless its TTL expired', () => {
+  it('drains only Active clusters, and nothing young, recently activated or on unknown load, unless its TTL expired (then any phase before teardown)', () => {
     fc.assert(
       fc.property(fleetArb, ({ policy, shapes, loadOk, windowSeconds, overall }) => {
         const perCluster: Record<string, number> = {};
@@ -187,14 +187,22 @@ describe('decideScaleDown over random fleets', () => {
         expect(new Set(d.drain).size).toBe(d.drain.length);
         for (const id of d.drain) {
           const c = clusters.find((x) => x.id === id)!;
-          expect(c.phase).toBe('Active');
           const expired = c.expiresAt !== undefined && Date.parse(c.expiresAt) <= START;
-          if (expired) continue;
+          if (expired) {
+            expect(['Requested', 'Provisioning', 'Ready', 'Joined', 'Active']).toContain(c.phase);
+            continue;
+          }
+          expect(c.phase).toBe('Active');
           expect(load.ok).toBe(true);
           const age = (START - Date.parse(c.createdAt)) / 1000;
           const activeFor = (START - Date.parse(activeSince(c)!)) / 1000;
           expect(age).toBeGreaterThanOrEqual(policy.minLifetimeSeconds);
           expect(activeFor).toBeGreaterThanOrEqual(policy.scaleDownWindowSeconds);
+        }
+        for (const c of clusters) {
+          const expired = c.expiresAt !== undefined && Date.parse(c.expiresAt) <= START;
+          if (expired && ['Requested', 'Provisioning', 'Ready', 'Joined', 'Active'].includes(c.phase))
+            expect(d.drain).toContain(c.id);
         }
       }),
       RUNS,
