@@ -6,7 +6,7 @@ export interface ClientOptions {
   readonly token?: string;
 }
 
-/** A failed API call, with the server's error text. */
+/** A failed API call, with the server's error text; status 0 when the server was not reached. */
 export class ApiError extends ClusterburstError {
   constructor(
     readonly status: number,
@@ -53,4 +53,33 @@ export async function call(
     );
   }
   return parsed;
+}
+
+/** Most pages `listAll` follows before it assumes the server is looping. */
+const MAX_PAGES = 1000;
+
+/**
+ * One page of a list answer, whichever shape the server uses: a plain array, `{bursts}` (today),
+ * or `{items, next}` (paged). `next` is a link (path or URL) or an opaque cursor.
+ */
+function page(answer: unknown, key: string): { items: unknown[]; next?: string } {
+  if (Array.isArray(answer)) return { items: answer };
+  const body = (answer ?? {}) as Record<string, unknown>;
+  const items = Array.isArray(body.items) ? body.items : Array.isArray(body[key]) ? body[key] : undefined;
+  if (!items) throw new ApiError(0, `unexpected answer: no list of ${key}`);
+  const next = typeof body.next === 'string' && body.next !== '' ? body.next : undefined;
+  return { items, ...(next && { next }) };
+}
+
+/** Every item of a list route, following `next` across pages. */
+export async function listAll(options: ClientOptions, path: string, key: string): Promise<unknown[]> {
+  const all: unknown[] = [];
+  let current = path;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const { items, next } = page(await call(options, 'GET', current), key);
+    all.push(...items);
+    if (!next) return all;
+    current = /^(\/|https?:)/.test(next) ? next : `${path}?cursor=${encodeURIComponent(next)}`;
+  }
+  throw new ApiError(0, `GET ${path}: more than ${MAX_PAGES} pages`);
 }
