@@ -126,7 +126,7 @@ describe('clusterburst CLI against a running control plane', () => {
     expect(lines.slice(2)).toHaveLength(api.history.length);
     expect(lines[2]).toMatch(/^\S+Z\s+\+0s\s+Requested\s+\d+s\s+/);
     expect(lines.at(-1)).toContain('Deleted');
-    api.history.forEach((h: Json, i: number) => expect(lines[2 + i]).toContain(h.why));
+    for (const [i, h] of (api.history as Json[]).entries()) expect(lines[2 + i]).toContain(h.why);
     const json = await cli(['events', deleted, '-o', 'json'], env);
     expect(JSON.parse(json.stdout)).toEqual(api.history);
   });
