@@ -82,7 +82,10 @@ export function checkConfig(path: string | undefined, env: NodeJS.ProcessEnv): C
     config = parseInput(ConfigSchema, resolveWhereSet(raw, env), `configuration ${where}`);
   } catch (error) {
     if (error instanceof ValidationError)
-      throw new UsageError([error.message, ...error.issues.map((i) => `  ${i}`)].join('\n'));
+      // One line per problem when there are several, so each field is named.
+      throw new UsageError(
+        [error.message, ...(error.issues.length > 1 ? error.issues.map((i) => `  ${i}`) : [])].join('\n'),
+      );
     throw error;
   }
   // The runtime refuses to listen off loopback without credentials (shared/runtime/local/app.ts);
