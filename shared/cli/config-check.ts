@@ -7,6 +7,7 @@ import { parseDocument, stringify } from 'yaml';
 import { ConfigSchema } from '../config/config-schema.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from '../schemas/parse.ts';
+import { driverOptionIssues } from './driver-options.ts';
 import { UsageError } from './usage-error.ts';
 
 /** What the check found: the effective configuration as YAML, and notes for the operator. */
@@ -53,10 +54,10 @@ function masked(value: unknown, refs: ReadonlyMap<string, string>, path: Path = 
 }
 
 /**
- * Check the file at `path` (nothing is contacted, nothing is started). Throws UsageError naming
- * the field when the runtime would refuse the file.
+ * Check the file at `path`, driver options included (nothing is contacted, nothing is started).
+ * Throws UsageError naming the field when the runtime would refuse the file.
  */
-export function checkConfig(path: string | undefined, env: NodeJS.ProcessEnv): ConfigCheck {
+export async function checkConfig(path: string | undefined, env: NodeJS.ProcessEnv): Promise<ConfigCheck> {
   let raw: unknown = {};
   const where = path ?? 'embedded defaults';
   if (path !== undefined) {
@@ -99,6 +100,17 @@ export function checkConfig(path: string | undefined, env: NodeJS.ProcessEnv): C
   if (!LOOPBACK.has(config.server.host) && !hasAuth) {
     throw new UsageError(
       `invalid configuration ${where}: server.auth: listening on ${config.server.host} (not loopback) needs a bearerToken or basic credentials`,
+    );
+  }
+  const unresolved = new Set(refs.filter((r) => !env[r.name]).map((r) => r.path.join('.')));
+  const optionIssues = await driverOptionIssues(config, unresolved);
+  if (optionIssues.length > 0) {
+    const more = optionIssues.length > 1 ? ` (and ${optionIssues.length - 1} more)` : '';
+    throw new UsageError(
+      [
+        `invalid configuration ${where}: ${optionIssues[0]}${more}`,
+        ...(optionIssues.length > 1 ? optionIssues.map((i) => `  ${i}`) : []),
+      ].join('\n'),
     );
   }
   const notes = refs

@@ -206,8 +206,8 @@ export function buildProgram(io: CliIo, outcome: { code: number } = { code: EXIT
       'validate a configuration as the runtime would at start-up (contacts nothing) and print the effective configuration, secrets masked',
     )
     .argument('[file]', 'configuration file (default: $CLUSTERBURST_CONFIG, else ./clusterburst.yaml)')
-    .action((file: string | undefined) => {
-      const result = checkConfig(file ?? configPath(io.env), io.env);
+    .action(async (file: string | undefined) => {
+      const result = await checkConfig(file ?? configPath(io.env), io.env);
       for (const note of result.notes) io.err(`note: ${note}`);
       io.out(result.effective.trimEnd());
       io.err(`${result.where}: valid`);

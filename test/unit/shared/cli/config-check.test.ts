@@ -76,6 +76,32 @@ describe('clusterburst config check', () => {
     expect(run.stderr).toContain('cannot read configuration /nonexistent/clusterburst.yaml');
   });
 
+  it("exits 2 on a driver's bad options and names the field in the file", async () => {
+    const path = tempFile(
+      [
+        'providers:',
+        '  - { name: capi, driver: clusterapi, regions: [r1], pricePerNodeHour: 0.1, options: { kubernetesVersion: v1.33.1 } }',
+        'gateway: { driver: haproxy, options: { runtime: "" } }',
+        '',
+      ].join('\n'),
+    );
+    const run = await cli(['config', 'check', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`invalid configuration ${path}: providers.0.options.classRef: `);
+    expect(run.stderr).toContain('  gateway.options.runtime: ');
+  });
+
+  it('judges a secret reference by its value where this shell has it, without printing the value', async () => {
+    const path = tempFile(
+      'dns: { driver: rfc2136, options: { server: 127.0.0.1, zone: example.org, keyName: k, keySecret: env:TSIG_SECRET } }\n',
+    );
+    expect((await cli(['config', 'check', path])).code).toBe(0);
+    const run = await cli(['config', 'check', path], { TSIG_SECRET: 'not*base64' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('dns.options.keySecret: must be base64');
+    expect(run.stderr).not.toContain('not*base64');
+  });
+
   it('refuses, as the runtime would, to listen off loopback without credentials', async () => {
     const run = await cli(['config', 'check', tempFile('server: { host: 0.0.0.0 }\n')]);
     expect(run.code).toBe(2);
@@ -92,9 +118,9 @@ describe('clusterburst config check', () => {
         '',
       ].join('\n'),
     );
-    const run = await cli(['config', 'check', path], { TSIG_SECRET: 'c2VjcmV0LXRzaWcta2V5' });
+    const run = await cli(['config', 'check', path], { TSIG_SECRET: 'MDEyMzQ1Njc4OWFiY2RlZg==' });
     expect(run.code).toBe(0);
-    for (const secret of ['literal-api-token', 'literal-pw', 'c2VjcmV0LXRzaWcta2V5'])
+    for (const secret of ['literal-api-token', 'literal-pw', 'MDEyMzQ1Njc4OWFiY2RlZg=='])
       expect(`${run.stdout}\n${run.stderr}`).not.toContain(secret);
     const effective = parse(run.stdout);
     expect(effective.server.auth).toEqual({
