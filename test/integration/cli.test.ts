@@ -131,6 +131,13 @@ describe('clusterburst CLI against a running control plane', () => {
     expect(JSON.parse(json.stdout)).toEqual(api.history);
   });
 
+  it('stops watching once every burst shown has ended, one JSON document per refresh', async () => {
+    const run = await cli(['status', deleted, '--watch', '-o', 'json'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')).toHaveLength(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ id: deleted, phase: 'Deleted' });
+  });
+
   it('exits 1 when the policy refuses a burst', async () => {
     const run = await cli(['up', '--reason', 'one too many'], env);
     expect(run.stdout).toMatch(/^refused: /);
@@ -142,6 +149,9 @@ describe('clusterburst CLI against a running control plane', () => {
     expect((await cli(['status', 'not an id'], env)).code).toBe(2);
     expect((await cli(['status', '-o', 'xml'], env)).code).toBe(2);
     expect((await cli(['up', '--reason', 'x', '--ttl', 'forever'], env)).code).toBe(2);
+    const blank = await cli(['up', '--reason', '   '], env);
+    expect(blank.stderr).toContain('400: invalid burst request: reason: must not be empty');
+    expect(blank.code).toBe(2);
     const unknown = await cli(['down', 'b-000000000000'], env);
     expect(unknown.stderr).toContain('404');
     expect(unknown.code).toBe(2);
