@@ -33,6 +33,9 @@ async function waitForPhase(rt: TestRuntime, id: string, phase: string): Promise
   throw new Error(`burst ${id} did not reach ${phase}; last: ${JSON.stringify(last)}`);
 }
 
+/** The bursts of a `GET /bursts` answer, whether a plain list, `{bursts}` or a page `{items, next}`. */
+const listed = (body: Json): Json[] => (Array.isArray(body) ? body : (body.bursts ?? body.items));
+
 /** Fields of a burst that move with the clock between two reads. */
 const clockless = (b: Json) => ({ ...b, ageSeconds: expect.any(Number), costSoFar: expect.any(Number) });
 
@@ -80,13 +83,14 @@ describe('clusterburst CLI against a running control plane', () => {
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout);
     expect(printed.bursts.map((b: Json) => b.id)).toEqual([deleted, active]);
-    expect(printed.bursts).toEqual(api.body.bursts.map(clockless));
+    expect(api.body.next ?? undefined).toBeUndefined();
+    expect(printed.bursts).toEqual(listed(api.body).map(clockless));
   });
 
   it('prints the same bursts as YAML with -o yaml', async () => {
     const run = await cli(['status', '-o', 'yaml'], env);
     const api = await rt.request('GET', '/bursts', undefined, auth);
-    expect(parseYaml(run.stdout).bursts).toEqual(api.body.bursts.map(clockless));
+    expect(parseYaml(run.stdout).bursts).toEqual(listed(api.body).map(clockless));
   });
 
   it('adds cluster name, source, expiry and the last why with -o wide', async () => {
@@ -95,7 +99,7 @@ describe('clusterburst CLI against a running control plane', () => {
     expect(header).toMatch(
       /^ID\s+NAME\s+PHASE\s+PROVIDER\s+REGION\s+NODES\s+AGE\s+COST\/H\s+COST\s+SOURCE\s+EXPIRES\s+REASON\s+WHY$/,
     );
-    const api = (await rt.request('GET', '/bursts', undefined, auth)).body.bursts as Json[];
+    const api = listed((await rt.request('GET', '/bursts', undefined, auth)).body);
     const first = api.find((b) => b.id === deleted);
     expect(rows[0]).toContain(first.name);
     expect(rows[0]).toContain('manual');
