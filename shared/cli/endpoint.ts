@@ -18,7 +18,8 @@ const ServerPartSchema = z.looseObject({
     .looseObject({
       host: z.string().optional(),
       port: z.number().int().min(0).max(65535).optional(),
-      auth: z.looseObject({ bearerToken: z.string().optional() }).optional(),
+      // Any form the server accepts (credentials, or none); only a bearer token matters here.
+      auth: z.unknown(),
     })
     .optional(),
 });
@@ -84,7 +85,9 @@ function configToken(
   fileServer: () => z.output<typeof ServerPartSchema>['server'],
   env: NodeJS.ProcessEnv,
 ): string | undefined {
-  const value = fileServer()?.auth?.bearerToken;
-  if (!value) return undefined;
+  const auth = fileServer()?.auth;
+  const value =
+    auth && typeof auth === 'object' ? (auth as { bearerToken?: unknown }).bearerToken : undefined;
+  if (typeof value !== 'string' || !value) return undefined;
   return value.startsWith('env:') ? env[value.slice(4)] || undefined : value;
 }

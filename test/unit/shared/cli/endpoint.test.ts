@@ -53,6 +53,11 @@ describe('where the CLI finds the control plane', () => {
     );
   });
 
+  it('reads a configuration whose auth section has another form', () => {
+    const path = config('server: { port: 9494, auth: none }\n');
+    expect(resolveEndpoint({}, { CLUSTERBURST_CONFIG: path })).toEqual({ url: 'http://127.0.0.1:9494' });
+  });
+
   it("sends the configuration's token to the server it configures, and to no other", () => {
     const path = config('server: { auth: { bearerToken: env:SITE_TOKEN } }\n');
     const env = { CLUSTERBURST_CONFIG: path, SITE_TOKEN: 'site-secret' };
