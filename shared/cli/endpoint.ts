@@ -19,7 +19,7 @@ const ServerPartSchema = z.looseObject({
       host: z.string().optional(),
       port: z.number().int().min(0).max(65535).optional(),
       // Any form the server accepts (credentials, or none); only a bearer token matters here.
-      auth: z.unknown(),
+      auth: z.unknown().optional(),
     })
     .optional(),
 });
