@@ -168,6 +168,20 @@ describe('deploy/onprem, as kustomize would build it', () => {
     }
   });
 
+  it("binds to the pod's service account the Roles the in-cluster drivers need, where the configuration points them", () => {
+    // The driver tests (store-kubernetes, provider-clusterapi) prove each Role covers its driver's
+    // calls; here: the pod gets those Roles, in the namespaces this configuration uses.
+    const rulesOf = (kind: string, name: string) => (find(kind, name)[0] as Json).rules as PolicyRule[];
+    expect(exampleConfig.store.options.inCluster).toBe(true);
+    expect(rulesFor(exampleConfig.store.options.namespace)).toEqual(
+      expect.arrayContaining(rulesOf('Role', 'clusterburst-store')),
+    );
+    expect(exampleConfig.providers[0].options.inCluster).toBe(true);
+    expect(rulesFor(exampleConfig.providers[0].options.namespace)).toEqual(
+      expect.arrayContaining(rulesOf('Role', 'clusterburst-clusterapi')),
+    );
+  });
+
   it('gives each configured driver options its schema accepts', () => {
     const [provider] = exampleConfig.providers;
     expect(provider.driver).toBe('clusterapi');
