@@ -142,6 +142,13 @@ describe('clusterburst CLI against a running control plane', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ id: deleted, phase: 'Deleted' });
   });
 
+  it('exits 0 and changes nothing when asked to tear down a burst that has ended', async () => {
+    const run = await cli(['down', deleted], env);
+    expect(run.stdout).toMatch(new RegExp(`^${deleted}: noop: `));
+    expect(run.code).toBe(0);
+    expect((await rt.request('GET', `/bursts/${deleted}`, undefined, auth)).body.phase).toBe('Deleted');
+  });
+
   it('exits 1 when the policy refuses a burst', async () => {
     const run = await cli(['up', '--reason', 'one too many'], env);
     expect(run.stdout).toMatch(/^refused: /);
