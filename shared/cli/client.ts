@@ -16,6 +16,15 @@ export class ApiError extends ClusterburstError {
   }
 }
 
+/**
+ * `path` under the control plane's URL, keeping a path prefix the URL has (an API Gateway stage
+ * such as `https://…/prod`): `new URL('/bursts', base)` would drop it. A full URL is kept.
+ */
+export function endpointUrl(base: string, path: string): URL {
+  if (/^https?:/.test(path)) return new URL(path);
+  return new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
+}
+
 /** Call the control plane's HTTP API and return the parsed JSON answer. */
 export async function call(
   options: ClientOptions,
@@ -25,7 +34,7 @@ export async function call(
 ): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, options.url), {
+    res = await fetch(endpointUrl(options.url, path), {
       method,
       headers: {
         ...(body !== undefined && { 'content-type': 'application/json' }),

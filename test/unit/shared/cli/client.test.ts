@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listAll } from '../../../../shared/cli/client.ts';
+import { endpointUrl, listAll } from '../../../../shared/cli/client.ts';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -18,6 +18,18 @@ async function serve(pages: Record<string, unknown>): Promise<{ url: string; ask
   await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked };
 }
+
+describe('the URL of an API call', () => {
+  it('keeps the path prefix of the control plane URL (an API Gateway stage)', () => {
+    expect(endpointUrl('https://api.example.org/prod', '/bursts').href).toBe(
+      'https://api.example.org/prod/bursts',
+    );
+    expect(endpointUrl('https://api.example.org/prod/', '/bursts?cursor=a').href).toBe(
+      'https://api.example.org/prod/bursts?cursor=a',
+    );
+    expect(endpointUrl('http://127.0.0.1:8080', '/plan').href).toBe('http://127.0.0.1:8080/plan');
+  });
+});
 
 describe('reading a list from the control plane', () => {
   it('reads the {bursts} answer of GET /bursts', async () => {
