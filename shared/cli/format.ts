@@ -9,13 +9,16 @@ export interface BurstSummary {
   readonly costPerHour: number;
   readonly costSoFar: number;
   readonly reason: string;
+  readonly name?: string;
+  readonly source?: string;
+  readonly expiresAt?: string;
+  readonly lastError?: string;
   readonly why?: string;
 }
 
 /** A burst as `GET /bursts/{id}` returns it (summary plus history). */
 export interface BurstDetail extends BurstSummary {
   readonly history: readonly { readonly phase: string; readonly at: string; readonly why: string }[];
-  readonly lastError?: string;
 }
 
 /** Plain text table with a header row, columns padded to fit. */
@@ -53,6 +56,91 @@ export function statusTable(bursts: readonly BurstSummary[]): string {
       b.reason,
     ]),
   );
+}
+
+/** The `status -o wide` table: the summary plus cluster name, source, expiry and the last why. */
+export function statusWideTable(bursts: readonly BurstSummary[]): string {
+  if (bursts.length === 0) return 'no bursts';
+  return table(
+    [
+      'ID',
+      'NAME',
+      'PHASE',
+      'PROVIDER',
+      'REGION',
+      'NODES',
+      'AGE',
+      'COST/H',
+      'COST',
+      'SOURCE',
+      'EXPIRES',
+      'REASON',
+      'WHY',
+    ],
+    bursts.map((b) => [
+      b.id,
+      b.name ?? '',
+      b.phase,
+      b.provider,
+      b.region,
+      String(b.nodes),
+      age(b.ageSeconds),
+      b.costPerHour.toFixed(2),
+      b.costSoFar.toFixed(4),
+      b.source ?? '',
+      b.expiresAt ?? '',
+      b.reason,
+      b.lastError ? `${b.why ?? ''} (last error: ${b.lastError})` : (b.why ?? ''),
+    ]),
+  );
+}
+
+/** A burst's history as a timeline: offset from the request, time spent in each phase, the why. */
+export function timeline(b: BurstDetail): string {
+  const start = Date.parse(b.history[0]?.at ?? '');
+  const rows = b.history.map((h, i) => {
+    const at = Date.parse(h.at);
+    const next = b.history[i + 1];
+    const stayed = next ? age(Math.round((Date.parse(next.at) - at) / 1000)) : '';
+    return [h.at, `+${age(Math.round((at - start) / 1000))}`, h.phase, stayed, h.why];
+  });
+  const head = `${b.id}  ${b.phase}  ${b.provider}/${b.region}  ${b.reason}`;
+  return [head, table(['AT', 'OFFSET', 'PHASE', 'FOR', 'WHY'], rows)].join('\n');
+}
+
+/** What `GET /plan` answers. */
+export interface PlanAnswer {
+  readonly live: number;
+  readonly maxClusters: number;
+  readonly costPerHour: number;
+  readonly hourlyBudget: number;
+  readonly burst: {
+    readonly burst: boolean;
+    readonly why: string;
+    readonly provider?: string;
+    readonly region?: string;
+    readonly nodes?: number;
+    readonly costPerHour?: number;
+  };
+  readonly scaleDown: {
+    readonly why: string;
+    readonly verdicts: readonly { id: string; drain: boolean; why: string }[];
+  };
+}
+
+/** The `plan` text; `wide` adds where a new burst would go and what it would cost. */
+export function planText(p: PlanAnswer, wide = false): string {
+  const b = p.burst;
+  const where =
+    wide && b.burst && b.provider
+      ? ` (${b.provider}/${b.region}, ${b.nodes} nodes, ${b.costPerHour?.toFixed(2)}/h)`
+      : '';
+  return [
+    `live clusters: ${p.live} of ${p.maxClusters}; cost ${p.costPerHour.toFixed(2)}/h of ${p.hourlyBudget}/h`,
+    `a new burst now: ${b.burst ? 'yes' : 'no'}${where}: ${b.why}`,
+    `scale-down now: ${p.scaleDown.why}`,
+    ...p.scaleDown.verdicts.map((v) => `  ${v.id}: ${v.drain ? 'drain' : 'keep'}: ${v.why}`),
+  ].join('\n');
 }
 
 /** One burst with its phase history and the why of each step. */
