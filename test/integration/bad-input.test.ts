@@ -141,4 +141,27 @@ describe('a deployed (non-loopback) runtime', () => {
       /server\.auth: listening on 0\.0\.0\.0 \(not loopback\) needs a bearerToken or basic credentials/,
     );
   });
+
+  it('starts and serves without credentials when the configuration says auth: none', async () => {
+    // 127.0.0.2 is not one of the loopback names the check knows, yet reachable from the test.
+    const rt = await startTestRuntime({ server: { host: '127.0.0.2', port: 0, auth: 'none' } });
+    try {
+      const created = await rt.request('POST', '/bursts', { reason: 'behind the site proxy' });
+      expect(created).toMatchObject({ status: 202, body: { decision: 'burst' } });
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe('a loopback runtime with no configuration (npm start)', () => {
+  it('serves the API without credentials, as the README walk-through does', async () => {
+    const rt = await startTestRuntime();
+    try {
+      const created = await rt.request('POST', '/bursts', { reason: 'walk-through' });
+      expect(created).toMatchObject({ status: 202, body: { decision: 'burst' } });
+    } finally {
+      await rt.close();
+    }
+  });
 });
