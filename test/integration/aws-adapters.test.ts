@@ -176,6 +176,16 @@ describe('Lambda HTTP handlers (API Gateway HTTP API 2.0)', () => {
     expect(plan.status).toBe(200);
   });
 
+  it('answers 400 to a malformed percent-encoding in the path, deleting nothing', async () => {
+    const answer = await call(manualHandler, {
+      method: 'DELETE',
+      route: '/bursts/{id}',
+      path: '/bursts/%E0%A4%A',
+      headers: authed,
+    });
+    expect(answer).toMatchObject({ status: 400, body: { error: expect.stringMatching(/percent-encoding/) } });
+  });
+
   it('answers 404 naming a burst that does not exist', async () => {
     const answer = await call(manualHandler, {
       method: 'GET',

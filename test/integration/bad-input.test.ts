@@ -85,6 +85,12 @@ describe('bad input never changes state and never crashes the runtime', () => {
       /id: must look like b-/,
     ],
     [
+      'a malformed percent-encoding in the path',
+      () => rt.request('DELETE', '/bursts/%E0%A4%A', undefined, auth),
+      400,
+      /malformed percent-encoding in path segment "%E0%A4%A"/,
+    ],
+    [
       'an unknown burst',
       () => rt.request('GET', '/bursts/b-000000000000', undefined, auth),
       404,

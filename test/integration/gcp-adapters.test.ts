@@ -175,6 +175,12 @@ describe('Cloud Functions HTTP functions (functions framework)', () => {
     expect(answer.status).toBe(413);
   });
 
+  it('answers 400 to a malformed percent-encoding in the path', async () => {
+    // Express (inside the framework) refuses it before the function runs, with its own error page.
+    const res = await fetch(url('manualBurst', '/bursts/%E0%A4%A'), { method: 'DELETE', headers: authed });
+    expect(res.status).toBe(400);
+  });
+
   it('answers 404 for an unknown path and 405 for a wrong method', async () => {
     const unknown = await postJson('capacityAlarm', '/alerts/nagios', {});
     const wrong = await fetch(url('capacityAlarm', '/alerts/gcp'), { headers: authed });
