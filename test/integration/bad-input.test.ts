@@ -97,6 +97,24 @@ describe('bad input never changes state and never crashes the runtime', () => {
       /not found/,
     ],
     [
+      'a manual burst naming a provider that is not configured',
+      () => rt.request('POST', '/bursts', { reason: 'x', provider: 'aws' }, auth),
+      400,
+      /provider: "aws" is not configured \(configured providers: simulated\)/,
+    ],
+    [
+      'a manual burst naming a region no provider offers',
+      () => rt.request('POST', '/bursts', { reason: 'x', region: 'eu-west-1' }, auth),
+      400,
+      /region: "eu-west-1" is not offered by any configured provider \(configured regions: local\)/,
+    ],
+    [
+      'a manual burst naming a region its provider does not offer',
+      () => rt.request('POST', '/bursts', { reason: 'x', provider: 'simulated', region: 'eu-west-1' }, auth),
+      400,
+      /region: "eu-west-1" is not offered by provider simulated \(its regions: local\)/,
+    ],
+    [
       'an unknown field in a burst request',
       () => rt.request('POST', '/bursts', { reason: 'x', colour: 'red' }, auth),
       400,
@@ -166,6 +184,22 @@ describe('a loopback runtime with no configuration (npm start)', () => {
     try {
       const created = await rt.request('POST', '/bursts', { reason: 'walk-through' });
       expect(created).toMatchObject({ status: 202, body: { decision: 'burst' } });
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe('a manual burst refused by policy', () => {
+  it('stays a 202 with the why, since the same request may succeed later', async () => {
+    const rt = await startTestRuntime({ policy: { maxClusters: 0 } });
+    try {
+      const answer = await rt.request('POST', '/bursts', {
+        reason: 'x',
+        provider: 'simulated',
+        region: 'local',
+      });
+      expect(answer).toMatchObject({ status: 202, body: { decision: 'refused', why: /max clusters/ } });
     } finally {
       await rt.close();
     }
