@@ -142,6 +142,8 @@ export class MagnumProvider implements ProviderDriver {
 
   async describe(name: string): Promise<ProviderCluster | undefined> {
     const cluster = await this.#find(name);
+    // Gone (the finalize poll sees this): its key need not stay in memory.
+    if (!cluster) this.#minted.delete(name);
     return cluster && this.#map(cluster);
   }
 

@@ -274,6 +274,20 @@ describe('Magnum provider', () => {
     expect([b, c]).toEqual([a, a]);
   });
 
+  it('signs new credentials for a cluster re-created under the same name after the old one was gone', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    const first = await provider.credentials('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab');
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    const second = await provider.credentials('cb-0123456789ab');
+    expect(api.certificatesIssued).toBe(2);
+    expect(second.caData).not.toBe(first.caData);
+  });
+
   it('reads the cluster CA for a health check without signing any certificate', async () => {
     const { api, provider, harness } = await start();
     await provider.create(spec());
