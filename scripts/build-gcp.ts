@@ -49,4 +49,9 @@ export async function buildGcp(options: { readonly config?: string } = {}): Prom
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({ options: { config: { type: 'string' } } });
   console.log(`Cloud Functions source: ${await buildGcp({ config: values.config })}`);
+  if (!values.config) {
+    console.warn(
+      'no --config: the HTTP functions will serve nothing until the configuration they load sets server.auth',
+    );
+  }
 }
