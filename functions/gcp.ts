@@ -2,13 +2,15 @@
  * Google Cloud Functions (gen2) entry point: every function registered with the functions
  * framework under its own name; deploy the bundle once per function with `--entry-point`.
  * - HTTP: `capacityAlarm` (Alertmanager, CloudWatch-via-HTTP and Cloud Monitoring webhooks) and
- *   `manualBurst` (the operator's API), with the webhook credentials of the configuration;
+ *   `manualBurst` (the operator's API), with the webhook credentials of the configuration,
+ *   which are mandatory (they serve nothing without `server.auth` credentials or `auth: none`);
+ *   only with them may they be deployed `--allow-unauthenticated`;
  * - CloudEvent: `capacityAlarmPubSub` (a Cloud Monitoring Pub/Sub notification channel) and one
  *   function per lifecycle step, fed by Pub/Sub messages on the lifecycle topic (envelope in
  *   shared/runtime/gcp/cloud-event-function.ts);
  * - HTTP for Cloud Scheduler: `clusterHealth`, `scaleDown`, `reconcile` (IAM-protected).
  * @example
- * npx tsx scripts/build-gcp.ts --config site.yaml   # writes dist/gcp
+ * npx tsx scripts/build-gcp.ts --config site.yaml   # writes dist/gcp; refuses a site.yaml without server.auth
  * gcloud functions deploy capacityAlarm --gen2 --runtime nodejs22 --trigger-http \
  *   --entry-point capacityAlarm --allow-unauthenticated --source dist/gcp
  * gcloud functions deploy provision --gen2 --runtime nodejs22 --entry-point provision \

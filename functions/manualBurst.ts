@@ -10,7 +10,8 @@ import { drain } from '../shared/core/steps/drain.ts';
 import type { BurstCluster } from '../shared/domain/burst-cluster.ts';
 import { isLive } from '../shared/domain/lifecycle.ts';
 import { normaliseManual } from '../shared/domain/normalise-manual.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import { unplaceable } from '../shared/domain/place.ts';
+import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
 import type { HttpRoute } from '../shared/runtime/function-def.ts';
 import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
@@ -65,6 +66,9 @@ export const routes: readonly HttpRoute[] = [
     auth: true,
     handle: async (deps, req) => {
       const request = parseInput(ManualBurstRequestSchema, req.body, 'burst request');
+      // A provider or region nobody offers can never succeed: a client error, not a refusal.
+      const issues = unplaceable(deps.offers, request);
+      if (issues.length) throw new ValidationError(`invalid burst request: ${issues[0]}`, issues);
       const key = parseInput(IdempotencyKeySchema, req.headers['idempotency-key'], 'Idempotency-Key header');
       const requestId = request.requestId ?? key ?? req.requestId;
       return signalAnswer(await handleSignal(deps, normaliseManual(request, requestId, deps.now())));

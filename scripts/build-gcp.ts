@@ -13,12 +13,21 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildFunctions, GCP_ENTRY, ROOT } from './build-functions.ts';
+import { checkDeployConfig } from './check-deploy-config.ts';
 
 /** The Cloud Functions source directory. */
 export const GCP_DIR = 'dist/gcp';
 
-/** Build dist/gcp; `config` is copied in as clusterburst.yaml when given. */
+/**
+ * Build dist/gcp; `config` is checked (schema, and credentials for the HTTP functions or an
+ * explicit `server.auth: none`) and copied in as clusterburst.yaml when given. Without one, the
+ * deployment must point CLUSTERBURST_CONFIG at a configuration; the HTTP functions refuse to
+ * serve until it sets `server.auth`.
+ */
 export async function buildGcp(options: { readonly config?: string } = {}): Promise<string> {
+  if (options.config) {
+    checkDeployConfig(readFileSync(resolve(ROOT, options.config), 'utf8'), options.config);
+  }
   const { outdir } = await buildFunctions({ outdir: GCP_DIR, entries: [GCP_ENTRY] });
   const ours = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
@@ -40,4 +49,9 @@ export async function buildGcp(options: { readonly config?: string } = {}): Prom
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({ options: { config: { type: 'string' } } });
   console.log(`Cloud Functions source: ${await buildGcp({ config: values.config })}`);
+  if (!values.config) {
+    console.warn(
+      'no --config: the HTTP functions will serve nothing until the configuration they load sets server.auth',
+    );
+  }
 }

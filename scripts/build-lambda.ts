@@ -10,9 +10,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { loadConfig } from '../shared/config/load-config.ts';
 import { buildFunctions, PACKAGE_JSON, ROOT } from './build-functions.ts';
+import { checkDeployConfig } from './check-deploy-config.ts';
 import { type ZipEntry, zip } from './zip.ts';
 
 /** Where the packages go (serverless.yml points at these files). */
@@ -37,15 +36,18 @@ export interface LambdaPackage {
 /**
  * What ships when no configuration is given. Lambda instances share no disk, so neither the
  * SQLite store nor the in-process bus fits: lifecycle events go to the stage's EventBridge bus
- * and records to the Kubernetes store on the federation control plane.
+ * and records to the Kubernetes store on the federation control plane. The HTTP routes are
+ * reachable from the Internet, so the webhook token is not optional.
  */
 function starterConfig(stage: string): string {
   const id = `clusterburst-${stage.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 41);
   return [
     '# Written by scripts/build-lambda.ts: no configuration was given (--config FILE or',
     '# CLUSTERBURST_LAMBDA_CONFIG). Lambda instances share no disk: the bus is EventBridge',
-    '# (the bus serverless.yml creates) and the store must be the Kubernetes one.',
+    '# (the bus serverless.yml creates) and the store must be the Kubernetes one. The HTTP',
+    '# functions check the token serverless.yml passes in CLUSTERBURST_TOKEN.',
     `installation: { id: ${id} }`,
+    'server: { auth: { bearerToken: "env:CLUSTERBURST_TOKEN" } }',
     'bus:',
     '  driver: eventbridge',
     '  options: { busName: "env:CLUSTERBURST_EVENT_BUS" }',
@@ -55,19 +57,6 @@ function starterConfig(stage: string): string {
   ].join('\n');
 }
 
-/**
- * Check the configuration now rather than at the first cold start. Secrets (`env:NAME`) are
- * only known to the deployed function, so any value stands in for them here.
- */
-function checkConfig(text: string, where: string): void {
-  const anyValue = new Proxy({}, { get: () => 'set-at-runtime' }) as NodeJS.ProcessEnv;
-  try {
-    loadConfig({ value: parseYaml(text) ?? {}, env: anyValue });
-  } catch (error) {
-    throw new Error(`${where}: ${(error as Error).message}`);
-  }
-}
-
 /** Build and zip every Lambda function; returns what was written. */
 export async function buildLambda(options: BuildLambdaOptions = {}): Promise<LambdaPackage[]> {
   const out = resolve(ROOT, LAMBDA_DIR);
@@ -75,7 +64,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Lam
   const config = configPath
     ? readFileSync(resolve(ROOT, configPath), 'utf8')
     : starterConfig(options.stage ?? 'dev');
-  checkConfig(config, configPath ?? 'starter configuration');
+  checkDeployConfig(config, configPath ?? 'starter configuration');
   rmSync(out, { recursive: true, force: true });
   const { outdir, bundles } = await buildFunctions({ outdir: join(LAMBDA_DIR, 'build') });
   const packages: LambdaPackage[] = [];

@@ -13,6 +13,9 @@ out="${2:-.serverless}"
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 export AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null
 export AWS_REGION="${AWS_REGION:-eu-west-1}"
+# serverless.yml requires the webhook token; an offline package is never deployed, so a
+# placeholder stands in when none is set.
+export CLUSTERBURST_TOKEN="${CLUSTERBURST_TOKEN:-offline-package-placeholder}"
 
 npx --no-install serverless package --stage "$stage" --package "$out"
 echo "packaged stage $stage: $out/cloudformation-template-update-stack.json, dist/lambda/*.zip"

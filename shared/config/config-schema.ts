@@ -65,12 +65,22 @@ const ServiceSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
 });
 
-const AuthSchema = z
-  .strictObject({
+const AUTH_SHAPE = 'must be { bearerToken } and/or { basic: { username, password } }, or "none"';
+
+const CredentialsSchema = z.strictObject(
+  {
     bearerToken: SecretSchema.optional(),
     basic: z.strictObject({ username: z.string().min(1), password: SecretSchema }).optional(),
-  })
-  .default({});
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? AUTH_SHAPE : undefined) },
+);
+
+/**
+ * `server.auth`: credentials, or `none` to serve without any on purpose (behind a site's own
+ * authenticating proxy). Unset means neither: only the local runtime on loopback serves then;
+ * Lambda and Cloud Functions refuse to build and to serve (shared/runtime/auth.ts).
+ */
+const AuthSchema = z.union([CredentialsSchema, z.literal('none')]).default({});
 
 /**
  * The whole configuration (`clusterburst.yaml`). Every field has a default, so an empty file

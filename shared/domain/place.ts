@@ -94,6 +94,41 @@ export function place(offers: readonly ProviderOffer[], request: PlacementReques
   return { ok: true, provider: chosen.name, region, costPerHour, why };
 }
 
+/**
+ * What is wrong with an explicitly asked-for provider or region: one that no configuration offers
+ * can never be placed, whatever the load or the budget, so the asker must hear it (a client error
+ * naming what is configured) rather than a refusal by policy. Empty when both are satisfiable.
+ * @example
+ * unplaceable(offers, { provider: 'aws', region: 'mars-1' })
+ * // ['region: "mars-1" is not offered by provider aws (its regions: eu-west-1)']
+ */
+export function unplaceable(
+  offers: readonly ProviderOffer[],
+  asked: { readonly provider?: string; readonly region?: string },
+): string[] {
+  const list = (names: readonly string[]) => [...new Set(names)].sort().join(', ') || 'none';
+  if (asked.provider !== undefined) {
+    const offer = offers.find((o) => o.name === asked.provider);
+    if (!offer) {
+      const configured = list(offers.map((o) => o.name));
+      return [`provider: "${asked.provider}" is not configured (configured providers: ${configured})`];
+    }
+    if (asked.region !== undefined && !offer.regions.includes(asked.region)) {
+      return [
+        `region: "${asked.region}" is not offered by provider ${offer.name} (its regions: ${list(offer.regions)})`,
+      ];
+    }
+    return [];
+  }
+  if (asked.region !== undefined && !offers.some((o) => o.regions.includes(asked.region!))) {
+    const configured = list(offers.flatMap((o) => o.regions));
+    return [
+      `region: "${asked.region}" is not offered by any configured provider (configured regions: ${configured})`,
+    ];
+  }
+  return [];
+}
+
 function round(n: number): number {
   return Math.round(n * 10_000) / 10_000;
 }

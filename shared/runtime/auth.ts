@@ -1,25 +1,47 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AuthError } from '../errors.ts';
+import { AuthError, ConfigError } from '../errors.ts';
 
 /** Credentials the webhooks and the API accept (resolved secrets). */
-export interface AuthSettings {
+export interface Credentials {
   readonly bearerToken?: string;
   readonly basic?: { readonly username: string; readonly password: string };
 }
 
-/** Whether any credential is configured. */
-export function authConfigured(auth: AuthSettings): boolean {
-  return Boolean(auth.bearerToken || auth.basic);
+/**
+ * `server.auth`: credentials, or `'none'`, the explicit choice to serve without any (a site that
+ * puts its own authenticating proxy in front). Empty credentials are neither: nothing may be
+ * served on them except by the local runtime on loopback (see `effectiveAuth`).
+ */
+export type AuthSettings = Credentials | 'none';
+
+/** Whether credentials (a bearer token or basic) are configured. */
+export function authConfigured(auth: AuthSettings): auth is Credentials {
+  return auth !== 'none' && Boolean(auth.bearerToken || auth.basic);
+}
+
+/**
+ * Refuse to build, deploy or serve an HTTP function without credentials unless the configuration
+ * says `auth: none`: an unset `server.auth` is a forgotten one, and the routes it would leave open
+ * create and delete clusters. Throws ConfigError naming the field and `where` it was refused.
+ */
+export function requireAuth(auth: AuthSettings, where: string): void {
+  if (auth === 'none' || authConfigured(auth)) return;
+  throw new ConfigError(
+    `configuration server.auth: ${where} needs a bearerToken or basic credentials (or "auth: none" to serve without any)`,
+  );
 }
 
 /**
  * Check the Authorization header against the configured credentials: `Bearer <token>` (what
  * Alertmanager's `authorization` sends) or `Basic` (its `basic_auth`). Comparison is in
  * constant time over digests, so neither length nor content leaks through timing. Throws
- * AuthError without echoing what was sent.
+ * AuthError without echoing what was sent. Fails closed: with neither credentials nor `'none'`
+ * it lets nothing through (a ConfigError, answered 500), so forgetting the setting never opens
+ * a route.
  */
 export function checkAuth(header: string | undefined, auth: AuthSettings): void {
-  if (!authConfigured(auth)) return;
+  if (auth === 'none') return;
+  requireAuth(auth, 'this route');
   if (!header) throw new AuthError('missing Authorization header');
   const space = header.indexOf(' ');
   const scheme = header.slice(0, space).toLowerCase();

@@ -1,4 +1,5 @@
 import type { Deps } from '../core/deps.ts';
+import { HttpError } from './http-errors.ts';
 
 /** An HTTP request as every runtime hands it to a function: JSON body parsed, headers lowercased. */
 export interface HttpRequest {
@@ -29,7 +30,10 @@ export interface HttpRoute {
   readonly handle: (deps: Deps, request: HttpRequest) => Promise<HttpAnswer>;
 }
 
-/** Match `path` against a route pattern, returning the parameters or undefined. */
+/**
+ * Match `path` against a route pattern, returning the parameters (percent-decoded) or undefined.
+ * A parameter that is not valid percent-encoding (`%E0%A4%A`) is the client's mistake: HttpError 400.
+ */
 export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
   const want = pattern.split('/');
   const got = path.split('/');
@@ -40,8 +44,16 @@ export function matchPath(pattern: string, path: string): Record<string, string>
     const g = got[i]!;
     if (w.startsWith('{') && w.endsWith('}')) {
       if (!g) return undefined;
-      params[w.slice(1, -1)] = decodeURIComponent(g);
+      params[w.slice(1, -1)] = decodeSegment(g);
     } else if (w !== g) return undefined;
   }
   return params;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in path segment "${segment.slice(0, 64)}"`);
+  }
 }

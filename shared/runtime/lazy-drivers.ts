@@ -14,11 +14,12 @@ import type {
   GatewayServerStatus,
 } from '../drivers/gateway/gateway.ts';
 import type { LoadDriver } from '../drivers/load/load.ts';
-import type {
-  ClusterCredentials,
-  ClusterSpec,
-  ProviderCluster,
-  ProviderDriver,
+import {
+  type ClusterCredentials,
+  type ClusterSpec,
+  clusterCaOf,
+  type ProviderCluster,
+  type ProviderDriver,
 } from '../drivers/provider/provider.ts';
 import { LazyDriver } from './lazy-driver.ts';
 
@@ -42,6 +43,9 @@ export class LazyProvider implements ProviderDriver {
   }
   async credentials(name: string): Promise<ClusterCredentials> {
     return (await this.#driver.get()).credentials(name);
+  }
+  async clusterCa(name: string): Promise<string | undefined> {
+    return clusterCaOf(await this.#driver.get(), name);
   }
   async list(owner: string): Promise<ProviderCluster[]> {
     return (await this.#driver.get()).list(owner);

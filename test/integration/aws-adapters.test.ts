@@ -176,6 +176,16 @@ describe('Lambda HTTP handlers (API Gateway HTTP API 2.0)', () => {
     expect(plan.status).toBe(200);
   });
 
+  it('answers 400 to a malformed percent-encoding in the path, deleting nothing', async () => {
+    const answer = await call(manualHandler, {
+      method: 'DELETE',
+      route: '/bursts/{id}',
+      path: '/bursts/%E0%A4%A',
+      headers: authed,
+    });
+    expect(answer).toMatchObject({ status: 400, body: { error: expect.stringMatching(/percent-encoding/) } });
+  });
+
   it('answers 404 naming a burst that does not exist', async () => {
     const answer = await call(manualHandler, {
       method: 'GET',
@@ -271,12 +281,46 @@ describe('Lambda HTTP handlers (API Gateway HTTP API 2.0)', () => {
 describe('Lambda handlers without credentials configured', () => {
   beforeEach(async () => configure());
 
-  it('accepts the webhook without an Authorization header', async () => {
-    const answer = await call(
+  it('refuses to create or tear down bursts for anyone, with or without an Authorization header', async () => {
+    const created = await call(manualHandler, post('/bursts', loadEvent('manual', 'burst'), {}));
+    const alarm = await call(
       alarmHandler,
       post('/alerts/alertmanager', loadEvent('alertmanager', 'firing'), {}),
     );
-    expect(answer.status).toBe(202);
+    const deleted = await call(manualHandler, {
+      method: 'DELETE',
+      route: '/bursts/{id}',
+      path: '/bursts/b-000000000000',
+      headers: authed,
+    });
+    expect([created, alarm, deleted]).toEqual(
+      Array(3).fill({ status: 500, body: { error: 'configuration error' } }),
+    );
+    expect(await records()).toEqual([]);
+  });
+
+  it('logs why it refuses, naming server.auth and the explicit opt-out', async () => {
+    const logged = vi.spyOn((await lazyDeps()).logger, 'error');
+    await call(manualHandler, { method: 'GET', route: '/bursts' });
+    expect(logged).toHaveBeenCalledWith('request failed', {
+      path: '/bursts',
+      error: expect.stringMatching(
+        /^configuration server\.auth: a Lambda HTTP function needs a bearerToken or basic credentials \(or "auth: none"/,
+      ),
+    });
+  });
+
+  it('serves without credentials when the configuration says auth: none', async () => {
+    await configure({ server: { auth: 'none' } });
+    const answer = await call(manualHandler, post('/bursts', loadEvent('manual', 'burst'), {}));
+    expect(answer).toMatchObject({ status: 202, body: { decision: 'burst' } });
+  });
+});
+
+describe('Lambda handlers with a configuration that cannot load', () => {
+  beforeEach(async () => {
+    process.env.CB_TEST_TOKEN = TOKEN;
+    await configure({ server: { auth: { bearerToken: 'env:CB_TEST_TOKEN' } } });
   });
 
   it('answers 500 without detail when the configuration is broken, and recovers once it is fixed', async () => {
@@ -284,14 +328,11 @@ describe('Lambda handlers without credentials configured', () => {
     await useDeps();
     const broken = await call(
       alarmHandler,
-      post('/alerts/alertmanager', loadEvent('alertmanager', 'firing'), {}),
+      post('/alerts/alertmanager', loadEvent('alertmanager', 'firing')),
     );
     expect(broken).toEqual({ status: 500, body: { error: 'configuration error' } });
     process.env.CLUSTERBURST_CONFIG = join(dir, 'clusterburst.yaml');
-    const fixed = await call(
-      alarmHandler,
-      post('/alerts/alertmanager', loadEvent('alertmanager', 'firing'), {}),
-    );
+    const fixed = await call(alarmHandler, post('/alerts/alertmanager', loadEvent('alertmanager', 'firing')));
     expect(fixed.status).toBe(202);
   });
 });
@@ -383,7 +424,9 @@ describe('Lambda event handlers (EventBridge rules)', () => {
 
 describe('Lambda functions with a broken gateway option', () => {
   // Only the route, drain and leave steps (and reconcile) touch the gateway; nothing else builds it.
-  beforeEach(async () => configure({ gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } } }));
+  beforeEach(async () =>
+    configure({ gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } }, server: { auth: 'none' } }),
+  );
   const context = lambdaContext('events');
 
   it('still bursts on the webhook and provisions, since neither builds the gateway', async () => {
@@ -444,6 +487,7 @@ describe('Lambda with the EventBridge bus', () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     await configure({
       bus: { driver: 'eventbridge', options: { busName: 'clusterburst-ci', region: 'eu-west-1' } },
+      server: { auth: 'none' },
     });
   });
   afterAll(() => eventBridge.restore());

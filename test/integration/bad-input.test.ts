@@ -85,10 +85,34 @@ describe('bad input never changes state and never crashes the runtime', () => {
       /id: must look like b-/,
     ],
     [
+      'a malformed percent-encoding in the path',
+      () => rt.request('DELETE', '/bursts/%E0%A4%A', undefined, auth),
+      400,
+      /malformed percent-encoding in path segment "%E0%A4%A"/,
+    ],
+    [
       'an unknown burst',
       () => rt.request('GET', '/bursts/b-000000000000', undefined, auth),
       404,
       /not found/,
+    ],
+    [
+      'a manual burst naming a provider that is not configured',
+      () => rt.request('POST', '/bursts', { reason: 'x', provider: 'aws' }, auth),
+      400,
+      /provider: "aws" is not configured \(configured providers: simulated\)/,
+    ],
+    [
+      'a manual burst naming a region no provider offers',
+      () => rt.request('POST', '/bursts', { reason: 'x', region: 'eu-west-1' }, auth),
+      400,
+      /region: "eu-west-1" is not offered by any configured provider \(configured regions: local\)/,
+    ],
+    [
+      'a manual burst naming a region its provider does not offer',
+      () => rt.request('POST', '/bursts', { reason: 'x', provider: 'simulated', region: 'eu-west-1' }, auth),
+      400,
+      /region: "eu-west-1" is not offered by provider simulated \(its regions: local\)/,
     ],
     [
       'an unknown field in a burst request',
@@ -140,5 +164,44 @@ describe('a deployed (non-loopback) runtime', () => {
     await expect(startTestRuntime({ server: { host: '0.0.0.0', port: 0 } })).rejects.toThrow(
       /server\.auth: listening on 0\.0\.0\.0 \(not loopback\) needs a bearerToken or basic credentials/,
     );
+  });
+
+  it('starts and serves without credentials when the configuration says auth: none', async () => {
+    // 127.0.0.2 is not one of the loopback names the check knows, yet reachable from the test.
+    const rt = await startTestRuntime({ server: { host: '127.0.0.2', port: 0, auth: 'none' } });
+    try {
+      const created = await rt.request('POST', '/bursts', { reason: 'behind the site proxy' });
+      expect(created).toMatchObject({ status: 202, body: { decision: 'burst' } });
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe('a loopback runtime with no configuration (npm start)', () => {
+  it('serves the API without credentials, as the README walk-through does', async () => {
+    const rt = await startTestRuntime();
+    try {
+      const created = await rt.request('POST', '/bursts', { reason: 'walk-through' });
+      expect(created).toMatchObject({ status: 202, body: { decision: 'burst' } });
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe('a manual burst refused by policy', () => {
+  it('stays a 202 with the why, since the same request may succeed later', async () => {
+    const rt = await startTestRuntime({ policy: { maxClusters: 0 } });
+    try {
+      const answer = await rt.request('POST', '/bursts', {
+        reason: 'x',
+        provider: 'simulated',
+        region: 'local',
+      });
+      expect(answer).toMatchObject({ status: 202, body: { decision: 'refused', why: /max clusters/ } });
+    } finally {
+      await rt.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { DriverError } from '../../shared/errors.ts';
 import { runFederationContract } from '../support/contracts/federation.ts';
 import { type FederationSetup, startKarmadaSetup } from '../support/federation-harness.ts';
 import {
+  allowedBy,
   deniedRequests,
   type KubeEmulator,
   type KubeObject,
@@ -239,8 +240,24 @@ describe('karmada driver on emulated clusters', () => {
     expect((error as Error).message).toContain('were not filled within 300 ms');
   });
 
-  it('needs on the control plane exactly what deploy/rbac grants it', async () => {
-    s = await startKarmadaSetup();
+  it('grants no access to the Secrets of members clusterburst did not join', () => {
+    // karmadactl join keeps every member's token Secret in karmada-cluster.
+    const inKarmadaCluster = RBAC.filter(
+      (d) => d.kind === 'Role' && d.metadata.namespace === 'karmada-cluster',
+    );
+    const other = { apiGroup: '', resource: 'secrets', namespace: 'karmada-cluster', name: 'member-a' };
+    for (const verb of ['get', 'delete', 'list', 'update']) {
+      const rules = inKarmadaCluster.flatMap((d) => d.rules as PolicyRule[]);
+      expect(allowedBy(rules, { ...other, verb }), verb).toBe(false);
+    }
+    const clusterWide = rulesOf('ClusterRole', 'clusterburst-federation');
+    expect(allowedBy(clusterWide, { ...other, verb: 'get' })).toBe(false);
+  });
+
+  it('needs on the control plane exactly what deploy/rbac grants it, in the namespace it grants it', async () => {
+    const role = RBAC.find((d) => d.kind === 'Role' && d.metadata.name === 'clusterburst-karmada-secrets')!;
+    const secretsNamespace = role.metadata.namespace!;
+    s = await startKarmadaSetup({ clusterNamespace: secretsNamespace });
     const m = await memberSpec();
     await s.federation.join(m);
     await until(
@@ -261,7 +278,7 @@ describe('karmada driver on emulated clusters', () => {
     ];
     expect(deniedRequests(log, granted)).toEqual([]);
     const secretCalls = log.map(requestAttributes).filter((a) => a?.resource === 'secrets');
-    expect(new Set(secretCalls.map((a) => a?.namespace))).toEqual(new Set(['karmada-cluster']));
+    expect(new Set(secretCalls.map((a) => a?.namespace))).toEqual(new Set([secretsNamespace]));
     const used = new Set(log.map(requestAttributes).map((a) => a && `${a.apiGroup}/${a.resource}:${a.verb}`));
     const unused = granted
       .filter((r) => r.apiGroups?.includes('cluster.karmada.io') || r.resources?.includes('secrets'))

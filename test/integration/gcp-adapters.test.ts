@@ -24,13 +24,13 @@ const authed = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/
 let dir: string;
 const served = new Map<string, ServedFunction>();
 
-function configValue(auth: boolean) {
+function configValue(auth: boolean | 'none') {
   return {
     installation: { id: 'gcptest' },
     store: { path: join(dir, 'state.db') },
     stateDir: dir,
     logLevel: 'ERROR',
-    ...(auth && { server: { auth: { bearerToken: TOKEN } } }),
+    ...(auth && { server: { auth: auth === 'none' ? 'none' : { bearerToken: TOKEN } } }),
     providers: [
       {
         name: 'simulated',
@@ -175,6 +175,12 @@ describe('Cloud Functions HTTP functions (functions framework)', () => {
     expect(answer.status).toBe(413);
   });
 
+  it('answers 400 to a malformed percent-encoding in the path', async () => {
+    // Express (inside the framework) refuses it before the function runs, with its own error page.
+    const res = await fetch(url('manualBurst', '/bursts/%E0%A4%A'), { method: 'DELETE', headers: authed });
+    expect(res.status).toBe(400);
+  });
+
   it('answers 404 for an unknown path and 405 for a wrong method', async () => {
     const unknown = await postJson('capacityAlarm', '/alerts/nagios', {});
     const wrong = await fetch(url('capacityAlarm', '/alerts/gcp'), { headers: authed });
@@ -197,6 +203,33 @@ describe('Cloud Functions HTTP functions (functions framework)', () => {
     expect(await shown.json()).toMatchObject({ id, phase: 'Requested' });
     const deleted = await fetch(url('manualBurst', `/bursts/${id}`), { method: 'DELETE', headers: authed });
     expect(deleted.status).toBe(202);
+  });
+});
+
+describe('Cloud Functions HTTP functions without credentials configured', () => {
+  beforeEach(async () => configure(false));
+
+  it('refuses to create or tear down bursts for anyone, with or without an Authorization header', async () => {
+    const created = await postJson('manualBurst', '/bursts', loadEvent('manual', 'burst'), {
+      'content-type': 'application/json',
+    });
+    const alarm = await postJson('capacityAlarm', '/alerts/gcp', loadEvent('gcp', 'incident-open'));
+    const deleted = await fetch(url('manualBurst', '/bursts/b-000000000000'), {
+      method: 'DELETE',
+      headers: authed,
+    });
+    expect([created.status, alarm.status, deleted.status]).toEqual([500, 500, 500]);
+    expect(json(created.text)).toEqual({ error: 'configuration error' });
+    expect(await records()).toEqual([]);
+  });
+
+  it('serves without credentials when the configuration says auth: none', async () => {
+    await useDeps(loadConfig({ value: configValue('none') }));
+    const created = await postJson('manualBurst', '/bursts', loadEvent('manual', 'burst'), {
+      'content-type': 'application/json',
+    });
+    expect(created.status).toBe(202);
+    expect(await records()).toHaveLength(1);
   });
 });
 

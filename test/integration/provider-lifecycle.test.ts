@@ -32,7 +32,12 @@ describe('local runtime on each commercial provider (emulated API)', () => {
     cloud = undefined;
   });
 
-  async function start(kind: EmulatedKind, deadlineSeconds?: number, options: EmulatedOptions = {}) {
+  async function start(
+    kind: EmulatedKind,
+    deadlineSeconds?: number,
+    options: EmulatedOptions = {},
+    probe: () => Promise<boolean> = async () => true,
+  ) {
     cloud = await startEmulatedProvider(kind, options);
     const federation = new StubFederation();
     // The deadline is the provider's own (real providers default to 30 min).
@@ -46,7 +51,7 @@ describe('local runtime on each commercial provider (emulated API)', () => {
           providers: new Map([[kind, cloud.driver]]),
           federation,
           // Emulated clusters live at public-cloud addresses; nothing may dial them from a test.
-          probe: async () => true,
+          probe,
         },
       },
     );
@@ -90,6 +95,17 @@ describe('local runtime on each commercial provider (emulated API)', () => {
     },
     120_000,
   );
+
+  it('signs one Magnum client certificate per burst, however many health polls the route step takes', async () => {
+    let probes = 0;
+    // The endpoint fails its health check on the first polls, as a cluster still starting does.
+    const { cloud, rt } = await start('magnum', undefined, {}, async () => ++probes > 4);
+    cloud.clock.start();
+    const created = await rt.request('POST', '/bursts', { reason: 'magnum health polls', nodes: 2 });
+    await rt.waitForPhase(created.body.burstId, 'Active', 45_000);
+    expect(probes).toBeGreaterThan(4);
+    expect(cloud.certificatesIssued?.()).toBe(1);
+  }, 120_000);
 
   it.each(EMULATED_KINDS)(
     'fails a %s burst whose provisioning outlives the deadline, and deletes the cluster at the provider',

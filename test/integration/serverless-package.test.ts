@@ -125,6 +125,68 @@ describe('serverless package (osls, offline)', () => {
     expect(resources.LifecycleBus?.Properties).toEqual({ Name: 'clusterburst-ci' });
   });
 
+  /** Every IAM statement of the functions' role. */
+  type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+  const statements = (): Statement[] =>
+    ofType('AWS::IAM::Role').flatMap(([, r]) =>
+      (r.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+        (p) => p.PolicyDocument.Statement,
+      ),
+    );
+  /** The API actions a driver's source calls through the AWS SDK v3 (`new XxxCommand(`). */
+  const sdkActions = (file: string, service: string) =>
+    [...readFileSync(join(ROOT, file), 'utf8').matchAll(/new (\w+)Command\(/g)].map(
+      (m) => `${service}:${m[1]}`,
+    );
+
+  it.each([
+    ['eks', 'shared/drivers/provider/eks.ts'],
+    ['route53', 'shared/drivers/dns/route53.ts'],
+  ])('grants the %s driver exactly the API actions it calls, each on named resources', (service, file) => {
+    const granted = statements().filter((s) => [s.Action].flat().some((a) => a.startsWith(`${service}:`)));
+    const actions = new Set(granted.flatMap((s) => [s.Action].flat()));
+    expect([...actions].sort()).toEqual([...new Set(sdkActions(file, service))].sort());
+    // Only the listing of cluster names has no resource-level permission in IAM.
+    const onAnything = granted.filter((s) => [s.Resource].flat().includes('*'));
+    expect(onAnything.flatMap((s) => [s.Action].flat())).toEqual(
+      service === 'eks' ? ['eks:ListClusters'] : [],
+    );
+  });
+
+  it('lets the eks driver create, change and delete only what carries this installation as owner tag', () => {
+    const owner = { StringEquals: { 'aws:RequestTag/clusterburst.io/owner': 'clusterburst-ci' } };
+    const owned = { StringEquals: { 'aws:ResourceTag/clusterburst.io/owner': 'clusterburst-ci' } };
+    const writes = [
+      'eks:CreateCluster',
+      'eks:CreateNodegroup',
+      'eks:DeleteCluster',
+      'eks:DeleteNodegroup',
+      'eks:TagResource',
+    ];
+    for (const s of statements().filter((st) => [st.Action].flat().some((a) => writes.includes(a)))) {
+      expect([owner, owned], s.Sid).toContainEqual(s.Condition);
+    }
+    const passRole = statements().find((s) => [s.Action].flat().includes('iam:PassRole'));
+    expect(JSON.stringify(passRole?.Resource)).toMatch(
+      /role\/clusterburst-eks-cluster.*role\/clusterburst-eks-node/,
+    );
+  });
+
+  it('ships the HTTP functions with mandatory credentials: the starter configuration and its token', () => {
+    for (const name of ['capacityAlarm', 'manualBurst']) {
+      const fn = resources[functionId(name)]!.Properties as {
+        Environment?: { Variables?: Record<string, unknown> };
+      };
+      expect(fn.Environment?.Variables?.CLUSTERBURST_TOKEN, name).toEqual(expect.any(String));
+      const shipped = readZip(readFileSync(join(ROOT, 'dist/lambda', `${name}.zip`))).find(
+        (f) => f.name === 'clusterburst.yaml',
+      );
+      expect(shipped?.data.toString('utf8'), name).toMatch(
+        /auth: \{ bearerToken: "env:CLUSTERBURST_TOKEN" \}/,
+      );
+    }
+  });
+
   it('ships each function as a zip holding its handler file, its ESM marker and the configuration', () => {
     for (const [id, r] of ofType('AWS::Lambda::Function')) {
       const handler = r.Properties.Handler as string;

@@ -1,6 +1,7 @@
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
 import { overdue } from '../../domain/phase-deadline.ts';
+import { clusterCaOf } from '../../drivers/provider/provider.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
@@ -18,10 +19,9 @@ import { providerFor } from './provider-for.ts';
 export async function route(deps: Deps, id: string): Promise<StepResult> {
   const record = await loadFor(deps, id, 'route', ['Joined']);
   if (isResult(record)) return record;
-  const credentials = await providerFor(deps, record)
-    .credentials(record.name)
-    .catch(() => undefined);
-  if (!record.endpoint || !(await deps.probe(record.endpoint, credentials?.caData))) {
+  // Only the CA: this step is re-driven by every poll, and credentials may be minted (Magnum).
+  const caData = await clusterCaOf(providerFor(deps, record), record.name).catch(() => undefined);
+  if (!record.endpoint || !(await deps.probe(record.endpoint, caData))) {
     const late = overdue(record, deps.policy, deps.now());
     if (late)
       return enterTeardown(

@@ -35,6 +35,14 @@ import {
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
+/** An IPv4 block allowed to call a cluster's public API endpoint: never the whole Internet. */
+const PublicAccessCidr = z
+  .cidrv4('must be an IPv4 CIDR block such as 192.0.2.0/24')
+  .refine(
+    (cidr) => !cidr.endsWith('/0'),
+    'must not be the whole Internet (/0): list who calls the cluster API',
+  );
+
 /** Options of the EKS provider: one AWS account and region. Credentials come from the SDK's default chain. */
 export const EksOptionsSchema = z.strictObject({
   /** AWS region, e.g. `eu-west-1`. Every cluster of this provider lives there. */
@@ -47,6 +55,15 @@ export const EksOptionsSchema = z.strictObject({
   subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(2),
   /** Extra security groups for the control plane ENIs. @default [] */
   securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
+  /**
+   * Who may reach the cluster's Kubernetes API (control plane only; the services' ingress is
+   * not affected): IPv4 CIDRs of whatever calls it from outside the VPC, i.e. clusterburst and
+   * the federation controller (up to 40, the EKS limit; a /0 is refused). Empty: no public API
+   * endpoint at all, only the private one in the VPC, which the control plane must then reach
+   * over VPN, Direct Connect or peering. The API is never open to the whole Internet.
+   * @default [] (private endpoint only)
+   */
+  publicAccessCidrs: z.array(PublicAccessCidr).max(40).default([]),
   /** Kubernetes minor version, e.g. `1.33`. @default the EKS default */
   kubernetesVersion: z
     .string()
@@ -70,6 +87,13 @@ export interface EksDeps {
   readonly client?: EKSClient;
   /** Credentials that sign the bearer token. @default the client's own credentials */
   readonly credentials?: AwsCredentials;
+}
+
+/** The API endpoint settings: private always; public only for the listed blocks, if any. */
+function endpointAccess(cidrs: readonly string[]) {
+  return cidrs.length > 0
+    ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...cidrs] }
+    : { endpointPrivateAccess: true, endpointPublicAccess: false };
 }
 
 /** Node count of the node group, kept on the cluster so a later `describe` can create it. */
@@ -126,7 +150,7 @@ export class EksProvider implements ProviderDriver {
           resourcesVpcConfig: {
             subnetIds: this.#options.subnetIds,
             securityGroupIds: this.#options.securityGroupIds,
-            endpointPublicAccess: true,
+            ...endpointAccess(this.#options.publicAccessCidrs),
           },
           // The identity that creates the cluster is the one our bearer token speaks for.
           accessConfig: {

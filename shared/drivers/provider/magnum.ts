@@ -92,6 +92,8 @@ const NOVA_CAPACITY = /no valid host was found|not enough hosts available|insuff
 export class MagnumProvider implements ProviderDriver {
   readonly #options: z.output<typeof MagnumOptionsSchema>;
   readonly #session: KeystoneSession;
+  /** Credentials signed per cluster name, with the uuid they were signed for. */
+  readonly #minted = new Map<string, { uuid: string; credentials: Promise<ClusterCredentials> }>();
 
   constructor(
     readonly name: string,
@@ -140,6 +142,8 @@ export class MagnumProvider implements ProviderDriver {
 
   async describe(name: string): Promise<ProviderCluster | undefined> {
     const cluster = await this.#find(name);
+    // Gone (the finalize poll sees this): its key need not stay in memory.
+    if (!cluster) this.#minted.delete(name);
     return cluster && this.#map(cluster);
   }
 
@@ -152,34 +156,61 @@ export class MagnumProvider implements ProviderDriver {
     await this.#deleteUuid(cluster.uuid);
   }
 
+  /**
+   * A cluster-admin client certificate, signed once per cluster and instance: every certificate
+   * Magnum signs stays valid until the cluster CA rotates (there is no revocation), so asking
+   * again (a retried join) reuses it rather than minting another. A cluster re-created under
+   * the same name has a new uuid, hence new credentials.
+   */
   async credentials(name: string): Promise<ClusterCredentials> {
     const cluster = await this.#find(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     if (!cluster.api_address || cluster.status !== 'CREATE_COMPLETE') {
       throw new DriverError(this.name, `cluster ${name} has no API address yet`, { retryable: true });
     }
-    // The key never leaves this process except inside the returned credentials.
-    const { csrPem, keyPem } = await makeClientCsr({ commonName: 'admin', organization: 'system:masters' });
-    const ca = CertificateSchema.safeParse((await this.#call('GET', `/certificates/${cluster.uuid}`)).body);
-    const signed = CertificateSchema.safeParse(
-      (await this.#call('POST', '/certificates', { cluster_uuid: cluster.uuid, csr: csrPem })).body,
-    );
-    if (!ca.success || !signed.success) {
-      throw new DriverError(this.name, `certificates API of ${name} answered without a certificate`, {
-        retryable: true,
-      });
-    }
-    const b64 = (pem: string) => Buffer.from(pem, 'utf8').toString('base64');
-    return {
-      endpoint: apiUrl(cluster.api_address),
-      caData: b64(ca.data.pem),
-      clientCertData: b64(signed.data.pem),
-      clientKeyData: b64(keyPem),
-    };
+    const cached = this.#minted.get(name);
+    if (cached?.uuid === cluster.uuid) return cached.credentials;
+    const credentials = this.#mint(name, cluster.uuid, apiUrl(cluster.api_address));
+    this.#minted.set(name, { uuid: cluster.uuid, credentials });
+    // A failed mint is forgotten, so the next call tries again.
+    credentials.catch(() => {
+      if (this.#minted.get(name)?.credentials === credentials) this.#minted.delete(name);
+    });
+    return credentials;
+  }
+
+  /** The cluster CA alone (a read): what the health-check poll needs; it never mints. */
+  async clusterCa(name: string): Promise<string | undefined> {
+    const cluster = await this.#find(name);
+    if (!cluster) return undefined;
+    return b64(await this.#caPem(name, cluster.uuid));
   }
 
   async list(owner: string): Promise<ProviderCluster[]> {
     return (await this.#all()).filter((c) => c.labels?.[OWNER_LABEL] === owner).map((c) => this.#map(c));
+  }
+
+  async #mint(name: string, uuid: string, endpoint: string): Promise<ClusterCredentials> {
+    // The key never leaves this process except inside the returned credentials.
+    const { csrPem, keyPem } = await makeClientCsr({ commonName: 'admin', organization: 'system:masters' });
+    const ca = await this.#caPem(name, uuid);
+    const signed = CertificateSchema.safeParse(
+      (await this.#call('POST', '/certificates', { cluster_uuid: uuid, csr: csrPem })).body,
+    );
+    if (!signed.success) throw this.#noCertificate(name);
+    return { endpoint, caData: b64(ca), clientCertData: b64(signed.data.pem), clientKeyData: b64(keyPem) };
+  }
+
+  async #caPem(name: string, uuid: string): Promise<string> {
+    const ca = CertificateSchema.safeParse((await this.#call('GET', `/certificates/${uuid}`)).body);
+    if (!ca.success) throw this.#noCertificate(name);
+    return ca.data.pem;
+  }
+
+  #noCertificate(name: string): DriverError {
+    return new DriverError(this.name, `certificates API of ${name} answered without a certificate`, {
+      retryable: true,
+    });
   }
 
   async #adopt(cluster: MagnumCluster, owner: string): Promise<ProviderCluster> {
@@ -295,6 +326,10 @@ export class MagnumProvider implements ProviderDriver {
 function afterVersionRoot(link: string): string | undefined {
   const url = new URL(link);
   return /\/v1(\/clusters.*)$/.exec(url.pathname + url.search)?.[1];
+}
+
+function b64(pem: string): string {
+  return Buffer.from(pem, 'utf8').toString('base64');
 }
 
 /** Magnum gives the API as a URL (Kubernetes drivers) or a bare address; make it a URL. */

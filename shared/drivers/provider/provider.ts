@@ -49,10 +49,22 @@ export interface ProviderDriver {
   describe(name: string): Promise<ProviderCluster | undefined>;
   delete(name: string): Promise<void>;
   credentials(name: string): Promise<ClusterCredentials>;
+  /**
+   * The cluster CA (base64 PEM) to verify its endpoint with, issuing no credential: what a
+   * health-check poll needs. Drivers whose `credentials` mint something (Magnum signs a new
+   * cluster-admin certificate) implement it; for the others `clusterCaOf` reads `credentials`.
+   */
+  clusterCa?(name: string): Promise<string | undefined>;
   /** Every cluster carrying this owner's tag; clusters of others are never listed. */
   list(owner: string): Promise<ProviderCluster[]>;
   /** Release sockets and timers. */
   close?(): Promise<void>;
+}
+
+/** The CA to verify a cluster's endpoint with, through `clusterCa` where the driver has it. */
+export async function clusterCaOf(provider: ProviderDriver, name: string): Promise<string | undefined> {
+  if (provider.clusterCa) return provider.clusterCa(name);
+  return (await provider.credentials(name)).caData;
 }
 
 /** Label keys put on everything we create. */

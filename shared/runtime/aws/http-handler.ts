@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { AuthError, ValidationError } from '../../errors.ts';
-import { checkAuth } from '../auth.ts';
+import { checkAuth, requireAuth } from '../auth.ts';
 import type { HttpRoute } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
 import { lazyDeps } from '../lazy-deps.ts';
@@ -21,16 +21,19 @@ export type HttpApiHandler = (
 /** The route each in-flight event resolved to (set before auth, read by the handler). */
 const matches = new WeakMap<object, RouteMatch>();
 
-/** Resolve the route (404/405), then check the webhook credentials if it needs them (401). */
+/**
+ * Refuse to serve at all without credentials or `auth: none` (500, the field named in the log),
+ * then resolve the route (404/405) and check the webhook credentials if it needs them (401).
+ */
 function routeAndAuth(routes: readonly HttpRoute[]): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     name: 'routeAndAuth',
     before: async function routeAndAuthBefore(request) {
+      const deps = await lazyDeps();
+      requireAuth(deps.config.server.auth, 'a Lambda HTTP function');
       const match = findRoute(routes, request.event);
       matches.set(request.event, match);
-      if (!match.route.auth) return;
-      const deps = await lazyDeps();
-      checkAuth(request.event.headers.authorization, deps.config.server.auth);
+      if (match.route.auth) checkAuth(request.event.headers.authorization, deps.config.server.auth);
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import type { Deps } from '../../core/deps.ts';
 import { AuthError, ValidationError } from '../../errors.ts';
-import { checkAuth } from '../auth.ts';
+import { checkAuth, requireAuth } from '../auth.ts';
 import type { HttpAnswer, HttpRequest, HttpRoute } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
 import { requireJsonContentType } from '../json-content-type.ts';
@@ -14,10 +14,11 @@ import { resolveRoute } from '../resolve-route.ts';
 /**
  * A Cloud Functions HTTP function serving `routes` (paths below the function's URL, e.g.
  * `https://…/capacityAlarm/alerts/alertmanager`), with the local runtime's answers: 404/405,
- * 401 when credentials are configured and missing, 415, 413 past the body limit, 400 naming
+ * 401 without the configured credentials, 415, 413 past the body limit, 400 naming
  * the field. The framework parses bodies before the function runs, so malformed
  * `application/json` gets its 400 (an Express error page) rather than ours. After a route that
- * may have written, the outbox is published before answering.
+ * may have written, the outbox is published before answering. Without credentials or an
+ * explicit `server.auth: none` it serves nothing (500, the field named in the log).
  * @example
  * ff.http('capacityAlarm', httpFunction(routes));
  */
@@ -37,8 +38,9 @@ export function httpFunction(routes: readonly HttpRoute[]): HttpFunction {
 }
 
 async function serve(routes: readonly HttpRoute[], req: Request): Promise<HttpAnswer> {
-  const match = resolveRoute(routes, req.method, req.path);
   const deps = await lazyDeps();
+  requireAuth(deps.config.server.auth, 'a Cloud Functions HTTP function');
+  const match = resolveRoute(routes, req.method, req.path);
   if (match.route.auth) checkAuth(req.get('authorization'), deps.config.server.auth);
   const request: HttpRequest = {
     method: req.method.toUpperCase(),

@@ -7,8 +7,7 @@ import type { Config } from '../../config/config-schema.ts';
 import type { Deps } from '../../core/deps.ts';
 import { handleEvent } from '../../core/handle-event.ts';
 import { MemoryBus } from '../../drivers/bus/memory.ts';
-import { ConfigError } from '../../errors.ts';
-import { authConfigured } from '../auth.ts';
+import { type AuthSettings, authConfigured, requireAuth } from '../auth.ts';
 import { type CreateDepsOptions, closeDeps, createDeps } from '../create-deps.ts';
 import type { HttpRoute } from '../function-def.ts';
 import { createHttpServer } from './http-server.ts';
@@ -33,12 +32,8 @@ export async function startLocalRuntime(
   config: Config,
   options: CreateDepsOptions = {},
 ): Promise<LocalRuntime> {
-  const { host, port, auth } = config.server;
-  if (!LOOPBACK.has(host) && !authConfigured(auth)) {
-    throw new ConfigError(
-      `configuration server.auth: listening on ${host} (not loopback) needs a bearerToken or basic credentials`,
-    );
-  }
+  const { host, port } = config.server;
+  const auth = effectiveAuth(config.server.auth, host);
   // Every driver now: a bad option stops the server at start rather than at its first use.
   const deps = await createDeps(config, { eager: true, ...options });
   if (deps.bus instanceof MemoryBus)
@@ -87,6 +82,18 @@ export async function startLocalRuntime(
       await closeDeps(deps);
     },
   };
+}
+
+/**
+ * What the server checks. Unset credentials serve openly only on loopback, so `npm start` with no
+ * configuration keeps working on a developer's machine; any other host needs credentials or an
+ * explicit `auth: none`.
+ */
+function effectiveAuth(auth: AuthSettings, host: string): AuthSettings {
+  if (authConfigured(auth)) return auth;
+  if (auth === 'none' || LOOPBACK.has(host)) return 'none';
+  requireAuth(auth, `listening on ${host} (not loopback)`);
+  return auth;
 }
 
 /** Routes the local runtime adds: health, metrics, and running a schedule now. */

@@ -65,6 +65,8 @@ export interface EmulatedProvider {
   seed(name: string, owner?: string): void;
   /** Delete a cluster through the provider's own API (an operator at the console) until it is gone. */
   deleteDirectly(name: string): Promise<void>;
+  /** Client certificates the provider signed (Magnum only: each one a new cluster-admin credential). */
+  certificatesIssued?(): number;
   close(): Promise<void>;
 }
 
@@ -372,6 +374,7 @@ async function magnum(options: EmulatedOptions): Promise<EmulatedProvider> {
         name,
         () => deleteOnce(name),
       ),
+    certificatesIssued: () => api.certificatesIssued,
     close: () => api.close(),
   };
 }

@@ -57,6 +57,8 @@ export class MagnumEmulator {
   tokenTtlMs = 3_600_000;
   /** Token requests served (to see caching and re-authentication). */
   authentications = 0;
+  /** Client certificates signed (POST /certificates): each one a new cluster-admin credential. */
+  certificatesIssued = 0;
   /** Bodies of the cluster creates received. */
   readonly creates: Record<string, unknown>[] = [];
   readonly template = { uuid: randomUUID(), name: 'k8s-1.33' };
@@ -302,6 +304,7 @@ export class MagnumEmulator {
       const csr = readCsr(body.csr ?? '');
       if (!csr) return magnumError(400, 'Bad Request', 'Invalid CSR');
       const pem = issueCertificate(this.#caFor(cluster.uuid), { ...csr, usage: 'client' });
+      this.certificatesIssued++;
       return { status: 201, body: { cluster_uuid: cluster.uuid, csr: body.csr, pem, links: [] } };
     }
     return magnumError(405, 'Method Not Allowed', 'method not allowed');

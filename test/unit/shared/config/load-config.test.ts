@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       value: { server: { auth: { bearerToken: 'env:CB_TOKEN' } } },
       env: { CB_TOKEN: 'abc' },
     });
-    expect(config.server.auth.bearerToken).toBe('abc');
+    expect(config.server.auth).toEqual({ bearerToken: 'abc' });
     const error = (() => {
       try {
         loadConfig({ value: { server: { auth: { bearerToken: 'env:CB_TOKEN' } } }, env: {} });

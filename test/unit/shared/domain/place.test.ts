@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type PlacementRequest, type ProviderOffer, place } from '../../../../shared/domain/place.ts';
+import {
+  type PlacementRequest,
+  type ProviderOffer,
+  place,
+  unplaceable,
+} from '../../../../shared/domain/place.ts';
 
 const AWS: ProviderOffer = {
   name: 'aws',
@@ -152,5 +157,27 @@ describe('place: tie-break', () => {
   it('lets price beat priority', () => {
     const dear = { ...offer('dear', 0), pricePerNodeHour: 0.3 };
     expect(place([dear, offer('cheap', 9)], request())).toMatchObject({ provider: 'cheap' });
+  });
+});
+
+describe('unplaceable: a provider or region no configuration offers', () => {
+  it.each([
+    [{}, []],
+    [{ provider: 'aws' }, []],
+    [{ provider: 'aws', region: 'eu-central-1' }, []],
+    [{ region: 'westeurope' }, []],
+    [{ provider: 'ovh' }, ['provider: "ovh" is not configured (configured providers: aws, azure, gcp)']],
+    [
+      { provider: 'aws', region: 'westeurope' },
+      ['region: "westeurope" is not offered by provider aws (its regions: eu-central-1, eu-west-1)'],
+    ],
+    [
+      { region: 'mars-1' },
+      [
+        'region: "mars-1" is not offered by any configured provider (configured regions: eu-central-1, eu-west-1, europe-west4, westeurope)',
+      ],
+    ],
+  ])('asking for %j gives %j', (asked, issues) => {
+    expect(unplaceable(OFFERS, asked)).toEqual(issues);
   });
 });

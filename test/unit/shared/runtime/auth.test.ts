@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthError } from '../../../../shared/errors.ts';
-import { authConfigured, checkAuth } from '../../../../shared/runtime/auth.ts';
+import { AuthError, ConfigError } from '../../../../shared/errors.ts';
+import { authConfigured, checkAuth, requireAuth } from '../../../../shared/runtime/auth.ts';
 
 // Watch the comparison itself: the constant-time path is a property of what gets compared.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -37,13 +37,34 @@ describe('which credentials are configured', () => {
     [BEARER, true],
     [BASIC, true],
     [{ ...BEARER, ...BASIC }, true],
-  ])('%j counts as configured: %s', (auth, expected) => {
+    ['none', false],
+  ] as const)('%j counts as configured: %s', (auth, expected) => {
     expect(authConfigured(auth)).toBe(expected);
   });
 
-  it('lets every request through when nothing is configured (loopback development)', () => {
-    expect(refusal(undefined, {})).toBeUndefined();
-    expect(refusal('Bearer anything', {})).toBeUndefined();
+  it('lets nothing through when no credentials are configured and "none" was not chosen', () => {
+    for (const header of [undefined, 'Bearer anything', basic('a', 'b')]) {
+      expect(() => checkAuth(header, {})).toThrow(ConfigError);
+    }
+  });
+
+  it('lets every request through when the configuration says auth: none', () => {
+    expect(refusal(undefined, 'none')).toBeUndefined();
+    expect(refusal('Bearer anything', 'none')).toBeUndefined();
+  });
+});
+
+describe('refusing to serve without credentials', () => {
+  it.each([[BEARER], [BASIC], ['none' as const]])('accepts %j', (auth) => {
+    expect(() => requireAuth(auth, 'a Lambda HTTP function')).not.toThrow();
+  });
+
+  it('refuses empty credentials, naming the field, the place and the opt-out', () => {
+    expect(() => requireAuth({}, 'a Lambda HTTP function')).toThrow(
+      new ConfigError(
+        'configuration server.auth: a Lambda HTTP function needs a bearerToken or basic credentials (or "auth: none" to serve without any)',
+      ),
+    );
   });
 });
 

@@ -316,6 +316,40 @@ describe('EKS provider', () => {
     await expect(provider.credentials('cb-0123456789ab')).rejects.toMatchObject({ retryable: true });
   });
 
+  it('keeps the cluster API off the Internet by default: private endpoint only', async () => {
+    const { fake, provider } = setup();
+    await provider.create(spec());
+    const vpc = fake.stub.commandCalls(CreateClusterCommand)[0]?.args[0].input.resourcesVpcConfig;
+    expect(vpc).toMatchObject({ endpointPublicAccess: false, endpointPrivateAccess: true });
+    expect(vpc?.publicAccessCidrs).toBeUndefined();
+  });
+
+  it('opens the public API endpoint only to the configured CIDR blocks', async () => {
+    const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
+    const fake = new EksFake(client, REGION);
+    const cidrs = ['192.0.2.0/24', '198.51.100.7/32'];
+    const provider = new EksProvider('eks-eu', { ...OPTIONS, publicAccessCidrs: cidrs }, { client });
+    await provider.create(spec());
+    const vpc = fake.stub.commandCalls(CreateClusterCommand)[0]?.args[0].input.resourcesVpcConfig;
+    expect(vpc).toMatchObject({
+      endpointPublicAccess: true,
+      endpointPrivateAccess: true,
+      publicAccessCidrs: cidrs,
+    });
+  });
+
+  it.each([
+    ['0.0.0.0/0', /whole Internet/],
+    ['10.0.0.0/33', /IPv4 CIDR/],
+    ['2001:db8::/32', /IPv4 CIDR/],
+  ])('refuses %s in publicAccessCidrs, naming the field', (cidr, why) => {
+    const parsed = EksOptionsSchema.safeParse({ ...OPTIONS, publicAccessCidrs: ['192.0.2.0/24', cidr] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues).toEqual([
+      expect.objectContaining({ path: ['publicAccessCidrs', 1], message: expect.stringMatching(why) }),
+    ]);
+  });
+
   it('rejects options without two subnets or with a malformed role', () => {
     expect(() => EksOptionsSchema.parse({ ...OPTIONS, subnetIds: ['subnet-0a1b2c3d'] })).toThrow();
     expect(() => EksOptionsSchema.parse({ ...OPTIONS, roleArn: 'eks-cluster' })).toThrow();

@@ -261,6 +261,43 @@ describe('Magnum provider', () => {
     );
   });
 
+  it('signs one client certificate per cluster however often, and however concurrently, its credentials are asked', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    const [a, b] = await Promise.all([
+      provider.credentials('cb-0123456789ab'),
+      provider.credentials('cb-0123456789ab'),
+    ]);
+    const c = await provider.credentials('cb-0123456789ab');
+    expect(api.certificatesIssued).toBe(1);
+    expect([b, c]).toEqual([a, a]);
+  });
+
+  it('signs new credentials for a cluster re-created under the same name after the old one was gone', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    const first = await provider.credentials('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab');
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    const second = await provider.credentials('cb-0123456789ab');
+    expect(api.certificatesIssued).toBe(2);
+    expect(second.caData).not.toBe(first.caData);
+  });
+
+  it('reads the cluster CA for a health check without signing any certificate', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    const ca = await provider.clusterCa('cb-0123456789ab');
+    expect(Buffer.from(ca ?? '', 'base64').toString()).toBe(api.caOf('cb-0123456789ab'));
+    expect(await provider.clusterCa('cb-0000000000ff')).toBeUndefined();
+    expect(api.certificatesIssued).toBe(0);
+  });
+
   it('refuses plain http to anything but loopback, since the password travels in the request', () => {
     const base = { auth: AUTH, region: REGION, clusterTemplateId: 't' };
     expect(() =>
