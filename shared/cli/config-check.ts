@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
 import { ConfigSchema } from '../config/config-schema.ts';
-import { ValidationError } from '../errors.ts';
+import { ConfigError, ValidationError } from '../errors.ts';
+import { effectiveAuth } from '../runtime/auth.ts';
 import { parseInput } from '../schemas/parse.ts';
 import { driverOptionIssues } from './driver-options.ts';
 import { UsageError } from './usage-error.ts';
@@ -20,7 +21,6 @@ export interface ConfigCheck {
 /** Keys whose literal values are credentials and are never printed. */
 const SECRET_KEY = /token|password|secret|credential|apikey|api_key|privatekey|accesskey/i;
 const MASK = '********';
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 type Path = readonly string[];
 
@@ -89,18 +89,13 @@ export async function checkConfig(path: string | undefined, env: NodeJS.ProcessE
       );
     throw error;
   }
-  // The runtime refuses to listen off loopback without credentials (shared/runtime/local/app.ts);
-  // say so here rather than at start-up. Read loosely: the auth section may gain other forms.
-  const auth = config.server.auth as unknown;
-  const hasAuth =
-    auth === 'none' ||
-    (typeof auth === 'object' &&
-      auth !== null &&
-      Object.values(auth as Record<string, unknown>).some((v) => v !== undefined));
-  if (!LOOPBACK.has(config.server.host) && !hasAuth) {
-    throw new UsageError(
-      `invalid configuration ${where}: server.auth: listening on ${config.server.host} (not loopback) needs a bearerToken or basic credentials`,
-    );
+  // The same rule the local runtime applies at start-up (shared/runtime/auth.ts).
+  try {
+    effectiveAuth(config.server.auth, config.server.host);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new UsageError(`invalid configuration ${where}: ${error.message.replace(/^configuration /, '')}`);
+    throw error;
   }
   const unresolved = new Set(refs.filter((r) => !env[r.name]).map((r) => r.path.join('.')));
   const optionIssues = await driverOptionIssues(config, unresolved);

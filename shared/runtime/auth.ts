@@ -31,6 +31,20 @@ export function requireAuth(auth: AuthSettings, where: string): void {
   );
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * What a server listening on `host` checks. Unset credentials serve openly only on loopback, so
+ * `npm start` with no configuration keeps working on a developer's machine; any other host needs
+ * credentials or an explicit `auth: none` (ConfigError naming `server.auth` otherwise).
+ */
+export function effectiveAuth(auth: AuthSettings, host: string): AuthSettings {
+  if (authConfigured(auth)) return auth;
+  if (auth === 'none' || LOOPBACK.has(host)) return 'none';
+  requireAuth(auth, `listening on ${host} (not loopback)`);
+  return auth;
+}
+
 /**
  * Check the Authorization header against the configured credentials: `Bearer <token>` (what
  * Alertmanager's `authorization` sends) or `Basic` (its `basic_auth`). Comparison is in

@@ -7,7 +7,7 @@ import type { Config } from '../../config/config-schema.ts';
 import type { Deps } from '../../core/deps.ts';
 import { handleEvent } from '../../core/handle-event.ts';
 import { MemoryBus } from '../../drivers/bus/memory.ts';
-import { type AuthSettings, authConfigured, requireAuth } from '../auth.ts';
+import { effectiveAuth } from '../auth.ts';
 import { type CreateDepsOptions, closeDeps, createDeps } from '../create-deps.ts';
 import type { HttpRoute } from '../function-def.ts';
 import { createHttpServer } from './http-server.ts';
@@ -20,8 +20,6 @@ export interface LocalRuntime {
   /** Stop schedules, the relay and the server, and close every driver. */
   stop(): Promise<void>;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * Start the whole control plane in this process: every function behind one HTTP server, the
@@ -82,18 +80,6 @@ export async function startLocalRuntime(
       await closeDeps(deps);
     },
   };
-}
-
-/**
- * What the server checks. Unset credentials serve openly only on loopback, so `npm start` with no
- * configuration keeps working on a developer's machine; any other host needs credentials or an
- * explicit `auth: none`.
- */
-function effectiveAuth(auth: AuthSettings, host: string): AuthSettings {
-  if (authConfigured(auth)) return auth;
-  if (auth === 'none' || LOOPBACK.has(host)) return 'none';
-  requireAuth(auth, `listening on ${host} (not loopback)`);
-  return auth;
 }
 
 /** Routes the local runtime adds: health, metrics, and running a schedule now. */
