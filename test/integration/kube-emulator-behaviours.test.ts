@@ -116,6 +116,82 @@ describe('status subresource', () => {
   });
 });
 
+describe('pruning by the structural schema', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          size: { type: 'integer' },
+          tags: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' } } } },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+      status: { type: 'object', properties: { phase: { type: 'string' } } },
+    },
+  };
+  const crd = (version: string) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'sprockets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { kind: 'Sprocket', listKind: 'SprocketList', plural: 'sprockets', singular: 'sprocket' },
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: schema },
+          subresources: { status: {} },
+        },
+      ],
+    },
+  });
+  const SPROCKETS = {
+    group: 'example.com',
+    version: 'v1',
+    plural: 'sprockets',
+    namespace: 'default',
+  } as const;
+
+  it('drops fields the schema does not declare on create, update and status writes, and keeps metadata whole', async () => {
+    emulator.create(crd('v1'));
+    const created = (await custom.createNamespacedCustomObject({
+      ...SPROCKETS,
+      body: {
+        apiVersion: 'example.com/v1',
+        kind: 'Sprocket',
+        metadata: { name: 'sp-1', labels: { a: 'b' }, annotations: { 'example.com/x': 'y' } },
+        spec: {
+          size: 3,
+          colour: 'red',
+          tags: [{ key: 'k', value: 'v' }],
+          labels: { any: 'thing' },
+          free: { deep: { er: 1 } },
+        },
+        extra: true,
+      },
+    })) as KubeObject;
+    expect(created.spec).toEqual({
+      size: 3,
+      tags: [{ key: 'k' }],
+      labels: { any: 'thing' },
+      free: { deep: { er: 1 } },
+    });
+    expect(created.extra).toBeUndefined();
+    expect(created.metadata).toMatchObject({ labels: { a: 'b' }, annotations: { 'example.com/x': 'y' } });
+    const status = (await custom.patchNamespacedCustomObjectStatus(
+      { ...SPROCKETS, name: 'sp-1', body: { status: { phase: 'Ready', undeclared: 'gone' } } },
+      merge,
+    )) as KubeObject;
+    expect(status.status).toEqual({ phase: 'Ready' });
+  });
+});
+
 describe('namespace deletion', () => {
   it('removes the objects inside, then the namespace itself', async () => {
     const ns = unique('doomed');
