@@ -15,7 +15,7 @@ export async function finalize(deps: Deps, id: string): Promise<StepResult> {
   const provider = providerFor(deps, record);
   const cluster = await provider.describe(record.name);
   if (cluster) {
-    if (cluster.state !== 'deleting') await provider.delete(record.name);
+    if (cluster.state !== 'deleting') await provider.delete(record.name, record.owner);
     return waiting(id, 'finalize', `provider still reports the cluster ${cluster.state}`, 'Deleting');
   }
   const removed = await syncDns(deps, record, []);

@@ -19,7 +19,7 @@ function outOfQuota(inner: SimulatedProvider): ProviderDriver {
       throw new DriverError(inner.name, 'QuotaExceeded: vCPU limit', { quota: true });
     },
     describe: (n) => inner.describe(n),
-    delete: (n) => inner.delete(n),
+    delete: (n, o) => inner.delete(n, o),
     credentials: (n) => inner.credentials(n),
     list: (o) => inner.list(o),
     close: () => inner.close(),
