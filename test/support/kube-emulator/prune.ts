@@ -29,7 +29,9 @@ export function pruneObject(object: Obj, schema: Schema): string[] {
 function pruneValue(value: unknown, schema: Schema, path: string, dropped: string[]): void {
   if (Array.isArray(value)) {
     const items = schema.items;
-    if (isObject(items)) value.forEach((v, i) => pruneValue(v, items, `${path}[${i}]`, dropped));
+    if (isObject(items)) {
+      for (const [i, v] of value.entries()) pruneValue(v, items, `${path}[${i}]`, dropped);
+    }
     return;
   }
   if (isObject(value)) {
@@ -37,7 +39,13 @@ function pruneValue(value: unknown, schema: Schema, path: string, dropped: strin
   }
 }
 
-function pruneFields(object: Obj, schema: Schema, path: string, dropped: string[], keepTypeMeta: boolean): void {
+function pruneFields(
+  object: Obj,
+  schema: Schema,
+  path: string,
+  dropped: string[],
+  keepTypeMeta: boolean,
+): void {
   const properties = isObject(schema.properties) ? schema.properties : {};
   const additional = schema.additionalProperties;
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;

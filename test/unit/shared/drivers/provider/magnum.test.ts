@@ -219,7 +219,9 @@ describe('Magnum provider', () => {
   it('deletes our cluster until Magnum no longer knows it, and never one without our label', async () => {
     const { api, provider, harness } = await start();
     api.seed('prod-cluster', { team: 'physics' });
-    await expect(provider.delete('prod-cluster', 'ri-lisbon')).rejects.toThrow(/no clusterburst.io\/owner label/);
+    await expect(provider.delete('prod-cluster', 'ri-lisbon')).rejects.toThrow(
+      /no clusterburst.io\/owner label/,
+    );
     await provider.create(spec());
     await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
     await provider.delete('cb-0123456789ab', 'ri-lisbon');
