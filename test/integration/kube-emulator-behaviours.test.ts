@@ -8,8 +8,15 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KARMADA_CLUSTER_CRD } from '../support/karmada-controller.ts';
 import type { KubeEmulator, KubeObject } from '../support/kube-emulator/index.ts';
-import { eventually, failureOf, isNotFound, startKubeEmulator } from '../support/kube-emulator/index.ts';
+import {
+  crdManifest,
+  eventually,
+  failureOf,
+  isNotFound,
+  startKubeEmulator,
+} from '../support/kube-emulator/index.ts';
 
 const GADGETS = { group: 'example.com', version: 'v1', plural: 'gadgets' } as const;
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -189,6 +196,19 @@ describe('pruning by the structural schema', () => {
       merge,
     )) as KubeObject;
     expect(status.status).toEqual({ phase: 'Ready' });
+  });
+});
+
+describe('pruning by the upstream schemas the federation and provider fakes install', () => {
+  it('drops a Karmada Cluster field the karmada-apiserver does not know, and keeps the ones it does', async () => {
+    emulator.create(crdManifest(KARMADA_CLUSTER_CRD));
+    const created = emulator.create({
+      apiVersion: 'cluster.karmada.io/v1alpha1',
+      kind: 'Cluster',
+      metadata: { name: 'member-1' },
+      spec: { syncMode: 'Push', apiEndpoint: 'https://203.0.113.5:6443', region: 'eu', colour: 'red' },
+    });
+    expect(created.spec).toEqual({ syncMode: 'Push', apiEndpoint: 'https://203.0.113.5:6443', region: 'eu' });
   });
 });
 
