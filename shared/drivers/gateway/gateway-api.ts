@@ -2,7 +2,7 @@
  * The `gateway-api` gateway driver: burst clusters as weighted backendRefs of the home cluster's
  * Kubernetes Gateway API routes (HTTPRoute for http, TCPRoute for tcp).
  *
- * Per burst cluster and namespace we own one Service named like the server (`cb-<hex>`), labelled
+ * Per burst cluster and namespace we own one Service named like the server (`cb-<tag>-<hex>`), labelled
  * `app.kubernetes.io/managed-by: clusterburst`: for an IP a Service without selector plus an
  * EndpointSlice holding the IP, for a host name an ExternalName Service. It lives in the route's
  * namespace, so no ReferenceGrant is needed. Every rule of the route that already sends to

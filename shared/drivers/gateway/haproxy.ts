@@ -8,7 +8,7 @@
  * Chosen over `server-template cb- N` slots because:
  * - HAProxy's own management guide asks for exactly this ("the server created via the CLI is also
  *   manually inserted in the relevant haproxy configuration file");
- * - servers keep their real names `cb-<burst id>`, so ownership stays visible in every stats page,
+ * - servers keep their real names `cb-<installation tag>-<id>`, so ownership stays visible in every stats page,
  *   log line and `show servers state`, and no slot-to-burst mapping has to be stored elsewhere;
  * - there is no slot count to size in advance, and any reload (systemd, an operator) restores
  *   them, with no state dump to remember first.
