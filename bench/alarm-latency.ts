@@ -32,7 +32,7 @@ export async function main(): Promise<void> {
       return simulated.create(spec);
     },
     describe: (name) => simulated.describe(name),
-    delete: (name) => simulated.delete(name),
+    delete: (name, owner) => simulated.delete(name, owner),
     credentials: (name) => simulated.credentials(name),
     list: (owner) => simulated.list(owner),
   };

@@ -63,7 +63,7 @@ export interface AdmitOptions {
 /**
  * Decide and, if the decision is to burst, insert a Requested record with its BurstRequested
  * event, atomically against every other admission (store.admit), so max clusters and the budget
- * hold under any concurrency. The id comes from the dedupe key, so duplicates collide; an
+ * hold under any concurrency. The id comes from the installation and the dedupe key, so duplicates collide; an
  * episode whose earlier burst already ended gets a fresh id (`#n`).
  */
 export async function admitSignal(
@@ -86,15 +86,15 @@ export async function admitSignal(
     if (!decision.burst) return { admit: false, why: decision.why, duplicateOf: decision.duplicateOf };
     const earlier = records.filter((r) => r.reason.dedupeKey === signal.dedupeKey).length;
     const id = options.replaces
-      ? burstIdFor(`${options.replaces}>${options.exclude?.join(',') ?? ''}`)
-      : burstIdFor(earlier === 0 ? signal.dedupeKey : `${signal.dedupeKey}#${earlier}`);
+      ? burstIdFor(deps.owner, `${options.replaces}>${options.exclude?.join(',') ?? ''}`)
+      : burstIdFor(deps.owner, earlier === 0 ? signal.dedupeKey : `${signal.dedupeKey}#${earlier}`);
     const ttl = signal.hints?.ttlSeconds;
     const why = options.replaces
       ? `replaces ${options.replaces} after a quota error; ${decision.why}`
       : decision.why;
     const record: BurstCluster = {
       id,
-      name: clusterNameFor(id),
+      name: clusterNameFor(deps.owner, id),
       owner: deps.owner,
       phase: 'Requested',
       provider: decision.provider,

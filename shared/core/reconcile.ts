@@ -1,5 +1,6 @@
 import { isLive } from '../domain/lifecycle.ts';
 import { planDns } from '../drivers/dns/plan.ts';
+import { ownedServerPrefix } from '../drivers/gateway/gateway.ts';
 import { BURST_LABEL } from '../drivers/provider/provider.ts';
 import { type PassReport, runAll } from './cluster-health.ts';
 import type { Deps } from './deps.ts';
@@ -83,7 +84,7 @@ async function cleanOrphans(
         clusters.push(`${provider.name}/${cluster.name}`);
         if (cluster.state !== 'deleting') deps.metrics.orphans.inc({ kind: 'cluster' });
         await attempt(burstId, `deleting orphan cluster ${cluster.name}`, () =>
-          provider.delete(cluster.name),
+          provider.delete(cluster.name, deps.owner),
         );
         deps.logger.warn(`orphan cluster ${cluster.name} at ${provider.name}: no live record, deleting`, {
           burstId,
@@ -121,8 +122,10 @@ async function cleanOrphans(
   });
   const gatewayServers: string[] = [];
   await attempt(undefined, 'listing gateway servers', async () => {
+    // A shared gateway holds other installations' servers too: only names with our prefix are ours.
+    const prefix = ownedServerPrefix(deps.owner);
     for (const server of await deps.gateway.listOwned()) {
-      if (!(await orphaned(server.burstId))) continue;
+      if (!server.server.startsWith(prefix) || !(await orphaned(server.burstId))) continue;
       if (
         await attempt(server.burstId, `removing orphan server ${server.server}`, () =>
           deps.gateway.remove(server, { force: true }),

@@ -13,7 +13,7 @@ export interface PhaseHistoryEntry {
 /** What made the burst happen. */
 export interface BurstReason {
   readonly source: SignalSource;
-  /** Identity of the alarm condition (Alertmanager group key, alarm ARN, incident id, manual). */
+  /** Identity of the alarm condition (Alertmanager group key, alarm ARN, policy condition, manual). */
   readonly signalKey: string;
   /** Identity of the delivery episode; equal keys are duplicates. */
   readonly dedupeKey: string;

@@ -11,7 +11,10 @@ export type SignalSource = 'alertmanager' | 'cloudwatch' | 'gcp' | 'manual' | 's
 export interface CapacitySignal {
   readonly source: SignalSource;
   readonly status: 'firing' | 'resolved' | 'ignored';
-  /** Identity of the alarm condition: Alertmanager group key, alarm ARN, incident id. */
+  /**
+   * Identity of the alarm condition, stable across its episodes: Alertmanager group key, alarm
+   * ARN, Cloud Monitoring policy condition. A live burst serves every later episode of it.
+   */
   readonly signalKey: string;
   /** Identity of this episode; deliveries with equal keys are duplicates. */
   readonly dedupeKey: string;

@@ -27,10 +27,24 @@ export interface BurstContext {
   /** Providers that just failed with a quota error for this signal. */
   readonly exclude?: readonly string[];
   /**
-   * Id of a burst this one replaces (after a quota error): it is neither a duplicate nor in
-   * cooldown, and its capacity and cost are counted as released.
+   * Id of a burst this one replaces (after a quota error): it, and every burst it replaced in
+   * turn, is neither a duplicate nor in cooldown, and its capacity and cost count as released.
    */
   readonly replaces?: string;
+}
+
+/**
+ * The ids of a quota fallback chain ending at `last`: it, the burst it replaced, and so on back
+ * to the first. A third provider is tried only if the first burst of the chain is not mistaken
+ * for a duplicate of it.
+ */
+export function replacementChain(clusters: readonly BurstCluster[], last: string): Set<string> {
+  const byId = new Map(clusters.map((c) => [c.id, c]));
+  const chain = new Set<string>();
+  for (let id: string | undefined = last; id !== undefined && !chain.has(id); id = byId.get(id)?.replaces) {
+    chain.add(id);
+  }
+  return chain;
 }
 
 /**
@@ -40,7 +54,8 @@ export interface BurstContext {
  */
 export function decideBurst(ctx: BurstContext): BurstDecision {
   const { signal, policy, now } = ctx;
-  const clusters = ctx.clusters.filter((c) => c.id !== ctx.replaces);
+  const chain = ctx.replaces ? replacementChain(ctx.clusters, ctx.replaces) : new Set<string>();
+  const clusters = ctx.clusters.filter((c) => !chain.has(c.id));
   if (signal.status === 'ignored') return { burst: false, why: signal.why ?? 'signal needs no action' };
   if (signal.status === 'resolved') {
     return { burst: false, why: 'signal resolved: scale-down decides when the load stays low' };

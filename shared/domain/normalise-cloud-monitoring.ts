@@ -13,9 +13,23 @@ function isoFromEpoch(seconds: number | null | undefined, now: Date): string {
 }
 
 /**
+ * The alarm condition an incident belongs to: the condition's resource name
+ * (`projects/P/alertPolicies/A/conditions/C`, which names the policy too) when the payload carries
+ * it, else the project, policy and condition display names.
+ */
+function conditionKey(incident: CloudMonitoringNotification['incident']): string {
+  const name = incident.condition?.name;
+  if (typeof name === 'string' && name !== '') return name;
+  return [incident.scoping_project_id ?? '', incident.policy_name, incident.condition_name].join('/');
+}
+
+/**
  * Normalises a Cloud Monitoring notification (webhook body or decoded Pub/Sub message) to a
- * `CapacitySignal`. The incident id is the same on open and close, so the episode key adds the
- * state: redeliveries collapse, while the close is still seen after the open. Test notifications
+ * `CapacitySignal`. The signal is the policy's condition, not the incident: every re-open of a
+ * flapping condition is a new incident, and keying by incident would start a burst per open and
+ * let the close of an old incident drain a burst the new one still needs. The incident id is
+ * the same on open and close, so the episode key is the incident plus the state: redeliveries
+ * collapse, while the close is still seen after the open. Test notifications
  * open an incident on paper only and are `ignored`. `now` stands in for the zero times they carry.
  * @example
  * const signal = normaliseCloudMonitoring(decodePubSubIncident(ce.data), new Date());
@@ -26,7 +40,7 @@ export function normaliseCloudMonitoring(
 ): CapacitySignal {
   const { incident } = notification;
   const state = incident.state.toLowerCase();
-  const signalKey = `gcp:${incident.incident_id}`;
+  const signalKey = `gcp:${conditionKey(incident)}`;
   const labels: Record<string, string> = {
     ...incident.resource.labels,
     resource_type: incident.resource.type,
@@ -35,7 +49,8 @@ export function normaliseCloudMonitoring(
     ...(incident.scoping_project_id !== undefined && { scoping_project_id: incident.scoping_project_id }),
   };
   const summary = incident.summary || `${incident.policy_name}: ${incident.condition_name}`;
-  const base = { source: 'gcp' as const, signalKey, dedupeKey: `${signalKey}:${state}`, labels, summary };
+  const dedupeKey = `gcp:${incident.incident_id}:${state}`;
+  const base = { source: 'gcp' as const, signalKey, dedupeKey, labels, summary };
   if (isTestNotification(notification)) {
     return {
       ...base,

@@ -108,16 +108,19 @@ export async function createDns(config: Config): Promise<DnsDriver> {
   }
 }
 
-/** The configured gateway driver. */
+/** The configured gateway driver, scoped to this installation's servers. */
 export async function createGateway(config: Config): Promise<GatewayDriver> {
+  const owner = config.installation.id;
   switch (config.gateway.driver) {
     case 'memory': {
       const { MemoryGateway } = await import('./gateway/memory.ts');
-      return new MemoryGateway();
+      return new MemoryGateway({ owner });
     }
     case 'haproxy': {
       const { HaproxyGateway } = await import('./gateway/haproxy.ts');
-      return new HaproxyGateway(config.gateway.options as ConstructorParameters<typeof HaproxyGateway>[0]);
+      return new HaproxyGateway(config.gateway.options as ConstructorParameters<typeof HaproxyGateway>[0], {
+        owner,
+      });
     }
     case 'gateway-api': {
       const { GatewayApiGateway, GatewayApiOptionsSchema } = await import('./gateway/gateway-api.ts');
@@ -127,7 +130,7 @@ export async function createGateway(config: Config): Promise<GatewayDriver> {
         config.gateway.options,
         'configuration gateway.options',
       );
-      return new GatewayApiGateway(loadKubeConfig(options), options);
+      return new GatewayApiGateway(loadKubeConfig(options), options, { owner });
     }
     default:
       throw notYet('gateway', config.gateway.driver);

@@ -38,8 +38,8 @@ export class LazyProvider implements ProviderDriver {
   async describe(name: string): Promise<ProviderCluster | undefined> {
     return (await this.#driver.get()).describe(name);
   }
-  async delete(name: string): Promise<void> {
-    return (await this.#driver.get()).delete(name);
+  async delete(name: string, owner: string): Promise<void> {
+    return (await this.#driver.get()).delete(name, owner);
   }
   async credentials(name: string): Promise<ClusterCredentials> {
     return (await this.#driver.get()).credentials(name);

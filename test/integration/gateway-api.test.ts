@@ -120,6 +120,7 @@ runGatewayContract('gateway-api', async () => {
     backend: name,
     target: async () => ({ address: '203.0.113.9', port: 80 }),
     foreign: { backend: name, server: 'home' },
+    forOwner: (owner) => new GatewayApiGateway(kube.kubeConfig(), { namespace: NS, drainMs: 0 }, { owner }),
   };
 });
 

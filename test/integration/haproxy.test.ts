@@ -75,8 +75,11 @@ afterAll(async () => {
   for (const stop of stops.splice(0)) await stop();
   await (await shared)?.stop();
 });
-const gatewayFor = (hx: HaproxyInstance, runtime = hx.socketPath) =>
-  new HaproxyGateway({ runtime, configPath: hx.configDir, check: { interMs: 250, rise: 1, fall: 2 } });
+const gatewayFor = (hx: HaproxyInstance, runtime = hx.socketPath, owner?: string) =>
+  new HaproxyGateway(
+    { runtime, configPath: hx.configDir, check: { interMs: 250, rise: 1, fall: 2 } },
+    owner === undefined ? {} : { owner },
+  );
 
 async function startHttp(name: string): Promise<NamedHttpServer> {
   const server = await startNamedHttpServer(name);
@@ -94,6 +97,7 @@ runGatewayContract('haproxy', async () => {
       return { address: s.address, port: s.port };
     },
     foreign: { backend: hx.httpBackend, server: 'home' },
+    forOwner: (owner) => gatewayFor(hx, hx.socketPath, owner),
   };
 });
 

@@ -8,8 +8,15 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KARMADA_CLUSTER_CRD } from '../support/karmada-controller.ts';
 import type { KubeEmulator, KubeObject } from '../support/kube-emulator/index.ts';
-import { eventually, failureOf, isNotFound, startKubeEmulator } from '../support/kube-emulator/index.ts';
+import {
+  crdManifest,
+  eventually,
+  failureOf,
+  isNotFound,
+  startKubeEmulator,
+} from '../support/kube-emulator/index.ts';
 
 const GADGETS = { group: 'example.com', version: 'v1', plural: 'gadgets' } as const;
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -113,6 +120,95 @@ describe('status subresource', () => {
     expect(updated.spec).toEqual({ size: 1 });
     const { status } = await failureOf(custom.replaceNamespacedCustomObjectStatus({ ...ref, body }));
     expect(status.reason).toBe('Conflict');
+  });
+});
+
+describe('pruning by the structural schema', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          size: { type: 'integer' },
+          tags: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' } } } },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+      status: { type: 'object', properties: { phase: { type: 'string' } } },
+    },
+  };
+  const crd = (version: string) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'sprockets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { kind: 'Sprocket', listKind: 'SprocketList', plural: 'sprockets', singular: 'sprocket' },
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: schema },
+          subresources: { status: {} },
+        },
+      ],
+    },
+  });
+  const SPROCKETS = {
+    group: 'example.com',
+    version: 'v1',
+    plural: 'sprockets',
+    namespace: 'default',
+  } as const;
+
+  it('drops fields the schema does not declare on create, update and status writes, and keeps metadata whole', async () => {
+    emulator.create(crd('v1'));
+    const created = (await custom.createNamespacedCustomObject({
+      ...SPROCKETS,
+      body: {
+        apiVersion: 'example.com/v1',
+        kind: 'Sprocket',
+        metadata: { name: 'sp-1', labels: { a: 'b' }, annotations: { 'example.com/x': 'y' } },
+        spec: {
+          size: 3,
+          colour: 'red',
+          tags: [{ key: 'k', value: 'v' }],
+          labels: { any: 'thing' },
+          free: { deep: { er: 1 } },
+        },
+        extra: true,
+      },
+    })) as KubeObject;
+    expect(created.spec).toEqual({
+      size: 3,
+      tags: [{ key: 'k' }],
+      labels: { any: 'thing' },
+      free: { deep: { er: 1 } },
+    });
+    expect(created.extra).toBeUndefined();
+    expect(created.metadata).toMatchObject({ labels: { a: 'b' }, annotations: { 'example.com/x': 'y' } });
+    const status = (await custom.patchNamespacedCustomObjectStatus(
+      { ...SPROCKETS, name: 'sp-1', body: { status: { phase: 'Ready', undeclared: 'gone' } } },
+      merge,
+    )) as KubeObject;
+    expect(status.status).toEqual({ phase: 'Ready' });
+  });
+});
+
+describe('pruning by the upstream schemas the federation and provider fakes install', () => {
+  it('drops a Karmada Cluster field the karmada-apiserver does not know, and keeps the ones it does', async () => {
+    emulator.create(crdManifest(KARMADA_CLUSTER_CRD));
+    const created = emulator.create({
+      apiVersion: 'cluster.karmada.io/v1alpha1',
+      kind: 'Cluster',
+      metadata: { name: 'member-1' },
+      spec: { syncMode: 'Push', apiEndpoint: 'https://203.0.113.5:6443', region: 'eu', colour: 'red' },
+    });
+    expect(created.spec).toEqual({ syncMode: 'Push', apiEndpoint: 'https://203.0.113.5:6443', region: 'eu' });
   });
 });
 

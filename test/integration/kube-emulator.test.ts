@@ -4,9 +4,11 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
+  loadYaml,
   PatchStrategy,
   RbacAuthorizationV1Api,
   setHeaderOptions,
+  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeEmulator, KubeObject } from '../support/kube-emulator/index.ts';
@@ -43,8 +45,12 @@ beforeAll(async () => {
   const kc = emulator.kubeConfig();
   core = kc.makeApiClient(CoreV1Api);
   custom = kc.makeApiClient(CustomObjectsApi);
+  // loadYaml turns the manifest into client-node's typed model; a plain object would lose
+  // `x-kubernetes-preserve-unknown-fields` in client-node's serializer, and the server would
+  // then prune every field of the widgets.
+  const manifest = crdManifest({ group: 'example.com', kind: 'Widget', plural: 'widgets', versions: ['v1'] });
   await kc.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({
-    body: crdManifest({ group: 'example.com', kind: 'Widget', plural: 'widgets', versions: ['v1'] }) as never,
+    body: loadYaml<V1CustomResourceDefinition>(JSON.stringify(manifest)),
   });
 });
 

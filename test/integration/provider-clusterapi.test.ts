@@ -179,7 +179,7 @@ describe('clusterapi provider on an emulated management cluster', () => {
     await h.provider.create(s);
     const ready = await pollCluster(h, s.name, (c) => c?.state === 'ready');
     expect(ready?.endpoint).toBe(controller.members.get(s.name)?.url);
-    await h.provider.delete(s.name);
+    await h.provider.delete(s.name, s.owner);
     expect((await h.provider.describe(s.name))?.state).toBe('deleting');
     expect(cluster(s.name).metadata.finalizers).toEqual(['cluster.cluster.x-k8s.io']);
     await pollCluster(h, s.name, (c) => c === undefined);
@@ -206,7 +206,7 @@ describe('clusterapi provider on an emulated management cluster', () => {
     await pollCluster(h, s.name, (c) => c?.state === 'ready');
     await h.provider.credentials(s.name);
     await h.provider.list(s.owner);
-    await h.provider.delete(s.name);
+    await h.provider.delete(s.name, s.owner);
     await pollCluster(h, s.name, (c) => c === undefined);
     await controller.stop();
     const rbac = parseAllDocuments(

@@ -83,4 +83,51 @@ describe('quota fallback across commercial providers (emulated APIs)', () => {
     const live = bursts.filter((b: Json) => !['Failed', 'Deleted'].includes(b.phase));
     expect(live.map((b: Json) => [b.id, b.provider])).toEqual([[replacementId, 'aks']]);
   }, 120_000);
+
+  it('reaches the third provider when the two cheaper ones both fail for quota, each failure naming its own replacement', async () => {
+    const magnum = await startEmulatedProvider('magnum', { quotaShortage: true });
+    const gke = await startEmulatedProvider('gke', { quotaShortage: true });
+    const aks = await startEmulatedProvider('aks');
+    clouds.push(magnum, gke, aks);
+    rt = await startTestRuntime(
+      {
+        installation: { id: OWNER },
+        providers: [
+          { ...magnum.entry, pricePerNodeHour: 0.1 },
+          { ...gke.entry, pricePerNodeHour: 0.2 },
+          { ...aks.entry, pricePerNodeHour: 0.4 },
+        ],
+      },
+      {
+        overrides: {
+          providers: new Map([
+            ['magnum', magnum.driver],
+            ['gke', gke.driver],
+            ['aks', aks.driver],
+          ]),
+          federation: new StubFederation(),
+          probe: async () => true,
+        },
+      },
+    );
+    for (const cloud of clouds) cloud.clock.start();
+
+    const created = await rt.request('POST', '/bursts', { reason: 'conference week', nodes: 2 });
+    const firstId: string = created.body.burstId;
+    const first = await rt.waitForPhase(firstId, 'Failed', 45_000);
+    expect(first.provider).toBe('magnum');
+    const secondId = /replaced by (b-[0-9a-f]+)$/.exec(first.lastError)?.[1] ?? '';
+    const second = await rt.waitForPhase(secondId, 'Failed', 45_000);
+    expect(second).toMatchObject({ provider: 'gke', replaces: firstId, excludedProviders: ['magnum'] });
+    const thirdId = /replaced by (b-[0-9a-f]+)$/.exec(second.lastError)?.[1] ?? '';
+    expect([firstId, secondId]).not.toContain(thirdId);
+
+    const active = await rt.waitForPhase(thirdId, 'Active', 45_000);
+    expect(active).toMatchObject({
+      provider: 'aks',
+      replaces: secondId,
+      excludedProviders: ['magnum', 'gke'],
+    });
+    expect((await aks.driver.list(OWNER)).map((c) => c.name)).toEqual([active.name]);
+  }, 150_000);
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import type { BurstCluster, TeardownState } from '../../shared/domain/burst-cluster.ts';
 import { KubernetesStore } from '../../shared/drivers/store/kubernetes.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { runStoreContract } from '../support/contracts/store.ts';
@@ -165,6 +166,49 @@ describe('kubernetes store on the BurstCluster CRD', () => {
     expect(emulator.requests().map((r) => `${r.method} ${r.path}`)).toEqual([
       `PUT /apis/clusterburst.io/v1alpha1/namespaces/${NAMESPACE}/burstclusters/${saved.id}/status`,
     ]);
+  });
+
+  it('keeps every field of a record through the API server, which prunes what the CRD does not declare', async () => {
+    const saved = await admit(
+      makeRecord({ provider: 'aks', replaces: 'b-0123456789ab', excludedProviders: ['magnum'] }),
+    );
+    // Required<>: a field added to the record (or its teardown) fails to compile here until it is
+    // set, and then fails this test until the CRD declares it.
+    const teardown: Required<TeardownState> = {
+      drainStartedAt: '2026-11-22T11:30:00.000Z',
+      forced: true,
+      failed: true,
+    };
+    const full: Required<BurstCluster> = {
+      ...saved,
+      phase: 'Active',
+      endpoint: 'https://203.0.113.10:6443',
+      credentialsRef: 'aks:cb-0123',
+      dnsRecords: [{ name: 'web.burst.example.org', type: 'A' }],
+      gatewayServers: [{ backend: 'web', server: 'cb-0123' }],
+      expiresAt: '2026-11-22T12:00:00.000Z',
+      signalResolvedAt: '2026-11-22T11:00:00.000Z',
+      teardown,
+      replaces: 'b-0123456789ab',
+      excludedProviders: ['magnum', 'eks'],
+      lastError: 'quota at eks',
+    };
+    const updated = await store.update(full);
+    const { version: _v, ...expected } = updated;
+    expect(await store.get(saved.id)).toMatchObject(expected);
+    const fresh = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+    expect(await fresh.get(saved.id)).toEqual(updated);
+    await fresh.close();
+  });
+
+  it('keeps the admitted snapshot whole, so a record read before its first status write is complete', async () => {
+    emulator.faults.failNext(1, { method: 'PUT', path: /\/burstclusters\/[^/]+\/status$/ });
+    const record = makeRecord({ replaces: 'b-0123456789ab', excludedProviders: ['magnum'] });
+    await admit(record);
+    expect(await store.get(record.id)).toMatchObject({
+      replaces: 'b-0123456789ab',
+      excludedProviders: ['magnum'],
+    });
   });
 
   it('reports server errors as retryable driver errors', async () => {

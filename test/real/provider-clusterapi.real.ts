@@ -31,15 +31,15 @@ runProviderContract('clusterapi (real management cluster)', async () => {
     variables: JSON.parse(process.env.CAPI_VARIABLES ?? '{}') as Record<string, unknown>,
     ...(process.env.CAPI_REGION_VARIABLE ? { regionVariable: process.env.CAPI_REGION_VARIABLE } : {}),
   });
-  const created = new Set<string>();
+  const created = new Map<string, string>();
   const recording: ProviderDriver = {
     name: provider.name,
     create: (spec) => {
-      created.add(spec.name);
+      if (!created.has(spec.name)) created.set(spec.name, spec.owner);
       return provider.create(spec);
     },
     describe: (name) => provider.describe(name),
-    delete: (name) => provider.delete(name),
+    delete: (name, owner) => provider.delete(name, owner),
     credentials: (name) => provider.credentials(name),
     list: (owner) => provider.list(owner),
   };
@@ -48,9 +48,9 @@ runProviderContract('clusterapi (real management cluster)', async () => {
     region: process.env.CAPI_REGION ?? 'local',
     tick: () => new Promise<void>((r) => setTimeout(r, 10_000)),
     async cleanup() {
-      for (const name of created) await provider.delete(name);
+      for (const [name, owner] of created) await provider.delete(name, owner);
       const deadline = Date.now() + 20 * 60_000;
-      for (const name of created) {
+      for (const name of created.keys()) {
         while (await provider.describe(name)) {
           if (Date.now() > deadline) throw new Error(`Cluster ${name} still there after 20 minutes`);
           await new Promise((r) => setTimeout(r, 10_000));

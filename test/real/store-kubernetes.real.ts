@@ -11,9 +11,9 @@ import {
   ApiextensionsV1Api,
   CoreV1Api,
   KubeConfig,
+  loadYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { parse } from 'yaml';
 import { KubernetesStore } from '../../shared/drivers/store/kubernetes.ts';
 import { isKubeFailure } from '../../shared/drivers/store/kubernetes-errors.ts';
 import { runStoreContract } from '../support/contracts/store.ts';
@@ -32,7 +32,10 @@ export function realKubeConfig(): KubeConfig {
 /** Installs the BurstCluster CRD unless present, and waits until it is Established. */
 export async function ensureBurstClusterCrd(kc: KubeConfig): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
-  const body = parse(readFileSync(CRD_PATH, 'utf8')) as V1CustomResourceDefinition;
+  // loadYaml, not a plain parse: client-node's serializer drops keys its typed model does not
+  // name, so a plain object would lose `x-kubernetes-preserve-unknown-fields` and the server
+  // would prune the admitted snapshot (spec.initial) to nothing.
+  const body = loadYaml<V1CustomResourceDefinition>(readFileSync(CRD_PATH, 'utf8'));
   try {
     await api.createCustomResourceDefinition({ body });
   } catch (error) {

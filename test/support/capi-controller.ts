@@ -10,6 +10,7 @@
 
 import type { CrdDefinition, KubeEmulator, KubeObject } from './kube-emulator/index.ts';
 import { crdManifest, startKubeEmulator } from './kube-emulator/index.ts';
+import { CAPI_CLUSTER_SCHEMAS } from './kube-emulator/upstream-schemas/index.ts';
 import { startGarbageCollector } from './kube-gc.ts';
 
 /** Cluster API's Cluster CRD (v1beta2 served and stored; v1beta1 still served). */
@@ -18,6 +19,8 @@ export const CAPI_CLUSTER_CRD: CrdDefinition = {
   kind: 'Cluster',
   plural: 'clusters',
   versions: ['v1beta2', 'v1beta1'],
+  // The upstream schema: the emulator prunes what the real API server would drop.
+  schemas: CAPI_CLUSTER_SCHEMAS,
 };
 
 /** The finalizer Cluster API holds while it tears a cluster down. */

@@ -11,6 +11,7 @@
  */
 import type { CrdDefinition, KubeEmulator, KubeObject } from './kube-emulator/index.ts';
 import { crdManifest } from './kube-emulator/index.ts';
+import { KARMADA_CLUSTER_SCHEMAS } from './kube-emulator/upstream-schemas/index.ts';
 
 /** The Karmada Cluster CRD as the karmada-apiserver serves it. */
 export const KARMADA_CLUSTER_CRD: CrdDefinition = {
@@ -19,6 +20,8 @@ export const KARMADA_CLUSTER_CRD: CrdDefinition = {
   plural: 'clusters',
   scope: 'Cluster',
   versions: ['v1alpha1'],
+  // The upstream schema: the emulator prunes what the real API server would drop.
+  schemas: KARMADA_CLUSTER_SCHEMAS,
 };
 
 /** The finalizer Karmada's cluster controller holds on each Cluster. */

@@ -6,6 +6,7 @@
  */
 import type { CrdDefinition, KubeEmulator, KubeObject } from './kube-emulator/index.ts';
 import { crdManifest } from './kube-emulator/index.ts';
+import { KUBEFED_CLUSTER_SCHEMAS } from './kube-emulator/upstream-schemas/index.ts';
 
 /** The KubeFedCluster CRD as KubeFed installs it. */
 export const KUBEFED_CLUSTER_CRD: CrdDefinition = {
@@ -13,6 +14,8 @@ export const KUBEFED_CLUSTER_CRD: CrdDefinition = {
   kind: 'KubeFedCluster',
   plural: 'kubefedclusters',
   versions: ['v1beta1'],
+  // The upstream schema: the emulator prunes what the real API server would drop.
+  schemas: KUBEFED_CLUSTER_SCHEMAS,
 };
 
 const KFC = { apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster' } as const;

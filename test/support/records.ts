@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { clusterNameFor } from '../../shared/core/names.ts';
 import type { BurstCluster } from '../../shared/domain/burst-cluster.ts';
 import type { LifecycleEvent, LifecycleEventType } from '../../shared/schemas/lifecycle-event.ts';
 
@@ -13,11 +14,13 @@ export function burstId(seed?: string): string {
 /** A complete BurstCluster record in phase Requested, with overrides. */
 export function makeRecord(overrides: Partial<BurstCluster> = {}): BurstCluster {
   const id = overrides.id ?? burstId();
+  const owner = overrides.owner ?? 'test-owner';
   const at = overrides.createdAt ?? new Date('2026-11-22T10:00:00Z').toISOString();
   return {
     id,
-    name: `cb-${id.slice(2)}`,
-    owner: 'test-owner',
+    // Named as the runtime names it, so installation-scoped drivers take it for this owner's.
+    name: clusterNameFor(owner, id),
+    owner,
     phase: 'Requested',
     provider: 'simulated',
     region: 'local',

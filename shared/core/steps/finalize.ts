@@ -17,7 +17,7 @@ export async function finalize(deps: Deps, id: string): Promise<StepResult> {
   const provider = providerFor(deps, record);
   const cluster = await provider.describe(record.name);
   if (cluster) {
-    if (cluster.state !== 'deleting') await provider.delete(record.name);
+    if (cluster.state !== 'deleting') await provider.delete(record.name, record.owner);
     return waiting(id, 'finalize', `provider still reports the cluster ${cluster.state}`, 'Deleting');
   }
   // The cluster is gone, so its member side is too: only the federation's own objects can remain.

@@ -34,7 +34,7 @@ export async function replaceAfterQuota(
   const why = replacement
     ? `quota at ${record.provider} (${message}); replaced by ${replacement}`
     : `quota at ${record.provider} (${message}); no replacement: ${outcome.why}`;
-  await providerFor(deps, record).delete(record.name);
+  await providerFor(deps, record).delete(record.name, record.owner);
   const saved = await commit(deps, record, 'Failed', why, {
     teardown: { ...record.teardown, failed: true },
     lastError: why,

@@ -8,7 +8,7 @@ import { providerFor } from './provider-for.ts';
  */
 export async function requestDelete(deps: Deps, record: BurstCluster): Promise<void> {
   try {
-    await providerFor(deps, record).delete(record.name);
+    await providerFor(deps, record).delete(record.name, record.owner);
     deps.checkpoint('after-provider-delete');
   } catch (error) {
     deps.logger.warn(

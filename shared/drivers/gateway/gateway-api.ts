@@ -2,7 +2,7 @@
  * The `gateway-api` gateway driver: burst clusters as weighted backendRefs of the home cluster's
  * Kubernetes Gateway API routes (HTTPRoute for http, TCPRoute for tcp).
  *
- * Per burst cluster and namespace we own one Service named like the server (`cb-<hex>`), labelled
+ * Per burst cluster and namespace we own one Service named like the server (`cb-<tag>-<hex>`), labelled
  * `app.kubernetes.io/managed-by: clusterburst`: for an IP a Service without selector plus an
  * EndpointSlice holding the IP, for a host name an ExternalName Service. It lives in the route's
  * namespace, so no ReferenceGrant is needed. Every rule of the route that already sends to
@@ -38,6 +38,7 @@ import {
   type GatewayServerRef,
   type GatewayServerSpec,
   type GatewayServerStatus,
+  ownedServerPrefix,
 } from './gateway.ts';
 import {
   ROUTE_KINDS,
@@ -101,11 +102,13 @@ export class GatewayApiGateway implements GatewayDriver {
   readonly #discovery: DiscoveryV1Api;
   readonly #options: z.output<typeof GatewayApiOptionsSchema>;
   readonly #now: () => Date;
+  readonly #prefix: string;
 
+  /** Given the installation (`deps.owner`), it lists and touches only that installation's servers. */
   constructor(
     kubeConfig: KubeConfig,
     options: GatewayApiOptions = {},
-    deps: { readonly now?: () => Date } = {},
+    deps: { readonly now?: () => Date; readonly owner?: string } = {},
   ) {
     const parsed = GatewayApiOptionsSchema.safeParse(options);
     if (!parsed.success) {
@@ -117,6 +120,7 @@ export class GatewayApiGateway implements GatewayDriver {
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
     this.#now = deps.now ?? (() => new Date());
+    this.#prefix = deps.owner === undefined ? GATEWAY_SERVER_PREFIX : ownedServerPrefix(deps.owner);
   }
 
   async listOwned(filter: { readonly burstId?: string } = {}): Promise<GatewayServerStatus[]> {
@@ -125,6 +129,7 @@ export class GatewayApiGateway implements GatewayDriver {
     for (const protocol of ['http', 'tcp'] as const) {
       for (const route of await this.#listRoutes(protocol)) {
         for (const s of serversOf(route)) {
+          if (!s.name.startsWith(this.#prefix)) continue;
           if (!services.has(s.name))
             services.set(s.name, Promise.all([this.#service(s.name), this.#slice(s.name)]));
           const [service, slice] = (await services.get(s.name)) ?? [undefined, undefined];
@@ -147,7 +152,7 @@ export class GatewayApiGateway implements GatewayDriver {
   }
 
   async add(input: GatewayServerSpec): Promise<void> {
-    assertOurs(input);
+    assertOurs(input, this.#prefix);
     const spec = parseInput(SpecSchema, input, 'gateway server');
     const protocol = spec.protocol ?? 'http';
     await this.#ensureService({
@@ -194,7 +199,7 @@ export class GatewayApiGateway implements GatewayDriver {
   }
 
   async connections(ref: GatewayServerRef): Promise<number> {
-    assertOurs(ref);
+    assertOurs(ref, this.#prefix);
     parseInput(RefSchema, ref, 'gateway server');
     const found = await this.#findRoute(ref.backend);
     const server = found && serversOf(found.route).find((s) => s.name === ref.server);
@@ -223,7 +228,7 @@ export class GatewayApiGateway implements GatewayDriver {
 
   /** Sets weight and annotation for a state; false when the route does not carry the server. */
   async #setState(ref: GatewayServerRef, state: 'ready' | 'drain'): Promise<boolean> {
-    assertOurs(ref);
+    assertOurs(ref, this.#prefix);
     parseInput(RefSchema, ref, 'gateway server');
     const found = await this.#findRoute(ref.backend);
     if (!found) return false;
@@ -433,11 +438,11 @@ function parseRoute(raw: unknown, kind: string): Route {
   return parsed.data;
 }
 
-function assertOurs(ref: GatewayServerRef): void {
-  if (!ref.server.startsWith(GATEWAY_SERVER_PREFIX)) {
+function assertOurs(ref: GatewayServerRef, prefix: string): void {
+  if (!ref.server.startsWith(prefix)) {
     throw new DriverError(
       DRIVER,
-      `refusing to touch ${ref.backend}/${ref.server}: not a clusterburst server`,
+      `refusing to touch ${ref.backend}/${ref.server}: not a clusterburst server of this installation`,
     );
   }
 }

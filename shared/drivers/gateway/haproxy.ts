@@ -8,7 +8,7 @@
  * Chosen over `server-template cb- N` slots because:
  * - HAProxy's own management guide asks for exactly this ("the server created via the CLI is also
  *   manually inserted in the relevant haproxy configuration file");
- * - servers keep their real names `cb-<burst id>`, so ownership stays visible in every stats page,
+ * - servers keep their real names `cb-<installation tag>-<id>`, so ownership stays visible in every stats page,
  *   log line and `show servers state`, and no slot-to-burst mapping has to be stored elsewhere;
  * - there is no slot count to size in advance, and any reload (systemd, an operator) restores
  *   them, with no state dump to remember first.
@@ -16,7 +16,9 @@
  * new traffic before the core says so. Without `configPath` servers do not survive a reload (the
  * reconcile cron then sees them gone and re-drives the burst).
  *
- * Ownership: only names starting with `cb-` are listed or changed; any other name is refused.
+ * Ownership: only names starting with the installation's prefix `cb-<tag>-` (`cb-` when no
+ * installation is given) are listed or changed; any other name is refused, so installations
+ * sharing one HAProxy never touch each other's servers.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -29,6 +31,7 @@ import {
   type GatewayServerRef,
   type GatewayServerSpec,
   type GatewayServerStatus,
+  ownedServerPrefix,
 } from './gateway.ts';
 import { type ConfigServer, HaproxyConfigFiles } from './haproxy-config.ts';
 import {
@@ -96,10 +99,11 @@ export class HaproxyGateway implements GatewayDriver {
   readonly #files: HaproxyConfigFiles | undefined;
   readonly #options: z.output<typeof HaproxyGatewayOptionsSchema>;
   readonly #resolve: (host: string) => Promise<string>;
+  readonly #prefix: string;
 
   constructor(
     options: HaproxyGatewayOptions,
-    deps: { readonly resolve?: (host: string) => Promise<string> } = {},
+    deps: { readonly resolve?: (host: string) => Promise<string>; readonly owner?: string } = {},
   ) {
     const parsed = HaproxyGatewayOptionsSchema.safeParse(options);
     if (!parsed.success) {
@@ -115,6 +119,7 @@ export class HaproxyGateway implements GatewayDriver {
     this.#runtime = new HaproxyRuntime({ address: parsed.data.runtime, timeoutMs: parsed.data.timeoutMs });
     this.#files = parsed.data.configPath ? new HaproxyConfigFiles(parsed.data.configPath) : undefined;
     this.#resolve = deps.resolve ?? (async (host) => (await lookup(host)).address);
+    this.#prefix = deps.owner === undefined ? GATEWAY_SERVER_PREFIX : ownedServerPrefix(deps.owner);
   }
 
   async listOwned(filter: { readonly burstId?: string } = {}): Promise<GatewayServerStatus[]> {
@@ -124,7 +129,7 @@ export class HaproxyGateway implements GatewayDriver {
     ]);
     const stats = new Map(parseStatCsv(statText).map((r) => [`${r.pxname}/${r.svname}`, r]));
     const recorded = new Map((await this.#recorded()).map((c) => [`${c.backend}/${c.server}`, c]));
-    const live = parseServersState(stateText).filter((r) => r.server.startsWith(GATEWAY_SERVER_PREFIX));
+    const live = parseServersState(stateText).filter((r) => r.server.startsWith(this.#prefix));
     const seen = new Set(live.map((r) => `${r.backend}/${r.server}`));
     const statuses: GatewayServerStatus[] = live.map((row) => {
       const key = `${row.backend}/${row.server}`;
@@ -143,7 +148,7 @@ export class HaproxyGateway implements GatewayDriver {
     });
     // A line only in the config returns at the next reload: list it so reconcile can remove it.
     for (const [key, c] of recorded) {
-      if (seen.has(key)) continue;
+      if (seen.has(key) || !c.server.startsWith(this.#prefix)) continue;
       const { check: _check, state: _state, ...rest } = c;
       statuses.push({ ...rest, burstId: c.burstId || burstIdOf(c.server), state: 'maint', connections: 0 });
     }
@@ -151,7 +156,7 @@ export class HaproxyGateway implements GatewayDriver {
   }
 
   async add(input: GatewayServerSpec): Promise<void> {
-    assertOurs(input);
+    assertOurs(input, this.#prefix);
     const spec = parseInput(SpecSchema, input, 'gateway server');
     const address = isIP(spec.address) ? spec.address : await this.#resolveAddress(spec.address);
     const [stateText = '', statText = ''] = await this.#runtime.runAll([
@@ -203,7 +208,7 @@ export class HaproxyGateway implements GatewayDriver {
   }
 
   async connections(ref: GatewayServerRef): Promise<number> {
-    assertOurs(ref);
+    assertOurs(ref, this.#prefix);
     parseInput(RefSchema, ref, 'gateway server');
     const [statText = '', connText = ''] = await this.#runtime.runAll([
       `show stat ${ref.backend} 4 -1`,
@@ -244,7 +249,7 @@ export class HaproxyGateway implements GatewayDriver {
   }
 
   async #find(ref: GatewayServerRef): Promise<ServerStateRow | undefined> {
-    assertOurs(ref);
+    assertOurs(ref, this.#prefix);
     parseInput(RefSchema, ref, 'gateway server');
     const answer = await this.#runtime.run(`show servers state ${ref.backend}`);
     if (isMissingAnswer(answer)) return undefined;
@@ -297,10 +302,9 @@ export class HaproxyGateway implements GatewayDriver {
   }
 }
 
-/** Server names are `cb-<burst id>`, or the cluster name `cb-<hex>` for burst id `b-<hex>`. */
+/** Server names end in the burst id's hex: `cb-<tag>-<hex>` (or older `cb-<hex>`, `cb-b-<hex>`). */
 function burstIdOf(server: string): string {
-  const rest = server.slice(GATEWAY_SERVER_PREFIX.length);
-  return rest.startsWith('b-') ? rest : `b-${rest}`;
+  return `b-${server.slice(server.lastIndexOf('-') + 1)}`;
 }
 
 function stateOf(row: ServerStateRow, recorded: ConfigServer | undefined): GatewayServerStatus['state'] {
@@ -319,9 +323,12 @@ function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-function assertOurs(ref: GatewayServerRef): void {
-  if (!ref.server.startsWith(GATEWAY_SERVER_PREFIX)) {
-    throw new DriverError(DRIVER, `refusing to touch ${key(ref)}: not a clusterburst server`);
+function assertOurs(ref: GatewayServerRef, prefix: string): void {
+  if (!ref.server.startsWith(prefix)) {
+    throw new DriverError(
+      DRIVER,
+      `refusing to touch ${key(ref)}: not a clusterburst server of this installation`,
+    );
   }
 }
 

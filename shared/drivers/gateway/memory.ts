@@ -5,26 +5,38 @@ import {
   type GatewayServerRef,
   type GatewayServerSpec,
   type GatewayServerStatus,
+  ownedServerPrefix,
 } from './gateway.ts';
 
 /**
  * The embedded gateway: backend servers in a map, with the state a real gateway would report.
  * `setConnections` lets tests and the simulated cluster say how many connections are open.
+ * Given the installation (`owner`), it lists and touches only that installation's servers.
  */
 export class MemoryGateway implements GatewayDriver {
   readonly name = 'memory';
-  readonly #servers = new Map<string, GatewayServerStatus>();
+  readonly #servers: Map<string, GatewayServerStatus>;
+  readonly #prefix: string;
+
+  /** `servers`: the state of a gateway several installations share (tests). */
+  constructor(
+    options: { readonly owner?: string; readonly servers?: Map<string, GatewayServerStatus> } = {},
+  ) {
+    this.#servers = options.servers ?? new Map();
+    this.#prefix = options.owner === undefined ? GATEWAY_SERVER_PREFIX : ownedServerPrefix(options.owner);
+  }
   /** Every operation, for status and tests. */
   readonly log: { readonly at: string; readonly op: string; readonly server: string }[] = [];
 
   async listOwned(filter: { readonly burstId?: string } = {}): Promise<GatewayServerStatus[]> {
     return [...this.#servers.values()].filter(
-      (s) => filter.burstId === undefined || s.burstId === filter.burstId,
+      (s) =>
+        s.server.startsWith(this.#prefix) && (filter.burstId === undefined || s.burstId === filter.burstId),
     );
   }
 
   async add(spec: GatewayServerSpec): Promise<void> {
-    assertOurs(spec);
+    assertOurs(spec, this.#prefix);
     if (this.#servers.has(key(spec))) return;
     this.#servers.set(key(spec), { ...spec, state: 'disabled', connections: 0 });
     this.#record('add', spec);
@@ -43,7 +55,7 @@ export class MemoryGateway implements GatewayDriver {
   }
 
   async remove(ref: GatewayServerRef, options: { readonly force?: boolean } = {}): Promise<void> {
-    assertOurs(ref);
+    assertOurs(ref, this.#prefix);
     const server = this.#servers.get(key(ref));
     if (!server) return;
     if (server.connections > 0 && !options.force) {
@@ -62,7 +74,7 @@ export class MemoryGateway implements GatewayDriver {
   }
 
   #setState(ref: GatewayServerRef, state: GatewayServerStatus['state']): void {
-    assertOurs(ref);
+    assertOurs(ref, this.#prefix);
     const server = this.#servers.get(key(ref));
     if (!server) throw new DriverError('memory-gateway', `${key(ref)} does not exist`);
     if (server.state === state) return;
@@ -79,8 +91,11 @@ function key(ref: GatewayServerRef): string {
   return `${ref.backend}/${ref.server}`;
 }
 
-function assertOurs(ref: GatewayServerRef): void {
-  if (!ref.server.startsWith(GATEWAY_SERVER_PREFIX)) {
-    throw new DriverError('memory-gateway', `refusing to touch ${key(ref)}: not a clusterburst server`);
+function assertOurs(ref: GatewayServerRef, prefix: string): void {
+  if (!ref.server.startsWith(prefix)) {
+    throw new DriverError(
+      'memory-gateway',
+      `refusing to touch ${key(ref)}: not a clusterburst server of this installation`,
+    );
   }
 }

@@ -109,11 +109,17 @@ export class AksProvider implements ProviderDriver {
     return cluster && this.#map(cluster);
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, owner: string): Promise<void> {
     const cluster = await this.#get(name);
     if (!cluster || cluster.provisioningState === 'Deleting') return;
     if (!cluster.tags?.[OWNER_TAG]) {
       throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_TAG} tag`);
+    }
+    if (cluster.tags[OWNER_TAG] !== owner) {
+      throw new DriverError(
+        this.name,
+        `refusing to delete ${name}: it belongs to ${cluster.tags[OWNER_TAG]}, not ${owner}`,
+      );
     }
     try {
       await this.#client.managedClusters.beginDelete(this.#options.resourceGroup, name);

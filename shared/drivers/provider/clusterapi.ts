@@ -50,6 +50,7 @@ const CapiClusterSchema = z.looseObject({
     labels: z.record(z.string(), z.string()).default({}),
     annotations: z.record(z.string(), z.string()).default({}),
     deletionTimestamp: z.string().optional(),
+    uid: z.string().optional(),
   }),
   spec: z
     .looseObject({
@@ -132,6 +133,8 @@ export class ClusterApiProvider implements ProviderDriver {
       throw new DriverError(this.name, `Cluster ${spec.name} existed and vanished while creating it`, {
         retryable: true,
       });
+    // AlreadyExists: ours from an earlier attempt, or someone else's that must not be adopted.
+    if (!created) assertOwner(this.name, cluster, spec.owner, 'adopt');
     return toProviderCluster(cluster);
   }
 
@@ -151,10 +154,20 @@ export class ClusterApiProvider implements ProviderDriver {
     return { ...mapped, endpoint: credentialsFromKubeconfig(this.name, kubeconfig).endpoint };
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, owner: string): Promise<void> {
     const namespace = this.#options.namespace;
+    const cluster = await this.#get(name);
+    if (!cluster || cluster.metadata.deletionTimestamp) return;
+    assertOwner(this.name, cluster, owner, 'delete');
+    // The uid precondition: a same-named Cluster someone made after our read is not deleted.
+    const preconditions = cluster.metadata.uid ? { uid: cluster.metadata.uid } : undefined;
     await deleteIfPresent(this.name, `Cluster ${name}`, () =>
-      this.#custom.deleteNamespacedCustomObject({ ...CAPI, namespace, name }),
+      this.#custom.deleteNamespacedCustomObject({
+        ...CAPI,
+        namespace,
+        name,
+        ...(preconditions && { body: { preconditions } }),
+      }),
     );
   }
 
@@ -204,6 +217,17 @@ export class ClusterApiProvider implements ProviderDriver {
     if (!parsed.success) throw new DriverError(this.name, 'the management cluster answered with no Cluster');
     return parsed.data;
   }
+}
+
+/** Refuses (fatal) to adopt or delete a Cluster whose owner label is not `owner`. */
+function assertOwner(driver: string, cluster: CapiCluster, owner: string, action: 'adopt' | 'delete'): void {
+  const tagged = cluster.metadata.labels[OWNER_LABEL];
+  if (tagged === owner) return;
+  const whose = tagged ? `it belongs to ${tagged}` : `it has no ${OWNER_LABEL} label`;
+  throw new DriverError(
+    driver,
+    `refusing to ${action} Cluster ${cluster.metadata.name}: ${whose}, not ${owner}'s`,
+  );
 }
 
 /** The lifecycle's view of a Cluster (endpoint from controlPlaneEndpoint; describe refines it). */

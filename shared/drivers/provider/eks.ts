@@ -176,12 +176,18 @@ export class EksProvider implements ProviderDriver {
     return cluster && this.#inspect(cluster, true);
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, owner: string): Promise<void> {
     const cluster = await this.#cluster(name);
     if (!cluster || cluster.status === 'DELETING') return;
     const tags = cluster.tags ?? {};
     if (!tags[OWNER_LABEL])
       throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_LABEL} tag`);
+    if (tags[OWNER_LABEL] !== owner) {
+      throw new DriverError(
+        this.name,
+        `refusing to delete ${name}: it belongs to ${tags[OWNER_LABEL]}, not ${owner}`,
+      );
+    }
     if (!tags[DELETING_TAG] && cluster.arn) {
       await this.#call('TagResource', () =>
         this.#client.send(

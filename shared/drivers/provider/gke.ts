@@ -163,14 +163,18 @@ export class GkeProvider implements ProviderDriver {
       : { ...view, message: `create operation ${status}${done ? ` ${done}%` : ''}` };
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, owner: string): Promise<void> {
     const cluster = await this.#get(name);
     if (!cluster || enumName(Cluster.Status, cluster.status) === 'STOPPING') return;
-    if (!cluster.resourceLabels?.[LABEL_KEYS[OWNER_LABEL]!]) {
+    const tagged = cluster.resourceLabels?.[LABEL_KEYS[OWNER_LABEL]!];
+    if (!tagged) {
       throw new DriverError(
         this.name,
         `refusing to delete ${name}: it has no ${LABEL_KEYS[OWNER_LABEL]} label`,
       );
+    }
+    if (tagged !== encodeValue(owner)) {
+      throw new DriverError(this.name, `refusing to delete ${name}: it belongs to ${tagged}, not ${owner}`);
     }
     try {
       await this.#client.deleteCluster({ name: `${this.#parent}/clusters/${name}` }, this.#call);

@@ -147,11 +147,17 @@ export class MagnumProvider implements ProviderDriver {
     return cluster && this.#map(cluster);
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, owner: string): Promise<void> {
     const cluster = await this.#find(name);
     if (!cluster || cluster.status === 'DELETE_IN_PROGRESS') return;
     if (!cluster.labels?.[OWNER_LABEL]) {
       throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_LABEL} label`);
+    }
+    if (cluster.labels[OWNER_LABEL] !== owner) {
+      throw new DriverError(
+        this.name,
+        `refusing to delete ${name}: it belongs to ${cluster.labels[OWNER_LABEL]}, not ${owner}`,
+      );
     }
     await this.#deleteUuid(cluster.uuid);
   }

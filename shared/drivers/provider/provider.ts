@@ -39,7 +39,8 @@ export interface ClusterCredentials {
 
 /**
  * A place that makes Kubernetes clusters. Every method is idempotent: `create` of an existing
- * name returns it, `delete` of a missing one succeeds. Errors are `DriverError`s classified
+ * name returns it if it carries the same owner tag (and refuses it otherwise), `delete` of a
+ * missing one succeeds, and `delete` refuses a cluster whose owner tag is not the owner given. Errors are `DriverError`s classified
  * retryable or fatal, with `quota` set for quota and capacity errors.
  */
 export interface ProviderDriver {
@@ -47,7 +48,8 @@ export interface ProviderDriver {
   create(spec: ClusterSpec): Promise<ProviderCluster>;
   /** The cluster, or undefined when the provider no longer knows it. */
   describe(name: string): Promise<ProviderCluster | undefined>;
-  delete(name: string): Promise<void>;
+  /** Delete the cluster if it is there and tagged as `owner`'s; refuse (fatal) if it is someone else's. */
+  delete(name: string, owner: string): Promise<void>;
   credentials(name: string): Promise<ClusterCredentials>;
   /**
    * The cluster CA (base64 PEM) to verify its endpoint with, issuing no credential: what a

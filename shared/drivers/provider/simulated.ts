@@ -78,6 +78,9 @@ export class SimulatedProvider implements ProviderDriver {
   async create(spec: ClusterSpec): Promise<ProviderCluster> {
     this.calls.push({ op: 'create', name: spec.name, at: Date.now() });
     const existing = this.#inventory.get(spec.name);
+    if (existing && existing.labels[OWNER_LABEL] !== spec.owner) {
+      throw new DriverError(this.name, `cluster ${spec.name} exists and does not belong to ${spec.owner}`);
+    }
     const view = existing && this.#view(existing);
     if (view) return view;
     const pending = this.#pending.get(spec.name);
@@ -110,10 +113,16 @@ export class SimulatedProvider implements ProviderDriver {
     return entry ? this.#view(entry) : undefined;
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, owner: string): Promise<void> {
     this.calls.push({ op: 'delete', name, at: Date.now() });
     const entry = this.#inventory.get(name);
     if (!entry || entry.state === 'deleting') return;
+    if (entry.labels[OWNER_LABEL] !== owner) {
+      throw new DriverError(
+        this.name,
+        `refusing to delete ${name}: it belongs to ${entry.labels[OWNER_LABEL] || 'nobody'}, not ${owner}`,
+      );
+    }
     entry.state = 'deleting';
     entry.deleteAt = Date.now() + this.#options.deleteAfterMs;
     this.#save();

@@ -43,7 +43,8 @@ export async function startLocalRuntime(
       health: config.schedules.health,
       reconcile: config.schedules.reconcile,
     }[fn.task];
-    return new Cron(pattern, { protect: true, name: fn.name }, async () => {
+    // Croner names are process-wide: two installations in one process (tests) each get theirs.
+    return new Cron(pattern, { protect: true, name: `${fn.name}@${config.installation.id}` }, async () => {
       try {
         await fn.run(deps);
       } catch (error) {

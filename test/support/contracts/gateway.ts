@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewayDriver } from '../../../shared/drivers/gateway/gateway.ts';
+import { type GatewayDriver, ownedServerPrefix } from '../../../shared/drivers/gateway/gateway.ts';
 import { burstId } from '../records.ts';
 
 /** How a gateway implementation is set up for the contract suite. */
@@ -11,6 +11,8 @@ export interface GatewayHarness {
   readonly target: () => Promise<{ readonly address: string; readonly port: number }>;
   /** A server that exists at the gateway and is not ours. */
   readonly foreign?: { readonly backend: string; readonly server: string };
+  /** A driver for installation `owner` on the same gateway (installations may share one). */
+  readonly forOwner: (owner: string) => GatewayDriver;
   readonly cleanup?: () => Promise<void>;
 }
 
@@ -46,6 +48,42 @@ export function runGatewayContract(name: string, setup: () => Promise<GatewayHar
       await h.gateway.remove(s);
       await h.gateway.remove(s);
       expect(await h.gateway.listOwned({ burstId: s.burstId })).toEqual([]);
+    });
+
+    it("lists and touches only its own installation's servers on a gateway two installations share", async () => {
+      const mine = h.forOwner('owner-a');
+      const theirs = h.forOwner('owner-b');
+      const id = burstId();
+      const t = await h.target();
+      // The same alert at both: only the installation part of the name tells the servers apart.
+      const a = {
+        backend: h.backend,
+        server: `${ownedServerPrefix('owner-a')}${id.slice(2)}`,
+        burstId: id,
+        ...t,
+      };
+      const b = {
+        backend: h.backend,
+        server: `${ownedServerPrefix('owner-b')}${id.slice(2)}`,
+        burstId: id,
+        ...t,
+      };
+      try {
+        await mine.add(a);
+        await theirs.add(b);
+        await theirs.enable(b);
+        expect((await mine.listOwned()).map((s) => s.server)).toEqual([a.server]);
+        expect((await mine.listOwned({ burstId: id })).map((s) => s.server)).toEqual([a.server]);
+        await expect(mine.remove(b, { force: true })).rejects.toThrow(/not a clusterburst server/);
+        await expect(mine.drain(b)).rejects.toThrow(/not a clusterburst server/);
+        await expect(mine.add(b)).rejects.toThrow(/not a clusterburst server/);
+        expect((await theirs.listOwned()).map((s) => [s.server, s.state])).toEqual([[b.server, 'ready']]);
+      } finally {
+        await mine.remove(a, { force: true });
+        await theirs.remove(b, { force: true });
+        await mine.close?.();
+        await theirs.close?.();
+      }
     });
 
     it('refuses to touch a server without the clusterburst prefix', async () => {

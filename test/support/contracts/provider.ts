@@ -90,11 +90,30 @@ export function runProviderContract(name: string, setup: () => Promise<ProviderH
       const s = spec();
       await h.provider.create(s);
       await pollCluster(h, s.name, (c) => c?.state === 'ready');
-      await h.provider.delete(s.name);
-      await h.provider.delete(s.name);
+      await h.provider.delete(s.name, s.owner);
+      await h.provider.delete(s.name, s.owner);
       await pollCluster(h, s.name, (c) => c === undefined);
-      await h.provider.delete(s.name);
+      await h.provider.delete(s.name, s.owner);
       expect(await h.provider.describe(s.name)).toBeUndefined();
+    });
+
+    it("refuses to delete another installation's cluster, and leaves it running", async () => {
+      const theirs = spec('owner-b');
+      await h.provider.create(theirs);
+      await pollCluster(h, theirs.name, (c) => c?.state === 'ready');
+      await expect(h.provider.delete(theirs.name, 'owner-a')).rejects.toMatchObject({ retryable: false });
+      const still = await h.provider.describe(theirs.name);
+      expect(still?.state).toBe('ready');
+      expect(still?.labels[OWNER_LABEL]).toBe('owner-b');
+    });
+
+    it("refuses to adopt another installation's cluster that has the name it asked for", async () => {
+      const theirs = spec('owner-b');
+      await h.provider.create(theirs);
+      const mine = { ...spec('owner-a'), name: theirs.name };
+      await expect(h.provider.create(mine)).rejects.toMatchObject({ retryable: false });
+      expect(await h.provider.list('owner-a')).toEqual([]);
+      expect((await h.provider.describe(theirs.name))?.labels[OWNER_LABEL]).toBe('owner-b');
     });
 
     it('describes an unknown cluster as undefined', async () => {

@@ -154,5 +154,11 @@ export function typeFromCrd(crd: KubeObject): ResourceType {
     shortNames: Array.isArray(names.shortNames) ? names.shortNames.map(String) : [],
     builtin: false,
     nameRule: 'subdomain',
+    schemas: Object.fromEntries(
+      versions.flatMap((v) => {
+        const schema = asRecord(asRecord(v.schema).openAPIV3Schema);
+        return Object.keys(schema).length > 0 ? [[String(v.name), schema]] : [];
+      }),
+    ),
   };
 }

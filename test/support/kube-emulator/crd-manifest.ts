@@ -18,7 +18,15 @@ export interface CrdDefinition {
   /** Whether the status subresource is enabled. @default true */
   readonly status?: boolean;
   readonly shortNames?: readonly string[];
+  /**
+   * The structural schema of each version, which the emulator prunes writes by (see prune.ts);
+   * a version without one keeps every field (`x-kubernetes-preserve-unknown-fields` at the root).
+   */
+  readonly schemas?: Readonly<Record<string, Record<string, unknown>>>;
 }
+
+/** Keeps every field: for test CRDs that do not model an upstream schema. */
+const PRESERVE_ALL = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 
 /** The apiextensions.k8s.io/v1 CustomResourceDefinition for `d`. */
 export function crdManifest(d: CrdDefinition): KubeObject {
@@ -41,7 +49,7 @@ export function crdManifest(d: CrdDefinition): KubeObject {
         name,
         served: true,
         storage: i === 0,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        schema: { openAPIV3Schema: d.schemas?.[name] ?? PRESERVE_ALL },
         ...((d.status ?? true) ? { subresources: { status: {} } } : {}),
       })),
     },

@@ -22,6 +22,11 @@ export interface ResourceType {
   /** Built-ins answer deletes with a Status and strip kind/apiVersion from list items. */
   readonly builtin: boolean;
   readonly nameRule: NameRule;
+  /**
+   * The structural schema (`openAPIV3Schema`) of each served version of a custom resource;
+   * writes are pruned by the schema of the version they came in at (see prune.ts).
+   */
+  readonly schemas?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

@@ -142,7 +142,7 @@ export function handleResource(
     if (method === 'POST') {
       const o = asObject(body);
       checkTypeMeta(t, o);
-      return out(201, store.create(t.type, t.namespace, o));
+      return out(201, store.create(t.type, t.namespace, o, { version: t.version }));
     }
     if (method === 'DELETE') {
       const { items } = store.list(t.type, {
@@ -161,7 +161,7 @@ export function handleResource(
     }
     throw methodNotAllowed();
   }
-  const sub = t.subresource ? { subresource: t.subresource } : {};
+  const sub = { version: t.version, ...(t.subresource ? { subresource: t.subresource } : {}) };
   switch (method) {
     case 'GET':
       return out(200, store.get(t.type, t.namespace, t.name));

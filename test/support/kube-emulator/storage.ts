@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { applyDefaults, validateKind } from './builtins.ts';
 import type { Json, PatchType } from './patch.ts';
 import { applyJsonPatch, applyMergePatch } from './patch.ts';
+import { pruneObject } from './prune.ts';
 import type { ResourceRegistry, ResourceType } from './registry.ts';
 import { apiVersionOf } from './registry.ts';
 import type { Selector } from './selectors.ts';
@@ -158,8 +159,22 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Drops what the CRD's schema for `version` (the storage version when not given) does not
+   * specify, as kube-apiserver prunes every write of a custom resource.
+   */
+  #prune(type: ResourceType, object: KubeObject, version: string | undefined): void {
+    const schema = type.schemas?.[version ?? type.versions[0]!];
+    if (schema) pruneObject(object, schema);
+  }
+
   /** POST: validates, assigns uid/resourceVersion/generation, stores. */
-  create(type: ResourceType, namespace: string | undefined, body: KubeObject): KubeObject {
+  create(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: KubeObject,
+    options: { version?: string } = {},
+  ): KubeObject {
     const object = structuredClone(body);
     object.metadata = { ...object.metadata };
     const meta = object.metadata;
@@ -180,6 +195,7 @@ export class ObjectStore {
     for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'])
       delete meta[k];
     if (type.status) delete object.status;
+    this.#prune(type, object, options.version);
     applyDefaults(type, object, undefined);
     this.#check(type, object);
     const name = meta.name!;
@@ -217,7 +233,7 @@ export class ObjectStore {
     namespace: string | undefined,
     name: string,
     body: KubeObject,
-    options: { subresource?: 'status'; requireResourceVersion?: boolean } = {},
+    options: { subresource?: 'status'; requireResourceVersion?: boolean; version?: string } = {},
   ): KubeObject {
     const current = this.get(type, namespace, name);
     const meta = body.metadata ?? {};
@@ -269,6 +285,7 @@ export class ObjectStore {
     next.apiVersion = current.apiVersion;
     next.kind = current.kind;
     next.metadata.resourceVersion = current.metadata.resourceVersion;
+    this.#prune(type, next, options.version);
     applyDefaults(type, next, current);
     return this.#commit(type, current, next);
   }
@@ -283,7 +300,7 @@ export class ObjectStore {
     name: string,
     patchType: PatchType,
     patch: Json,
-    options: { subresource?: 'status' } = {},
+    options: { subresource?: 'status'; version?: string } = {},
   ): KubeObject {
     const current = this.get(type, namespace, name);
     const patched = (patchType === 'json'

@@ -23,7 +23,7 @@ function withQuota(inner: SimulatedProvider, state: { full: boolean }): Provider
       return inner.create(spec);
     },
     describe: (n) => inner.describe(n),
-    delete: (n) => inner.delete(n),
+    delete: (n, o) => inner.delete(n, o),
     credentials: (n) => inner.credentials(n),
     list: (o) => inner.list(o),
     close: () => inner.close(),

@@ -123,6 +123,30 @@ describe('decideBurst: duplicates and cooldown', () => {
     }
   });
 
+  it('tries a third provider when the burst replacing a quota failure fails for quota too', () => {
+    const first = { ...ofSignal('Failed', 60), id: 'b-000000000001', provider: 'aws' };
+    const second = {
+      ...ofSignal('Provisioning', 30),
+      id: 'b-000000000002',
+      provider: 'gcp',
+      replaces: first.id,
+      excludedProviders: ['aws'],
+    };
+    const AZURE: ProviderOffer = {
+      name: 'azure',
+      regions: ['westeurope'],
+      pricePerNodeHour: 3,
+      maxClusters: 10,
+    };
+    const decision = decide({
+      clusters: [first, second],
+      offers: [AWS, GCP, AZURE],
+      exclude: ['aws', 'gcp'],
+      replaces: second.id,
+    });
+    expect(decision).toMatchObject({ burst: true, provider: 'azure' });
+  });
+
   it('applies no cooldown to a different signal', () => {
     expect(decide({ clusters: [record('Deleted', 10)] }).burst).toBe(true);
   });

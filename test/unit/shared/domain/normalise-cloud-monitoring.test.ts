@@ -51,11 +51,31 @@ describe('normaliseCloudMonitoring', () => {
     expect(isTestNotification(sample('incident-open'))).toBe(false);
   });
 
-  it('keys the signal on the incident id, shared by open and close', () => {
+  it('keys the signal on the policy condition, shared by open and close', () => {
     const open = normaliseCloudMonitoring(sample('incident-open'), NOW);
     const closed = normaliseCloudMonitoring(sample('incident-closed'), NOW);
-    expect(open.signalKey).toBe('gcp:0.nqm5fz3h7k2x');
+    expect(open.signalKey).toBe(
+      'gcp:projects/incd-web-prod/alertPolicies/14082216793450131872/conditions/14082216793450132907',
+    );
     expect(closed.signalKey).toBe(open.signalKey);
+  });
+
+  it('gives a re-opened condition (a new incident) the same signal and a new episode', () => {
+    const first = sample('incident-open');
+    const reopened = { ...first, incident: { ...first.incident, incident_id: '0.pq7w2m4x9c1v' } };
+    const a = normaliseCloudMonitoring(first, NOW);
+    const b = normaliseCloudMonitoring(reopened, NOW);
+    expect(b.signalKey).toBe(a.signalKey);
+    expect(b.dedupeKey).toBe('gcp:0.pq7w2m4x9c1v:open');
+    expect(b.dedupeKey).not.toBe(a.dedupeKey);
+  });
+
+  it('keys the signal on project, policy and condition names when the payload has no condition object', () => {
+    const { condition: _, ...incident } = sample('incident-open').incident;
+    const signal = normaliseCloudMonitoring({ version: '1.2', incident }, NOW);
+    expect(signal.signalKey).toBe(
+      'gcp:incd-web-prod/clusterburst web capacity/Web containers CPU request utilisation above 85%',
+    );
   });
 
   it('keys the episode on the incident id and the lowercased state', () => {

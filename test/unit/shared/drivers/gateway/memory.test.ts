@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { MemoryGateway } from '../../../../../shared/drivers/gateway/memory.ts';
 import { runGatewayContract } from '../../../../support/contracts/gateway.ts';
 
-runGatewayContract('memory', async () => ({
-  gateway: new MemoryGateway(),
-  backend: 'web',
-  target: async () => ({ address: '127.0.0.1', port: 9 }),
-}));
+runGatewayContract('memory', async () => {
+  const shared = new Map();
+  return {
+    gateway: new MemoryGateway(),
+    backend: 'web',
+    target: async () => ({ address: '127.0.0.1', port: 9 }),
+    forOwner: (owner) => new MemoryGateway({ owner, servers: shared }),
+  };
+});
 
 describe('memory gateway', () => {
   it('refuses to remove a server with open connections unless forced', async () => {

@@ -221,10 +221,10 @@ describe('AKS provider', () => {
     const { api, provider, harness } = await start();
     await provider.create(spec());
     await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     expect(api.log.filter((r) => r.method === 'DELETE')).toHaveLength(1);
     expect((await provider.describe('cb-0123456789ab'))?.state).toBe('deleting');
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     expect(api.log.filter((r) => r.method === 'DELETE')).toHaveLength(1);
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
   });
@@ -232,7 +232,7 @@ describe('AKS provider', () => {
   it('deletes a cluster that is still provisioning (deadline cleanup)', async () => {
     const { provider, harness } = await start();
     await provider.create(spec());
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
   });
 
@@ -240,7 +240,7 @@ describe('AKS provider', () => {
     const { api, provider } = await start();
     api.seed('prod-cluster', LOCATION, { team: 'physics' });
     api.seed('cb-0123456789ab', LOCATION, { 'clusterburst-owner': 'another-ri' });
-    await expect(provider.delete('prod-cluster')).rejects.toThrow(/no clusterburst-owner tag/);
+    await expect(provider.delete('prod-cluster', 'ri-lisbon')).rejects.toThrow(/no clusterburst-owner tag/);
     await expect(provider.create(spec())).rejects.toThrow(/does not belong to ri-lisbon/);
     expect(await provider.list('ri-lisbon')).toEqual([]);
     expect(api.log.some((r) => r.method === 'PUT' || r.method === 'DELETE')).toBe(false);

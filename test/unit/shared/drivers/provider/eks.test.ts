@@ -247,7 +247,7 @@ describe('EKS provider', () => {
     const { fake, provider, harness } = setup();
     await provider.create(spec());
     await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     expect(fake.stub.commandCalls(DeleteNodegroupCommand)).toHaveLength(1);
     expect(fake.stub.commandCalls(DeleteClusterCommand)).toHaveLength(0);
     expect((await provider.describe('cb-0123456789ab'))?.state).toBe('deleting');
@@ -265,7 +265,7 @@ describe('EKS provider', () => {
     await provider.create(spec());
     fake.tick(elapsed);
     await provider.describe('cb-0123456789ab');
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     expect((await provider.describe('cb-0123456789ab'))?.state).toBe('deleting');
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
     expect(fake.clusterNames()).toEqual([]);
@@ -274,7 +274,9 @@ describe('EKS provider', () => {
   it('never deletes a cluster without the owner tag', async () => {
     const { fake, provider } = setup();
     fake.seed({ name: 'prod-cluster', status: 'ACTIVE', tags: { team: 'physics' } });
-    await expect(provider.delete('prod-cluster')).rejects.toThrow(/no clusterburst.io\/owner tag/);
+    await expect(provider.delete('prod-cluster', 'ri-lisbon')).rejects.toThrow(
+      /no clusterburst.io\/owner tag/,
+    );
     expect(fake.clusterNames()).toEqual(['prod-cluster']);
     expect(fake.stub.commandCalls(DeleteClusterCommand)).toHaveLength(0);
   });

@@ -198,9 +198,9 @@ describe('GKE provider', () => {
   it('asks to delete again later while the create operation still runs, then deletes', async () => {
     const { provider, harness } = await start();
     await provider.create(spec());
-    await expect(provider.delete('cb-0123456789ab')).rejects.toMatchObject({ retryable: true });
+    await expect(provider.delete('cb-0123456789ab', 'ri-lisbon')).rejects.toMatchObject({ retryable: true });
     await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     expect((await provider.describe('cb-0123456789ab'))?.state).toBe('deleting');
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
   });
@@ -209,7 +209,7 @@ describe('GKE provider', () => {
     const { api, provider } = await start();
     api.seed(LOCATION, 'prod-cluster', { team: 'physics' });
     api.seed(LOCATION, 'other-cluster', { 'clusterburst-owner': 'another-ri' });
-    await expect(provider.delete('prod-cluster')).rejects.toThrow(/no clusterburst-owner label/);
+    await expect(provider.delete('prod-cluster', 'ri-lisbon')).rejects.toThrow(/no clusterburst-owner label/);
     expect(await provider.list('ri-lisbon')).toEqual([]);
     expect(api.clusterNames().sort()).toEqual(['other-cluster', 'prod-cluster']);
   });

@@ -219,10 +219,12 @@ describe('Magnum provider', () => {
   it('deletes our cluster until Magnum no longer knows it, and never one without our label', async () => {
     const { api, provider, harness } = await start();
     api.seed('prod-cluster', { team: 'physics' });
-    await expect(provider.delete('prod-cluster')).rejects.toThrow(/no clusterburst.io\/owner label/);
+    await expect(provider.delete('prod-cluster', 'ri-lisbon')).rejects.toThrow(
+      /no clusterburst.io\/owner label/,
+    );
     await provider.create(spec());
     await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     expect((await provider.describe('cb-0123456789ab'))?.state).toBe('deleting');
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
     expect(api.clusterNames()).toEqual(['prod-cluster']);
@@ -231,7 +233,7 @@ describe('Magnum provider', () => {
   it('deletes a cluster that is still CREATE_IN_PROGRESS (deadline cleanup)', async () => {
     const { api, provider, harness } = await start();
     await provider.create(spec());
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
     expect(api.clusterNames()).toEqual([]);
   });
@@ -279,7 +281,7 @@ describe('Magnum provider', () => {
     await provider.create(spec());
     await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
     const first = await provider.credentials('cb-0123456789ab');
-    await provider.delete('cb-0123456789ab');
+    await provider.delete('cb-0123456789ab', 'ri-lisbon');
     await pollCluster(harness, 'cb-0123456789ab', (c) => c === undefined);
     await provider.create(spec());
     await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');

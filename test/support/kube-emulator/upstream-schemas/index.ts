@@ -1,0 +1,20 @@
+/**
+ * Structural schemas of the upstream kinds our drivers write, extracted from the upstream files
+ * by extract.ts (each JSON names its source repository, commit and path). CRDs declared with
+ * them make the emulator prune exactly what the real API server would.
+ */
+import { readFileSync } from 'node:fs';
+
+type Versions = Readonly<Record<string, Record<string, unknown>>>;
+
+function load(name: string): Versions {
+  const file = JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8')) as { versions: Versions };
+  return file.versions;
+}
+
+/** Cluster API `Cluster` (cluster.x-k8s.io v1beta1 and v1beta2). */
+export const CAPI_CLUSTER_SCHEMAS: Versions = load('./capi-cluster.json');
+/** KubeFed `KubeFedCluster` (core.kubefed.io v1beta1). */
+export const KUBEFED_CLUSTER_SCHEMAS: Versions = load('./kubefed-cluster.json');
+/** Karmada `Cluster` (cluster.karmada.io v1alpha1, served by karmada-aggregated-apiserver). */
+export const KARMADA_CLUSTER_SCHEMAS: Versions = load('./karmada-cluster.json');

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../../shared/config/load-config.ts';
+import { handleSignal } from '../../../../../shared/core/handle-signal.ts';
+import { provision } from '../../../../../shared/core/steps/provision.ts';
+import type { CapacitySignal } from '../../../../../shared/domain/capacity-signal.ts';
+import { isLive } from '../../../../../shared/domain/lifecycle.ts';
+import type { ProviderDriver } from '../../../../../shared/drivers/provider/provider.ts';
+import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
+import { SqliteStore } from '../../../../../shared/drivers/store/sqlite.ts';
+import { DriverError } from '../../../../../shared/errors.ts';
+import { createDeps } from '../../../../../shared/runtime/create-deps.ts';
+import { createLogger } from '../../../../../shared/runtime/logger.ts';
+
+/** A provider whose every create is refused for quota. */
+function outOfQuota(inner: SimulatedProvider): ProviderDriver {
+  return {
+    name: inner.name,
+    create: async () => {
+      throw new DriverError(inner.name, 'QuotaExceeded: vCPU limit', { quota: true });
+    },
+    describe: (n) => inner.describe(n),
+    delete: (n, o) => inner.delete(n, o),
+    credentials: (n) => inner.credentials(n),
+    list: (o) => inner.list(o),
+    close: () => inner.close(),
+  };
+}
+
+const SIGNAL: CapacitySignal = {
+  source: 'alertmanager',
+  status: 'firing',
+  signalKey: 'alertmanager:group-1',
+  dedupeKey: 'alertmanager:group-1@2026-11-22T10:00:00.000Z',
+  labels: {},
+  summary: 'portal at 95% CPU',
+  at: '2026-11-22T10:00:00.000Z',
+};
+
+describe('replaceAfterQuota', () => {
+  it('reaches the third provider when the first two refuse for quota, each failure naming its own replacement', async () => {
+    const sims = ['first', 'second', 'third'].map((n) => new SimulatedProvider(n, { readyAfterMs: 0 }));
+    const [first, second, third] = sims as [SimulatedProvider, SimulatedProvider, SimulatedProvider];
+    const config = loadConfig({
+      value: {
+        providers: [
+          { name: 'first', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.1 },
+          { name: 'second', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.2 },
+          { name: 'third', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.3 },
+        ],
+      },
+    });
+    const deps = await createDeps(config, {
+      logger: createLogger('ERROR'),
+      overrides: {
+        store: new SqliteStore(':memory:'),
+        providers: new Map<string, ProviderDriver>([
+          ['first', outOfQuota(first)],
+          ['second', outOfQuota(second)],
+          ['third', third],
+        ]),
+      },
+    });
+    try {
+      const { burstId } = await handleSignal(deps, SIGNAL);
+      await provision(deps, burstId!);
+      const firstFailed = await deps.store.get(burstId!);
+      const secondId = /replaced by (b-[0-9a-f]{12})$/.exec(firstFailed?.lastError ?? '')?.[1];
+      expect(secondId).toBeDefined();
+      expect(secondId).not.toBe(burstId);
+
+      await provision(deps, secondId!);
+      const secondFailed = await deps.store.get(secondId!);
+      expect(secondFailed).toMatchObject({ phase: 'Failed', provider: 'second' });
+      const thirdId = /replaced by (b-[0-9a-f]{12})$/.exec(secondFailed?.lastError ?? '')?.[1];
+      expect([burstId, secondId]).not.toContain(thirdId);
+
+      await provision(deps, thirdId!);
+      const live = (await deps.store.list()).filter((r) => isLive(r.phase));
+      expect(live.map((r) => [r.id, r.provider, r.phase, r.replaces, r.excludedProviders])).toEqual([
+        [thirdId, 'third', 'Provisioning', secondId, ['first', 'second']],
+      ]);
+      expect(await third.list('local')).toHaveLength(1);
+    } finally {
+      for (const sim of sims) await sim.close();
+      await deps.store.close();
+    }
+  });
+});
