@@ -80,3 +80,31 @@ export async function removeServers(deps: Deps, burstId: string, force: boolean)
   for (const server of servers) await deps.gateway.remove(server, { force });
   return servers.length;
 }
+
+/**
+ * `removeServers`, answering the error instead of throwing it: a teardown past its bound goes on
+ * without the gateway (see `serversLeftBehind`) rather than keep a billed cluster alive.
+ */
+export async function tryRemoveServers(deps: Deps, burstId: string, force: boolean): Promise<number | Error> {
+  return removeServers(deps, burstId, force).catch(asError);
+}
+
+/** Open connections to the burst's gateway servers (the error if the gateway cannot answer). */
+export async function openConnections(deps: Deps, burstId: string): Promise<number | Error> {
+  try {
+    const servers = await deps.gateway.listOwned({ burstId });
+    const counts = await Promise.all(servers.map((s) => deps.gateway.connections(s)));
+    return counts.reduce((a, b) => a + b, 0);
+  } catch (error) {
+    return asError(error);
+  }
+}
+
+/** What a teardown that went on without the gateway says about the servers it left there. */
+export function serversLeftBehind(error: Error): string {
+  return `gateway unreachable (${error.message}): its servers stay recorded for removal, which finalize or reconcile does once the gateway answers`;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
