@@ -37,7 +37,35 @@ interface Outage {
   ours(): Promise<string[]>;
   /** How many places keep a server: HAProxy's running state and its config file. */
   readonly places: number;
+  /** The changes the gateway accepted, in order. */
+  log(): string[];
   stop(): Promise<void>;
+}
+
+/**
+ * `inner` with every change it accepted logged (`drain backend/server`, `remove backend/server`),
+ * each call first passing `guard` (which may refuse it).
+ */
+function recording(
+  inner: GatewayDriver,
+  guard: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
+) {
+  const log: string[] = [];
+  const logged =
+    (op: string) =>
+    async (ref: GatewayServerRef): Promise<void> => {
+      log.push(`${op} ${ref.backend}/${ref.server}`);
+    };
+  const gateway: GatewayDriver = {
+    name: inner.name,
+    listOwned: (filter) => guard(() => inner.listOwned(filter)),
+    add: (spec: GatewayServerSpec) => guard(() => inner.add(spec)),
+    enable: (ref) => guard(() => inner.enable(ref)).then(() => logged('enable')(ref)),
+    drain: (ref) => guard(() => inner.drain(ref)).then(() => logged('drain')(ref)),
+    connections: (ref) => guard(() => inner.connections(ref)),
+    remove: (ref, options) => guard(() => inner.remove(ref, options)).then(() => logged('remove')(ref)),
+  };
+  return { gateway, log: () => [...log] };
 }
 
 /** The memory gateway, every call failing as a refused connection while cut. */
@@ -48,18 +76,12 @@ function memoryOutage(): Outage {
     down
       ? Promise.reject(new DriverError('memory-gateway', 'connect ECONNREFUSED', { retryable: true }))
       : call();
-  const gateway: GatewayDriver = {
-    name: 'memory',
-    listOwned: (filter) => guard(() => inner.listOwned(filter)),
-    add: (spec: GatewayServerSpec) => guard(() => inner.add(spec)),
-    enable: (ref: GatewayServerRef) => guard(() => inner.enable(ref)),
-    drain: (ref) => guard(() => inner.drain(ref)),
-    connections: (ref) => guard(() => inner.connections(ref)),
-    remove: (ref, options) => guard(() => inner.remove(ref, options)),
-  };
+  const { gateway, log } = recording(inner, guard);
   return {
     gateway,
+    log,
     backend: 'web',
+    places: 1,
     cut: async () => {
       down = true;
     },
@@ -67,7 +89,6 @@ function memoryOutage(): Outage {
       down = false;
     },
     ours: async () => (await inner.listOwned()).map((s) => `${s.backend}/${s.server}`),
-    places: 1,
     stop: async () => undefined,
   };
 }
@@ -107,14 +128,17 @@ async function haproxyOutage(): Promise<Outage> {
     link = undefined;
   };
   await open();
-  const gateway = new HaproxyGateway({
-    runtime: `127.0.0.1:${linkPort}`,
-    configPath: hx.configDir,
-    timeoutMs: 2000,
-    deleteWaitMs: 500,
-  });
+  const { gateway, log } = recording(
+    new HaproxyGateway({
+      runtime: `127.0.0.1:${linkPort}`,
+      configPath: hx.configDir,
+      timeoutMs: 2000,
+      deleteWaitMs: 500,
+    }),
+  );
   return {
     gateway,
+    log,
     backend: hx.httpBackend,
     places: 2,
     cut: close,
@@ -204,6 +228,41 @@ describe.each([
     expect(deleting.gatewayServers).not.toEqual([]);
     return deleting;
   }
+
+  it('starts the teardown of an Active burst while the gateway is unreachable, drains its servers once it answers, and removes them', async () => {
+    outage = await start();
+    w = await startLifecycleWorld(
+      {
+        services: [{ name: 'web', hostname: 'web.example.org', backend: outage.backend, protocol: 'http' }],
+        policy: { drainTimeoutSeconds: DRAIN_BOUND, leaveDeadlineSeconds: LEAVE_DEADLINE },
+      },
+      { overrides: { gateway: outage.gateway } },
+    );
+    const active = await w.walkTo((await w.admit()).id, 'Active');
+    await outage.cut();
+    await drain(w.deps, active.id, 'teardown requested by an operator');
+    const draining = await w.record(active.id);
+    expect(draining.phase).toBe('Draining');
+    expect(draining.history.at(-1)!.why).toMatch(
+      /^teardown requested by an operator; gateway unreachable .*drained once it answers, within the 60s drain bound$/,
+    );
+    await stepOut(w, active.id, leave);
+    expect((await w.record(active.id)).phase).toBe('Draining');
+
+    await outage.restore();
+    const leaving = await stepOut(w, active.id, leave);
+    expect(leaving.phase).toBe('Leaving');
+    expect(leaving.history.at(-1)!.why).toMatch(/^drained in \d+s with no connection left; servers removed/);
+    // The servers were put in drain before they were removed.
+    const log = outage.log();
+    expect(log.indexOf(`drain ${outage.backend}/${active.name}`)).toBeGreaterThanOrEqual(0);
+    expect(log.indexOf(`drain ${outage.backend}/${active.name}`)).toBeLessThan(
+      log.indexOf(`remove ${outage.backend}/${active.name}`),
+    );
+    expect((await stepOut(w, active.id, deleteCluster)).phase).toBe('Deleting');
+    expect((await stepOut(w, active.id, finalize)).phase).toBe('Deleted');
+    expect(await outage.ours()).toEqual([]);
+  }, 60_000);
 
   it('deletes the cluster past the drain bound and the leave deadline, and finalize removes the servers once the gateway answers', async () => {
     const { burst, server, w, outage } = await drainingWithGatewayDown();
