@@ -1,9 +1,11 @@
+import type { OwnedGatewayServerRef } from '../domain/burst-cluster.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { planDns } from '../drivers/dns/plan.ts';
 import { ownedServerPrefix } from '../drivers/gateway/gateway.ts';
 import { BURST_LABEL } from '../drivers/provider/provider.ts';
 import { type PassReport, runAll } from './cluster-health.ts';
 import type { Deps } from './deps.ts';
+import { patchWhilePhase } from './transition.ts';
 
 /** What reconcile found and did. */
 export interface ReconcileReport extends PassReport {
@@ -23,7 +25,8 @@ export interface ReconcileReport extends PassReport {
  * clusters, members, DNS records and gateway servers tagged as ours with no live record.
  * Resources without our owner tag are never listed, so never touched. The live set is a
  * snapshot taken before the (slow) listings, so each orphan's record is read again right
- * before anything of it is deleted: a burst admitted meanwhile is not an orphan.
+ * before anything of it is deleted: a burst admitted meanwhile is not an orphan. Gateway servers
+ * a teardown left behind while the gateway was unreachable are removed here once it answers.
  */
 export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   const { acked: published } = await deps.relay.flush();
@@ -133,8 +136,22 @@ async function cleanOrphans(
       ) {
         gatewayServers.push(`${server.backend}/${server.server}`);
         deps.metrics.orphans.inc({ kind: 'gateway' });
+        await attempt(server.burstId, `noting ${server.server} removed on its record`, () =>
+          forgetServer(deps, server),
+        );
       }
     }
   });
   return { clusters, members, dnsRecords, gatewayServers };
+}
+
+/**
+ * A record closed while the gateway was unreachable still lists its servers as to be removed;
+ * once reconcile has removed one, the record stops listing it.
+ */
+async function forgetServer(deps: Deps, server: OwnedGatewayServerRef & { readonly burstId: string }) {
+  const same = (s: OwnedGatewayServerRef) => s.backend === server.backend && s.server === server.server;
+  const record = await deps.store.get(server.burstId);
+  if (!record || isLive(record.phase) || !record.gatewayServers.some(same)) return;
+  await patchWhilePhase(deps, record, (r) => ({ gatewayServers: r.gatewayServers.filter((s) => !same(s)) }));
 }

@@ -62,16 +62,26 @@ export async function syncDns(
 
 /**
  * Stop new work and new traffic reaching the cluster, outermost layer first: cordon in the
- * federation, drain its gateway servers, and in direct mode set its DNS weights to 0.
+ * federation, drain its gateway servers, and in direct mode set its DNS weights to 0. A gateway
+ * that cannot be reached does not hold the teardown: its error is answered, and the leave step
+ * drains the servers once it answers (within the drain bound).
  */
-export async function drainTraffic(deps: Deps, record: BurstCluster): Promise<void> {
+export async function drainTraffic(deps: Deps, record: BurstCluster): Promise<Error | undefined> {
   await deps.federation.cordon(record.name);
-  for (const server of await deps.gateway.listOwned({ burstId: record.id })) {
-    if (server.state !== 'drain') await deps.gateway.drain(server);
-  }
+  const gateway = await drainServers(deps, record.id).then(() => undefined, asError);
   if (deps.config.dns.mode === 'direct' && record.endpoint) {
     await syncDns(deps, record, desiredDns(deps, record, { weight: 0 }));
   }
+  return gateway;
+}
+
+/** Put every gateway server of the burst in drain (no new traffic); returns them. */
+async function drainServers(deps: Deps, burstId: string) {
+  const servers = await deps.gateway.listOwned({ burstId });
+  for (const server of servers) {
+    if (server.state !== 'drain') await deps.gateway.drain(server);
+  }
+  return servers;
 }
 
 /** Remove every gateway server of the burst; `force` cuts connections still open. */
@@ -79,4 +89,35 @@ export async function removeServers(deps: Deps, burstId: string, force: boolean)
   const servers = await deps.gateway.listOwned({ burstId });
   for (const server of servers) await deps.gateway.remove(server, { force });
   return servers.length;
+}
+
+/**
+ * `removeServers`, answering the error instead of throwing it: a teardown past its bound goes on
+ * without the gateway (see `serversLeftBehind`) rather than keep a billed cluster alive.
+ */
+export async function tryRemoveServers(deps: Deps, burstId: string, force: boolean): Promise<number | Error> {
+  return removeServers(deps, burstId, force).catch(asError);
+}
+
+/**
+ * Open connections to the burst's gateway servers (the error if the gateway cannot answer),
+ * draining first any a teardown begun while the gateway was unreachable left taking traffic.
+ */
+export async function openConnections(deps: Deps, burstId: string): Promise<number | Error> {
+  try {
+    const servers = await drainServers(deps, burstId);
+    const counts = await Promise.all(servers.map((s) => deps.gateway.connections(s)));
+    return counts.reduce((a, b) => a + b, 0);
+  } catch (error) {
+    return asError(error);
+  }
+}
+
+/** What a teardown that went on without the gateway says about the servers it left there. */
+export function serversLeftBehind(error: Error): string {
+  return `gateway unreachable (${error.message}): its servers stay recorded for removal, which finalize or reconcile does once the gateway answers`;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

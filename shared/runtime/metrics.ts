@@ -3,6 +3,7 @@ import type { SignalOutcome } from '../core/handle-signal.ts';
 import { type BurstCluster, phaseEnteredAt } from '../domain/burst-cluster.ts';
 import type { SignalSource } from '../domain/capacity-signal.ts';
 import { isLive, PHASES } from '../domain/lifecycle.ts';
+import { phaseDeadlineSeconds } from '../domain/phase-deadline.ts';
 import type { ProviderOffer } from '../domain/place.ts';
 import type { Policy } from '../domain/policy.ts';
 
@@ -26,30 +27,29 @@ const OUTCOMES: Record<SignalOutcome['decision'], true> = {
 
 const LIVE_PHASES = PHASES.filter(isLive);
 
+// The phases a manual burst's time to live ends: before Draining, the teardown has not begun.
+const BEFORE_TEARDOWN = new Set<string>(['Requested', 'Provisioning', 'Ready', 'Joined', 'Active']);
+
 /**
- * When (Unix ms) the burst must have left its current phase, for the bounds the steps enforce:
- * Provisioning by the provider's provisioning deadline, Draining by the drain timeout, an Active
- * burst with a time to live by its expiry. NaN for a phase without one. A burst still in the
- * phase well after it is stuck (alert `ClusterburstBurstPastDeadline`).
+ * When (Unix ms) the burst must have left its current phase: entry into the phase plus the
+ * phase's own deadline (phase-deadline.ts, the bound the steps enforce), the drain timeout for
+ * Draining, and, from Requested to Active, the time to live if it comes first. NaN for a phase
+ * with none. A burst still in the phase well after it is stuck (alert `ClusterburstBurstPastDeadline`).
  */
-function phaseDeadline(
-  record: BurstCluster,
-  policy: Pick<Policy, 'drainTimeoutSeconds'>,
-  provisioningDeadlineSeconds: number,
-): number {
-  switch (record.phase) {
-    case 'Provisioning':
-      return Date.parse(phaseEnteredAt(record)) + provisioningDeadlineSeconds * 1000;
-    case 'Draining':
-      return (
-        Date.parse(record.teardown.drainStartedAt ?? phaseEnteredAt(record)) +
+function phaseDeadline(record: BurstCluster, policy: Policy, provisioningDeadlineSeconds: number): number {
+  const entered = Date.parse(phaseEnteredAt(record));
+  const seconds = phaseDeadlineSeconds(policy, record.phase, provisioningDeadlineSeconds);
+  const bound =
+    record.phase === 'Draining'
+      ? Date.parse(record.teardown.drainStartedAt ?? phaseEnteredAt(record)) +
         policy.drainTimeoutSeconds * 1000
-      );
-    case 'Active':
-      return Date.parse(record.expiresAt ?? '');
-    default:
-      return Number.NaN;
-  }
+      : seconds === undefined
+        ? Number.NaN
+        : entered + seconds * 1000;
+  const ttl = BEFORE_TEARDOWN.has(record.phase) ? Date.parse(record.expiresAt ?? '') : Number.NaN;
+  // Math.min would turn a missing bound (NaN) into NaN; the earlier of those that exist.
+  const known = [bound, ttl].filter(Number.isFinite);
+  return known.length ? Math.min(...known) : Number.NaN;
 }
 
 /** The Prometheus metrics of the control plane, on one registry (served on /metrics locally). */
@@ -109,7 +109,7 @@ export class Metrics {
   });
   readonly burstDeadline = new Gauge({
     name: 'clusterburst_burst_deadline_timestamp_seconds',
-    help: 'When each live burst should have left its phase (provisioning deadline, drain timeout, time to live), for phases that have one.',
+    help: 'When each live burst should have left its phase (its phase deadline, the drain timeout, or the time to live if earlier), for phases that have one.',
     labelNames: ['burst_id', 'phase'] as const,
     registers: [this.registry],
   });

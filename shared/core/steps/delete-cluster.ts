@@ -3,7 +3,7 @@ import { overdue } from '../../domain/phase-deadline.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
-import { removeServers } from '../traffic.ts';
+import { serversLeftBehind, tryRemoveServers } from '../traffic.ts';
 import { commitWhilePhase } from '../transition.ts';
 import { providerFor } from './provider-for.ts';
 import { requestDelete } from './request-delete.ts';
@@ -14,13 +14,16 @@ import { requestDelete } from './request-delete.ts';
  * reached must not keep a billed cluster alive: when the provider reports the cluster gone,
  * failed or deleting, or the leave deadline has passed, the member leaves with force (the
  * member side is skipped) and the cluster is deleted whatever the federation answers; a
- * membership left behind then has no live record, and reconcile removes it.
+ * membership left behind then has no live record, and reconcile removes it. So with the gateway:
+ * forced, an unreachable gateway does not stop the delete; its servers stay recorded for finalize.
  */
 export async function deleteCluster(deps: Deps, id: string): Promise<StepResult> {
   const record = await loadFor(deps, id, 'deleteCluster', ['Leaving']);
   if (isResult(record)) return record;
-  await removeServers(deps, id, true);
   const force = await forceReason(deps, record);
+  // Forced, the gateway is no reason to keep the cluster either: finalize removes the servers.
+  const removed = await tryRemoveServers(deps, id, true);
+  if (removed instanceof Error && !force) throw removed;
   let left: 'left' | 'pending' | Error;
   try {
     await deps.federation.evict(record.name);
@@ -38,7 +41,9 @@ export async function deleteCluster(deps: Deps, id: string): Promise<StepResult>
           left === 'pending' ? 'is still letting the member go' : `refused the leave (${left.message})`
         }, reconcile removes the membership`;
   if (left !== 'left') deps.logger.warn(`${record.name}: ${unjoin}`, { burstId: id, phase: record.phase });
-  const why = `${unjoin}; deletion of ${record.name} requested from ${record.provider}`;
+  const gateway = removed instanceof Error ? `; ${serversLeftBehind(removed)}` : '';
+  if (gateway) deps.logger.warn(`${record.name}${gateway}`, { burstId: id, phase: record.phase });
+  const why = `${unjoin}${gateway}; deletion of ${record.name} requested from ${record.provider}`;
   const saved = await commitWhilePhase(deps, record, 'Deleting', why);
   if (saved) await requestDelete(deps, saved);
   return saved

@@ -37,12 +37,15 @@ export async function enterTeardown(
   // bumps the version): the cordon and drain are done, and an operator's DELETE must not vanish.
   const to = teardownEntry(record.phase)!;
   if (to === 'Draining') {
-    await drainTraffic(deps, record);
-    const saved = await commitWhilePhase(deps, record, 'Draining', why, (r) => ({
+    const unreachable = await drainTraffic(deps, record);
+    const said = unreachable
+      ? `${why}; gateway unreachable (${unreachable.message}): its servers are drained once it answers, within the ${deps.policy.drainTimeoutSeconds}s drain bound`
+      : why;
+    const saved = await commitWhilePhase(deps, record, 'Draining', said, (r) => ({
       teardown: { ...teardownOf(r), drainStartedAt: deps.now().toISOString() },
       lastError: lastErrorOf(r),
     }));
-    return result(record, step, saved ? 'Draining' : undefined, why);
+    return result(record, step, saved ? 'Draining' : undefined, said);
   }
   const saved = await commitWhilePhase(deps, record, to, why, (r) => ({
     teardown: teardownOf(r),

@@ -2,7 +2,7 @@ import { secondsInPhase } from '../../domain/phase-deadline.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
-import { removeServers, syncDns } from '../traffic.ts';
+import { serversLeftBehind, syncDns, tryRemoveServers } from '../traffic.ts';
 import { commitWhilePhase } from '../transition.ts';
 import { providerFor } from './provider-for.ts';
 
@@ -30,13 +30,25 @@ export async function finalize(deps: Deps, id: string): Promise<StepResult> {
     deps.logger.warn(`${record.name}: federation ${said}; reconcile removes the membership`, { burstId: id });
   }
   // Gateway servers too: a route that raced the teardown may have enabled them after it removed them.
-  const servers = await removeServers(deps, id, true);
+  // An unreachable gateway is waited for within the leave deadline too; past it the record closes
+  // with its servers still listed, and reconcile removes them (no live record) once it answers.
+  const servers = await tryRemoveServers(deps, id, true);
+  if (servers instanceof Error) {
+    if (secondsInPhase(record, deps.now()) <= deps.policy.leaveDeadlineSeconds)
+      return waiting(id, 'finalize', `cluster gone; gateway unreachable: ${servers.message}`, 'Deleting');
+    deps.logger.warn(`${record.name}: ${serversLeftBehind(servers)}`, { burstId: id });
+  }
   const removed = await syncDns(deps, record, []);
   const to = record.teardown.failed ? 'Failed' : 'Deleted';
-  const why = `cluster gone at ${record.provider}; ${removed} DNS change(s) and ${servers} gateway server(s) to remove what remained${
+  const gateway =
+    servers instanceof Error ? serversLeftBehind(servers) : `${servers} gateway server(s) removed`;
+  const why = `cluster gone at ${record.provider}; ${removed} DNS change(s) to remove what remained; ${gateway}${
     record.teardown.failed ? `; failed: ${record.lastError ?? 'unknown error'}` : ''
   }`;
-  const saved = await commitWhilePhase(deps, record, to, why, () => ({ dnsRecords: [], gatewayServers: [] }));
+  const saved = await commitWhilePhase(deps, record, to, why, (r) => ({
+    dnsRecords: [],
+    gatewayServers: servers instanceof Error ? r.gatewayServers : [],
+  }));
   return saved
     ? { burstId: id, step: 'finalize', outcome: 'moved', from: 'Deleting', to, why }
     : waiting(id, 'finalize', 'another worker moved it on');

@@ -14,6 +14,7 @@ import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 import { OWNER_LABEL } from '../provider/provider.ts';
@@ -75,7 +76,8 @@ type KarmadaCluster = z.output<typeof ClusterSchema>;
  * own token (one DELETE of the ClusterRole; the garbage collector removes what it owns), then
  * deletes the Secrets. `force` skips the member side, for a member that is gone: its
  * service accounts go with it. The member's admin credentials serve the join only; nothing
- * secret is logged, and errors name objects, never their contents.
+ * secret is logged, and errors name objects, never their contents. `list` also reports, as
+ * members, our labelled Secrets left without a Cluster, so reconcile's forced leave removes them.
  * @example
  * const federation = new KarmadaFederation({ kubeconfigPath: '/etc/karmada/karmada-apiserver.config' });
  */
@@ -182,10 +184,18 @@ export class KarmadaFederation implements FederationDriver {
     const list = (await kubeCall(DRIVER, 'listing Clusters', () =>
       this.#custom.listClusterCustomObject({ ...CLUSTER, labelSelector: `${OWNER_LABEL}=${owner}` }),
     )) as { items?: unknown[] };
-    return (list.items ?? []).flatMap((item) => {
+    const members = (list.items ?? []).flatMap((item) => {
       const parsed = ClusterSchema.safeParse(item);
       return parsed.success ? [toStatus(parsed.data)] : [];
     });
+    // Secrets left by a leave that ended while the Cluster was still being deleted.
+    const leftovers = await leftoverSecretMembers(DRIVER, this.#core, {
+      namespace: this.#options.clusterNamespace,
+      owner,
+      memberOf: (secret) => secret.replace(/-impersonator$/, ''),
+      members: new Set(members.map((m) => m.name)),
+    });
+    return [...members, ...leftovers];
   }
 
   /** Member side of the unjoin, as the cluster's own service account (token kept on the control plane). */

@@ -13,6 +13,7 @@ import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { grantMemberAccess, revokeMemberAccess } from '../kube/member-access.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 import { OWNER_LABEL } from '../provider/provider.ts';
@@ -78,7 +79,8 @@ type KubeFedCluster = z.output<typeof KubeFedClusterSchema>;
  * (`clusterSelector: clusterburst.io/burst=true,!clusterburst.io/evicted`) so workloads leave
  * after the traffic has drained. Leave deletes the KubeFedCluster, then revokes the member
  * side with the federation's own token (see grantMemberAccess) and deletes the Secret; `force`
- * skips the member side, for a member that is gone.
+ * skips the member side, for a member that is gone. `list` also reports, as members, our
+ * labelled Secrets left without a KubeFedCluster, so reconcile's forced leave removes them.
  * @example
  * const federation = new KubefedFederation({ kubeconfigPath: '/etc/clusterburst/host.kubeconfig' });
  */
@@ -192,10 +194,18 @@ export class KubefedFederation implements FederationDriver {
         labelSelector: `${OWNER_LABEL}=${owner}`,
       }),
     )) as { items?: unknown[] };
-    return (list.items ?? []).flatMap((item) => {
+    const members = (list.items ?? []).flatMap((item) => {
       const parsed = KubeFedClusterSchema.safeParse(item);
       return parsed.success ? [toStatus(parsed.data)] : [];
     });
+    // A Secret left by a leave that ended while the KubeFedCluster was still being deleted.
+    const leftovers = await leftoverSecretMembers(DRIVER, this.#core, {
+      namespace: this.#options.federationNamespace,
+      owner,
+      memberOf: (secret) => secret,
+      members: new Set(members.map((m) => m.name)),
+    });
+    return [...members, ...leftovers];
   }
 
   #serviceAccount(cluster: string): string {

@@ -132,6 +132,65 @@ describe('Metrics', () => {
     );
     expect(await values(metrics, 'clusterburst_burst_deadline_timestamp_seconds')).toHaveLength(4);
   });
+
+  it('sets the deadline of every phase that has one: the join, route and leave deadlines from entry into the phase, none while Deleting', async () => {
+    const metrics = new Metrics();
+    const policy = {
+      ...DEFAULT_POLICY,
+      provisioningDeadlineSeconds: 900,
+      joinDeadlineSeconds: 120,
+      routeDeadlineSeconds: 240,
+      leaveDeadlineSeconds: 600,
+    };
+    const requested = makeRecord({
+      phase: 'Requested',
+      createdAt: T0,
+      history: [{ phase: 'Requested', at: T0, why: 'alarm' }],
+    });
+    const ready = recordIn('Ready', 20);
+    const joined = recordIn('Joined', 30);
+    const leaving = recordIn('Leaving', 40);
+    const deleting = recordIn('Deleting', 50);
+    metrics.observeFleet([requested, ready, joined, leaving, deleting], policy, OFFERS, at(60));
+    const seconds = (n: number) => Date.parse(T0) / 1000 + n;
+    expect(await values(metrics, 'clusterburst_burst_deadline_timestamp_seconds')).toEqual(
+      expect.arrayContaining([
+        { labels: { burst_id: requested.id, phase: 'Requested' }, value: seconds(900) },
+        { labels: { burst_id: ready.id, phase: 'Ready' }, value: seconds(20 + 120) },
+        { labels: { burst_id: joined.id, phase: 'Joined' }, value: seconds(30 + 240) },
+        { labels: { burst_id: leaving.id, phase: 'Leaving' }, value: seconds(40 + 600) },
+      ]),
+    );
+    expect(await values(metrics, 'clusterburst_burst_deadline_timestamp_seconds')).toHaveLength(4);
+  });
+
+  it('applies the time to live in every phase from Requested to Active when it comes before the phase deadline, and not once the teardown began', async () => {
+    const metrics = new Metrics();
+    const policy = {
+      ...DEFAULT_POLICY,
+      provisioningDeadlineSeconds: 900,
+      joinDeadlineSeconds: 600,
+      drainTimeoutSeconds: 300,
+    };
+    const expiresAt = at(100).toISOString();
+    const provisioning = recordIn('Provisioning', 10, { expiresAt });
+    const ready = recordIn('Ready', 20, { expiresAt });
+    const laterTtl = recordIn('Ready', 20, { expiresAt: at(5000).toISOString() });
+    const draining = recordIn('Draining', 150, {
+      expiresAt,
+      teardown: { drainStartedAt: at(150).toISOString() },
+    });
+    metrics.observeFleet([provisioning, ready, laterTtl, draining], policy, OFFERS, at(60));
+    const seconds = (n: number) => Date.parse(T0) / 1000 + n;
+    expect(await values(metrics, 'clusterburst_burst_deadline_timestamp_seconds')).toEqual(
+      expect.arrayContaining([
+        { labels: { burst_id: provisioning.id, phase: 'Provisioning' }, value: seconds(100) },
+        { labels: { burst_id: ready.id, phase: 'Ready' }, value: seconds(100) },
+        { labels: { burst_id: laterTtl.id, phase: 'Ready' }, value: seconds(20 + 600) },
+        { labels: { burst_id: draining.id, phase: 'Draining' }, value: seconds(150 + 300) },
+      ]),
+    );
+  });
 });
 
 describe('Metrics on a malformed record', () => {
