@@ -1,0 +1,493 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadConfig } from '../../shared/config/load-config.ts';
+import { clusterHealth } from '../../shared/core/cluster-health.ts';
+import type { Deps } from '../../shared/core/deps.ts';
+import { handleEvent } from '../../shared/core/handle-event.ts';
+import { handleSignal } from '../../shared/core/handle-signal.ts';
+import { reconcile } from '../../shared/core/reconcile.ts';
+import { scaleDown } from '../../shared/core/scale-down.ts';
+import { drain } from '../../shared/core/steps/drain.ts';
+import type { CapacitySignal } from '../../shared/domain/capacity-signal.ts';
+import { isLive } from '../../shared/domain/lifecycle.ts';
+import { MemoryDns } from '../../shared/drivers/dns/memory.ts';
+import { recordKey } from '../../shared/drivers/dns/plan.ts';
+import type { GatewayServerRef } from '../../shared/drivers/gateway/gateway.ts';
+import { MemoryGateway } from '../../shared/drivers/gateway/memory.ts';
+import { SignalLoad } from '../../shared/drivers/load/signal.ts';
+import { OWNER_LABEL, type ProviderDriver } from '../../shared/drivers/provider/provider.ts';
+import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
+import { ClusterburstError } from '../../shared/errors.ts';
+import type { LifecycleEvent } from '../../shared/schemas/lifecycle-event.ts';
+import { createDeps } from '../../shared/runtime/create-deps.ts';
+import { Metrics } from '../../shared/runtime/metrics.ts';
+import { Clock } from './clock.ts';
+import { SoakCloud } from './cloud.ts';
+import { Crash, type FaultKind, faulty, Injector } from './faults.ts';
+import { SoakFederation } from './federation.ts';
+import type { Command, Scenario } from './scenario.ts';
+
+/** The invariants the soak checks. */
+export const INVARIANTS = ['leak', 'stuck', 'budget', 'missing', 'foreign', 'exception'] as const;
+export type Invariant = (typeof INVARIANTS)[number];
+
+/** One broken invariant. */
+export interface Violation {
+  readonly kind: Invariant;
+  readonly detail: string;
+}
+
+/** A delivery waiting on an installation's bus. */
+interface Delivery {
+  readonly event: LifecycleEvent;
+  readonly attempts: number;
+}
+
+/** One installation: its own store, bus and deliveries; backends are the world's. */
+export interface Installation {
+  readonly id: string;
+  readonly deps: Deps;
+  readonly store: SqliteStore;
+  queue: Delivery[];
+  /** Deliveries the bus lost for a while; they come back after the next wait. */
+  limbo: Delivery[];
+}
+
+const START = Date.parse('2026-12-01T08:00:00.000Z');
+const PROVIDERS = [
+  { name: 'cheap', price: 0.1 },
+  { name: 'dear', price: 0.15 },
+] as const;
+const silent = new Logger({ logLevel: 'SILENT' });
+/** prom-client metrics are only counted, never read: one set for every run of the process. */
+const metrics = new Metrics();
+
+/**
+ * The whole world of one soak run: a virtual clock, the shared backends (two clouds, one
+ * federation, one DNS, one gateway) and one or two installations that share them, each with
+ * its own store and bus. Every driver call goes through the fault injector.
+ */
+export class World {
+  readonly clock = new Clock(START);
+  readonly injector: Injector;
+  readonly clouds: SoakCloud[];
+  readonly federation: SoakFederation;
+  readonly dns = new MemoryDns();
+  readonly gateway = new MemoryGateway();
+  readonly installations: Installation[] = [];
+  readonly violations: Violation[] = [];
+  /** Which installation added each gateway server (the gateway itself records no owner). */
+  readonly serverAddedBy = new Map<string, string>();
+  /** Clusters whose API does not answer (a broken network path, a dead control plane). */
+  readonly unreachable = new Set<string>();
+  readonly #signals = new Map<string, { firing: boolean; startsAt: number; resolvedOnce: boolean }>();
+  #manual = 0;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly enabled: ReadonlySet<FaultKind>,
+  ) {
+    this.injector = new Injector(enabled);
+    const timing = {
+      readyAfterSeconds: scenario.readyAfterSeconds,
+      deleteAfterSeconds: scenario.deleteAfterSeconds,
+    };
+    this.clouds = PROVIDERS.map((p) => new SoakCloud(p.name, this.clock, timing));
+    this.federation = new SoakFederation((endpoint) => this.reachable(endpoint));
+  }
+
+  /** Build the installations (one, or two when that fault kind is on). */
+  async start(): Promise<void> {
+    const ids = this.enabled.has('second-installation') ? ['soak-a', 'soak-b'] : ['soak-a'];
+    if (ids.length > 1) this.injector.count('second-installation');
+    for (const id of ids) this.installations.push(await this.#install(id));
+  }
+
+  async close(): Promise<void> {
+    for (const i of this.installations) await i.store.close();
+  }
+
+  /** Whether a cluster's API answers: it exists, is ready, and its network path is up. */
+  reachable(endpoint: string): boolean {
+    const [name, provider] = new URL(endpoint).hostname.split('.');
+    const cloud = this.clouds.find((c) => c.name === provider);
+    const cluster = cloud?.all().find((c) => c.name === name);
+    return !!cluster && cluster.state === 'ready' && !this.unreachable.has(cluster.name);
+  }
+
+  async #install(id: string): Promise<Installation> {
+    const s = this.scenario;
+    const config = loadConfig({
+      value: {
+        installation: { id },
+        logLevel: 'ERROR',
+        policy: {
+          maxClusters: s.maxClusters,
+          hourlyBudget: s.hourlyBudget,
+          cooldownSeconds: 60,
+          scaleDownWindowSeconds: 120,
+          scaleDownDelayAfterAddSeconds: 60,
+          minLifetimeSeconds: 60,
+          provisioningDeadlineSeconds: 600,
+          drainTimeoutSeconds: 120,
+          dnsTtlSeconds: 30,
+          stuckAfterSeconds: 120,
+        },
+        providers: PROVIDERS.map((p, n) => ({
+          name: p.name,
+          driver: 'simulated' as const,
+          regions: ['eu'],
+          pricePerNodeHour: p.price,
+          priority: -n,
+        })),
+        services: [
+          { name: 'web', hostname: 'web.soak.test' },
+          { name: 'db', hostname: 'db.soak.test', protocol: 'tcp', port: 5432 },
+        ],
+      },
+    });
+    const inst: Partial<Installation> & { queue: Delivery[]; limbo: Delivery[] } = { id, queue: [], limbo: [] };
+    const store = new SqliteStore(':memory:');
+    const j = this.injector;
+    const providers = new Map<string, ProviderDriver>(
+      this.clouds.map((c) => [
+        c.name,
+        faulty(
+          c,
+          `${c.name}`,
+          j,
+          { create: 'create', describe: 'read', delete: 'write', credentials: 'read', list: 'read' },
+          (method, args) => {
+            const name = method === 'create' ? (args[0] as { name: string }).name : (args[0] as string);
+            const owner = c.all().find((x) => x.name === name)?.labels[OWNER_LABEL];
+            if (owner && owner !== id) this.#foreign(id, `${c.name}.${method}(${name}) of ${owner}'s cluster`);
+          },
+        ),
+      ]),
+    );
+    const fed = this.federation;
+    const federation = faulty(
+      fed,
+      'federation',
+      j,
+      { join: 'write', status: 'read', cordon: 'write', evict: 'write', leave: 'write', list: 'read' },
+      (method, args) => {
+        const name = method === 'join' ? (args[0] as { name: string }).name : (args[0] as string);
+        const owner = fed.all().find((m) => m.name === name)?.labels[OWNER_LABEL];
+        if (owner && owner !== id) this.#foreign(id, `federation.${method}(${name}) of ${owner}'s member`);
+      },
+    );
+    const dns = faulty(this.dns, 'dns', j, { listOwned: 'read', apply: 'write' }, (_m, args) => {
+      const plan = args[0] as { changes: { action: string; previous?: { name: string; type: 'A' } }[] };
+      for (const change of plan.changes) {
+        if (!change.previous) continue;
+        const stored = this.dns.records().find((r) => recordKey(r) === recordKey(change.previous!));
+        if (stored?.owner && stored.owner !== id)
+          this.#foreign(id, `dns ${change.action} of ${stored.owner}'s ${stored.name}`);
+      }
+    });
+    const gw = this.gateway;
+    const gateway = faulty(
+      gw,
+      'gateway',
+      j,
+      {
+        listOwned: 'read',
+        add: 'write',
+        enable: 'write',
+        drain: 'write',
+        connections: 'read',
+        remove: 'write',
+      },
+      (method, args) => {
+        const ref = args[0] as GatewayServerRef;
+        const key = `${ref.backend}/${ref.server}`;
+        const by = this.serverAddedBy.get(key);
+        if (by && by !== id) this.#foreign(id, `gateway.${method}(${key}) of ${by}'s server`);
+        if (method === 'add' && !by) this.serverAddedBy.set(key, id);
+        if (method === 'remove') this.serverAddedBy.delete(key);
+      },
+    );
+    const wrappedStore = faulty(
+      store,
+      'store',
+      j,
+      { get: 'read', list: 'read', admit: 'write', update: 'write' },
+      undefined,
+      () => this.checkBudget(),
+    );
+    const deps = await createDeps(config, {
+      logger: silent,
+      metrics,
+      overrides: {
+        store: wrappedStore,
+        providers,
+        federation,
+        dns,
+        gateway,
+        load: new SignalLoad(),
+        bus: {
+          name: 'soak',
+          publish: async (events) => {
+            for (const event of events) inst.queue.push({ event, attempts: 0 });
+          },
+        },
+        now: () => this.clock.now(),
+        probe: async (endpoint) => this.reachable(endpoint),
+        checkpoint: (name) => j.checkpoint(name),
+      },
+    });
+    return Object.assign(inst, { deps, store }) as Installation;
+  }
+
+  #foreign(id: string, what: string): void {
+    this.violations.push({ kind: 'foreign', detail: `${id} touched ${what}` });
+  }
+
+  /** Max clusters and the hourly budget, per installation, in the store and at the providers. */
+  async checkBudget(): Promise<void> {
+    const policy = this.installations[0]?.deps.policy;
+    if (!policy) return;
+    for (const i of this.installations) {
+      // The raw store, outside the fault plan.
+      const live = (await i.store.list()).filter((r) => isLive(r.phase));
+      const cost = live.reduce((sum, r) => sum + r.costPerHour, 0);
+      if (live.length > policy.maxClusters)
+        this.#budget(`${i.id}: ${live.length} live records > maxClusters ${policy.maxClusters}`);
+      if (cost > policy.hourlyBudget + 1e-9)
+        this.#budget(`${i.id}: live records cost ${cost.toFixed(2)}/h > budget ${policy.hourlyBudget}`);
+      const billed = this.clouds.flatMap((c) =>
+        c.all().filter((x) => x.labels[OWNER_LABEL] === i.id && x.state !== 'deleting'),
+      );
+      if (billed.length > policy.maxClusters)
+        this.#budget(`${i.id}: ${billed.length} clusters up at the providers > maxClusters ${policy.maxClusters}`);
+    }
+  }
+
+  #budget(detail: string): void {
+    if (!this.violations.some((v) => v.kind === 'budget' && v.detail === detail))
+      this.violations.push({ kind: 'budget', detail: `${detail} at ${this.clock.now().toISOString()}` });
+  }
+
+  /** Run one command under its planned fault; a crash loses the rest of it and its flush. */
+  async exec(c: Command): Promise<void> {
+    this.injector.begin(c.fault);
+    const inst = 'inst' in c ? this.installations[c.inst % this.installations.length]! : undefined;
+    await this.#guard(() => this.#run(c, inst));
+    const crashed = this.injector.end();
+    if (inst && !crashed) await this.#guard(() => inst.deps.relay.flush());
+    await this.checkBudget();
+  }
+
+  /** Run `action`; injected and driver errors are expected, anything else is a defect. */
+  async #guard(action: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      if (!(error instanceof Crash) && !(error instanceof ClusterburstError)) {
+        this.violations.push({
+          kind: 'exception',
+          detail: `${(error as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(error)}`,
+        });
+      }
+      return false;
+    }
+  }
+
+  async #run(c: Command, inst: Installation | undefined): Promise<void> {
+    const on = (kind: FaultKind) => this.enabled.has(kind);
+    switch (c.k) {
+      case 'fire':
+      case 'resolve':
+        return this.#signal(inst!, c.k, c.group);
+      case 'manual':
+        return this.#manualBurst(inst!, c.ttl);
+      case 'deliver': {
+        if (!inst!.queue.length) return;
+        const n = on('reorder') ? c.pick % inst!.queue.length : 0;
+        if (n > 0) this.injector.count('reorder');
+        const delivery = inst!.queue[n]!;
+        if (c.dup && on('duplicate')) this.injector.count('duplicate');
+        else inst!.queue.splice(n, 1);
+        return this.#deliver(inst!, delivery);
+      }
+      case 'drop': {
+        if (!on('drop') || !inst!.queue.length) return;
+        this.injector.count('drop');
+        inst!.limbo.push(...inst!.queue.splice(c.pick % inst!.queue.length, 1));
+        return;
+      }
+      case 'health':
+        return void (await clusterHealth(inst!.deps));
+      case 'scaleDown':
+        return void (await scaleDown(inst!.deps));
+      case 'reconcile':
+        return void (await reconcile(inst!.deps));
+      case 'delete': {
+        if (!on('operator-delete')) return;
+        const records = await inst!.store.list();
+        const record = records[c.pick % Math.max(1, records.length)];
+        if (!record) return;
+        this.injector.count('operator-delete');
+        return void (await drain(inst!.deps, record.id, 'teardown requested by an operator'));
+      }
+      case 'wait':
+        this.clock.advance(c.seconds);
+        for (const i of this.installations) i.queue.push(...i.limbo.splice(0));
+        return;
+      case 'vanish': {
+        const cluster = this.#pickCluster(c.pick);
+        if (!on('vanish') || !cluster) return;
+        this.injector.count('vanish');
+        this.clouds.find((x) => x.name === cluster.provider)!.vanish(cluster.name);
+        return;
+      }
+      case 'unreachable': {
+        const cluster = this.#pickCluster(c.pick);
+        if (!on('unreachable') || !cluster) return;
+        this.injector.count('unreachable');
+        this.unreachable.add(cluster.name);
+        return;
+      }
+      case 'reachable': {
+        const name = [...this.unreachable].sort()[c.pick % Math.max(1, this.unreachable.size)];
+        if (name) this.unreachable.delete(name);
+        return;
+      }
+      case 'failCluster': {
+        const cluster = this.#pickCluster(c.pick);
+        if (!on('cluster-failed') || !cluster) return;
+        if (this.clouds.find((x) => x.name === cluster.provider)!.fail(cluster.name, c.quota))
+          this.injector.count('cluster-failed');
+        return;
+      }
+      case 'connections': {
+        const servers = await this.gateway.listOwned();
+        const server = servers[c.pick % Math.max(1, servers.length)];
+        if (!on('connections') || !server) return;
+        this.injector.count('connections');
+        this.gateway.setConnections(server, c.count);
+        return;
+      }
+    }
+  }
+
+  /** An operator's DELETE, with faults off (the final teardown of a run). */
+  async operatorDelete(inst: Installation, id: string): Promise<void> {
+    await this.#op(() => drain(inst.deps, id, 'teardown requested by an operator'));
+    await this.#op(() => inst.deps.relay.flush());
+  }
+
+  #pickCluster(pick: number): { provider: string; name: string } | undefined {
+    const all = this.clouds
+      .flatMap((c) => c.all().map((x) => ({ provider: c.name, name: x.name })))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.provider.localeCompare(b.provider));
+    return all[pick % Math.max(1, all.length)];
+  }
+
+  async #signal(inst: Installation, status: 'fire' | 'resolve', group: number): Promise<void> {
+    const key = this.enabled.has('shared-signal') ? `g${group}` : `${inst.id}-g${group}`;
+    const state = this.#signals.get(key) ?? { firing: false, startsAt: this.clock.ms, resolvedOnce: false };
+    if (status === 'fire' && !state.firing) {
+      if (state.resolvedOnce) {
+        if (!this.enabled.has('flap')) return;
+        this.injector.count('flap');
+      }
+      Object.assign(state, { firing: true, startsAt: this.clock.ms });
+    }
+    if (status === 'resolve' && state.firing) Object.assign(state, { firing: false, resolvedOnce: true });
+    this.#signals.set(key, state);
+    if (status === 'resolve' && !state.resolvedOnce) return;
+    const signalKey = `alertmanager:{}:{alertname="CapacityHigh-${key}"}`;
+    const signal: CapacitySignal = {
+      source: 'alertmanager',
+      status: status === 'fire' ? 'firing' : 'resolved',
+      signalKey,
+      dedupeKey: `${signalKey}@${new Date(state.startsAt).toISOString()}`,
+      labels: { alertname: `CapacityHigh-${key}` },
+      summary: `capacity high (${key})`,
+      at: (status === 'fire' ? new Date(state.startsAt) : this.clock.now()).toISOString(),
+    };
+    await handleSignal(inst.deps, signal);
+  }
+
+  async #manualBurst(inst: Installation, ttl: number): Promise<void> {
+    const n = this.#manual++;
+    await handleSignal(inst.deps, {
+      source: 'manual',
+      status: 'firing',
+      signalKey: `manual:${inst.id}:${n}`,
+      dedupeKey: `manual:${inst.id}:${n}`,
+      labels: {},
+      summary: 'operator burst',
+      at: this.clock.now().toISOString(),
+      hints: { ttlSeconds: ttl },
+    });
+  }
+
+  /** Handle one delivery; a failure is retried by the platform twice, a crash loses it. */
+  async #deliver(inst: Installation, delivery: Delivery): Promise<void> {
+    try {
+      await handleEvent(inst.deps, delivery.event);
+    } catch (error) {
+      if (!(error instanceof Crash) && delivery.attempts < 2)
+        inst.queue.push({ event: delivery.event, attempts: delivery.attempts + 1 });
+      throw error;
+    }
+  }
+
+  /**
+   * Drive the world to quiescence with transient faults off (vanished clusters and unreachable
+   * members stay as they are): deliver, poll, scale down, reconcile, 30 s at a time, until
+   * nothing changes and `done` holds, or the virtual hour runs out.
+   */
+  async settle(done: (i: Installation, records: Awaited<ReturnType<SqliteStore['list']>>) => boolean, scale: boolean): Promise<void> {
+    let last = '';
+    let step = 30;
+    // Three virtual hours, in steps that double while nothing changes (every deadline is passed
+    // in a few rounds) and fall back to 30 s as soon as something moves.
+    for (let elapsed = 0; elapsed < 3 * 3600; elapsed += step) {
+      for (const i of this.installations) {
+        i.queue.push(...i.limbo.splice(0));
+        await this.#op(() => i.deps.relay.flush());
+        for (let n = 0; n < 100 && i.queue.length; n++) {
+          const delivery = i.queue.shift()!;
+          await this.#op(() => this.#deliver(i, delivery));
+          await this.#op(() => i.deps.relay.flush());
+        }
+        await this.#op(() => clusterHealth(i.deps));
+        if (scale) await this.#op(() => scaleDown(i.deps));
+        await this.#op(() => reconcile(i.deps));
+        await this.#op(() => i.deps.relay.flush());
+      }
+      const print = await this.fingerprint();
+      let quiet = print === last;
+      for (const i of this.installations) quiet &&= done(i, await i.store.list());
+      if (quiet) return;
+      step = print === last ? Math.min(step * 2, 600) : 30;
+      last = print;
+      this.clock.advance(step);
+    }
+  }
+
+  async #op(action: () => Promise<unknown>): Promise<void> {
+    this.injector.begin(undefined);
+    await this.#guard(action);
+    this.injector.end();
+    await this.checkBudget();
+  }
+
+  /** Everything that can change, in one string: when it stops changing, the world is quiet. */
+  async fingerprint(): Promise<string> {
+    const parts: string[] = [];
+    for (const i of this.installations) {
+      const records = await i.store.list();
+      parts.push(records.map((r) => `${r.id}:${r.phase}:${r.version}`).join(','), String(i.queue.length));
+      parts.push(String((await i.store.pendingEvents(1000)).length));
+    }
+    for (const c of this.clouds) parts.push(c.all().map((x) => `${x.name}:${x.state}`).join(','));
+    parts.push(this.federation.all().map((m) => m.name).join(','));
+    parts.push(String(this.dns.records().length), String((await this.gateway.listOwned()).length));
+    return parts.join('|');
+  }
+}
