@@ -3,7 +3,7 @@ import { isLive } from '../../shared/domain/lifecycle.ts';
 import { BURST_LABEL } from '../../shared/drivers/provider/provider.ts';
 import type { FaultKind } from './faults.ts';
 import type { Scenario } from './scenario.ts';
-import { type Installation, type Violation, World } from './world.ts';
+import { type Installation, type Invariant, type Violation, World } from './world.ts';
 
 /** What one run found. */
 export interface RunResult {
@@ -17,11 +17,24 @@ export interface RunResult {
  * Play a scenario, drive the world to quiescence and check it; then have an operator delete
  * every burst, drive it to quiescence again and check that nothing of ours is left.
  */
-export async function runScenario(scenario: Scenario, enabled: ReadonlySet<FaultKind>): Promise<RunResult> {
+export async function runScenario(
+  scenario: Scenario,
+  enabled: ReadonlySet<FaultKind>,
+  stopOn?: Invariant,
+): Promise<RunResult> {
   const world = new World(scenario, enabled);
   await world.start();
+  const result = async (): Promise<RunResult> => {
+    let lifecycles = 0;
+    for (const i of world.installations) lifecycles += (await i.store.list()).length;
+    return { lifecycles, violations: dedupe(world.violations), injected: world.injector.injected };
+  };
   try {
-    for (const command of scenario.commands) await world.exec(command);
+    for (const command of scenario.commands) {
+      await world.exec(command);
+      // While shrinking, a violation seen in flight needs no quiescence to be proven.
+      if (stopOn && world.violations.some((v) => v.kind === stopOn)) return await result();
+    }
     await world.settle((_i, records) => records.every((r) => !isLive(r.phase) || r.phase === 'Active'), true);
     for (const i of world.installations) await checkSettled(world, i);
     await checkOrphans(world);
@@ -32,9 +45,7 @@ export async function runScenario(scenario: Scenario, enabled: ReadonlySet<Fault
         if (isLive(r.phase)) stuck(world, r, 'after every burst was deleted');
     }
     await checkOrphans(world);
-    let lifecycles = 0;
-    for (const i of world.installations) lifecycles += (await i.store.list()).length;
-    return { lifecycles, violations: dedupe(world.violations), injected: world.injector.injected };
+    return await result();
   } finally {
     await world.close();
   }
@@ -59,20 +70,26 @@ async function checkSettled(world: World, i: Installation): Promise<void> {
       continue;
     }
     const missing: string[] = [];
-    const cluster = world.clouds.find((c) => c.name === r.provider)?.all().find((c) => c.name === r.name);
-    if (!cluster || cluster.state !== 'ready') missing.push(`cluster (${cluster?.state ?? 'absent'})`);
+    const cluster = world.clouds
+      .find((c) => c.name === r.provider)
+      ?.all()
+      .find((c) => c.name === r.name);
+    if (cluster?.state !== 'ready') missing.push(`cluster (${cluster?.state ?? 'absent'})`);
     if (!world.federation.all().some((m) => m.name === r.name)) missing.push('federation member');
     if (!(await world.dns.listOwned(i.id, { burstId: r.id })).length) missing.push('DNS record');
     const servers = await world.gateway.listOwned({ burstId: r.id });
     if (servers.length < i.deps.config.services.length)
       missing.push(`gateway servers (${servers.length}/${i.deps.config.services.length})`);
     if (missing.length)
-      world.violations.push({ kind: 'missing', detail: `${i.id} ${r.id} Active without ${missing.join(', ')}` });
+      world.violations.push({
+        kind: 'missing',
+        detail: `${i.id} ${r.id} Active without ${missing.join(', ')}`,
+      });
   }
 }
 
 /** No cluster, member, DNS record or gateway server of an installation without its live record. */
-async function checkOrphans(world: World): Promise<void> {
+export async function checkOrphans(world: World): Promise<void> {
   const liveOf = new Map<string, Set<string>>();
   for (const i of world.installations)
     liveOf.set(i.id, new Set((await i.store.list()).filter((r) => isLive(r.phase)).map((r) => r.id)));

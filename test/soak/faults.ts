@@ -91,10 +91,8 @@ export class Injector {
   async call<T>(where: string, write: boolean, creates: boolean, effect: () => Promise<T>): Promise<T> {
     if (this.#dead) throw new Crash(this.#dead);
     const fault = this.#take();
-    if (!fault || (fault === 'quota' && !creates)) {
-      if (fault) this.count('quota (not a create: none)');
-      return effect();
-    }
+    // A quota error only makes sense as the answer to a create; elsewhere the call runs clean.
+    if (!fault || (fault === 'quota' && !creates)) return effect();
     const after = fault.endsWith('-after');
     if (after && write) await effect();
     switch (fault) {

@@ -1,4 +1,8 @@
-import type { FederationDriver, MemberSpec, MemberStatus } from '../../shared/drivers/federation/federation.ts';
+import type {
+  FederationDriver,
+  MemberSpec,
+  MemberStatus,
+} from '../../shared/drivers/federation/federation.ts';
 import { OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../shared/errors.ts';
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { z } from 'zod';
 import { CALL_FAULTS, type PlannedFault } from './faults.ts';
 
 /** One step of a soak run. `inst` picks the installation, `pick` an item modulo what exists. */
@@ -39,21 +40,43 @@ const command: fc.Arbitrary<Command> = fc
       { weight: 3, arbitrary: fc.record({ k: fc.constant('resolve' as const), inst, group: fc.nat(4) }) },
       {
         weight: 1,
-        arbitrary: fc.record({ k: fc.constant('manual' as const), inst, ttl: fc.constantFrom(120, 600, 3600) }),
+        arbitrary: fc.record({
+          k: fc.constant('manual' as const),
+          inst,
+          ttl: fc.constantFrom(120, 600, 3600),
+        }),
       },
-      { weight: 12, arbitrary: fc.record({ k: fc.constant('deliver' as const), inst, pick, dup: fc.boolean() }) },
+      {
+        weight: 12,
+        arbitrary: fc.record({ k: fc.constant('deliver' as const), inst, pick, dup: fc.boolean() }),
+      },
       { weight: 1, arbitrary: fc.record({ k: fc.constant('drop' as const), inst, pick }) },
       {
         weight: 5,
-        arbitrary: fc.record({ k: fc.constantFrom('health' as const, 'scaleDown' as const, 'reconcile' as const), inst }),
+        arbitrary: fc.record({
+          k: fc.constantFrom('health' as const, 'scaleDown' as const, 'reconcile' as const),
+          inst,
+        }),
       },
       { weight: 1, arbitrary: fc.record({ k: fc.constant('delete' as const), inst, pick }) },
-      { weight: 6, arbitrary: fc.record({ k: fc.constant('wait' as const), seconds: fc.constantFrom(5, 30, 60, 150, 400) }) },
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          k: fc.constant('wait' as const),
+          seconds: fc.constantFrom(5, 30, 60, 150, 400),
+        }),
+      },
       {
         weight: 1,
-        arbitrary: fc.record({ k: fc.constantFrom('vanish' as const, 'unreachable' as const, 'reachable' as const), pick }),
+        arbitrary: fc.record({
+          k: fc.constantFrom('vanish' as const, 'unreachable' as const, 'reachable' as const),
+          pick,
+        }),
       },
-      { weight: 1, arbitrary: fc.record({ k: fc.constant('failCluster' as const), pick, quota: fc.boolean() }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ k: fc.constant('failCluster' as const), pick, quota: fc.boolean() }),
+      },
       { weight: 1, arbitrary: fc.record({ k: fc.constant('connections' as const), pick, count: fc.nat(3) }) },
     ),
     fault,
@@ -78,3 +101,28 @@ export function describeCommand(c: Command): string {
     .join(' ');
   return `${c.k}${args ? ` ${args}` : ''}${f ? `  [fault: ${f.kind} at call ${f.at}]` : ''}`;
 }
+
+const nat = z.number().int().min(0);
+const faultSchema = z.strictObject({ at: nat, kind: z.enum(CALL_FAULTS) }).optional();
+const withInst = { inst: nat, fault: faultSchema };
+
+/** A saved trace (`--trace <file>`), validated before it is replayed. */
+export const ScenarioSchema = z.strictObject({
+  maxClusters: nat,
+  hourlyBudget: z.number().min(0),
+  readyAfterSeconds: nat,
+  deleteAfterSeconds: nat,
+  commands: z.array(
+    z.discriminatedUnion('k', [
+      z.strictObject({ k: z.enum(['fire', 'resolve']), group: nat, ...withInst }),
+      z.strictObject({ k: z.literal('manual'), ttl: nat, ...withInst }),
+      z.strictObject({ k: z.literal('deliver'), pick: nat, dup: z.boolean(), ...withInst }),
+      z.strictObject({ k: z.enum(['drop', 'delete']), pick: nat, ...withInst }),
+      z.strictObject({ k: z.enum(['health', 'scaleDown', 'reconcile']), ...withInst }),
+      z.strictObject({ k: z.literal('wait'), seconds: nat, fault: faultSchema }),
+      z.strictObject({ k: z.enum(['vanish', 'unreachable', 'reachable']), pick: nat, fault: faultSchema }),
+      z.strictObject({ k: z.literal('failCluster'), pick: nat, quota: z.boolean(), fault: faultSchema }),
+      z.strictObject({ k: z.literal('connections'), pick: nat, count: nat, fault: faultSchema }),
+    ]),
+  ),
+});

@@ -28,6 +28,8 @@ export interface Failure {
   readonly path: string;
   readonly scenario: Scenario;
   readonly violations: readonly Violation[];
+  /** The greedy pass removed more after fast-check: replay with `--trace`, not `--path`. */
+  readonly shrunkFurther?: boolean;
 }
 
 /** What a soak found. */
@@ -86,18 +88,53 @@ async function shrink(options: SoakOptions, invariant: Invariant, path: string):
     fc.asyncProperty(scenarioArb, async (scenario) => {
       // Past the budget every candidate "passes": the last failing one stays the answer.
       if (tries++ >= budget) return true;
-      const { violations } = await runScenario(scenario, options.enabled);
+      const { violations } = await runScenario(scenario, options.enabled, stopOn(invariant));
       const broken = violations.filter((v) => v.kind === invariant);
       if (broken.length) last = broken;
       return broken.length === 0;
     }),
     { seed: options.seed, path, numRuns: 1 },
   );
-  const scenario = details.counterexample?.[0] as Scenario | undefined;
-  if (!details.failed || !scenario) {
+  const found = details.counterexample?.[0] as Scenario | undefined;
+  if (!details.failed || !found) {
     return { invariant, seed: options.seed, path, scenario: { ...emptyScenario }, violations: [] };
   }
-  return { invariant, seed: options.seed, path: details.counterexamplePath ?? path, scenario, violations: last };
+  // fast-check shrinks by halves and by element; a last greedy pass drops single commands and
+  // faults it kept only because its budget ran out.
+  let scenario = found;
+  const still = async (candidate: Scenario) => {
+    if (tries++ >= budget * 2) return false;
+    const broken = (await runScenario(candidate, options.enabled, stopOn(invariant))).violations.filter(
+      (v) => v.kind === invariant,
+    );
+    if (broken.length) last = broken;
+    return broken.length > 0;
+  };
+  for (let n = scenario.commands.length - 1; n >= 0; n--) {
+    const commands = scenario.commands.filter((_c, m) => m !== n);
+    if (await still({ ...scenario, commands })) scenario = { ...scenario, commands };
+  }
+  for (let n = 0; n < scenario.commands.length; n++) {
+    const { fault, ...command } = scenario.commands[n]!;
+    if (!fault) continue;
+    const commands = scenario.commands.map((c, m) => (m === n ? command : c));
+    if (await still({ ...scenario, commands })) scenario = { ...scenario, commands };
+  }
+  return {
+    invariant,
+    seed: options.seed,
+    path: details.counterexamplePath ?? path,
+    scenario,
+    violations: last,
+    shrunkFurther: scenario !== found,
+  };
+}
+
+/** Invariants broken in flight (no quiescence needed), so a shrinking run can stop early. */
+function stopOn(invariant: Invariant): Invariant | undefined {
+  return invariant === 'budget' || invariant === 'foreign' || invariant === 'exception'
+    ? invariant
+    : undefined;
 }
 
 const emptyScenario: Scenario = {
@@ -127,7 +164,7 @@ export function formatReport(report: SoakReport, command: string): string {
   for (const f of report.failures) {
     lines.push(
       '',
-      `FAILED ${f.invariant}: seed ${f.seed}, path ${f.path}; replay: ${command} --seed ${f.seed} --path ${f.path}`,
+      `FAILED ${f.invariant}: seed ${f.seed}; ${f.shrunkFurther ? 'fast-check shrank it to' : 'replay:'} ${command} --seed ${f.seed} --path ${f.path}${f.shrunkFurther ? ', then a greedy pass to the trace below' : ''}`,
       `  scenario: maxClusters=${f.scenario.maxClusters} hourlyBudget=${f.scenario.hourlyBudget} readyAfter=${f.scenario.readyAfterSeconds}s deleteAfter=${f.scenario.deleteAfterSeconds}s`,
       `  shortest trace found (${f.scenario.commands.length} commands):`,
       ...f.scenario.commands.map((c, n) => `    ${String(n + 1).padStart(3)}. ${describeCommand(c)}`),

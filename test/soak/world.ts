@@ -17,9 +17,9 @@ import { SignalLoad } from '../../shared/drivers/load/signal.ts';
 import { OWNER_LABEL, type ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import { ClusterburstError } from '../../shared/errors.ts';
-import type { LifecycleEvent } from '../../shared/schemas/lifecycle-event.ts';
 import { createDeps } from '../../shared/runtime/create-deps.ts';
 import { Metrics } from '../../shared/runtime/metrics.ts';
+import type { LifecycleEvent } from '../../shared/schemas/lifecycle-event.ts';
 import { Clock } from './clock.ts';
 import { SoakCloud } from './cloud.ts';
 import { Crash, type FaultKind, faulty, Injector } from './faults.ts';
@@ -145,7 +145,11 @@ export class World {
         ],
       },
     });
-    const inst: Partial<Installation> & { queue: Delivery[]; limbo: Delivery[] } = { id, queue: [], limbo: [] };
+    const inst: Partial<Installation> & { queue: Delivery[]; limbo: Delivery[] } = {
+      id,
+      queue: [],
+      limbo: [],
+    };
     const store = new SqliteStore(':memory:');
     const j = this.injector;
     const providers = new Map<string, ProviderDriver>(
@@ -159,7 +163,8 @@ export class World {
           (method, args) => {
             const name = method === 'create' ? (args[0] as { name: string }).name : (args[0] as string);
             const owner = c.all().find((x) => x.name === name)?.labels[OWNER_LABEL];
-            if (owner && owner !== id) this.#foreign(id, `${c.name}.${method}(${name}) of ${owner}'s cluster`);
+            if (owner && owner !== id)
+              this.#foreign(id, `${c.name}.${method}(${name}) of ${owner}'s cluster`);
           },
         ),
       ]),
@@ -259,7 +264,9 @@ export class World {
         c.all().filter((x) => x.labels[OWNER_LABEL] === i.id && x.state !== 'deleting'),
       );
       if (billed.length > policy.maxClusters)
-        this.#budget(`${i.id}: ${billed.length} clusters up at the providers > maxClusters ${policy.maxClusters}`);
+        this.#budget(
+          `${i.id}: ${billed.length} clusters up at the providers > maxClusters ${policy.maxClusters}`,
+        );
     }
   }
 
@@ -441,7 +448,10 @@ export class World {
    * members stay as they are): deliver, poll, scale down, reconcile, 30 s at a time, until
    * nothing changes and `done` holds, or the virtual hour runs out.
    */
-  async settle(done: (i: Installation, records: Awaited<ReturnType<SqliteStore['list']>>) => boolean, scale: boolean): Promise<void> {
+  async settle(
+    done: (i: Installation, records: Awaited<ReturnType<SqliteStore['list']>>) => boolean,
+    scale: boolean,
+  ): Promise<void> {
     let last = '';
     let step = 30;
     // Three virtual hours, in steps that double while nothing changes (every deadline is passed
@@ -461,7 +471,8 @@ export class World {
         await this.#op(() => i.deps.relay.flush());
       }
       const print = await this.fingerprint();
-      let quiet = print === last;
+      // A cluster still being deleted is motion too: quiet means nothing is left in flight.
+      let quiet = print === last && this.clouds.every((c) => c.all().every((x) => x.state !== 'deleting'));
       for (const i of this.installations) quiet &&= done(i, await i.store.list());
       if (quiet) return;
       step = print === last ? Math.min(step * 2, 600) : 30;
@@ -485,8 +496,19 @@ export class World {
       parts.push(records.map((r) => `${r.id}:${r.phase}:${r.version}`).join(','), String(i.queue.length));
       parts.push(String((await i.store.pendingEvents(1000)).length));
     }
-    for (const c of this.clouds) parts.push(c.all().map((x) => `${x.name}:${x.state}`).join(','));
-    parts.push(this.federation.all().map((m) => m.name).join(','));
+    for (const c of this.clouds)
+      parts.push(
+        c
+          .all()
+          .map((x) => `${x.name}:${x.state}`)
+          .join(','),
+      );
+    parts.push(
+      this.federation
+        .all()
+        .map((m) => m.name)
+        .join(','),
+    );
     parts.push(String(this.dns.records().length), String((await this.gateway.listOwned()).length));
     return parts.join('|');
   }
