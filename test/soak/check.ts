@@ -20,7 +20,7 @@ export interface RunResult {
 export async function runScenario(
   scenario: Scenario,
   enabled: ReadonlySet<FaultKind>,
-  stopOn?: Invariant,
+  stopOn?: { readonly kind: Invariant; readonly sig: string },
 ): Promise<RunResult> {
   const world = new World(scenario, enabled);
   await world.start();
@@ -33,7 +33,8 @@ export async function runScenario(
     for (const command of scenario.commands) {
       await world.exec(command);
       // While shrinking, a violation seen in flight needs no quiescence to be proven.
-      if (stopOn && world.violations.some((v) => v.kind === stopOn)) return await result();
+      if (stopOn && world.violations.some((v) => v.kind === stopOn.kind && v.sig === stopOn.sig))
+        return await result();
     }
     await world.settle((_i, records) => records.every((r) => !isLive(r.phase) || r.phase === 'Active'), true);
     for (const i of world.installations) await checkSettled(world, i);
@@ -83,6 +84,7 @@ async function checkSettled(world: World, i: Installation): Promise<void> {
     if (missing.length)
       world.violations.push({
         kind: 'missing',
+        sig: missing.map((m) => m.split(' (')[0]).join(', '),
         detail: `${i.id} ${r.id} Active without ${missing.join(', ')}`,
       });
   }
@@ -95,7 +97,12 @@ export async function checkOrphans(world: World): Promise<void> {
     liveOf.set(i.id, new Set((await i.store.list()).filter((r) => isLive(r.phase)).map((r) => r.id)));
   for (const i of world.installations) {
     const live = liveOf.get(i.id)!;
-    const leak = (what: string) => world.violations.push({ kind: 'leak', detail: `${i.id}: ${what}` });
+    const leak = (what: string) =>
+      world.violations.push({
+        kind: 'leak',
+        sig: what.split(/ [a-z]*\/| cb-| b-| of /)[0]!,
+        detail: `${i.id}: ${what}`,
+      });
     for (const cloud of world.clouds) {
       for (const c of await cloud.list(i.id))
         if (!live.has(c.labels[BURST_LABEL] ?? '')) leak(`cluster ${cloud.name}/${c.name} (${c.state})`);
@@ -115,6 +122,7 @@ function stuck(world: World, r: BurstCluster, when: string): void {
   const since = Math.round((world.clock.ms - Date.parse(phaseEnteredAt(r))) / 1000);
   world.violations.push({
     kind: 'stuck',
+    sig: `${r.phase} ${when}`,
     detail: `${r.id} still ${r.phase} ${when}, ${since}s after entering it${r.lastError ? ` (${r.lastError})` : ''}`,
   });
 }
@@ -122,7 +130,7 @@ function stuck(world: World, r: BurstCluster, when: string): void {
 function dedupe(violations: readonly Violation[]): Violation[] {
   const seen = new Set<string>();
   return violations.filter((v) => {
-    const key = `${v.kind}:${v.detail}`;
+    const key = `${v.kind}:${v.sig}:${v.detail}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

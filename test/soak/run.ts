@@ -32,6 +32,7 @@ const OptionsSchema = z.strictObject({
   without: kinds.default([]),
   shrink: z.boolean(),
   shrinkBudget: z.coerce.number().int().min(1).max(100_000),
+  maxTraces: z.coerce.number().int().min(0).max(100),
   path: z
     .string()
     .regex(/^\d+(:\d+)*$/, 'must be a fast-check path like 12:0:3')
@@ -53,6 +54,7 @@ const program = new Command('soak')
   .option('--without <kinds>', 'comma-separated fault kinds to disable', '')
   .option('--no-shrink', 'do not shrink failures to their shortest trace')
   .option('--shrink-budget <n>', 'runs tried while shrinking one failure', '1500')
+  .option('--max-traces <n>', 'most failures shrunk, one per invariant and kind of breakage', '8')
   .option('--path <path>', 'replay one run of --seed (printed with a failure)')
   .option(
     '--trace <file>',
@@ -80,12 +82,13 @@ const report = await soak({
   enabled,
   shrink: o.shrink,
   shrinkBudget: o.shrinkBudget,
+  maxTraces: o.maxTraces,
   ...(o.path && { path: o.path }),
 });
 console.log(formatReport(report, 'npm run soak --'));
 const kindArgs = `${o.only ? ` --only ${o.only.join(',')}` : ''}${o.without.length ? ` --without ${o.without.join(',')}` : ''}`;
 for (const f of report.failures) {
-  const file = join(tmpdir(), `soak-${f.invariant}-${f.seed}.json`);
+  const file = join(tmpdir(), `soak-${f.seed}-${report.failures.indexOf(f) + 1}-${f.invariant}.json`);
   writeFileSync(file, `${JSON.stringify(f.scenario, null, 1)}\n`);
   console.log(`trace of ${f.invariant} saved: npm run soak -- --trace ${file}${kindArgs}`);
 }

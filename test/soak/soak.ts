@@ -18,11 +18,15 @@ export interface SoakOptions {
   readonly shrinkBudget?: number;
   /** Play only the run at this fast-check path (from an earlier failure). */
   readonly path?: string;
+  /** Most failures shrunk, one per invariant and kind of breakage. @default 8 */
+  readonly maxTraces?: number;
 }
 
 /** The shortest trace found for one broken invariant. */
 export interface Failure {
   readonly invariant: Invariant;
+  /** The kind of breakage within the invariant (the phase a burst is stuck in, the resource). */
+  readonly sig: string;
   readonly seed: number;
   /** fast-check path of the shrunk run: `--seed <seed> --path <path>` replays it. */
   readonly path: string;
@@ -49,7 +53,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   const injected = new Map<string, number>();
   const counts = Object.fromEntries(INVARIANTS.map((k) => [k, 0])) as Record<Invariant, number>;
   const failingRuns = { ...counts };
-  const firstFailure = new Map<Invariant, number>();
+  /** First failing run of each invariant and kind of breakage. */
+  const firstFailure = new Map<string, { kind: Invariant; sig: string; index: number }>();
   let runs = 0;
   let lifecycles = 0;
   const base = { seed: options.seed, ...(options.path && { path: options.path }) };
@@ -60,9 +65,10 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       const result = await runScenario(scenario, options.enabled);
       lifecycles += result.lifecycles;
       for (const [kind, n] of result.injected) injected.set(kind, (injected.get(kind) ?? 0) + n);
-      for (const kind of new Set(result.violations.map((v) => v.kind))) {
-        failingRuns[kind]++;
-        if (!firstFailure.has(kind)) firstFailure.set(kind, index);
+      for (const kind of new Set(result.violations.map((v) => v.kind))) failingRuns[kind]++;
+      for (const { kind, sig } of result.violations) {
+        const key = `${kind}: ${sig}`;
+        if (!firstFailure.has(key)) firstFailure.set(key, { kind, sig, index });
       }
       for (const v of result.violations) counts[v.kind]++;
       return true;
@@ -71,16 +77,20 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   );
   const failures: Failure[] = [];
   if (options.shrink ?? true) {
-    for (const [invariant, index] of firstFailure) {
-      const path = options.path ?? String(index);
-      failures.push(await shrink(options, invariant, path));
+    for (const { kind, sig, index } of [...firstFailure.values()].slice(0, options.maxTraces ?? 8)) {
+      failures.push(await shrink(options, kind, sig, options.path ?? String(index)));
     }
   }
   return { runs, lifecycles, injected, counts, failingRuns, failures };
 }
 
 /** Shrink the run at `path` while it still breaks `invariant` (fast-check's shrinking). */
-async function shrink(options: SoakOptions, invariant: Invariant, path: string): Promise<Failure> {
+async function shrink(
+  options: SoakOptions,
+  invariant: Invariant,
+  sig: string,
+  path: string,
+): Promise<Failure> {
   let tries = 0;
   let last: readonly Violation[] = [];
   const budget = options.shrinkBudget ?? 1500;
@@ -88,8 +98,8 @@ async function shrink(options: SoakOptions, invariant: Invariant, path: string):
     fc.asyncProperty(scenarioArb, async (scenario) => {
       // Past the budget every candidate "passes": the last failing one stays the answer.
       if (tries++ >= budget) return true;
-      const { violations } = await runScenario(scenario, options.enabled, stopOn(invariant));
-      const broken = violations.filter((v) => v.kind === invariant);
+      const { violations } = await runScenario(scenario, options.enabled, stopOn(invariant, sig));
+      const broken = violations.filter((v) => v.kind === invariant && v.sig === sig);
       if (broken.length) last = broken;
       return broken.length === 0;
     }),
@@ -97,15 +107,16 @@ async function shrink(options: SoakOptions, invariant: Invariant, path: string):
   );
   const found = details.counterexample?.[0] as Scenario | undefined;
   if (!details.failed || !found) {
-    return { invariant, seed: options.seed, path, scenario: { ...emptyScenario }, violations: [] };
+    return { invariant, sig, seed: options.seed, path, scenario: { ...emptyScenario }, violations: [] };
   }
   // fast-check shrinks by halves and by element; a last greedy pass drops single commands and
   // faults it kept only because its budget ran out.
   let scenario = found;
+  let greedy = 0;
   const still = async (candidate: Scenario) => {
-    if (tries++ >= budget * 2) return false;
-    const broken = (await runScenario(candidate, options.enabled, stopOn(invariant))).violations.filter(
-      (v) => v.kind === invariant,
+    if (greedy++ >= budget) return false;
+    const broken = (await runScenario(candidate, options.enabled, stopOn(invariant, sig))).violations.filter(
+      (v) => v.kind === invariant && v.sig === sig,
     );
     if (broken.length) last = broken;
     return broken.length > 0;
@@ -122,6 +133,7 @@ async function shrink(options: SoakOptions, invariant: Invariant, path: string):
   }
   return {
     invariant,
+    sig,
     seed: options.seed,
     path: details.counterexamplePath ?? path,
     scenario,
@@ -131,10 +143,8 @@ async function shrink(options: SoakOptions, invariant: Invariant, path: string):
 }
 
 /** Invariants broken in flight (no quiescence needed), so a shrinking run can stop early. */
-function stopOn(invariant: Invariant): Invariant | undefined {
-  return invariant === 'budget' || invariant === 'foreign' || invariant === 'exception'
-    ? invariant
-    : undefined;
+function stopOn(kind: Invariant, sig: string): { kind: Invariant; sig: string } | undefined {
+  return kind === 'budget' || kind === 'foreign' || kind === 'exception' ? { kind, sig } : undefined;
 }
 
 const emptyScenario: Scenario = {
@@ -164,7 +174,7 @@ export function formatReport(report: SoakReport, command: string): string {
   for (const f of report.failures) {
     lines.push(
       '',
-      `FAILED ${f.invariant}: seed ${f.seed}; ${f.shrunkFurther ? 'fast-check shrank it to' : 'replay:'} ${command} --seed ${f.seed} --path ${f.path}${f.shrunkFurther ? ', then a greedy pass to the trace below' : ''}`,
+      `FAILED ${f.invariant} (${f.sig}): seed ${f.seed}; ${f.shrunkFurther ? 'fast-check shrank it to' : 'replay:'} ${command} --seed ${f.seed} --path ${f.path}${f.shrunkFurther ? ', then a greedy pass to the trace below' : ''}`,
       `  scenario: maxClusters=${f.scenario.maxClusters} hourlyBudget=${f.scenario.hourlyBudget} readyAfter=${f.scenario.readyAfterSeconds}s deleteAfter=${f.scenario.deleteAfterSeconds}s`,
       `  shortest trace found (${f.scenario.commands.length} commands):`,
       ...f.scenario.commands.map((c, n) => `    ${String(n + 1).padStart(3)}. ${describeCommand(c)}`),

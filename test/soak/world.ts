@@ -33,6 +33,8 @@ export type Invariant = (typeof INVARIANTS)[number];
 /** One broken invariant. */
 export interface Violation {
   readonly kind: Invariant;
+  /** What kind of breakage within the invariant (a phase, a resource): one shortest trace each. */
+  readonly sig: string;
   readonly detail: string;
 }
 
@@ -245,7 +247,8 @@ export class World {
   }
 
   #foreign(id: string, what: string): void {
-    this.violations.push({ kind: 'foreign', detail: `${id} touched ${what}` });
+    const sig = what.split('(')[0]!;
+    this.violations.push({ kind: 'foreign', sig, detail: `${id} touched ${what}` });
   }
 
   /** Max clusters and the hourly budget, per installation, in the store and at the providers. */
@@ -257,22 +260,35 @@ export class World {
       const live = (await i.store.list()).filter((r) => isLive(r.phase));
       const cost = live.reduce((sum, r) => sum + r.costPerHour, 0);
       if (live.length > policy.maxClusters)
-        this.#budget(`${i.id}: ${live.length} live records > maxClusters ${policy.maxClusters}`);
+        this.#budget(
+          'live records > maxClusters',
+          `${i.id}: ${live.length} live records > maxClusters ${policy.maxClusters}`,
+        );
       if (cost > policy.hourlyBudget + 1e-9)
-        this.#budget(`${i.id}: live records cost ${cost.toFixed(2)}/h > budget ${policy.hourlyBudget}`);
+        this.#budget(
+          'live cost > hourlyBudget',
+          `${i.id}: live records cost ${cost.toFixed(2)}/h > budget ${policy.hourlyBudget}`,
+        );
       const billed = this.clouds.flatMap((c) =>
-        c.all().filter((x) => x.labels[OWNER_LABEL] === i.id && x.state !== 'deleting'),
+        // Provisioning or ready: billed. A failed create or a cluster being deleted is not.
+        c
+          .all()
+          .filter(
+            (x) => x.labels[OWNER_LABEL] === i.id && (x.state === 'ready' || x.state === 'provisioning'),
+          ),
       );
       if (billed.length > policy.maxClusters)
         this.#budget(
+          'clusters up at the providers > maxClusters',
           `${i.id}: ${billed.length} clusters up at the providers > maxClusters ${policy.maxClusters}`,
         );
     }
   }
 
-  #budget(detail: string): void {
-    if (!this.violations.some((v) => v.kind === 'budget' && v.detail === detail))
-      this.violations.push({ kind: 'budget', detail: `${detail} at ${this.clock.now().toISOString()}` });
+  #budget(sig: string, detail: string): void {
+    // Once per run and kind: the first instant is what matters.
+    if (!this.violations.some((v) => v.kind === 'budget' && v.sig === sig))
+      this.violations.push({ kind: 'budget', sig, detail: `${detail} at ${this.clock.now().toISOString()}` });
   }
 
   /** Run one command under its planned fault; a crash loses the rest of it and its flush. */
@@ -294,6 +310,7 @@ export class World {
       if (!(error instanceof Crash) && !(error instanceof ClusterburstError)) {
         this.violations.push({
           kind: 'exception',
+          sig: String((error as Error)?.message ?? error).slice(0, 60),
           detail: `${(error as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(error)}`,
         });
       }
