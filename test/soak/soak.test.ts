@@ -70,7 +70,8 @@ describe('randomized fault soak', () => {
       runs: 2000,
       lifecycles: 300,
       enabled: new Set(FAULT_KINDS),
-      shrinkBudget: 100,
+      shrinkBudget: 60,
+      maxTraces: 4,
     });
     expect(report.lifecycles).toBeGreaterThanOrEqual(300);
     // A soak that met none of its faults proves nothing.
