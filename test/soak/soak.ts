@@ -121,9 +121,14 @@ async function shrink(
     if (broken.length) last = broken;
     return broken.length > 0;
   };
-  for (let n = scenario.commands.length - 1; n >= 0; n--) {
-    const commands = scenario.commands.filter((_c, m) => m !== n);
-    if (await still({ ...scenario, commands })) scenario = { ...scenario, commands };
+  // Until nothing more can go: a command kept because a later one needed it may go once that
+  // later one is gone.
+  for (let before = -1; before !== scenario.commands.length; ) {
+    before = scenario.commands.length;
+    for (let n = scenario.commands.length - 1; n >= 0; n--) {
+      const commands = scenario.commands.filter((_c, m) => m !== n);
+      if (await still({ ...scenario, commands })) scenario = { ...scenario, commands };
+    }
   }
   for (let n = 0; n < scenario.commands.length; n++) {
     const { fault, ...command } = scenario.commands[n]!;
