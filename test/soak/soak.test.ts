@@ -64,6 +64,43 @@ describe('randomized fault soak', () => {
     expect(world.violations.map((v) => v.kind)).toContain('budget');
   });
 
+  it('survives crashes between writes, duplicate, late and reordered deliveries and driver errors on one installation', async () => {
+    const world = [
+      'vanish',
+      'unreachable',
+      'cluster-failed',
+      'quota',
+      'second-installation',
+      'shared-signal',
+    ];
+    const report = await soak({
+      seed: 4242,
+      runs: 2000,
+      lifecycles: 200,
+      enabled: new Set(FAULT_KINDS.filter((k) => !world.includes(k))),
+      shrinkBudget: 60,
+      maxTraces: 2,
+    });
+    expect(report.lifecycles).toBeGreaterThanOrEqual(200);
+    for (const kind of [
+      'crash-after',
+      'crash-before',
+      'fatal-before',
+      'retryable-after',
+      'duplicate',
+      'drop',
+    ])
+      expect(report.injected.get(kind) ?? 0, kind).toBeGreaterThan(0);
+    expect(report.counts, formatReport(report, 'npm run soak --')).toEqual({
+      leak: 0,
+      stuck: 0,
+      budget: 0,
+      missing: 0,
+      foreign: 0,
+      exception: 0,
+    });
+  }, 120_000);
+
   it('leaves no leak, no stuck burst and no budget overrun after 300 seeded lifecycles under every fault', async () => {
     const report = await soak({
       seed: 20261202,
