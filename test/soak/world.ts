@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { loadConfig } from '../../shared/config/load-config.ts';
 import { clusterHealth } from '../../shared/core/cluster-health.ts';
 import type { Deps } from '../../shared/core/deps.ts';
 import { handleEvent } from '../../shared/core/handle-event.ts';
@@ -10,20 +8,16 @@ import { drain } from '../../shared/core/steps/drain.ts';
 import type { CapacitySignal } from '../../shared/domain/capacity-signal.ts';
 import { isLive } from '../../shared/domain/lifecycle.ts';
 import { MemoryDns } from '../../shared/drivers/dns/memory.ts';
-import { recordKey } from '../../shared/drivers/dns/plan.ts';
-import type { GatewayServerRef } from '../../shared/drivers/gateway/gateway.ts';
 import { MemoryGateway } from '../../shared/drivers/gateway/memory.ts';
-import { SignalLoad } from '../../shared/drivers/load/signal.ts';
-import { OWNER_LABEL, type ProviderDriver } from '../../shared/drivers/provider/provider.ts';
-import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
+import { OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
+import type { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import { ClusterburstError } from '../../shared/errors.ts';
-import { createDeps } from '../../shared/runtime/create-deps.ts';
-import { Metrics } from '../../shared/runtime/metrics.ts';
 import type { LifecycleEvent } from '../../shared/schemas/lifecycle-event.ts';
 import { Clock } from './clock.ts';
 import { SoakCloud } from './cloud.ts';
-import { Crash, type FaultKind, faulty, Injector } from './faults.ts';
+import { Crash, type FaultKind, Injector } from './faults.ts';
 import { SoakFederation } from './federation.ts';
+import { install, PROVIDERS } from './install.ts';
 import type { Command, Scenario } from './scenario.ts';
 
 /** The invariants the soak checks. */
@@ -39,7 +33,7 @@ export interface Violation {
 }
 
 /** A delivery waiting on an installation's bus. */
-interface Delivery {
+export interface Delivery {
   readonly event: LifecycleEvent;
   readonly attempts: number;
 }
@@ -55,13 +49,6 @@ export interface Installation {
 }
 
 const START = Date.parse('2026-12-01T08:00:00.000Z');
-const PROVIDERS = [
-  { name: 'cheap', price: 0.1 },
-  { name: 'dear', price: 0.15 },
-] as const;
-const silent = new Logger({ logLevel: 'SILENT' });
-/** prom-client metrics are only counted, never read: one set for every run of the process. */
-const metrics = new Metrics();
 
 /**
  * The whole world of one soak run: a virtual clock, the shared backends (two clouds, one
@@ -101,7 +88,7 @@ export class World {
   async start(): Promise<void> {
     const ids = this.enabled.has('second-installation') ? ['soak-a', 'soak-b'] : ['soak-a'];
     if (ids.length > 1) this.injector.count('second-installation');
-    for (const id of ids) this.installations.push(await this.#install(id));
+    for (const id of ids) this.installations.push(await install(this, id));
   }
 
   async close(): Promise<void> {
@@ -116,137 +103,8 @@ export class World {
     return !!cluster && cluster.state === 'ready' && !this.unreachable.has(cluster.name);
   }
 
-  async #install(id: string): Promise<Installation> {
-    const s = this.scenario;
-    const config = loadConfig({
-      value: {
-        installation: { id },
-        logLevel: 'ERROR',
-        policy: {
-          maxClusters: s.maxClusters,
-          hourlyBudget: s.hourlyBudget,
-          cooldownSeconds: 60,
-          scaleDownWindowSeconds: 120,
-          scaleDownDelayAfterAddSeconds: 60,
-          minLifetimeSeconds: 60,
-          provisioningDeadlineSeconds: 600,
-          drainTimeoutSeconds: 120,
-          dnsTtlSeconds: 30,
-          stuckAfterSeconds: 120,
-        },
-        providers: PROVIDERS.map((p, n) => ({
-          name: p.name,
-          driver: 'simulated' as const,
-          regions: ['eu'],
-          pricePerNodeHour: p.price,
-          priority: -n,
-        })),
-        services: [
-          { name: 'web', hostname: 'web.soak.test' },
-          { name: 'db', hostname: 'db.soak.test', protocol: 'tcp', port: 5432 },
-        ],
-      },
-    });
-    const inst: Partial<Installation> & { queue: Delivery[]; limbo: Delivery[] } = {
-      id,
-      queue: [],
-      limbo: [],
-    };
-    const store = new SqliteStore(':memory:');
-    const j = this.injector;
-    const providers = new Map<string, ProviderDriver>(
-      this.clouds.map((c) => [
-        c.name,
-        faulty(
-          c,
-          `${c.name}`,
-          j,
-          { create: 'create', describe: 'read', delete: 'write', credentials: 'read', list: 'read' },
-          (method, args) => {
-            const name = method === 'create' ? (args[0] as { name: string }).name : (args[0] as string);
-            const owner = c.all().find((x) => x.name === name)?.labels[OWNER_LABEL];
-            if (owner && owner !== id)
-              this.#foreign(id, `${c.name}.${method}(${name}) of ${owner}'s cluster`);
-          },
-        ),
-      ]),
-    );
-    const fed = this.federation;
-    const federation = faulty(
-      fed,
-      'federation',
-      j,
-      { join: 'write', status: 'read', cordon: 'write', evict: 'write', leave: 'write', list: 'read' },
-      (method, args) => {
-        const name = method === 'join' ? (args[0] as { name: string }).name : (args[0] as string);
-        const owner = fed.all().find((m) => m.name === name)?.labels[OWNER_LABEL];
-        if (owner && owner !== id) this.#foreign(id, `federation.${method}(${name}) of ${owner}'s member`);
-      },
-    );
-    const dns = faulty(this.dns, 'dns', j, { listOwned: 'read', apply: 'write' }, (_m, args) => {
-      const plan = args[0] as { changes: { action: string; previous?: { name: string; type: 'A' } }[] };
-      for (const change of plan.changes) {
-        if (!change.previous) continue;
-        const stored = this.dns.records().find((r) => recordKey(r) === recordKey(change.previous!));
-        if (stored?.owner && stored.owner !== id)
-          this.#foreign(id, `dns ${change.action} of ${stored.owner}'s ${stored.name}`);
-      }
-    });
-    const gw = this.gateway;
-    const gateway = faulty(
-      gw,
-      'gateway',
-      j,
-      {
-        listOwned: 'read',
-        add: 'write',
-        enable: 'write',
-        drain: 'write',
-        connections: 'read',
-        remove: 'write',
-      },
-      (method, args) => {
-        const ref = args[0] as GatewayServerRef;
-        const key = `${ref.backend}/${ref.server}`;
-        const by = this.serverAddedBy.get(key);
-        if (by && by !== id) this.#foreign(id, `gateway.${method}(${key}) of ${by}'s server`);
-        if (method === 'add' && !by) this.serverAddedBy.set(key, id);
-        if (method === 'remove') this.serverAddedBy.delete(key);
-      },
-    );
-    const wrappedStore = faulty(
-      store,
-      'store',
-      j,
-      { get: 'read', list: 'read', admit: 'write', update: 'write' },
-      undefined,
-      () => this.checkBudget(),
-    );
-    const deps = await createDeps(config, {
-      logger: silent,
-      metrics,
-      overrides: {
-        store: wrappedStore,
-        providers,
-        federation,
-        dns,
-        gateway,
-        load: new SignalLoad(),
-        bus: {
-          name: 'soak',
-          publish: async (events) => {
-            for (const event of events) inst.queue.push({ event, attempts: 0 });
-          },
-        },
-        now: () => this.clock.now(),
-        probe: async (endpoint) => this.reachable(endpoint),
-        checkpoint: (name) => j.checkpoint(name),
-      },
-    });
-    return Object.assign(inst, { deps, store }) as Installation;
-  }
-
-  #foreign(id: string, what: string): void {
+  /** Record that installation `id` changed `what`, which another installation created. */
+  foreign(id: string, what: string): void {
     const sig = what.split('(')[0]!;
     this.violations.push({ kind: 'foreign', sig, detail: `${id} touched ${what}` });
   }
