@@ -1,0 +1,323 @@
+/**
+ * The `octavia` gateway driver: burst clusters as members of the research infrastructure's
+ * OpenStack Octavia (LBaaS v2) pools, the gateway of sites that publish Kubernetes services
+ * through Octavia load balancers (HAProxy in amphorae, single or active/standby: the API is the
+ * same for both, so nothing here depends on the topology).
+ *
+ * One member per burst cluster and backend, in the pool `options.pools[backend]`, named as the
+ * gateway server and tagged `clusterburst`, `clusterburst-owner=<installation>`,
+ * `clusterburst-burst=<burst id>` and `clusterburst-weight=<weight when enabled>`.
+ * - add: `admin_state_up: false` (no traffic, the core enables it after its health check);
+ * - enable: `admin_state_up: true` with the tagged weight;
+ * - drain: `weight: 0`, which Octavia documents as "no new connections, existing ones continue";
+ * - remove: DELETE, refused without `force` while connections may be open.
+ *
+ * Connections: Octavia exposes no per-member connection count (member objects have none, stats
+ * exist for load balancers, listeners and amphorae only). `connections` reports the
+ * `active_connections` of the listeners in front of the member's pool (of the load balancer if
+ * the pool has none): an upper bound, exact when the member is the only one with traffic. When
+ * other members keep serving, the core waits its drain bound (`drainTimeoutSeconds`) and then
+ * removes the member with `force`. Statistics lag by the amphora heartbeat (about 10 s).
+ *
+ * Ownership: only members carrying our owner tag are listed or changed (filtered by Octavia and
+ * again here); a member with the server's name but without the tag is refused, never touched.
+ * Writes retry with backoff while the load balancer is PENDING_* (409), see OctaviaApi.write.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { ConfigError, DriverError } from '../../errors.ts';
+import { parseInput } from '../../schemas/parse.ts';
+import { KeystoneSession } from '../provider/magnum-keystone.ts';
+import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
+import { type Member, OctaviaApi, type Pool } from './octavia-api.ts';
+import { type OctaviaGatewayOptions, OctaviaGatewayOptionsSchema } from './octavia-options.ts';
+
+const DRIVER = 'octavia';
+const MARK = 'clusterburst';
+const OWNER_TAG = 'clusterburst-owner=';
+const BURST_TAG = 'clusterburst-burst=';
+const WEIGHT_TAG = 'clusterburst-weight=';
+
+/** Tag values may not hold a comma (the `tags` filter separator); Octavia tags are at most 255 long. */
+const TAG_VALUE = /^[A-Za-z0-9_.:-]{1,200}$/;
+const RefSchema = z.object({ backend: z.string().min(1), server: z.string().min(1).max(255) });
+const SpecSchema = RefSchema.extend({
+  address: z.union([z.ipv4(), z.ipv6(), z.hostname()]),
+  port: z.number().int().min(1).max(65535),
+  burstId: z.string().regex(TAG_VALUE),
+  protocol: z.enum(['http', 'tcp']).optional(),
+  weight: z.number().int().min(0).max(256).optional(),
+});
+
+/** Where a backend's members live. */
+interface Target {
+  readonly backend: string;
+  readonly pool: Pool;
+  readonly loadBalancerId: string;
+}
+
+/**
+ * The gateway driver for OpenStack Octavia pools.
+ * @example
+ * const gw = new OctaviaGateway({ authUrl, auth, pools: { web: 'web-pool' } }, { owner: 'infn-cnaf' });
+ * await gw.add({ backend: 'web', server: 'cb-0a1b2c3d4e5f', burstId: 'b-0a1b2c3d4e5f', address: '203.0.113.7', port: 443 });
+ */
+export class OctaviaGateway implements GatewayDriver {
+  readonly name = DRIVER;
+  readonly #api: OctaviaApi;
+  readonly #pools: Record<string, string>;
+  readonly #owner: string;
+  readonly #targets = new Map<string, Promise<Target>>();
+  readonly #resolve: (host: string) => Promise<string>;
+
+  constructor(
+    options: OctaviaGatewayOptions,
+    deps: {
+      /** Installation id: the owner tag. */
+      readonly owner: string;
+      readonly sleep?: (ms: number) => Promise<void>;
+      readonly resolve?: (host: string) => Promise<string>;
+    },
+  ) {
+    const parsed = OctaviaGatewayOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new ConfigError(
+        `gateway.options.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
+        {
+          cause: parsed.error,
+        },
+      );
+    }
+    if (!TAG_VALUE.test(deps.owner))
+      throw new ConfigError(`installation id ${deps.owner} cannot be an Octavia tag`);
+    const o = parsed.data;
+    this.#owner = deps.owner;
+    this.#pools = o.pools;
+    this.#resolve = deps.resolve ?? (async (host) => (await lookup(host)).address);
+    const session = new KeystoneSession(DRIVER, {
+      authUrl: o.authUrl,
+      auth: o.auth,
+      serviceType: 'load-balancer',
+      region: o.region,
+      interface: o.interface,
+      endpointOverride: o.octaviaUrl,
+      timeoutMs: o.callTimeoutMs,
+    });
+    this.#api = new OctaviaApi(DRIVER, session, {
+      timeoutMs: o.pendingTimeoutMs,
+      backoffMs: o.pendingBackoffMs,
+      maxBackoffMs: o.pendingMaxBackoffMs,
+      sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    });
+  }
+
+  async listOwned(filter: { readonly burstId?: string } = {}): Promise<GatewayServerStatus[]> {
+    const statuses: GatewayServerStatus[] = [];
+    for (const backend of Object.keys(this.#pools)) {
+      const target = await this.#target(backend);
+      const tags = filter.burstId === undefined ? [] : [`${BURST_TAG}${filter.burstId}`];
+      const members = (await this.#api.members(target.pool.id, [this.#ownerTag(), ...tags])).filter((m) =>
+        this.#isOurs(m),
+      );
+      let open: number | undefined;
+      for (const m of members) {
+        const burstId = tagValue(m, BURST_TAG) ?? '';
+        if (filter.burstId !== undefined && burstId !== filter.burstId) continue;
+        const state = stateOf(m);
+        if (state !== 'disabled') open ??= await this.#open(target);
+        statuses.push({
+          backend,
+          server: m.name ?? m.id,
+          burstId,
+          address: m.address,
+          port: m.protocol_port,
+          protocol: /^HTTPS?$/i.test(target.pool.protocol) ? 'http' : 'tcp',
+          weight: m.weight,
+          state,
+          connections: state === 'disabled' ? 0 : (open ?? 0),
+        });
+      }
+    }
+    return statuses;
+  }
+
+  async add(input: GatewayServerSpec): Promise<void> {
+    const parsed = parseInput(SpecSchema, input, 'gateway server');
+    // Octavia members are IP addresses: a cluster endpoint's name is resolved once, here.
+    const spec = { ...parsed, address: await this.#addressOf(parsed.address) };
+    const target = await this.#target(spec.backend);
+    const existing = await this.#find(target, spec);
+    if (existing.length > 0) {
+      // A repeated add keeps whatever enable or drain did since; a different address is a bug.
+      const other = existing.find((m) => m.address !== spec.address || m.protocol_port !== spec.port);
+      if (other) {
+        throw new DriverError(
+          DRIVER,
+          `${key(spec)} already points at ${other.address}:${other.protocol_port}, not ${spec.address}:${spec.port}`,
+        );
+      }
+      return;
+    }
+    const weight = spec.weight ?? 1;
+    const member = {
+      name: spec.server,
+      address: spec.address,
+      protocol_port: spec.port,
+      weight,
+      admin_state_up: false,
+      backup: false,
+      tags: [MARK, this.#ownerTag(), `${BURST_TAG}${spec.burstId}`, `${WEIGHT_TAG}${weight}`],
+    };
+    const path = `/v2/lbaas/pools/${target.pool.id}/members`;
+    const r = await this.#api.write(`add ${key(spec)}`, target.loadBalancerId, 'POST', path, { member });
+    if (r.status === 201 || r.status === 202) return;
+    if (r.status === 409) {
+      // Not pending, so a duplicate address and port: ours from a create whose answer was lost, or someone else's.
+      if ((await this.#find(target, spec)).length > 0) return;
+      throw new DriverError(
+        DRIVER,
+        `${key(spec)}: ${spec.address}:${spec.port} is already a member of pool ${target.pool.id} that clusterburst does not own`,
+      );
+    }
+    throw this.#api.failure(`add ${key(spec)}`, r);
+  }
+
+  async enable(ref: GatewayServerRef): Promise<void> {
+    const { target, members } = await this.#owned(ref);
+    if (members.length === 0) throw new DriverError(DRIVER, `${key(ref)} does not exist: add it first`);
+    for (const m of members) {
+      const weight = Number(tagValue(m, WEIGHT_TAG) ?? 1);
+      if (m.admin_state_up && m.weight === weight) continue;
+      await this.#update(target, m, { admin_state_up: true, weight }, `enable ${key(ref)}`);
+    }
+  }
+
+  async drain(ref: GatewayServerRef): Promise<void> {
+    // Nothing to drain when a retried teardown finds the member already gone.
+    const { target, members } = await this.#owned(ref);
+    for (const m of members) {
+      if (m.weight !== 0) await this.#update(target, m, { weight: 0 }, `drain ${key(ref)}`);
+    }
+  }
+
+  async connections(ref: GatewayServerRef): Promise<number> {
+    const { target, members } = await this.#owned(ref);
+    if (!members.some((m) => stateOf(m) !== 'disabled')) return 0;
+    return this.#open(target);
+  }
+
+  async remove(ref: GatewayServerRef, options: { readonly force?: boolean } = {}): Promise<void> {
+    const { target, members } = await this.#owned(ref);
+    if (members.length === 0) return;
+    if (!options.force) {
+      const open = await this.connections(ref);
+      if (open > 0) {
+        throw new DriverError(
+          DRIVER,
+          `${key(ref)} may still have ${open} connections; drain longer or force`,
+          {
+            retryable: true,
+          },
+        );
+      }
+    }
+    for (const m of members) {
+      const path = `/v2/lbaas/pools/${target.pool.id}/members/${m.id}`;
+      const r = await this.#api.write(`remove ${key(ref)}`, target.loadBalancerId, 'DELETE', path);
+      if (r.status !== 204 && r.status !== 404) throw this.#api.failure(`remove ${key(ref)}`, r);
+    }
+  }
+
+  async #addressOf(host: string): Promise<string> {
+    if (isIP(host)) return host;
+    try {
+      return await this.#resolve(host);
+    } catch (error) {
+      throw new DriverError(DRIVER, `cannot resolve ${host}`, { cause: error, retryable: true });
+    }
+  }
+
+  async #update(target: Target, m: Member, change: Record<string, unknown>, action: string): Promise<void> {
+    const path = `/v2/lbaas/pools/${target.pool.id}/members/${m.id}`;
+    const r = await this.#api.write(action, target.loadBalancerId, 'PUT', path, { member: change });
+    if (r.status !== 200 && r.status !== 202) throw this.#api.failure(action, r);
+  }
+
+  /** Our members behind `ref`; refuses a ref whose name only someone else's member has. */
+  async #owned(input: GatewayServerRef): Promise<{ target: Target; members: Member[] }> {
+    const ref = parseInput(RefSchema, input, 'gateway server');
+    const target = await this.#target(ref.backend);
+    const members = await this.#find(target, ref);
+    if (members.length === 0) {
+      const named = (await this.#api.members(target.pool.id, [])).some((m) => m.name === ref.server);
+      if (named) throw new DriverError(DRIVER, `refusing to touch ${key(ref)}: not a clusterburst member`);
+    }
+    return { target, members };
+  }
+
+  /** Live members of ours with the ref's name (a member being deleted is already gone for us). */
+  async #find(target: Target, ref: GatewayServerRef): Promise<Member[]> {
+    const members = await this.#api.members(target.pool.id, [this.#ownerTag()]);
+    return members.filter(
+      (m) => this.#isOurs(m) && m.name === ref.server && m.provisioning_status !== 'PENDING_DELETE',
+    );
+  }
+
+  #isOurs(m: Member): boolean {
+    return (m.tags ?? []).includes(this.#ownerTag()) && m.provisioning_status !== 'PENDING_DELETE';
+  }
+
+  #ownerTag(): string {
+    return `${OWNER_TAG}${this.#owner}`;
+  }
+
+  /** Open connections in front of the pool: its listeners', else its load balancer's. */
+  async #open(target: Target): Promise<number> {
+    if (target.pool.listeners.length === 0) {
+      return this.#api.activeConnections('loadbalancers', target.loadBalancerId);
+    }
+    let sum = 0;
+    for (const l of target.pool.listeners) sum += await this.#api.activeConnections('listeners', l.id);
+    return sum;
+  }
+
+  /** The pool of a backend, looked up once (pool ids and their load balancer never change). */
+  #target(backend: string): Promise<Target> {
+    const pool = this.#pools[backend];
+    if (pool === undefined) {
+      return Promise.reject(
+        new DriverError(DRIVER, `backend ${backend} has no pool in gateway.options.pools`, {
+          retryable: false,
+        }),
+      );
+    }
+    let found = this.#targets.get(backend);
+    if (!found) {
+      found = this.#api.pool(pool).then((p) => {
+        const loadBalancerId = p.loadbalancers[0]?.id;
+        if (!loadBalancerId) throw new DriverError(DRIVER, `pool ${pool} belongs to no load balancer`);
+        return { backend, pool: p, loadBalancerId };
+      });
+      this.#targets.set(backend, found);
+      found.catch(() => this.#targets.delete(backend));
+    }
+    return found;
+  }
+}
+
+/** What the member does now: weight 0 is the drain, admin down the not-yet-enabled state. */
+function stateOf(m: Member): GatewayServerStatus['state'] {
+  if (m.provisioning_status === 'ERROR') return 'maint';
+  if (m.weight === 0) return 'drain';
+  return m.admin_state_up ? 'ready' : 'disabled';
+}
+
+function tagValue(m: Member, prefix: string): string | undefined {
+  return m.tags?.find((t) => t.startsWith(prefix))?.slice(prefix.length);
+}
+
+function key(ref: GatewayServerRef): string {
+  return `${ref.backend}/${ref.server}`;
+}
