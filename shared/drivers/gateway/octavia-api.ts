@@ -103,8 +103,11 @@ export class OctaviaApi {
   }
 
   /**
-   * A member write that retries with backoff while the load balancer is PENDING_*. Returns the
-   * answer; a 409 it returns is not a pending one (a duplicate, for the caller to judge).
+   * A member write that retries with backoff while the load balancer is PENDING_* (409). A 409
+   * seen while the load balancer is ACTIVE again is either a pending one that just ended or a
+   * conflict of another kind: `conflict` judges it (true: the write is done, an error: give up),
+   * otherwise it is retried too. Returns the first answer that is not a 409, or the 409 that
+   * `conflict` judged done.
    */
   async write(
     action: string,
@@ -112,6 +115,7 @@ export class OctaviaApi {
     method: string,
     path: string,
     body?: unknown,
+    conflict?: () => Promise<boolean>,
   ): Promise<ServiceResponse> {
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
@@ -125,12 +129,12 @@ export class OctaviaApi {
           { retryable: true },
         );
       }
-      if (!status.startsWith('PENDING_')) return r;
+      if (!status.startsWith('PENDING_') && (await conflict?.())) return r;
       const waited = performance.now() - started;
       if (waited >= this.retry.timeoutMs) {
         throw new DriverError(
           this.driver,
-          `${action}: load balancer ${loadBalancerId} still ${status} after ${Math.round(waited)} ms`,
+          `${action}: load balancer ${loadBalancerId} still ${status === 'ACTIVE' ? 'refusing with 409' : status} after ${Math.round(waited)} ms`,
           { retryable: true },
         );
       }

@@ -171,17 +171,32 @@ export class OctaviaGateway implements GatewayDriver {
       tags: [MARK, this.#ownerTag(), `${BURST_TAG}${spec.burstId}`, `${WEIGHT_TAG}${weight}`],
     };
     const path = `/v2/lbaas/pools/${target.pool.id}/members`;
-    const r = await this.#api.write(`add ${key(spec)}`, target.loadBalancerId, 'POST', path, { member });
-    if (r.status === 201 || r.status === 202) return;
-    if (r.status === 409) {
-      // Not pending, so a duplicate address and port: ours from a create whose answer was lost, or someone else's.
-      if ((await this.#find(target, spec)).length > 0) return;
-      throw new DriverError(
-        DRIVER,
-        `${key(spec)}: ${spec.address}:${spec.port} is already a member of pool ${target.pool.id} that clusterburst does not own`,
-      );
-    }
-    throw this.#api.failure(`add ${key(spec)}`, r);
+    const r = await this.#api.write(`add ${key(spec)}`, target.loadBalancerId, 'POST', path, { member }, () =>
+      this.#duplicate(target, spec),
+    );
+    // 409: our member already held the address (see #duplicate).
+    if (r.status !== 201 && r.status !== 202 && r.status !== 409)
+      throw this.#api.failure(`add ${key(spec)}`, r);
+  }
+
+  /**
+   * A 409 on create while the load balancer is ACTIVE: done if our member holds the address
+   * and port (a create whose answer was lost), refused if someone else's does; otherwise the
+   * load balancer was briefly PENDING_* and the create is retried.
+   */
+  async #duplicate(target: Target, spec: GatewayServerSpec): Promise<boolean> {
+    const holder = (await this.#api.members(target.pool.id, [])).find(
+      (m) =>
+        m.address === spec.address &&
+        m.protocol_port === spec.port &&
+        m.provisioning_status !== 'PENDING_DELETE',
+    );
+    if (!holder) return false;
+    if (this.#isOurs(holder) && holder.name === spec.server) return true;
+    throw new DriverError(
+      DRIVER,
+      `${key(spec)}: ${spec.address}:${spec.port} is already a member of pool ${target.pool.id} that clusterburst does not own`,
+    );
   }
 
   async enable(ref: GatewayServerRef): Promise<void> {
@@ -198,7 +213,7 @@ export class OctaviaGateway implements GatewayDriver {
     // Nothing to drain when a retried teardown finds the member already gone.
     const { target, members } = await this.#owned(ref);
     for (const m of members) {
-      if (m.weight !== 0) await this.#update(target, m, { weight: 0 }, `drain ${key(ref)}`);
+      if (m.weight !== 0) await this.#update(target, m, { weight: 0 }, `drain ${key(ref)}`, true);
     }
   }
 
@@ -239,10 +254,17 @@ export class OctaviaGateway implements GatewayDriver {
     }
   }
 
-  async #update(target: Target, m: Member, change: Record<string, unknown>, action: string): Promise<void> {
+  async #update(
+    target: Target,
+    m: Member,
+    change: Record<string, unknown>,
+    action: string,
+    goneIsFine = false,
+  ): Promise<void> {
     const path = `/v2/lbaas/pools/${target.pool.id}/members/${m.id}`;
     const r = await this.#api.write(action, target.loadBalancerId, 'PUT', path, { member: change });
-    if (r.status !== 200 && r.status !== 202) throw this.#api.failure(action, r);
+    if (r.status === 200 || r.status === 202 || (goneIsFine && r.status === 404)) return;
+    throw this.#api.failure(action, r);
   }
 
   /** Our members behind `ref`; refuses a ref whose name only someone else's member has. */
@@ -251,7 +273,9 @@ export class OctaviaGateway implements GatewayDriver {
     const target = await this.#target(ref.backend);
     const members = await this.#find(target, ref);
     if (members.length === 0) {
-      const named = (await this.#api.members(target.pool.id, [])).some((m) => m.name === ref.server);
+      const named = (await this.#api.members(target.pool.id, [])).some(
+        (m) => m.name === ref.server && !(m.tags ?? []).includes(this.#ownerTag()),
+      );
       if (named) throw new DriverError(DRIVER, `refusing to touch ${key(ref)}: not a clusterburst member`);
     }
     return { target, members };
