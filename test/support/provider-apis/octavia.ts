@@ -87,6 +87,8 @@ export class OctaviaEmulator {
   pageSize = 1000;
   /** Member writes answered 409 because the load balancer was not ACTIVE. */
   immutableRefusals = 0;
+  /** Member writes Octavia accepted, in order, with the member's name at the time. */
+  readonly writes: { readonly method: string; readonly member: string; readonly body: unknown }[] = [];
   readonly loadBalancer: LoadBalancer;
   readonly listener = { id: randomUUID(), activeConnections: 0 };
   readonly pool = { id: randomUUID(), name: 'web-pool', protocol: 'HTTP' };
@@ -245,31 +247,40 @@ export class OctaviaEmulator {
     const id = match[2];
     if (!id) {
       if (request.method === 'GET') return this.#list(request);
-      if (request.method === 'POST') return this.#mutate(() => this.#create(request.body));
+      if (request.method === 'POST') return this.#mutate(request, () => this.#create(request.body));
       return fault(405, 'Method not allowed.');
     }
     const member = this.#members.get(id);
     if (!member) return fault(404, `Member ${id} not found.`);
     if (request.method === 'GET') return { status: 200, body: { member: this.#json(member) } };
-    if (request.method === 'PUT') return this.#mutate(() => this.#update(member, request.body));
+    if (request.method === 'PUT') return this.#mutate(request, () => this.#update(member, request.body));
     if (request.method === 'DELETE')
-      return this.#mutate(() => {
-        member.pending = 'delete';
-        member.provisioning_status = 'PENDING_DELETE';
-        return { status: 204 };
-      });
+      return this.#mutate(
+        request,
+        () => {
+          member.pending = 'delete';
+          member.provisioning_status = 'PENDING_DELETE';
+          return { status: 204 };
+        },
+        member.name,
+      );
     return fault(405, 'Method not allowed.');
   }
 
   /** Octavia's lock: writes only while the load balancer is ACTIVE; a write makes it PENDING_UPDATE. */
-  #mutate(apply: () => EmulatedReply): EmulatedReply {
+  #mutate(request: EmulatedRequest, apply: () => EmulatedReply, member?: string): EmulatedReply {
+    const { method, body } = request;
     const lb = this.loadBalancer;
     if (lb.provisioning_status !== 'ACTIVE') {
       this.immutableRefusals += 1;
       return fault(409, `Load Balancer ${lb.id} is immutable and cannot be updated.`);
     }
     const reply = apply();
-    if (reply.status < 300) this.#pend(this.settleMs);
+    if (reply.status < 300) {
+      this.#pend(this.settleMs);
+      const name = (reply.body as { member?: { name?: string } } | undefined)?.member?.name;
+      this.writes.push({ method, member: name ?? member ?? '', body });
+    }
     return reply;
   }
 
