@@ -78,7 +78,7 @@ describe('octavia gateway driver', () => {
     expect(member(b.server)).toMatchObject({ admin_state_up: false });
   });
 
-  it('swaps nothing for an active/standby failover: members written before it are kept after it', async () => {
+  it('keeps working through an active/standby failover: the amphorae swap roles and the next write waits for it', async () => {
     const gw = s.gateway();
     const a = spec();
     await gw.add(a);
@@ -179,5 +179,17 @@ describe('octavia gateway driver', () => {
     expect(s.octavia.members()).toHaveLength(1);
     expect(member(a.server)).toMatchObject({ admin_state_up: true });
     await expect(gw.add({ ...a, address: '10.9.9.9' })).rejects.toThrow(/already points at/);
+  });
+
+  it('authenticates once for many calls, and again when Keystone has revoked its token', async () => {
+    const gw = s.gateway();
+    const a = spec();
+    await gw.add(a);
+    await gw.listOwned();
+    expect(s.octavia.keystone.authentications).toBe(1);
+    s.octavia.keystone.revokeTokens();
+    await gw.enable(a);
+    expect(s.octavia.keystone.authentications).toBe(2);
+    expect(member(a.server)).toMatchObject({ admin_state_up: true });
   });
 });

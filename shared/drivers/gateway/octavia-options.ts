@@ -27,8 +27,11 @@ export const OctaviaGatewayOptionsSchema = z.strictObject({
   pools: z
     .record(z.string().min(1), z.string().min(1))
     .refine((pools) => Object.keys(pools).length > 0, { message: 'name at least one pool' }),
-  /** How long a write keeps retrying while the load balancer is PENDING_* (409). @default 300000 */
-  pendingTimeoutMs: z.number().int().min(0).default(300_000),
+  /**
+   * How long one write keeps retrying while the load balancer is PENDING_* (409); an amphora
+   * reconfiguration takes seconds. Keep it well inside the function timeout. @default 60000
+   */
+  pendingTimeoutMs: z.number().int().min(0).default(60_000),
   /** First wait before retrying a 409, doubled per attempt up to `pendingMaxBackoffMs`. @default 1000 */
   pendingBackoffMs: z.number().int().min(1).default(1000),
   /** @default 10000 */
