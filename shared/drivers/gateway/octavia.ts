@@ -7,7 +7,9 @@
  * One member per burst cluster and backend, in the pool `options.pools[backend]`, named as the
  * gateway server and tagged `clusterburst`, `clusterburst-owner=<installation>`,
  * `clusterburst-burst=<burst id>` and `clusterburst-weight=<weight when enabled>`.
- * - add: `admin_state_up: false` (no traffic, the core enables it after its health check);
+ * - add: `admin_state_up: false` (no traffic; the core enables it once the cluster's endpoint
+ *   passed its health check: Octavia's own health monitor does not probe an admin-down member,
+ *   so it could only confirm afterwards, as operating_status ONLINE);
  * - enable: `admin_state_up: true` with the tagged weight;
  * - drain: `weight: 0`, which Octavia documents as "no new connections, existing ones continue";
  * - remove: DELETE, refused without `force` while connections may be open.
