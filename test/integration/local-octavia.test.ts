@@ -17,8 +17,9 @@ describe('local runtime with the octavia gateway', () => {
 
   it('adds the member disabled, enables it after the health check, drains it to weight 0 and removes it, never touching the site member', async () => {
     s = await startOctavia('ACTIVE_STANDBY');
-    // Slow enough that the enable right after the add meets PENDING_UPDATE: a 409 to retry.
-    s.octavia.settleMs = 150;
+    // An amphora reconfiguration of a second, as real ones take: the enable right after the add
+    // meets PENDING_UPDATE, a 409 to retry.
+    s.octavia.settleMs = 1000;
     const homeId = s.octavia.seedMember({ name: 'home-1', address: '10.0.0.11', protocol_port: 443 });
     const home = s.octavia.members().find((m) => m.id === homeId);
     rt = await startTestRuntime({
@@ -66,15 +67,19 @@ describe('local runtime with the octavia gateway', () => {
       /drained in \d+s with no connection left/,
     );
 
-    const ours = s.octavia.writes.filter((w) => w.member === active.name);
-    expect(ours.map((w) => [w.method, w.body])).toEqual([
+    // Steps run at least once: a twin run may repeat the same write, never reorder them.
+    const ours = s.octavia.writes
+      .filter((w) => w.member === active.name)
+      .map((w) => [w.method, w.body])
+      .filter((w, i, all) => i === 0 || JSON.stringify(w) !== JSON.stringify(all[i - 1]));
+    expect(ours).toEqual([
       ['POST', { member: expect.objectContaining({ admin_state_up: false, weight: 1 }) }],
       ['PUT', { member: { admin_state_up: true, weight: 1 } }],
       ['PUT', { member: { weight: 0 } }],
       ['DELETE', undefined],
     ]);
     expect(s.octavia.writes.filter((w) => w.member !== active.name)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1100));
     expect(s.octavia.members()).toEqual([home]);
   });
 });

@@ -63,10 +63,10 @@ export class OctaviaApi {
   /** The pool named by UUID or by a name that exactly one pool has. */
   async pool(idOrName: string): Promise<Pool> {
     if (UUID.test(idOrName)) {
-      const r = await this.#call('GET', `/v2/lbaas/pools/${idOrName}`);
+      const r = await this.call('GET', `/v2/lbaas/pools/${idOrName}`);
       if (r.status !== 404) return this.#parse(z.object({ pool: PoolSchema }), r, `pool ${idOrName}`).pool;
     }
-    const r = await this.#call('GET', `/v2/lbaas/pools?name=${encodeURIComponent(idOrName)}`);
+    const r = await this.call('GET', `/v2/lbaas/pools?name=${encodeURIComponent(idOrName)}`);
     const pools = this.#parse(z.object({ pools: z.array(PoolSchema) }), r, 'pool list').pools;
     if (pools.length !== 1) {
       throw new DriverError(
@@ -83,7 +83,7 @@ export class OctaviaApi {
     let path: string | undefined =
       `/v2/lbaas/pools/${poolId}/members?tags=${encodeURIComponent(tags.join(','))}`;
     for (let page = 0; path && page < 1000; page++) {
-      const r = await this.#call('GET', path);
+      const r = await this.call('GET', path);
       const body = this.#parse(
         z.object({ members: z.array(MemberSchema), members_links: LinksSchema }),
         r,
@@ -98,29 +98,29 @@ export class OctaviaApi {
 
   /** Open connections of a listener, or of the whole load balancer. */
   async activeConnections(kind: 'listeners' | 'loadbalancers', id: string): Promise<number> {
-    const r = await this.#call('GET', `/v2/lbaas/${kind}/${id}/stats`);
+    const r = await this.call('GET', `/v2/lbaas/${kind}/${id}/stats`);
     return this.#parse(StatsSchema, r, `${kind} ${id} stats`).stats.active_connections;
   }
 
   /**
-   * A member write that retries with backoff while the load balancer is PENDING_* (409). A 409
-   * seen while the load balancer is ACTIVE again is either a pending one that just ended or a
-   * conflict of another kind: `conflict` judges it (true: the write is done, an error: give up),
-   * otherwise it is retried too. Returns the first answer that is not a 409, or the 409 that
-   * `conflict` judged done.
+   * A member write that retries with backoff while the load balancer is PENDING_* (409).
+   * `attempt` reads what it needs and sends the write, or returns undefined when there is
+   * nothing (left) to do; it runs again after each pending 409, so a retry decides on fresh
+   * state, never on what was read before the wait. A 409 seen while the load balancer is ACTIVE
+   * again is either a pending one that just ended or a conflict of another kind: `conflict`
+   * judges it (true: the write is done, an error: give up), otherwise it is retried too.
+   * Returns the first answer that is not a 409, the 409 `conflict` judged done, or undefined.
    */
   async write(
     action: string,
     loadBalancerId: string,
-    method: string,
-    path: string,
-    body?: unknown,
+    attempt: (retry: boolean) => Promise<ServiceResponse | undefined>,
     conflict?: () => Promise<boolean>,
-  ): Promise<ServiceResponse> {
+  ): Promise<ServiceResponse | undefined> {
     const started = performance.now();
-    for (let attempt = 0; ; attempt++) {
-      const r = await this.#call(method, path, body);
-      if (r.status !== 409) return r;
+    for (let n = 0; ; n++) {
+      const r = await attempt(n > 0);
+      if (r === undefined || r.status !== 409) return r;
       const status = await this.#loadBalancerStatus(loadBalancerId);
       if (status === 'ERROR') {
         throw new DriverError(
@@ -138,7 +138,7 @@ export class OctaviaApi {
           { retryable: true },
         );
       }
-      const backoff = Math.min(this.retry.backoffMs * 2 ** attempt, this.retry.maxBackoffMs);
+      const backoff = Math.min(this.retry.backoffMs * 2 ** n, this.retry.maxBackoffMs);
       // Full jitter: concurrent writers to one load balancer do not retry in step.
       await this.retry.sleep(Math.min(Math.ceil(backoff * (0.5 + Math.random() / 2)), this.retry.timeoutMs));
     }
@@ -153,11 +153,12 @@ export class OctaviaApi {
   }
 
   async #loadBalancerStatus(id: string): Promise<string> {
-    const r = await this.#call('GET', `/v2/lbaas/loadbalancers/${id}`);
+    const r = await this.call('GET', `/v2/lbaas/loadbalancers/${id}`);
     return this.#parse(LoadBalancerSchema, r, `load balancer ${id}`).loadbalancer.provisioning_status;
   }
 
-  async #call(method: string, path: string, body?: unknown): Promise<ServiceResponse> {
+  /** One call to Octavia at `path` (below its endpoint). */
+  async call(method: string, path: string, body?: unknown): Promise<ServiceResponse> {
     return this.session.request(method, path, body);
   }
 

@@ -33,16 +33,19 @@ import { parseInput } from '../../schemas/parse.ts';
 import { KeystoneSession } from '../provider/magnum-keystone.ts';
 import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
 import { type Member, OctaviaApi, type Pool } from './octavia-api.ts';
+import {
+  burstIdOf,
+  burstTag,
+  enabledWeight,
+  isOwnedBy,
+  memberTags,
+  ownerTag,
+  stateOf,
+  TAG_VALUE,
+} from './octavia-member.ts';
 import { type OctaviaGatewayOptions, OctaviaGatewayOptionsSchema } from './octavia-options.ts';
 
 const DRIVER = 'octavia';
-const MARK = 'clusterburst';
-const OWNER_TAG = 'clusterburst-owner=';
-const BURST_TAG = 'clusterburst-burst=';
-const WEIGHT_TAG = 'clusterburst-weight=';
-
-/** Tag values may not hold a comma (the `tags` filter separator); Octavia tags are at most 255 long. */
-const TAG_VALUE = /^[A-Za-z0-9_.:-]{1,200}$/;
 const RefSchema = z.object({ backend: z.string().min(1), server: z.string().min(1).max(255) });
 const SpecSchema = RefSchema.extend({
   address: z.union([z.ipv4(), z.ipv6(), z.hostname()]),
@@ -119,13 +122,13 @@ export class OctaviaGateway implements GatewayDriver {
     const statuses: GatewayServerStatus[] = [];
     for (const backend of Object.keys(this.#pools)) {
       const target = await this.#target(backend);
-      const tags = filter.burstId === undefined ? [] : [`${BURST_TAG}${filter.burstId}`];
-      const members = (await this.#api.members(target.pool.id, [this.#ownerTag(), ...tags])).filter((m) =>
-        this.#isOurs(m),
+      const tags = filter.burstId === undefined ? [] : [burstTag(filter.burstId)];
+      const members = (await this.#api.members(target.pool.id, [ownerTag(this.#owner), ...tags])).filter(
+        (m) => this.#isOurs(m),
       );
       let open: number | undefined;
       for (const m of members) {
-        const burstId = tagValue(m, BURST_TAG) ?? '';
+        const burstId = burstIdOf(m);
         if (filter.burstId !== undefined && burstId !== filter.burstId) continue;
         const state = stateOf(m);
         if (state !== 'disabled') open ??= await this.#open(target);
@@ -170,15 +173,21 @@ export class OctaviaGateway implements GatewayDriver {
       weight,
       admin_state_up: false,
       backup: false,
-      tags: [MARK, this.#ownerTag(), `${BURST_TAG}${spec.burstId}`, `${WEIGHT_TAG}${weight}`],
+      tags: memberTags(this.#owner, spec.burstId, weight),
     };
-    const path = `/v2/lbaas/pools/${target.pool.id}/members`;
-    const r = await this.#api.write(`add ${key(spec)}`, target.loadBalancerId, 'POST', path, { member }, () =>
-      this.#duplicate(target, spec),
+    const action = `add ${key(spec)}`;
+    const r = await this.#api.write(
+      action,
+      target.loadBalancerId,
+      // After a pending 409 the create may have gone through after all (a lost answer, a twin).
+      async (retry) =>
+        retry && (await this.#find(target, spec)).length > 0
+          ? undefined
+          : this.#api.call('POST', `/v2/lbaas/pools/${target.pool.id}/members`, { member }),
+      () => this.#duplicate(target, spec),
     );
     // 409: our member already held the address (see #duplicate).
-    if (r.status !== 201 && r.status !== 202 && r.status !== 409)
-      throw this.#api.failure(`add ${key(spec)}`, r);
+    if (r && r.status !== 201 && r.status !== 202 && r.status !== 409) throw this.#api.failure(action, r);
   }
 
   /**
@@ -205,9 +214,13 @@ export class OctaviaGateway implements GatewayDriver {
     const { target, members } = await this.#owned(ref);
     if (members.length === 0) throw new DriverError(DRIVER, `${key(ref)} does not exist: add it first`);
     for (const m of members) {
-      const weight = Number(tagValue(m, WEIGHT_TAG) ?? 1);
-      if (m.admin_state_up && m.weight === weight) continue;
-      await this.#update(target, m, { admin_state_up: true, weight }, `enable ${key(ref)}`);
+      await this.#update(target, ref, m, `enable ${key(ref)}`, (now) => {
+        const weight = enabledWeight(now);
+        // A drain is final: a route step running late (a twin, a retry) must not send traffic
+        // back to a member whose burst is being torn down.
+        if (now.weight === 0 && weight > 0) return undefined;
+        return now.admin_state_up && now.weight === weight ? undefined : { admin_state_up: true, weight };
+      });
     }
   }
 
@@ -215,7 +228,9 @@ export class OctaviaGateway implements GatewayDriver {
     // Nothing to drain when a retried teardown finds the member already gone.
     const { target, members } = await this.#owned(ref);
     for (const m of members) {
-      if (m.weight !== 0) await this.#update(target, m, { weight: 0 }, `drain ${key(ref)}`, true);
+      await this.#update(target, ref, m, `drain ${key(ref)}`, (now) =>
+        now.weight === 0 ? undefined : { weight: 0 },
+      );
     }
   }
 
@@ -231,19 +246,18 @@ export class OctaviaGateway implements GatewayDriver {
     if (!options.force) {
       const open = await this.connections(ref);
       if (open > 0) {
-        throw new DriverError(
-          DRIVER,
-          `${key(ref)} may still have ${open} connections; drain longer or force`,
-          {
-            retryable: true,
-          },
-        );
+        const message = `${key(ref)} may still have ${open} connections; drain longer or force`;
+        throw new DriverError(DRIVER, message, { retryable: true });
       }
     }
     for (const m of members) {
-      const path = `/v2/lbaas/pools/${target.pool.id}/members/${m.id}`;
-      const r = await this.#api.write(`remove ${key(ref)}`, target.loadBalancerId, 'DELETE', path);
-      if (r.status !== 204 && r.status !== 404) throw this.#api.failure(`remove ${key(ref)}`, r);
+      const action = `remove ${key(ref)}`;
+      const r = await this.#api.write(action, target.loadBalancerId, async (retry) =>
+        retry && !(await this.#current(target, ref, m.id))
+          ? undefined
+          : this.#api.call('DELETE', `/v2/lbaas/pools/${target.pool.id}/members/${m.id}`),
+      );
+      if (r && r.status !== 204 && r.status !== 404) throw this.#api.failure(action, r);
     }
   }
 
@@ -256,17 +270,29 @@ export class OctaviaGateway implements GatewayDriver {
     }
   }
 
+  /**
+   * Change one member as `decide` says, deciding again on a fresh read after every pending 409;
+   * a member gone meanwhile needs no change.
+   */
   async #update(
     target: Target,
+    ref: GatewayServerRef,
     m: Member,
-    change: Record<string, unknown>,
     action: string,
-    goneIsFine = false,
+    decide: (now: Member) => Record<string, unknown> | undefined,
   ): Promise<void> {
-    const path = `/v2/lbaas/pools/${target.pool.id}/members/${m.id}`;
-    const r = await this.#api.write(action, target.loadBalancerId, 'PUT', path, { member: change });
-    if (r.status === 200 || r.status === 202 || (goneIsFine && r.status === 404)) return;
-    throw this.#api.failure(action, r);
+    const r = await this.#api.write(action, target.loadBalancerId, async (retry) => {
+      const now = retry ? await this.#current(target, ref, m.id) : m;
+      const change = now && decide(now);
+      if (!change) return undefined;
+      return this.#api.call('PUT', `/v2/lbaas/pools/${target.pool.id}/members/${m.id}`, { member: change });
+    });
+    if (r && r.status !== 200 && r.status !== 202 && r.status !== 404) throw this.#api.failure(action, r);
+  }
+
+  /** The member `id` as it is now, if it is still one of ours behind `ref`. */
+  async #current(target: Target, ref: GatewayServerRef, id: string): Promise<Member | undefined> {
+    return (await this.#find(target, ref)).find((x) => x.id === id);
   }
 
   /** Our members behind `ref`; refuses a ref whose name only someone else's member has. */
@@ -276,7 +302,7 @@ export class OctaviaGateway implements GatewayDriver {
     const members = await this.#find(target, ref);
     if (members.length === 0) {
       const named = (await this.#api.members(target.pool.id, [])).some(
-        (m) => m.name === ref.server && !(m.tags ?? []).includes(this.#ownerTag()),
+        (m) => m.name === ref.server && !isOwnedBy(m, this.#owner),
       );
       if (named) throw new DriverError(DRIVER, `refusing to touch ${key(ref)}: not a clusterburst member`);
     }
@@ -285,18 +311,13 @@ export class OctaviaGateway implements GatewayDriver {
 
   /** Live members of ours with the ref's name (a member being deleted is already gone for us). */
   async #find(target: Target, ref: GatewayServerRef): Promise<Member[]> {
-    const members = await this.#api.members(target.pool.id, [this.#ownerTag()]);
-    return members.filter(
-      (m) => this.#isOurs(m) && m.name === ref.server && m.provisioning_status !== 'PENDING_DELETE',
-    );
+    const members = await this.#api.members(target.pool.id, [ownerTag(this.#owner)]);
+    return members.filter((m) => this.#isOurs(m) && m.name === ref.server);
   }
 
+  /** Ours and not being deleted (a member in PENDING_DELETE is already gone for us). */
   #isOurs(m: Member): boolean {
-    return (m.tags ?? []).includes(this.#ownerTag()) && m.provisioning_status !== 'PENDING_DELETE';
-  }
-
-  #ownerTag(): string {
-    return `${OWNER_TAG}${this.#owner}`;
+    return isOwnedBy(m, this.#owner) && m.provisioning_status !== 'PENDING_DELETE';
   }
 
   /** Open connections in front of the pool: its listeners', else its load balancer's. */
@@ -331,17 +352,6 @@ export class OctaviaGateway implements GatewayDriver {
     }
     return found;
   }
-}
-
-/** What the member does now: weight 0 is the drain, admin down the not-yet-enabled state. */
-function stateOf(m: Member): GatewayServerStatus['state'] {
-  if (m.provisioning_status === 'ERROR') return 'maint';
-  if (m.weight === 0) return 'drain';
-  return m.admin_state_up ? 'ready' : 'disabled';
-}
-
-function tagValue(m: Member, prefix: string): string | undefined {
-  return m.tags?.find((t) => t.startsWith(prefix))?.slice(prefix.length);
 }
 
 function key(ref: GatewayServerRef): string {

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
 import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';
 import { serveEmulatedApi } from './http.ts';
 import { KeystoneEmulator } from './keystone.ts';
-
-type Status = 'ACTIVE' | 'PENDING_CREATE' | 'PENDING_UPDATE' | 'PENDING_DELETE' | 'ERROR';
+import {
+  createMember,
+  fault,
+  listMembers,
+  memberJson,
+  type Status,
+  type StoredMember,
+  updateMember,
+} from './octavia-members.ts';
 
 interface LoadBalancer {
   id: string;
@@ -18,25 +24,6 @@ interface LoadBalancer {
   activeConnections: number;
 }
 
-interface StoredMember {
-  id: string;
-  pool_id: string;
-  name: string;
-  address: string;
-  protocol_port: number;
-  weight: number;
-  admin_state_up: boolean;
-  backup: boolean;
-  monitor_address: string | null;
-  monitor_port: number | null;
-  tags: string[];
-  provisioning_status: Status;
-  created_at: string;
-  updated_at: string | null;
-  /** The change waiting for the load balancer to settle. */
-  pending?: 'create' | 'update' | 'delete';
-}
-
 /** Where and when a fault fires (as the Kubernetes emulator's `faults.failNext`). */
 export interface FaultMatch {
   /** Let this many matching requests through first. */
@@ -47,22 +34,7 @@ export interface FaultMatch {
   readonly path?: RegExp;
 }
 
-const fault = (status: number, faultstring: string): EmulatedReply => ({
-  status,
-  body: { faultcode: status >= 500 ? 'Server' : 'Client', faultstring, debuginfo: null },
-});
-
 const MEMBER_PATH = /^\/load-balancer\/v2\/lbaas\/pools\/([^/]+)\/members(?:\/([^/]+))?$/;
-const MUTABLE = new Set([
-  'name',
-  'weight',
-  'admin_state_up',
-  'backup',
-  'monitor_address',
-  'monitor_port',
-  'tags',
-]);
-
 /**
  * Keystone v3 and Octavia LBaaS v2 (load balancers, listeners, pools, members, statistics) on
  * one loopback port, Octavia under the catalog URL `<origin>/load-balancer`. Emulated upstream
@@ -172,7 +144,7 @@ export class OctaviaEmulator {
   /** Members as Octavia would list them now (settled first). */
   members(): Record<string, unknown>[] {
     this.#settle();
-    return [...this.#members.values()].map((m) => this.#json(m));
+    return [...this.#members.values()].map((m) => memberJson(m));
   }
 
   /** An amphora failover: roles swap, the load balancer is PENDING_UPDATE for `ms`. */
@@ -246,14 +218,16 @@ export class OctaviaEmulator {
     if (match[1] !== this.pool.id) return fault(404, `Pool ${match[1]} not found.`);
     const id = match[2];
     if (!id) {
-      if (request.method === 'GET') return this.#list(request);
-      if (request.method === 'POST') return this.#mutate(request, () => this.#create(request.body));
+      if (request.method === 'GET')
+        return listMembers(this.#members, request, this.pageSize, this.#server?.origin ?? '');
+      if (request.method === 'POST')
+        return this.#mutate(request, () => createMember(this.#members, this.pool.id, request.body));
       return fault(405, 'Method not allowed.');
     }
     const member = this.#members.get(id);
     if (!member) return fault(404, `Member ${id} not found.`);
-    if (request.method === 'GET') return { status: 200, body: { member: this.#json(member) } };
-    if (request.method === 'PUT') return this.#mutate(request, () => this.#update(member, request.body));
+    if (request.method === 'GET') return { status: 200, body: { member: memberJson(member) } };
+    if (request.method === 'PUT') return this.#mutate(request, () => updateMember(member, request.body));
     if (request.method === 'DELETE')
       return this.#mutate(
         request,
@@ -282,100 +256,6 @@ export class OctaviaEmulator {
       this.writes.push({ method, member: name ?? member ?? '', body });
     }
     return reply;
-  }
-
-  #create(input: unknown): EmulatedReply {
-    const m = (input as { member?: Record<string, unknown> } | undefined)?.member;
-    if (!m) return fault(400, 'Invalid input for field/attribute member.');
-    const address = m.address;
-    const port = m.protocol_port;
-    if (typeof address !== 'string' || !isIP(address))
-      return fault(400, `Invalid input for field/attribute address. Value: '${String(address)}'.`);
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
-      return fault(400, `Invalid input for field/attribute protocol_port. Value: '${String(port)}'.`);
-    const bad = this.#invalid(m);
-    if (bad) return bad;
-    const dup = [...this.#members.values()].find((x) => x.address === address && x.protocol_port === port);
-    if (dup)
-      return fault(
-        409,
-        `Another member on this pool is already using ip ${address} on protocol_port ${port}`,
-      );
-    const id = randomUUID();
-    const member: StoredMember = {
-      id,
-      pool_id: this.pool.id,
-      name: typeof m.name === 'string' ? m.name : '',
-      address,
-      protocol_port: port,
-      weight: typeof m.weight === 'number' ? m.weight : 1,
-      admin_state_up: typeof m.admin_state_up === 'boolean' ? m.admin_state_up : true,
-      backup: m.backup === true,
-      monitor_address: typeof m.monitor_address === 'string' ? m.monitor_address : null,
-      monitor_port: typeof m.monitor_port === 'number' ? m.monitor_port : null,
-      tags: Array.isArray(m.tags) ? (m.tags as string[]) : [],
-      provisioning_status: 'PENDING_CREATE',
-      created_at: new Date().toISOString(),
-      updated_at: null,
-      pending: 'create',
-    };
-    this.#members.set(id, member);
-    return { status: 201, body: { member: this.#json(member) } };
-  }
-
-  #update(member: StoredMember, input: unknown): EmulatedReply {
-    const m = (input as { member?: Record<string, unknown> } | undefined)?.member;
-    if (!m) return fault(400, 'Invalid input for field/attribute member.');
-    const unknown = Object.keys(m).find((k) => !MUTABLE.has(k));
-    if (unknown) return fault(400, `Invalid input for field/attribute ${unknown}.`);
-    const bad = this.#invalid(m);
-    if (bad) return bad;
-    Object.assign(member, m, {
-      provisioning_status: 'PENDING_UPDATE',
-      pending: 'update',
-      updated_at: new Date().toISOString(),
-    });
-    return { status: 200, body: { member: this.#json(member) } };
-  }
-
-  #invalid(m: Record<string, unknown>): EmulatedReply | undefined {
-    if (m.weight !== undefined && (typeof m.weight !== 'number' || m.weight < 0 || m.weight > 256))
-      return fault(400, `Invalid input for field/attribute weight. Value: '${String(m.weight)}'.`);
-    if (m.name !== undefined && (typeof m.name !== 'string' || m.name.length > 255))
-      return fault(400, 'Invalid input for field/attribute name.');
-    if (
-      m.tags !== undefined &&
-      (!Array.isArray(m.tags) || m.tags.some((t) => typeof t !== 'string' || t.length > 255))
-    )
-      return fault(400, 'Invalid input for field/attribute tags.');
-    return undefined;
-  }
-
-  #list(request: EmulatedRequest): EmulatedReply {
-    const tags = request.query.get('tags')?.split(',').filter(Boolean) ?? [];
-    const name = request.query.get('name');
-    const all = [...this.#members.values()].filter(
-      (m) => tags.every((t) => m.tags.includes(t)) && (name === null || m.name === name),
-    );
-    const limit = Math.min(Number(request.query.get('limit') ?? this.pageSize), this.pageSize);
-    const marker = request.query.get('marker');
-    const start = marker ? all.findIndex((m) => m.id === marker) + 1 : 0;
-    const page = all.slice(start, start + limit);
-    const links: { rel: string; href: string }[] = [];
-    const last = page.at(-1);
-    if (last && start + limit < all.length) {
-      const query = new URLSearchParams(request.query);
-      query.set('limit', String(limit));
-      query.set('marker', last.id);
-      links.push({ rel: 'next', href: `${this.#server?.origin}${request.path}?${query}` });
-    }
-    return { status: 200, body: { members: page.map((m) => this.#json(m)), members_links: links } };
-  }
-
-  #json(m: StoredMember): Record<string, unknown> {
-    const { pending: _pending, pool_id: _pool, ...rest } = m;
-    const operating_status = !m.admin_state_up ? 'OFFLINE' : m.weight === 0 ? 'DRAINING' : 'ONLINE';
-    return { ...rest, operating_status, project_id: 'b7f2', subnet_id: null, vnic_type: 'normal' };
   }
 
   #lbJson(): Record<string, unknown> {
