@@ -34,6 +34,7 @@ const DNS: Record<string, () => Promise<z.ZodType>> = {
 const GATEWAY: Record<string, () => Promise<z.ZodType>> = {
   haproxy: async () => (await import('../drivers/gateway/haproxy.ts')).HaproxyGatewayOptionsSchema,
   'gateway-api': async () => (await import('../drivers/gateway/gateway-api.ts')).GatewayApiOptionsSchema,
+  octavia: async () => (await import('../drivers/gateway/octavia-options.ts')).OctaviaGatewayOptionsSchema,
 };
 const LOAD: Record<string, () => Promise<z.ZodType>> = {
   prometheus: async () => (await import('../drivers/load/prometheus.ts')).PrometheusLoadOptionsSchema,

@@ -135,7 +135,7 @@ export const ConfigSchema = z
         options: z.record(z.string(), z.unknown()).default({}),
       })
       .default({ driver: 'memory', mode: 'gateway', zone: 'burst.clusterburst.local', options: {} }),
-    gateway: driver(['memory', 'haproxy', 'gateway-api'], 'memory'),
+    gateway: driver(['memory', 'haproxy', 'gateway-api', 'octavia'], 'memory'),
     services: z
       .array(ServiceSchema)
       .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),

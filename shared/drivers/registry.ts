@@ -132,6 +132,20 @@ export async function createGateway(config: Config): Promise<GatewayDriver> {
       );
       return new GatewayApiGateway(loadKubeConfig(options), options, { owner });
     }
+    case 'octavia': {
+      const { OctaviaGateway } = await import('./gateway/octavia.ts');
+      const { OctaviaGatewayOptionsSchema } = await import('./gateway/octavia-options.ts');
+      const options = parseInput(
+        OctaviaGatewayOptionsSchema,
+        config.gateway.options,
+        'configuration gateway.options',
+      );
+      // Every routed service needs its pool: say so at start-up, not at the first burst.
+      const missing = config.services.map((s) => s.backend ?? s.name).find((b) => !(b in options.pools));
+      if (missing !== undefined)
+        throw new ConfigError(`configuration gateway.options.pools: no pool for backend "${missing}"`);
+      return new OctaviaGateway(options, { owner: config.installation.id });
+    }
     default:
       throw notYet('gateway', config.gateway.driver);
   }

@@ -54,19 +54,19 @@ export function runGatewayContract(name: string, setup: () => Promise<GatewayHar
       const mine = h.forOwner('owner-a');
       const theirs = h.forOwner('owner-b');
       const id = burstId();
-      const t = await h.target();
       // The same alert at both: only the installation part of the name tells the servers apart.
+      // Their clusters are distinct, so are their addresses (Octavia refuses a duplicate one).
       const a = {
         backend: h.backend,
         server: `${ownedServerPrefix('owner-a')}${id.slice(2)}`,
         burstId: id,
-        ...t,
+        ...(await h.target()),
       };
       const b = {
         backend: h.backend,
         server: `${ownedServerPrefix('owner-b')}${id.slice(2)}`,
         burstId: id,
-        ...t,
+        ...(await h.target()),
       };
       try {
         await mine.add(a);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
 import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';
 import { serveEmulatedApi } from './http.ts';
+import { KeystoneEmulator } from './keystone.ts';
 import { issueCertificate, makeTestCa, readCsr, type TestCa } from './x509.ts';
 
 interface StoredCluster {
@@ -53,17 +54,14 @@ export class MagnumEmulator {
   maxClusters = Number.POSITIVE_INFINITY;
   /** Heat reason every cluster created from now on fails with (a project short of Nova quota). */
   provisioningFailure?: string;
-  /** Lifetime of issued tokens in real milliseconds. */
-  tokenTtlMs = 3_600_000;
-  /** Token requests served (to see caching and re-authentication). */
-  authentications = 0;
+  /** Keystone v3 of the same cloud (catalog: identity and container-infra). */
+  readonly keystone: KeystoneEmulator;
   /** Client certificates signed (POST /certificates): each one a new cluster-admin credential. */
   certificatesIssued = 0;
   /** Bodies of the cluster creates received. */
   readonly creates: Record<string, unknown>[] = [];
   readonly template = { uuid: randomUUID(), name: 'k8s-1.33' };
   readonly #clusters = new Map<string, StoredCluster>();
-  readonly #tokens = new Map<string, number>();
   readonly #ca = new Map<string, TestCa>();
   readonly #failures: EmulatedReply[] = [];
   #server?: EmulatedServer;
@@ -72,7 +70,37 @@ export class MagnumEmulator {
     readonly credentials: KeystoneAuth,
     readonly region = 'RegionOne',
     readonly timings = { provisionMs: 12 * 60_000, deleteMs: 5 * 60_000 },
-  ) {}
+  ) {
+    this.keystone = new KeystoneEmulator(credentials, (origin) => [
+      {
+        type: 'identity',
+        name: 'keystone',
+        endpoints: [{ interface: 'public', region, url: `${origin}/identity/v3` }],
+      },
+      {
+        type: 'container-infra',
+        name: 'magnum',
+        endpoints: [
+          { interface: 'public', region, url: `${origin}/container-infra/v1` },
+          { interface: 'public', region: 'OtherRegion', url: 'http://127.0.0.1:9/unused/v1' },
+        ],
+      },
+    ]);
+  }
+
+  /** Lifetime of issued tokens in real milliseconds. */
+  get tokenTtlMs(): number {
+    return this.keystone.tokenTtlMs;
+  }
+
+  set tokenTtlMs(ms: number) {
+    this.keystone.tokenTtlMs = ms;
+  }
+
+  /** Token requests served (to see caching and re-authentication). */
+  get authentications(): number {
+    return this.keystone.authentications;
+  }
 
   /** Start listening; returns the Keystone v3 URL. */
   async start(): Promise<string> {
@@ -94,7 +122,7 @@ export class MagnumEmulator {
 
   /** Every token issued so far stops working (as after a Keystone restart with new keys). */
   revokeTokens(): void {
-    this.#tokens.clear();
+    this.keystone.revokeTokens();
   }
 
   failNext(status: number, title: string, detail: string): void {
@@ -138,23 +166,11 @@ export class MagnumEmulator {
 
   #handle(request: EmulatedRequest): EmulatedReply {
     if (request.path === '/identity/v3/auth/tokens' && request.method === 'POST')
-      return this.#authenticate(request);
+      return this.keystone.authenticate(request, this.#server?.origin ?? '');
     if (!request.path.startsWith('/container-infra/v1/'))
       return magnumError(404, 'Not Found', 'no such path');
-    const token = request.headers['x-auth-token'];
-    const expiry = typeof token === 'string' ? this.#tokens.get(token) : undefined;
-    if (expiry === undefined || expiry < Date.now()) {
-      return {
-        status: 401,
-        body: {
-          error: {
-            code: 401,
-            title: 'Unauthorized',
-            message: 'The request you have made requires authentication.',
-          },
-        },
-      };
-    }
+    const refused = this.keystone.refuse(request);
+    if (refused) return refused;
     const failure = this.#failures.shift();
     if (failure) return failure;
     this.#advance();
@@ -185,62 +201,6 @@ export class MagnumEmulator {
       return { status: 204 };
     }
     return magnumError(405, 'Method Not Allowed', 'method not allowed');
-  }
-
-  #authenticate(request: EmulatedRequest): EmulatedReply {
-    this.authentications += 1;
-    const identity = (request.body as { auth?: { identity?: Record<string, unknown> } } | undefined)?.auth
-      ?.identity;
-    const c = this.credentials;
-    const ok =
-      c.type === 'applicationCredential'
-        ? JSON.stringify(identity?.application_credential) === JSON.stringify({ id: c.id, secret: c.secret })
-        : JSON.stringify(identity?.password) ===
-          JSON.stringify({
-            user: { name: c.username, domain: { name: c.userDomainName }, password: c.password },
-          });
-    if (!ok) {
-      return {
-        status: 401,
-        body: {
-          error: {
-            code: 401,
-            title: 'Unauthorized',
-            message: 'The request you have made requires authentication.',
-          },
-        },
-      };
-    }
-    const token = `gAAAAA${randomUUID().replaceAll('-', '')}`;
-    const expiresAt = Date.now() + this.tokenTtlMs;
-    this.#tokens.set(token, expiresAt);
-    const origin = this.#server?.origin ?? '';
-    return {
-      status: 201,
-      headers: { 'x-subject-token': token },
-      body: {
-        token: {
-          methods: [c.type === 'applicationCredential' ? 'application_credential' : 'password'],
-          expires_at: new Date(expiresAt).toISOString(),
-          project: { id: 'b7f2', name: 'burst', domain: { id: 'default', name: 'Default' } },
-          catalog: [
-            {
-              type: 'identity',
-              name: 'keystone',
-              endpoints: [{ interface: 'public', region: this.region, url: `${origin}/identity/v3` }],
-            },
-            {
-              type: 'container-infra',
-              name: 'magnum',
-              endpoints: [
-                { interface: 'public', region: this.region, url: `${origin}/container-infra/v1` },
-                { interface: 'public', region: 'OtherRegion', url: 'http://127.0.0.1:9/unused/v1' },
-              ],
-            },
-          ],
-        },
-      },
-    };
   }
 
   #create(request: EmulatedRequest): EmulatedReply {

@@ -37,6 +37,7 @@ function tempFile(text: string): string {
 describe('clusterburst config check', () => {
   it('finds the example configurations shipped in deploy/', () => {
     expect(EXAMPLES.map((p) => relative(ROOT, p))).toContain('deploy/onprem/clusterburst.yaml');
+    expect(EXAMPLES.map((p) => relative(ROOT, p))).toContain('deploy/octavia/clusterburst.yaml');
   });
 
   it.each(EXAMPLES.map((p) => [relative(ROOT, p), p]))(
@@ -89,6 +90,16 @@ describe('clusterburst config check', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`invalid configuration ${path}: providers.0.options.classRef: `);
     expect(run.stderr).toContain('  gateway.options.runtime: ');
+  });
+
+  it("names a bad octavia gateway option in the file, as the driver's schema would", async () => {
+    const path = tempFile(
+      'gateway: { driver: octavia, options: { authUrl: "http://keystone.example.org/v3", auth: { type: applicationCredential, id: a, secret: s }, pools: {} } }\n',
+    );
+    const run = await cli(['config', 'check', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('gateway.options.authUrl: must be https');
+    expect(run.stderr).toContain('gateway.options.pools: name at least one pool');
   });
 
   it('judges a secret reference by its value where this shell has it, without printing the value', async () => {

@@ -20,6 +20,13 @@ current-context: x
 
 const config = (value: ConfigInput) => loadConfig({ value });
 
+const OCTAVIA = {
+  authUrl: 'https://keystone.example.org:5000/v3',
+  auth: { type: 'applicationCredential', id: 'ac', secret: 's' },
+  pools: { portal: 'portal-pool' },
+};
+const SERVICES = [{ name: 'portal', hostname: 'portal.example.org' }];
+
 describe('driver registry', () => {
   it.each([
     [
@@ -65,6 +72,11 @@ describe('driver registry', () => {
       () =>
         createGateway(config({ gateway: { driver: 'gateway-api', options: { kubeconfig: KUBECONFIG } } })),
       'gateway-api',
+    ],
+    [
+      'gateway octavia',
+      () => createGateway(config({ gateway: { driver: 'octavia', options: OCTAVIA }, services: SERVICES })),
+      'octavia',
     ],
     [
       'federation karmada',
@@ -140,5 +152,13 @@ describe('driver registry', () => {
         config({ federation: { driver: 'karmada', options: { kubeconfig: KUBECONFIG, colour: 1 } } }),
       ),
     ).rejects.toThrow(/federation\.options.*colour/);
+  });
+
+  it('refuses an octavia gateway that has no pool for a routed service, naming the backend', async () => {
+    const c = config({
+      gateway: { driver: 'octavia', options: OCTAVIA },
+      services: [...SERVICES, { name: 'docs', hostname: 'docs.example.org', backend: 'docs-be' }],
+    });
+    await expect(createGateway(c)).rejects.toThrow(/gateway\.options\.pools: no pool for backend "docs-be"/);
   });
 });

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { KeystoneAuthSchema } from '../provider/magnum-keystone.ts';
+
+/** https, or http to loopback only: the password and tokens travel in these requests. */
+const secureUrl = z
+  .url()
+  .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(u), {
+    message: 'must be https (plain http only to loopback)',
+  });
+
+/** Options of the `octavia` gateway driver, validated once when the driver is built. */
+export const OctaviaGatewayOptionsSchema = z.strictObject({
+  /** Keystone v3 root, e.g. `https://keystone.example.org:5000/v3` (the Magnum provider's, if both are used). */
+  authUrl: secureUrl,
+  /** Keystone credentials, same shape as the Magnum provider's (secrets by `env:` reference). */
+  auth: KeystoneAuthSchema,
+  /** Catalog region of the `load-balancer` endpoint; the first endpoint of the interface if unset. */
+  region: z.string().min(1).optional(),
+  /** Catalog interface of the Octavia endpoint. @default 'public' */
+  interface: z.enum(['public', 'internal', 'admin']).default('public'),
+  /** Octavia endpoint instead of the catalog's, e.g. `https://octavia.example.org:9876`. */
+  octaviaUrl: secureUrl.optional(),
+  /**
+   * Gateway backend (a service's `backend`, else its name) -> Octavia pool (UUID or unique name).
+   * Only these pools are ever read or written.
+   */
+  pools: z
+    .record(z.string().min(1), z.string().min(1))
+    .refine((pools) => Object.keys(pools).length > 0, { message: 'name at least one pool' }),
+  /**
+   * How long one write keeps retrying while the load balancer is PENDING_* (409); an amphora
+   * reconfiguration takes seconds. Keep it well inside the function timeout. @default 60000
+   */
+  pendingTimeoutMs: z.number().int().min(0).default(60_000),
+  /** First wait before retrying a 409, doubled per attempt up to `pendingMaxBackoffMs`. @default 1000 */
+  pendingBackoffMs: z.number().int().min(1).default(1000),
+  /** @default 10000 */
+  pendingMaxBackoffMs: z.number().int().min(1).default(10_000),
+  /** Deadline of one HTTP call in ms. @default 30000 */
+  callTimeoutMs: z.number().int().min(100).default(30_000),
+});
+
+/** Options as written in config (defaults not yet applied). */
+export type OctaviaGatewayOptions = z.input<typeof OctaviaGatewayOptionsSchema>;
