@@ -15,8 +15,9 @@ export interface PassReport {
  * retried, drains waited on, deletions confirmed, and active clusters checked for existence.
  */
 export async function clusterHealth(deps: Deps): Promise<PassReport> {
-  const records = await deps.store.list();
-  for (const phase of PHASES)
+  const records = await deps.store.list({ live: true });
+  // Live phases only: ended records are history (kept for the retention), not the fleet.
+  for (const phase of PHASES.filter(isLive))
     deps.metrics.clusters.set({ phase }, records.filter((r) => r.phase === phase).length);
   deps.metrics.costPerHour.set(
     records.filter((r) => isLive(r.phase)).reduce((sum, r) => sum + r.costPerHour, 0),
