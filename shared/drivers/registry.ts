@@ -158,7 +158,11 @@ export async function createStore(config: Config): Promise<BurstStore> {
     }
     case 'dynamodb': {
       const { DynamoDbStore, DynamoDbStoreOptionsSchema } = await import('./store/dynamodb.ts');
-      const options = parseInput(DynamoDbStoreOptionsSchema, config.store.options, 'configuration store.options');
+      const options = parseInput(
+        DynamoDbStoreOptionsSchema,
+        config.store.options,
+        'configuration store.options',
+      );
       return DynamoDbStore.create({
         ...options,
         owner: config.installation.id,
