@@ -163,7 +163,7 @@ export class SqliteStore implements BurstStore {
       if (cached?.version === row.version) return cached.record;
       const record = JSON.parse((byId.get(row.id) as { record: string }).record) as BurstCluster;
       // Bounded: ended records drop out of the cache as they are pruned or age out.
-      if (this.#parsed.size >= 10_000) this.#parsed.delete(this.#parsed.keys().next().value!);
+      if (this.#parsed.size >= 50_000) this.#parsed.delete(this.#parsed.keys().next().value!);
       this.#parsed.set(row.id, { version: record.version, record });
       return record;
     });
