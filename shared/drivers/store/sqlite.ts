@@ -75,6 +75,8 @@ export class SqliteStore implements BurstStore {
   readonly #parsed = new Map<string, { readonly version: number; readonly record: BurstCluster }>();
   readonly #retentionMs: number;
   readonly #now: () => Date;
+  /** Prepared statements by SQL: compiling one costs more than running these small queries. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   /** Open (creating if needed) the store at `path`; `:memory:` for a throwaway one. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -89,10 +91,19 @@ export class SqliteStore implements BurstStore {
     this.#migrate();
   }
 
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /** Adds the query columns to a file written before they existed (one transaction). */
   #migrate(): void {
     const have = new Set(
-      (this.#db.prepare('PRAGMA table_info(bursts)').all() as { name: string }[]).map((c) => c.name),
+      (this.#prepare('PRAGMA table_info(bursts)').all() as { name: string }[]).map((c) => c.name),
     );
     this.#db
       .transaction(() => {
@@ -107,7 +118,7 @@ export class SqliteStore implements BurstStore {
   }
 
   async get(id: string): Promise<BurstCluster | undefined> {
-    const row = this.#db.prepare('SELECT record FROM bursts WHERE id = ?').get(id) as
+    const row = this.#prepare('SELECT record FROM bursts WHERE id = ?').get(id) as
       | { record: string }
       | undefined;
     return row ? (JSON.parse(row.record) as BurstCluster) : undefined;
@@ -142,22 +153,20 @@ export class SqliteStore implements BurstStore {
   async prune(): Promise<number> {
     const before = new Date(this.#now().getTime() - this.#retentionMs).toISOString();
     // A record whose last events are still in the outbox waits for the relay.
-    const info = this.#db
-      .prepare(
-        `DELETE FROM bursts WHERE live = 0 AND updated_at < ?
+    const info = this.#prepare(
+      `DELETE FROM bursts WHERE live = 0 AND updated_at < ?
            AND NOT EXISTS (SELECT 1 FROM outbox WHERE json_extract(outbox.event, '$.burstId') = bursts.id)`,
-      )
-      .run(before);
+    ).run(before);
     return info.changes;
   }
 
   /** Records matching `clause`, parsing only rows whose version is not cached yet. */
   #select(clause: string, params: readonly (string | number)[]): BurstCluster[] {
-    const rows = this.#db.prepare(`SELECT id, version FROM bursts ${clause}`).all(...params) as {
+    const rows = this.#prepare(`SELECT id, version FROM bursts ${clause}`).all(...params) as {
       id: string;
       version: number;
     }[];
-    const byId = this.#db.prepare('SELECT record FROM bursts WHERE id = ?');
+    const byId = this.#prepare('SELECT record FROM bursts WHERE id = ?');
     return rows.map((row) => {
       const cached = this.#parsed.get(row.id);
       if (cached?.version === row.version) return cached.record;
@@ -178,7 +187,7 @@ export class SqliteStore implements BurstStore {
     const run = this.#db.transaction((): AdmitResult & { events?: number } => {
       const decision = decide(this.#select('WHERE live = 1 OR signal_key = ? ORDER BY id', [signalKey]));
       if (!decision.admit) return { admitted: false, why: decision.why, duplicateOf: decision.duplicateOf };
-      const exists = this.#db.prepare('SELECT 1 FROM bursts WHERE id = ?').get(decision.record.id);
+      const exists = this.#prepare('SELECT 1 FROM bursts WHERE id = ?').get(decision.record.id);
       if (exists) {
         return {
           admitted: false,
@@ -199,13 +208,11 @@ export class SqliteStore implements BurstStore {
   async update(record: BurstCluster, events: readonly LifecycleEvent[] = []): Promise<BurstCluster> {
     const next = { ...record, version: record.version + 1 };
     const run = this.#db.transaction(() => {
-      const info = this.#db
-        .prepare(
-          'UPDATE bursts SET version = ?, phase = ?, record = ?, live = ?, signal_key = ?, updated_at = ? WHERE id = ? AND version = ?',
-        )
-        .run(...this.#columns(next), record.id, record.version);
+      const info = this.#prepare(
+        'UPDATE bursts SET version = ?, phase = ?, record = ?, live = ?, signal_key = ?, updated_at = ? WHERE id = ? AND version = ?',
+      ).run(...this.#columns(next), record.id, record.version);
       if (info.changes === 0) {
-        const exists = this.#db.prepare('SELECT 1 FROM bursts WHERE id = ?').get(record.id);
+        const exists = this.#prepare('SELECT 1 FROM bursts WHERE id = ?').get(record.id);
         if (!exists) throw new NotFoundError(`burst ${record.id} not found`);
         throw new VersionConflictError(record.id, record.version);
       }
@@ -217,7 +224,7 @@ export class SqliteStore implements BurstStore {
   }
 
   async pendingEvents(limit: number): Promise<OutboxEntry[]> {
-    const rows = this.#db.prepare('SELECT event, attempts FROM outbox ORDER BY seq LIMIT ?').all(limit) as {
+    const rows = this.#prepare('SELECT event, attempts FROM outbox ORDER BY seq LIMIT ?').all(limit) as {
       event: string;
       attempts: number;
     }[];
@@ -225,14 +232,14 @@ export class SqliteStore implements BurstStore {
   }
 
   async ackEvents(ids: readonly string[]): Promise<void> {
-    const del = this.#db.prepare('DELETE FROM outbox WHERE id = ?');
+    const del = this.#prepare('DELETE FROM outbox WHERE id = ?');
     this.#db.transaction(() => {
       for (const id of ids) del.run(id);
     })();
   }
 
   async nackEvent(id: string): Promise<void> {
-    this.#db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(id);
+    this.#prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(id);
   }
 
   onEvents(listener: () => void): void {
@@ -244,11 +251,9 @@ export class SqliteStore implements BurstStore {
   }
 
   #insert(record: BurstCluster): void {
-    this.#db
-      .prepare(
-        'INSERT INTO bursts (version, phase, record, live, signal_key, updated_at, id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(...this.#columns(record), record.id);
+    this.#prepare(
+      'INSERT INTO bursts (version, phase, record, live, signal_key, updated_at, id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(...this.#columns(record), record.id);
   }
 
   #columns(record: BurstCluster): [number, string, string, number, string, string] {
@@ -263,7 +268,7 @@ export class SqliteStore implements BurstStore {
   }
 
   #enqueue(events: readonly LifecycleEvent[]): void {
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO outbox (id, event) VALUES (?, ?)');
+    const insert = this.#prepare('INSERT OR IGNORE INTO outbox (id, event) VALUES (?, ?)');
     for (const event of events) insert.run(event.id, JSON.stringify(event));
   }
 
