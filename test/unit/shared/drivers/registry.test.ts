@@ -8,6 +8,7 @@ import {
   createGateway,
   createLoad,
   createProvider,
+  createStore,
 } from '../../../../shared/drivers/registry.ts';
 
 const KUBECONFIG = `apiVersion: v1
@@ -140,5 +141,23 @@ describe('driver registry', () => {
         config({ federation: { driver: 'karmada', options: { kubeconfig: KUBECONFIG, colour: 1 } } }),
       ),
     ).rejects.toThrow(/federation\.options.*colour/);
+  });
+
+  it('builds the dynamodb store on its table, and names the field when a store option is wrong', async () => {
+    const store = await createStore(
+      config({
+        store: { driver: 'dynamodb', options: { table: 'clusterburst-prod-state', region: 'eu-west-1' } },
+      }),
+    );
+    expect(store.name).toBe('dynamodb');
+    await store.close();
+    await expect(
+      createStore(config({ store: { driver: 'dynamodb', options: { table: 'a b' } } })),
+    ).rejects.toThrow(/store\.options.*table/);
+    await expect(
+      createStore(
+        config({ store: { driver: 'dynamodb', options: { table: 'states', endpoint: 'not a url' } } }),
+      ),
+    ).rejects.toThrow(/store\.options.*endpoint/);
   });
 });
