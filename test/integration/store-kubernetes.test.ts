@@ -58,6 +58,26 @@ describe('kubernetes store on the BurstCluster CRD', () => {
     return result.record;
   };
 
+  it('labels a record settled once it ended and its outbox emptied, and heals a label a crash left unwritten', async () => {
+    const saved = await admit();
+    const ref = {
+      apiVersion: 'clusterburst.io/v1alpha1',
+      kind: 'BurstCluster',
+      namespace: NAMESPACE,
+      name: saved.id,
+    };
+    await store.update({ ...saved, phase: 'Deleted' });
+    expect(emulator.get(ref)?.metadata.labels?.['clusterburst.io/settled']).toBeUndefined();
+    await store.ackEvents((await store.pendingEvents(10)).map((p) => p.event.id));
+    expect(emulator.get(ref)?.metadata.labels?.['clusterburst.io/settled']).toBe('true');
+    // As if the process died between the last status write and the label.
+    emulator.patch(ref, { metadata: { labels: { 'clusterburst.io/settled': null } } });
+    const fresh = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+    expect(await fresh.list({ live: true })).toEqual([]);
+    expect(emulator.get(ref)?.metadata.labels?.['clusterburst.io/settled']).toBe('true');
+    await fresh.close();
+  });
+
   it('keeps each record as a labelled BurstCluster whose status shows phase, provider and region', async () => {
     const saved = await admit(makeRecord({ provider: 'aws', region: 'eu-west-1' }));
     const object = emulator.get({
