@@ -126,3 +126,54 @@ export function recordOf(item: RecordItem): BurstCluster {
 export function isSettled(item: RecordItem): boolean {
   return !isLive(item.phase as BurstCluster['phase']) && Object.keys(item.outbox ?? {}).length === 0;
 }
+
+/**
+ * The update expression of a compare-and-swap write: the record's attributes, its new events
+ * added to the outbox map (each id once, whatever writes repeat it), the TTL set on an ended
+ * record and removed from a live one, all conditional on the version it was read at.
+ */
+export function casUpdate(
+  next: BurstCluster,
+  seenVersion: number,
+  events: Readonly<Record<string, OutboxItem>>,
+  retentionMs: number,
+) {
+  const attributes = recordAttributes(next, retentionMs);
+  const ttl = attributes[TTL_ATTRIBUTE];
+  // Every attribute by placeholder: several of ours (record, version...) are reserved words.
+  const names: Record<string, string> = {
+    '#ttl': TTL_ATTRIBUTE,
+    '#rec': 'record',
+    '#ver': 'version',
+    '#ph': 'phase',
+    '#sk': 'signalKey',
+    '#ca': 'createdAt',
+    '#ua': 'updatedAt',
+  };
+  const values: Record<string, unknown> = {
+    ':rec': attributes.record,
+    ':nv': attributes.version,
+    ':v': seenVersion,
+    ':ph': attributes.phase,
+    ':sk': attributes.signalKey,
+    ':ca': attributes.createdAt,
+    ':ua': attributes.updatedAt,
+  };
+  const sets = ['#rec = :rec', '#ver = :nv', '#ph = :ph', '#sk = :sk', '#ca = :ca', '#ua = :ua'];
+  Object.entries(events).forEach(([eventId, entry], n) => {
+    names['#o'] = 'outbox';
+    names[`#e${n}`] = eventId;
+    values[`:e${n}`] = entry;
+    sets.push(`#o.#e${n} = if_not_exists(#o.#e${n}, :e${n})`);
+  });
+  if (ttl !== undefined) {
+    sets.push('#ttl = :ttl');
+    values[':ttl'] = ttl;
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}${ttl === undefined ? ' REMOVE #ttl' : ''}`,
+    ConditionExpression: '#ver = :v',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}

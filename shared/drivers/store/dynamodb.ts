@@ -1,14 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive, type Phase, TERMINAL_PHASES } from '../../domain/lifecycle.ts';
@@ -16,18 +7,17 @@ import { DriverError, NotFoundError, VersionConflictError } from '../../errors.t
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { dynamoError, isConditionFailed } from './dynamodb-errors.ts';
 import { DynamoFleet, type FleetItem } from './dynamodb-fleet.ts';
+import { DynamoReader } from './dynamodb-reader.ts';
 import {
+  casUpdate,
   idOfKey,
   isSettled,
   newItem,
   outboxItems,
-  PHASE_INDEX,
   type RecordItem,
-  recordAttributes,
   recordKey,
   recordOf,
   SIGNAL_INDEX,
-  TTL_ATTRIBUTE,
 } from './dynamodb-table.ts';
 import {
   type AdmitDecision,
@@ -86,6 +76,7 @@ export class DynamoDbStore implements BurstStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #fleet: DynamoFleet;
+  readonly #read: DynamoReader;
   readonly #retentionMs: number;
   readonly #maxAttempts: number;
   readonly #now: () => Date;
@@ -100,6 +91,7 @@ export class DynamoDbStore implements BurstStore {
     this.#maxAttempts = options.maxAttempts ?? 25;
     this.#now = options.now ?? (() => new Date());
     this.#fleet = new DynamoFleet(this.#doc, this.#table, options.owner);
+    this.#read = new DynamoReader(this.#doc, this.#table, this.#maxAttempts);
   }
 
   /** A store on `options.table`, with the given client or one built from region and endpoint. */
@@ -114,7 +106,7 @@ export class DynamoDbStore implements BurstStore {
   }
 
   async get(id: string): Promise<BurstCluster | undefined> {
-    const item = await this.#getItem(id);
+    const item = await this.#read.get(id);
     return item ? recordOf(item) : undefined;
   }
 
@@ -123,11 +115,16 @@ export class DynamoDbStore implements BurstStore {
     if (query.live || query.phases?.every((p) => isLive(p))) {
       items = await this.#unsettled();
     } else if (query.signalKey !== undefined) {
-      items = await this.#query(SIGNAL_INDEX, '#k = :k', { '#k': 'signalKey' }, { ':k': query.signalKey });
+      items = await this.#read.query(
+        SIGNAL_INDEX,
+        '#k = :k',
+        { '#k': 'signalKey' },
+        { ':k': query.signalKey },
+      );
     } else if (query.phases) {
-      items = (await Promise.all(query.phases.map((p) => this.#byPhase(p)))).flat();
+      items = (await Promise.all(query.phases.map((p) => this.#read.byPhase(p)))).flat();
     } else {
-      items = await this.#scanAll();
+      items = await this.#read.scanAll();
     }
     return items
       .map(recordOf)
@@ -136,7 +133,7 @@ export class DynamoDbStore implements BurstStore {
   }
 
   async page(options: { readonly limit: number; readonly cursor?: string }): Promise<RecordPage> {
-    const { items, next } = await this.#scanPage(options.limit, options.cursor);
+    const { items, next } = await this.#read.scanPage(options.limit, options.cursor);
     return { records: items.map(recordOf), ...(next !== undefined && { next }) };
   }
 
@@ -144,7 +141,7 @@ export class DynamoDbStore implements BurstStore {
     const before = new Date(this.#now().getTime() - this.#retentionMs).toISOString();
     let pruned = 0;
     for (const phase of TERMINAL_PHASES) {
-      for (const item of await this.#byPhase(phase, before)) {
+      for (const item of await this.#read.byPhase(phase, before)) {
         if (!isSettled(item)) continue;
         try {
           // Conditional: a record written since the index saw it is left alone.
@@ -180,7 +177,7 @@ export class DynamoDbStore implements BurstStore {
       }
       const [open, ofSignal] = await Promise.all([
         this.#unsettled(fleet),
-        this.#query(SIGNAL_INDEX, '#k = :k', { '#k': 'signalKey' }, { ':k': signalKey }),
+        this.#read.query(SIGNAL_INDEX, '#k = :k', { '#k': 'signalKey' }, { ':k': signalKey }),
       ]);
       const view = new Map<string, BurstCluster>();
       for (const item of open) if (isLive(item.phase as Phase)) view.set(idOfKey(item.pk), recordOf(item));
@@ -194,7 +191,7 @@ export class DynamoDbStore implements BurstStore {
         };
       }
       const { id } = decision.record;
-      if (view.has(id) || (await this.#getItem(id))) {
+      if (view.has(id) || (await this.#read.get(id))) {
         return { admitted: false, why: `burst ${id} already exists`, duplicateOf: id };
       }
       const record: BurstCluster = { ...decision.record, version: 1 };
@@ -214,61 +211,20 @@ export class DynamoDbStore implements BurstStore {
     const next: BurstCluster = { ...record, version: record.version + 1 };
     // Events on an ended record: list it as unsettled first, so the relay finds them.
     if (events.length > 0 && !isLive(next.phase)) await this.#fleet.open(record.id);
-    const {
-      record: json,
-      version,
-      phase,
-      signalKey,
-      createdAt,
-      updatedAt,
-    } = recordAttributes(next, this.#retentionMs);
-    const values: Record<string, unknown> = {
-      ':json': json,
-      ':nv': version,
-      ':v': record.version,
-      ':phase': phase,
-    };
-    // Every attribute by placeholder: several of ours (record, version...) are reserved words.
-    const names: Record<string, string> = {
-      ...(events.length > 0 && { '#o': 'outbox' }),
-      '#ttl': TTL_ATTRIBUTE,
-      '#rec': 'record',
-      '#ver': 'version',
-      '#ph': 'phase',
-      '#sk': 'signalKey',
-      '#ca': 'createdAt',
-      '#ua': 'updatedAt',
-    };
-    const sets = ['#rec = :json', '#ver = :nv', '#ph = :phase', '#sk = :sk', '#ca = :ca', '#ua = :ua'];
-    Object.assign(values, { ':sk': signalKey, ':ca': createdAt, ':ua': updatedAt });
-    Object.entries(outboxItems(events, this.#now())).forEach(([eventId, entry], n) => {
-      names[`#e${n}`] = eventId;
-      values[`:e${n}`] = entry;
-      // An event id is enqueued once, whatever writes repeat it.
-      sets.push(`#o.#e${n} = if_not_exists(#o.#e${n}, :e${n})`);
-    });
-    const ttl = recordAttributes(next, this.#retentionMs)[TTL_ATTRIBUTE];
-    if (ttl !== undefined) {
-      sets.push('#ttl = :ttl');
-      values[':ttl'] = ttl;
-    }
     let saved: RecordItem;
     try {
       const out = await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: recordKey(record.id),
-          UpdateExpression: `SET ${sets.join(', ')}${ttl === undefined ? ' REMOVE #ttl' : ''}`,
-          ConditionExpression: '#ver = :v',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...casUpdate(next, record.version, outboxItems(events, this.#now()), this.#retentionMs),
           ReturnValues: 'ALL_NEW',
         }),
       );
       saved = out.Attributes as RecordItem;
     } catch (error) {
       if (!isConditionFailed(error)) throw dynamoError(`writing burst ${record.id}`, error);
-      if (!(await this.#getItem(record.id))) throw new NotFoundError(`burst ${record.id} not found`);
+      if (!(await this.#read.get(record.id))) throw new NotFoundError(`burst ${record.id} not found`);
       throw new VersionConflictError(record.id, record.version);
     }
     if (events.length > 0) this.#notify();
@@ -358,7 +314,8 @@ export class DynamoDbStore implements BurstStore {
     const fleet = seen ?? (await this.#fleet.read());
     const open = fleet.open;
     const items: RecordItem[] = [];
-    for (let i = 0; i < open.length; i += 100) items.push(...(await this.#batchGet(open.slice(i, i + 100))));
+    for (let i = 0; i < open.length; i += 100)
+      items.push(...(await this.#read.batchGet(open.slice(i, i + 100))));
     const found = new Set(items.map((i) => idOfKey(i.pk)));
     const stale = [
       ...open.filter((id) => !found.has(id) && id !== fleet.pendingId),
@@ -366,102 +323,6 @@ export class DynamoDbStore implements BurstStore {
     ];
     if (stale.length) await this.#fleet.settle(stale).catch(() => undefined);
     return items.filter((i) => !isSettled(i));
-  }
-
-  async #batchGet(ids: readonly string[]): Promise<RecordItem[]> {
-    const items: RecordItem[] = [];
-    let keys: Record<string, unknown>[] = ids.map(recordKey);
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      if (attempt >= this.#maxAttempts)
-        throw new DriverError('dynamodb', 'batch read kept being throttled', { retryable: true });
-      const out = await this.#send('reading records', () =>
-        this.#doc.send(
-          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
-        ),
-      );
-      items.push(...((out.Responses?.[this.#table] ?? []) as RecordItem[]));
-      keys = (out.UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
-    }
-    return items;
-  }
-
-  /** Records of a phase through its index, optionally only those last written before `before`. */
-  async #byPhase(phase: Phase, before?: string): Promise<RecordItem[]> {
-    return this.#query(
-      PHASE_INDEX,
-      before ? '#p = :p AND #u < :t' : '#p = :p',
-      { '#p': 'phase', ...(before && { '#u': 'updatedAt' }) },
-      { ':p': phase, ...(before && { ':t': before }) },
-    );
-  }
-
-  async #query(
-    index: string,
-    condition: string,
-    names: Record<string, string>,
-    values: Record<string, unknown>,
-  ): Promise<RecordItem[]> {
-    const items: RecordItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.#send(`querying ${index}`, () =>
-        this.#doc.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: index,
-            KeyConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ...(start && { ExclusiveStartKey: start }),
-          }),
-        ),
-      );
-      items.push(...((out.Items ?? []) as RecordItem[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  async #scanAll(): Promise<RecordItem[]> {
-    const items: RecordItem[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#scanPage(500, cursor);
-      items.push(...page.items);
-      cursor = page.next;
-    } while (cursor !== undefined);
-    return items;
-  }
-
-  /** One scan page of record items (the fleet item filtered out); the cursor is the last key. */
-  async #scanPage(limit: number, cursor?: string): Promise<{ items: RecordItem[]; next?: string }> {
-    const out = await this.#send('scanning records', () =>
-      this.#doc.send(
-        new ScanCommand({
-          TableName: this.#table,
-          Limit: Math.max(1, Math.floor(limit)),
-          FilterExpression: 'begins_with(#pk, :p)',
-          ExpressionAttributeNames: { '#pk': 'pk' },
-          ExpressionAttributeValues: { ':p': 'burst#' },
-          ...(cursor !== undefined && {
-            ExclusiveStartKey: { pk: Buffer.from(cursor, 'base64url').toString('utf8') },
-          }),
-        }),
-      ),
-    );
-    const next = out.LastEvaluatedKey?.pk;
-    return {
-      items: (out.Items ?? []) as RecordItem[],
-      ...(typeof next === 'string' && { next: Buffer.from(next).toString('base64url') }),
-    };
-  }
-
-  async #getItem(id: string): Promise<RecordItem | undefined> {
-    const out = await this.#send(`reading burst ${id}`, () =>
-      this.#doc.send(new GetCommand({ TableName: this.#table, Key: recordKey(id), ConsistentRead: true })),
-    );
-    return out.Item as RecordItem | undefined;
   }
 
   /** An update whose condition failing means "nothing to do" (the record or entry is gone). */
@@ -494,14 +355,6 @@ export class DynamoDbStore implements BurstStore {
       }
     }
     return groups;
-  }
-
-  async #send<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw dynamoError(what, error);
-    }
   }
 
   #notify(): void {
