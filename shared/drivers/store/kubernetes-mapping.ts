@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
-import { PHASES } from '../../domain/lifecycle.ts';
+import { isLive, PHASES } from '../../domain/lifecycle.ts';
 import { ClusterburstError } from '../../errors.ts';
 import { type LifecycleEvent, LifecycleEventSchema } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
@@ -193,4 +193,19 @@ export function enqueue(
     if (!out.some((e) => e.event.id === event.id)) out.push({ event, attempts: 0, enqueuedAt: at });
   }
   return out;
+}
+
+/**
+ * The labels `stored` should carry and does not: settled once ended with an empty outbox, and
+ * its signal-key hash (objects from before the label existed); undefined when none is missing.
+ */
+export function labelsToHeal(stored: StoredBurst): Record<string, string> | undefined {
+  const want: Record<string, string> = {};
+  const { record } = stored;
+  if (!isLive(record.phase) && stored.outbox.length === 0 && !stored.labels[SETTLED_LABEL]) {
+    want[SETTLED_LABEL] = 'true';
+  }
+  const sk = signalKeyLabel(record.reason.signalKey);
+  if (stored.labels[SIGNAL_KEY_LABEL] !== sk) want[SIGNAL_KEY_LABEL] = sk;
+  return Object.keys(want).length ? want : undefined;
 }

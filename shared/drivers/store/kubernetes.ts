@@ -1,9 +1,8 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
-import { DriverError, NotFoundError, ValidationError, VersionConflictError } from '../../errors.ts';
+import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
-import { MERGE_PATCH } from '../kube/calls.ts';
 import { driverError, isKubeFailure } from './kubernetes-errors.ts';
 import { FleetLock, type FleetState } from './kubernetes-fleet-lock.ts';
 import {
@@ -11,7 +10,7 @@ import {
   BURST_CLUSTER_RESOURCE,
   enqueue,
   fromObject,
-  OWNER_LABEL,
+  labelsToHeal,
   objectFor,
   SETTLED_LABEL,
   SIGNAL_KEY_LABEL,
@@ -20,6 +19,7 @@ import {
   signalKeyLabel,
   statusOf,
 } from './kubernetes-mapping.ts';
+import { BurstClusterObjects } from './kubernetes-objects.ts';
 import {
   type AdmitDecision,
   type AdmitResult,
@@ -74,6 +74,7 @@ export class KubernetesStore implements BurstStore {
   readonly name = 'kubernetes';
   readonly #custom: CustomObjectsApi;
   readonly #fleet: FleetLock;
+  readonly #objects: BurstClusterObjects;
   readonly #namespace: string;
   readonly #owner: string | undefined;
   readonly #maxAttempts: number;
@@ -90,6 +91,7 @@ export class KubernetesStore implements BurstStore {
     this.#maxAttempts = options.maxAttempts ?? 25;
     this.#retentionMs = (options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS) * 1000;
     this.#now = options.now ?? (() => new Date());
+    this.#objects = new BurstClusterObjects(this.#custom, this.#namespace, this.#owner);
     const core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.#fleet = new FleetLock(
       core,
@@ -114,11 +116,11 @@ export class KubernetesStore implements BurstStore {
   }
 
   async page(options: { readonly limit: number; readonly cursor?: string }): Promise<RecordPage> {
-    const { items, next } = await this.#listObjects([], {
+    const { items, next } = await this.#objects.list([], {
       limit: Math.max(1, Math.floor(options.limit)),
       ...(options.cursor !== undefined ? { _continue: options.cursor } : {}),
     });
-    return { records: items.map((s) => s.record), ...(next ? { next } : {}) };
+    return { records: items.map((s) => this.#remember(s).record), ...(next ? { next } : {}) };
   }
 
   async prune(): Promise<number> {
@@ -128,19 +130,10 @@ export class KubernetesStore implements BurstStore {
       const { record } = stored;
       if (isLive(record.phase) || stored.outbox.length > 0 || Date.parse(record.updatedAt) >= before)
         continue;
-      try {
-        // The precondition keeps a record that changed since it was read.
-        await this.#custom.deleteNamespacedCustomObject({
-          ...BURST_CLUSTER_RESOURCE,
-          namespace: this.#namespace,
-          name: record.id,
-          body: { preconditions: { resourceVersion: stored.resourceVersion } },
-        });
+      // The precondition keeps a record that changed since it was read.
+      if (await this.#objects.remove(record.id, stored.resourceVersion)) {
         this.#seen.delete(record.id);
         pruned++;
-      } catch (error) {
-        if (isKubeFailure(error, 404) || isKubeFailure(error, 409)) continue;
-        throw driverError(DRIVER, `deleting BurstCluster ${record.id}`, error);
       }
     }
     return pruned;
@@ -350,20 +343,10 @@ export class KubernetesStore implements BurstStore {
   }
 
   async #fetch(id: string): Promise<StoredBurst | undefined> {
-    try {
-      const object = await this.#custom.getNamespacedCustomObject({
-        ...BURST_CLUSTER_RESOURCE,
-        namespace: this.#namespace,
-        name: id,
-      });
-      return this.#remember(fromObject(object));
-    } catch (error) {
-      if (isKubeFailure(error, 404)) {
-        this.#seen.delete(id);
-        return undefined;
-      }
-      throw driverError(DRIVER, `reading BurstCluster ${id}`, error);
-    }
+    const stored = await this.#objects.get(id);
+    if (stored) return this.#remember(stored);
+    this.#seen.delete(id);
+    return undefined;
   }
 
   /** The live records plus every record of `signalKey`: what admission decides on. */
@@ -380,43 +363,9 @@ export class KubernetesStore implements BurstStore {
 
   /** Every object matching `selector` (owner added), sorted by id; heals lagging labels. */
   async #listStored(selector: readonly string[]): Promise<StoredBurst[]> {
-    const stored: StoredBurst[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#listObjects(selector, {
-        limit: 500,
-        ...(cursor !== undefined ? { _continue: cursor } : {}),
-      });
-      stored.push(...page.items);
-      cursor = page.next;
-    } while (cursor);
+    const stored = (await this.#objects.listAll(selector)).map((s) => this.#remember(s));
     await Promise.all(stored.map((s) => this.#healLabels(s)));
     return stored.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
-  }
-
-  async #listObjects(
-    selector: readonly string[],
-    paging: { readonly limit: number; readonly _continue?: string },
-  ): Promise<{ items: StoredBurst[]; next?: string }> {
-    const labels = [...(this.#owner ? [`${OWNER_LABEL}=${this.#owner}`] : []), ...selector];
-    let list: { items?: unknown[]; metadata?: { _continue?: string; continue?: string } };
-    try {
-      list = (await this.#custom.listNamespacedCustomObject({
-        ...BURST_CLUSTER_RESOURCE,
-        namespace: this.#namespace,
-        ...(labels.length ? { labelSelector: labels.join(',') } : {}),
-        ...paging,
-      })) as typeof list;
-    } catch (error) {
-      // An expired or foreign continue token: the caller's cursor is what was wrong.
-      if (paging._continue !== undefined && (isKubeFailure(error, 410) || isKubeFailure(error, 400))) {
-        throw new ValidationError('cursor: expired or not from an earlier page; start again without it', []);
-      }
-      throw driverError(DRIVER, 'listing BurstClusters', error);
-    }
-    const items = (list.items ?? []).map((o) => this.#remember(fromObject(o)));
-    const next = list.metadata?.continue ?? list.metadata?._continue;
-    return { items, ...(next ? { next } : {}) };
   }
 
   /** Labels a record settled once it has ended with nothing left to deliver. */
@@ -430,34 +379,14 @@ export class KubernetesStore implements BurstStore {
    * label, or an object from before the labels existed) is set when the record is next read.
    */
   async #healLabels(stored: StoredBurst): Promise<void> {
-    const want: Record<string, string> = {};
-    const { record } = stored;
-    if (!isLive(record.phase) && stored.outbox.length === 0 && !stored.labels[SETTLED_LABEL]) {
-      want[SETTLED_LABEL] = 'true';
-    }
-    const sk = signalKeyLabel(record.reason.signalKey);
-    if (stored.labels[SIGNAL_KEY_LABEL] !== sk) want[SIGNAL_KEY_LABEL] = sk;
-    if (Object.keys(want).length === 0) return;
-    await this.#label(record.id, want).catch(() => undefined);
+    const want = labelsToHeal(stored);
+    if (want) await this.#label(stored.record.id, want).catch(() => undefined);
   }
 
   /** One merge patch of labels on the object (a null value removes the label). */
   async #label(id: string, labels: Record<string, string | null>): Promise<void> {
-    try {
-      const saved = await this.#custom.patchNamespacedCustomObject(
-        {
-          ...BURST_CLUSTER_RESOURCE,
-          namespace: this.#namespace,
-          name: id,
-          body: { metadata: { labels } },
-        },
-        MERGE_PATCH,
-      );
-      this.#remember(fromObject(saved));
-    } catch (error) {
-      if (isKubeFailure(error, 404)) return;
-      throw driverError(DRIVER, `labelling BurstCluster ${id}`, error);
-    }
+    const saved = await this.#objects.label(id, labels);
+    if (saved) this.#remember(saved);
   }
 
   #remember(stored: StoredBurst): StoredBurst {
