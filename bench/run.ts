@@ -8,6 +8,7 @@ const BENCHES = [
   'dns-rfc2136.ts',
   'haproxy-runtime-vs-reload.ts',
   'kube-join-leave.ts',
+  'store-history.ts',
 ];
 
 for (const file of BENCHES) {

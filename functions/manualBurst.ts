@@ -21,6 +21,16 @@ import { signalAnswer } from './capacityAlarm.ts';
 const IdSchema = z.strictObject({
   id: z.string().regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab'),
 });
+/** `GET /bursts?limit=&cursor=`: a page of records; `next` in the answer fetches the following one. */
+const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z
+    .string()
+    .min(1)
+    .max(2048)
+    .regex(/^[A-Za-z0-9._~+/=-]+$/, 'must be the next value of an earlier page')
+    .optional(),
+});
 const IdempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,128}$/)
@@ -78,10 +88,22 @@ export const routes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/bursts',
     auth: true,
-    handle: async (deps) => {
+    handle: async (deps, req) => {
+      const { limit, cursor } = parseInput(
+        PageQuerySchema,
+        { limit: req.query.limit, cursor: req.query.cursor },
+        'burst list query',
+      );
       const now = deps.now();
-      const bursts = (await deps.store.list()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-      return { status: 200, body: { bursts: bursts.map((r) => summary(r, now)) } };
+      const page = await deps.store.page({ limit, ...(cursor !== undefined && { cursor }) });
+      const bursts = [...page.records].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      return {
+        status: 200,
+        body: {
+          bursts: bursts.map((r) => summary(r, now)),
+          ...(page.next !== undefined && { next: page.next }),
+        },
+      };
     },
   },
   {

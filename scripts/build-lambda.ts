@@ -36,22 +36,25 @@ export interface LambdaPackage {
 /**
  * What ships when no configuration is given. Lambda instances share no disk, so neither the
  * SQLite store nor the in-process bus fits: lifecycle events go to the stage's EventBridge bus
- * and records to the Kubernetes store on the federation control plane. The HTTP routes are
- * reachable from the Internet, so the webhook token is not optional.
+ * and records to the stage's DynamoDB table (both created by serverless.yml). The HTTP routes
+ * are reachable from the Internet, so the webhook token is not optional.
  */
 function starterConfig(stage: string): string {
   const id = `clusterburst-${stage.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 41);
   return [
     '# Written by scripts/build-lambda.ts: no configuration was given (--config FILE or',
     '# CLUSTERBURST_LAMBDA_CONFIG). Lambda instances share no disk: the bus is EventBridge',
-    '# (the bus serverless.yml creates) and the store must be the Kubernetes one. The HTTP',
-    '# functions check the token serverless.yml passes in CLUSTERBURST_TOKEN.',
+    '# (the bus serverless.yml creates) and the store the DynamoDB table it creates (or the',
+    '# kubernetes store, for a function that reaches the federation). The HTTP functions check',
+    '# the token serverless.yml passes in CLUSTERBURST_TOKEN.',
     `installation: { id: ${id} }`,
     'server: { auth: { bearerToken: "env:CLUSTERBURST_TOKEN" } }',
     'bus:',
     '  driver: eventbridge',
     '  options: { busName: "env:CLUSTERBURST_EVENT_BUS" }',
-    'store: { driver: kubernetes }',
+    'store:',
+    '  driver: dynamodb',
+    '  options: { table: "env:CLUSTERBURST_STATE_TABLE" }',
     'stateDir: /tmp/clusterburst',
     '',
   ].join('\n');

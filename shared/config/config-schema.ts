@@ -65,6 +65,9 @@ const ServiceSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
 });
 
+/** Default retention of ended records (7 days: longer than any cooldown). */
+const STORE_RETENTION_SECONDS = 7 * 24 * 3600;
+
 const AUTH_SHAPE = 'must be { bearerToken } and/or { basic: { username, password } }, or "none"';
 
 const CredentialsSchema = z.strictObject(
@@ -141,12 +144,19 @@ export const ConfigSchema = z
       .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
     store: z
       .strictObject({
-        driver: z.enum(['sqlite', 'kubernetes']).default('sqlite'),
+        driver: z.enum(['sqlite', 'kubernetes', 'dynamodb']).default('sqlite'),
         /** SQLite file. */
         path: z.string().min(1).default('.clusterburst/state.db'),
+        /** How long ended (Deleted/Failed) records are kept before they are pruned. @default 7 days */
+        retentionSeconds: z.number().int().positive().default(STORE_RETENTION_SECONDS),
         options: z.record(z.string(), z.unknown()).default({}),
       })
-      .default({ driver: 'sqlite', path: '.clusterburst/state.db', options: {} }),
+      .default({
+        driver: 'sqlite',
+        path: '.clusterburst/state.db',
+        retentionSeconds: STORE_RETENTION_SECONDS,
+        options: {},
+      }),
     bus: driver(['memory', 'eventbridge'], 'memory'),
     load: driver(['signal', 'prometheus'], 'signal'),
     /** Cron expressions (6 fields: seconds first) for the local runtime's schedules. */
@@ -171,6 +181,14 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['dns', 'mode'],
         message: `direct mode needs weighted records, which the ${config.dns.driver} driver does not have (use gateway mode or route53)`,
+      });
+    }
+    // Cooldown reads ended records of a signal: they must outlive it.
+    if (config.store.retentionSeconds <= config.policy.cooldownSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['store', 'retentionSeconds'],
+        message: `must be longer than policy.cooldownSeconds (${config.policy.cooldownSeconds}): cooldown looks at ended bursts`,
       });
     }
     const names = config.providers.map((p) => p.name);

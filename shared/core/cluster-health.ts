@@ -15,7 +15,7 @@ export interface PassReport {
  * retried, drains waited on, deletions confirmed, and active clusters checked for existence.
  */
 export async function clusterHealth(deps: Deps): Promise<PassReport> {
-  const records = await deps.store.list();
+  const records = await deps.store.list({ live: true });
   deps.metrics.observeFleet(records, deps.policy, deps.offers, deps.now());
   const due = records.filter((r) => isLive(r.phase) && r.phase !== 'Requested');
   return runAll(

@@ -36,10 +36,10 @@ export async function handleSignal(deps: Deps, signal: CapacitySignal): Promise<
 async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   if (signal.status === 'ignored') return { decision: 'ignored', why: signal.why ?? 'no action needed' };
   if (signal.status === 'resolved') return markResolved(deps, signal);
-  // One read serves both: clearing a resolved mark, and answering duplicates (the common case:
-  // repeats, HA pairs, retries) without taking the admission lock. Anything else is decided
-  // again under the lock.
-  const records = await deps.store.list();
+  // One read of this signal's records serves both: clearing a resolved mark, and answering
+  // duplicates (the common case: repeats, HA pairs, retries) without taking the admission lock.
+  // Anything else is decided again under the lock.
+  const records = await deps.store.list({ signalKey: signal.signalKey });
   await clearResolved(deps, signal, records);
   const early = decideBurst({
     signal,
@@ -63,8 +63,8 @@ export interface AdmitOptions {
 /**
  * Decide and, if the decision is to burst, insert a Requested record with its BurstRequested
  * event, atomically against every other admission (store.admit), so max clusters and the budget
- * hold under any concurrency. The id comes from the installation and the dedupe key, so duplicates collide; an
- * episode whose earlier burst already ended gets a fresh id (`#n`).
+ * hold under any concurrency. The id comes from the installation and the dedupe key, so
+ * duplicates collide; an episode whose earlier burst already ended gets a fresh id (`#n`).
  */
 export async function admitSignal(
   deps: Deps,
@@ -73,7 +73,8 @@ export async function admitSignal(
 ): Promise<SignalOutcome> {
   const now = deps.now();
   const at = now.toISOString();
-  const result = await deps.store.admit((records) => {
+  // Admission reads the live records and this signal's ones: all decideBurst looks at.
+  const result = await deps.store.admit(signal.signalKey, (records) => {
     const decision = decideBurst({
       signal,
       clusters: records,
@@ -84,10 +85,9 @@ export async function admitSignal(
       replaces: options.replaces,
     });
     if (!decision.burst) return { admit: false, why: decision.why, duplicateOf: decision.duplicateOf };
-    const earlier = records.filter((r) => r.reason.dedupeKey === signal.dedupeKey).length;
     const id = options.replaces
       ? burstIdFor(deps.owner, `${options.replaces}>${options.exclude?.join(',') ?? ''}`)
-      : burstIdFor(deps.owner, earlier === 0 ? signal.dedupeKey : `${signal.dedupeKey}#${earlier}`);
+      : freshId(deps.owner, signal.dedupeKey, records);
     const ttl = signal.hints?.ttlSeconds;
     const why = options.replaces
       ? `replaces ${options.replaces} after a quota error; ${decision.why}`
@@ -132,10 +132,23 @@ export async function admitSignal(
   return { decision: 'refused', why: result.why };
 }
 
+/**
+ * The id for an episode: from its dedupe key, `#n` for the n-th burst of the same episode. The
+ * first id not held by a stored record of the signal, so an earlier burst pruned after its
+ * retention cannot make the count point at one still kept.
+ */
+function freshId(owner: string, dedupeKey: string, records: readonly BurstCluster[]): string {
+  const taken = new Set(records.map((r) => r.id));
+  for (let n = 0; ; n++) {
+    const id = burstIdFor(owner, n === 0 ? dedupeKey : `${dedupeKey}#${n}`);
+    if (!taken.has(id)) return id;
+  }
+}
+
 /** Note on each live burst of this signal that it resolved (the signal load driver reads it). */
 async function markResolved(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   const marked: string[] = [];
-  for (const record of liveFor(await deps.store.list(), signal)) {
+  for (const record of liveFor(await deps.store.list({ signalKey: signal.signalKey, live: true }), signal)) {
     if (record.signalResolvedAt) {
       marked.push(record.id);
       continue;

@@ -17,7 +17,8 @@ export interface PlanReport {
 /** Decide, changing nothing: the answer to `clusterburst plan`. */
 export async function plan(deps: Deps): Promise<PlanReport> {
   const now = deps.now();
-  const records = await deps.store.list();
+  // A dry-run signal of its own: only live records matter (no duplicates, no cooldown).
+  const records = await deps.store.list({ live: true });
   const live = records.filter((r) => isLive(r.phase));
   const burst = decideBurst({
     signal: {

@@ -11,6 +11,8 @@ import { patchWhilePhase } from './transition.ts';
 export interface ReconcileReport extends PassReport {
   /** Outbox events published (acked) that a crashed writer had left behind. */
   readonly published: number;
+  /** Ended records removed after the store's retention. */
+  readonly pruned: number;
   readonly orphans: {
     readonly clusters: readonly string[];
     readonly members: readonly string[];
@@ -31,7 +33,7 @@ export interface ReconcileReport extends PassReport {
 export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   const { acked: published } = await deps.relay.flush();
   const now = deps.now().getTime();
-  const records = await deps.store.list();
+  const records = await deps.store.list({ live: true });
   const stuck = records.filter(
     (r) => isLive(r.phase) && now - Date.parse(r.updatedAt) > deps.policy.stuckAfterSeconds * 1000,
   );
@@ -39,19 +41,24 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
     deps,
     stuck.map((r) => ({ id: r.id, phase: r.phase })),
   );
-  const live = new Set((await deps.store.list()).filter((r) => isLive(r.phase)).map((r) => r.id));
+  const live = new Set((await deps.store.list({ live: true })).map((r) => r.id));
   const errors = [...pass.errors];
   const orphans = await cleanOrphans(deps, live, errors);
+  // Ended records past the retention go (cooldown and duplicates only look at recent ones).
+  const pruned = await deps.store.prune().catch((error: unknown) => {
+    errors.push({ burstId: '(none)', error: `pruning ended records: ${(error as Error).message}` });
+    return 0;
+  });
   const found = Object.values(orphans).flat().length;
-  if (found || stuck.length || published) {
+  if (found || stuck.length || published || pruned) {
     deps.logger.info(
-      `reconcile: ${published} events published, ${stuck.length} stuck re-driven, ${found} orphans cleaned`,
+      `reconcile: ${published} events published, ${stuck.length} stuck re-driven, ${found} orphans cleaned, ${pruned} ended records pruned`,
       {
         orphans,
       },
     );
   }
-  return { results: pass.results, errors, published, orphans };
+  return { results: pass.results, errors, published, pruned, orphans };
 }
 
 async function cleanOrphans(

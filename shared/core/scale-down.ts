@@ -18,7 +18,7 @@ export async function scaleDown(
   deps: Deps,
   options: { readonly dryRun?: boolean } = {},
 ): Promise<ScaleDownReport> {
-  const records = await deps.store.list();
+  const records = await deps.store.list({ live: true });
   const now = deps.now();
   const load = await deps.load.observe({
     clusters: records.filter((r) => r.phase === 'Active'),

@@ -19,7 +19,10 @@ export type BurstDecision =
 /** Everything `decideBurst` looks at. */
 export interface BurstContext {
   readonly signal: CapacitySignal;
-  /** All known records, live and ended (cooldown looks at ended ones too). */
+  /**
+   * The live records plus every stored record of this signal, live or ended (duplicates and
+   * cooldown look at the signal's; max clusters, placement and the budget at the live ones).
+   */
   readonly clusters: readonly BurstCluster[];
   readonly policy: Policy;
   readonly offers: readonly ProviderOffer[];

@@ -156,7 +156,7 @@ export async function createStore(config: Config): Promise<BurstStore> {
   switch (config.store.driver) {
     case 'sqlite': {
       const { SqliteStore } = await import('./store/sqlite.ts');
-      return new SqliteStore(config.store.path);
+      return new SqliteStore(config.store.path, { retentionSeconds: config.store.retentionSeconds });
     }
     case 'kubernetes': {
       const { KubernetesStore } = await import('./store/kubernetes.ts');
@@ -170,6 +170,20 @@ export async function createStore(config: Config): Promise<BurstStore> {
         kubeConfig: loadKubeConfig(options),
         namespace: options.namespace,
         owner: config.installation.id,
+        retentionSeconds: config.store.retentionSeconds,
+      });
+    }
+    case 'dynamodb': {
+      const { DynamoDbStore, DynamoDbStoreOptionsSchema } = await import('./store/dynamodb.ts');
+      const options = parseInput(
+        DynamoDbStoreOptionsSchema,
+        config.store.options,
+        'configuration store.options',
+      );
+      return DynamoDbStore.create({
+        ...options,
+        owner: config.installation.id,
+        retentionSeconds: config.store.retentionSeconds,
       });
     }
     default:

@@ -197,7 +197,7 @@ describe('concurrent transitions on the kubernetes store', () => {
     c = await startClusters();
     dir = mkdtempSync(join(tmpdir(), 'cb-conflict-'));
     const [a, b] = [await worker(), await worker()];
-    const admitted = await a.store.admit(() => ({
+    const admitted = await a.store.admit('manual:conflict', () => ({
       admit: true,
       record: makeRecord({ provider: 'capi' }),
       events: [],
@@ -226,7 +226,11 @@ describe('concurrent transitions on the kubernetes store', () => {
       owner: 'local',
       createdAt: new Date().toISOString(),
     });
-    const admitted = await a.store.admit(() => ({ admit: true, record, events: [] }));
+    const admitted = await a.store.admit(record.reason.signalKey, () => ({
+      admit: true,
+      record,
+      events: [],
+    }));
     if (!admitted.admitted) throw new Error(admitted.why);
     const results = await Promise.all([provision(a, record.id), provision(b, record.id)]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['moved', 'noop']);

@@ -30,9 +30,10 @@ async function startFederation(): Promise<KubeEmulator> {
   return emulator;
 }
 
-runStoreContract('kubernetes (emulator)', async () => {
+runStoreContract('kubernetes (emulator)', async (options) => {
   const emulator = await startFederation();
-  const make = () => new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+  const make = () =>
+    new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE, ...options });
   return { store: make(), second: async () => make(), cleanup: () => emulator.stop() };
 });
 
@@ -49,10 +50,34 @@ describe('kubernetes store on the BurstCluster CRD', () => {
   });
 
   const admit = async (record = makeRecord()) => {
-    const result = await store.admit(() => ({ admit: true, record, events: [makeEvent(record)] }));
+    const result = await store.admit(record.reason.signalKey, () => ({
+      admit: true,
+      record,
+      events: [makeEvent(record)],
+    }));
     if (!result.admitted) throw new Error(result.why);
     return result.record;
   };
+
+  it('labels a record settled once it ended and its outbox emptied, and heals a label a crash left unwritten', async () => {
+    const saved = await admit();
+    const ref = {
+      apiVersion: 'clusterburst.io/v1alpha1',
+      kind: 'BurstCluster',
+      namespace: NAMESPACE,
+      name: saved.id,
+    };
+    await store.update({ ...saved, phase: 'Deleted' });
+    expect(emulator.get(ref)?.metadata.labels?.['clusterburst.io/settled']).toBeUndefined();
+    await store.ackEvents((await store.pendingEvents(10)).map((p) => p.event.id));
+    expect(emulator.get(ref)?.metadata.labels?.['clusterburst.io/settled']).toBe('true');
+    // As if the process died between the last status write and the label.
+    emulator.patch(ref, { metadata: { labels: { 'clusterburst.io/settled': null } } });
+    const fresh = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+    expect(await fresh.list({ live: true })).toEqual([]);
+    expect(emulator.get(ref)?.metadata.labels?.['clusterburst.io/settled']).toBe('true');
+    await fresh.close();
+  });
 
   it('keeps each record as a labelled BurstCluster whose status shows phase, provider and region', async () => {
     const saved = await admit(makeRecord({ provider: 'aws', region: 'eu-west-1' }));
@@ -65,6 +90,7 @@ describe('kubernetes store on the BurstCluster CRD', () => {
     expect(object?.metadata.labels).toEqual({
       'clusterburst.io/owner': 'test-owner',
       'clusterburst.io/burst-id': saved.id,
+      'clusterburst.io/signal-key': expect.stringMatching(/^sk-[0-9a-f]{40}$/),
     });
     expect(object?.status).toMatchObject({
       phase: 'Requested',
@@ -130,7 +156,7 @@ describe('kubernetes store on the BurstCluster CRD', () => {
         },
       });
     const seen: number[] = [];
-    const result = await store.admit((records) => {
+    const result = await store.admit('any', (records) => {
       seen.push(records.length);
       return records.length >= 1
         ? { admit: false, why: 'limit of one' }
@@ -143,7 +169,9 @@ describe('kubernetes store on the BurstCluster CRD', () => {
 
   it('drops an admission the API server rejects for good, so later admissions are not wedged', async () => {
     const bad = makeRecord({ owner: 'not a valid label value' });
-    await expect(store.admit(() => ({ admit: true, record: bad, events: [] }))).rejects.toMatchObject({
+    await expect(
+      store.admit(bad.reason.signalKey, () => ({ admit: true, record: bad, events: [] })),
+    ).rejects.toMatchObject({
       retryable: false,
     });
     const good = await admit();
@@ -259,10 +287,20 @@ describe('deploy manifests', () => {
 
   it('grant the store every call it makes, and nothing it does not need', async () => {
     const emulator = await startFederation();
-    const store = new KubernetesStore({ kubeConfig: emulator.kubeConfig(), namespace: NAMESPACE });
+    // A clock past the retention, so the ended record is pruned (a delete) in the same run.
+    const later = () => new Date(Date.now() + 30 * 24 * 3600 * 1000);
+    const store = new KubernetesStore({
+      kubeConfig: emulator.kubeConfig(),
+      namespace: NAMESPACE,
+      now: later,
+    });
     try {
       const record = makeRecord();
-      const admitted = await store.admit(() => ({ admit: true, record, events: [makeEvent(record)] }));
+      const admitted = await store.admit(record.reason.signalKey, () => ({
+        admit: true,
+        record,
+        events: [makeEvent(record)],
+      }));
       if (!admitted.admitted) throw new Error(admitted.why);
       await store.update({ ...admitted.record, phase: 'Provisioning' }, [
         makeEvent(admitted.record, 'ClusterProvisioning'),
@@ -270,11 +308,18 @@ describe('deploy manifests', () => {
       const [first] = await store.pendingEvents(10);
       await store.nackEvent(first!.event.id);
       await store.ackEvents([first!.event.id]);
-      await store.list({ phases: ['Provisioning'] });
+      const listed = await store.list({ phases: ['Provisioning'] });
+      await store.update({ ...listed[0]!, phase: 'Deleted' });
+      await store.ackEvents((await store.pendingEvents(10)).map((p) => p.event.id));
+      expect(await store.prune()).toBe(1);
+      await store.list({ live: true, signalKey: record.reason.signalKey });
       const role = RBAC.find((d) => d.kind === 'Role' && d.metadata.name === 'clusterburst-store')!;
       const rules = role.rules as PolicyRule[];
       expect(deniedRequests(emulator.requests(), rules)).toEqual([]);
-      expect(rules.flatMap((r) => r.verbs)).not.toContain('delete');
+      // Deletes are for pruning ended records, never for the fleet lock.
+      expect(rules.filter((r) => r.verbs.includes('delete')).flatMap((r) => r.resources)).toEqual([
+        'burstclusters',
+      ]);
     } finally {
       await store.close();
       await emulator.stop();

@@ -102,7 +102,7 @@ async function stepOut(w: World, id: string, phase: Phase, step: (d: Deps, id: s
 /** A burst on Cluster API joined to the federation, then asked to go: it is Leaving. */
 async function leavingBurst(w: World): Promise<BurstCluster> {
   const at = new Date().toISOString();
-  const admitted = await w.deps.store.admit(() => ({
+  const admitted = await w.deps.store.admit('alertmanager:test', () => ({
     admit: true,
     record: makeRecord({
       provider: 'capi',

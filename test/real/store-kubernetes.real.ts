@@ -52,7 +52,7 @@ export async function ensureBurstClusterCrd(kc: KubeConfig): Promise<void> {
 
 /** Runs the store contract suite against the cluster in KUBECONFIG. */
 export function runRealStoreContract(): void {
-  runStoreContract('kubernetes (real cluster)', async () => {
+  runStoreContract('kubernetes (real cluster)', async (options) => {
     const kc = realKubeConfig();
     await ensureBurstClusterCrd(kc);
     const core = kc.makeApiClient(CoreV1Api);
@@ -60,7 +60,7 @@ export function runRealStoreContract(): void {
     await core.createNamespace({
       body: { metadata: { name: namespace, labels: { 'app.kubernetes.io/name': 'clusterburst' } } },
     });
-    const make = () => new KubernetesStore({ kubeConfig: kc, namespace });
+    const make = () => new KubernetesStore({ kubeConfig: kc, namespace, ...options });
     return {
       store: make(),
       second: async () => make(),

@@ -54,7 +54,7 @@ describe('randomized fault soak', () => {
     expect(world.violations).toEqual([]);
     // Played directly against the store: the soak must notice, whoever wrote it.
     const [record] = await world.installations[0]!.store.list();
-    await world.installations[0]!.store.admit(() => ({
+    await world.installations[0]!.store.admit(record!.reason.signalKey, () => ({
       admit: true,
       record: { ...record!, id: 'b-0000000000ff', name: 'cb-0000000000ff' },
       events: [],

@@ -80,9 +80,10 @@ export async function startLifecycleWorld(
     },
     async admit(overrides = {}) {
       const at = deps.now().toISOString();
-      const admitted = await deps.store.admit(() => ({
+      const record = makeRecord({ owner: deps.owner, createdAt: at, updatedAt: at, ...overrides });
+      const admitted = await deps.store.admit(record.reason.signalKey, () => ({
         admit: true,
-        record: makeRecord({ owner: deps.owner, createdAt: at, updatedAt: at, ...overrides }),
+        record,
         events: [],
       }));
       if (!admitted.admitted) throw new Error(admitted.why);

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
-import { PHASES } from '../../domain/lifecycle.ts';
+import { isLive, PHASES } from '../../domain/lifecycle.ts';
 import { ClusterburstError } from '../../errors.ts';
 import { type LifecycleEvent, LifecycleEventSchema } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
@@ -15,6 +16,23 @@ export const BURST_CLUSTER_RESOURCE = {
 export const OWNER_LABEL = 'clusterburst.io/owner';
 /** Label with the burst id, on every object clusterburst creates for a burst. */
 export const BURST_ID_LABEL = 'clusterburst.io/burst-id';
+
+/**
+ * Label with a hash of the record's signal key (label values are at most 63 characters of a
+ * restricted set; signal keys are free text), so "records of this signal" is a label selector.
+ */
+export const SIGNAL_KEY_LABEL = 'clusterburst.io/signal-key';
+/**
+ * Label set once a record has ended and its outbox is empty: nothing will change it again. The
+ * records without it (live ones, and ended ones with events still to deliver) are what health
+ * passes, admission and the outbox relay read, so their cost follows what is live.
+ */
+export const SETTLED_LABEL = 'clusterburst.io/settled';
+
+/** The value of SIGNAL_KEY_LABEL for `signalKey`. */
+export function signalKeyLabel(signalKey: string): string {
+  return `sk-${createHash('sha256').update(signalKey).digest('hex').slice(0, 40)}`;
+}
 
 /** An outbox entry as kept in `status.outbox`. */
 export interface StoredOutboxEntry {
@@ -59,7 +77,11 @@ const OutboxEntrySchema = z.object({
 
 /** The shape of a BurstCluster object as read back from the API server. */
 const BurstClusterObjectSchema = z.looseObject({
-  metadata: z.looseObject({ name: z.string(), resourceVersion: z.string() }),
+  metadata: z.looseObject({
+    name: z.string(),
+    resourceVersion: z.string(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
   spec: z.looseObject({
     burstId: z.string().regex(/^b-[0-9a-f]{12}$/),
     clusterName: z.string(),
@@ -77,6 +99,8 @@ export interface StoredBurst {
   readonly record: BurstCluster;
   readonly outbox: readonly StoredOutboxEntry[];
   readonly resourceVersion: string;
+  /** The object's labels as read. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 function live(record: BurstCluster): LiveRecord {
@@ -104,7 +128,11 @@ export function objectFor(
     metadata: {
       name: record.id,
       namespace,
-      labels: { [OWNER_LABEL]: record.owner, [BURST_ID_LABEL]: record.id },
+      labels: {
+        [OWNER_LABEL]: record.owner,
+        [BURST_ID_LABEL]: record.id,
+        [SIGNAL_KEY_LABEL]: signalKeyLabel(record.reason.signalKey),
+      },
     },
     spec: {
       burstId: record.id,
@@ -136,7 +164,12 @@ export function fromObject(object: unknown): StoredBurst {
     reason: spec.reason,
     createdAt: spec.createdAt,
   } as BurstCluster;
-  return { record, outbox: outbox as StoredOutboxEntry[], resourceVersion: o.metadata.resourceVersion };
+  return {
+    record,
+    outbox: outbox as StoredOutboxEntry[],
+    resourceVersion: o.metadata.resourceVersion,
+    labels: o.metadata.labels ?? {},
+  };
 }
 
 /** Throws when an update tries to change a fact fixed at admission (kept in the immutable spec). */
@@ -160,4 +193,19 @@ export function enqueue(
     if (!out.some((e) => e.event.id === event.id)) out.push({ event, attempts: 0, enqueuedAt: at });
   }
   return out;
+}
+
+/**
+ * The labels `stored` should carry and does not: settled once ended with an empty outbox, and
+ * its signal-key hash (objects from before the label existed); undefined when none is missing.
+ */
+export function labelsToHeal(stored: StoredBurst): Record<string, string> | undefined {
+  const want: Record<string, string> = {};
+  const { record } = stored;
+  if (!isLive(record.phase) && stored.outbox.length === 0 && !stored.labels[SETTLED_LABEL]) {
+    want[SETTLED_LABEL] = 'true';
+  }
+  const sk = signalKeyLabel(record.reason.signalKey);
+  if (stored.labels[SIGNAL_KEY_LABEL] !== sk) want[SIGNAL_KEY_LABEL] = sk;
+  return Object.keys(want).length ? want : undefined;
 }

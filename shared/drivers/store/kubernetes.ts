@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
-import type { Phase } from '../../domain/lifecycle.ts';
+import { isLive } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { driverError, isKubeFailure } from './kubernetes-errors.ts';
@@ -10,13 +10,26 @@ import {
   BURST_CLUSTER_RESOURCE,
   enqueue,
   fromObject,
-  OWNER_LABEL,
+  labelsToHeal,
   objectFor,
+  SETTLED_LABEL,
+  SIGNAL_KEY_LABEL,
   type StoredBurst,
   type StoredOutboxEntry,
+  signalKeyLabel,
   statusOf,
 } from './kubernetes-mapping.ts';
-import type { AdmitDecision, AdmitResult, BurstStore, OutboxEntry } from './store.ts';
+import { BurstClusterObjects } from './kubernetes-objects.ts';
+import {
+  type AdmitDecision,
+  type AdmitResult,
+  type BurstStore,
+  DEFAULT_RETENTION_SECONDS,
+  matchesQuery,
+  type OutboxEntry,
+  type RecordPage,
+  type RecordQuery,
+} from './store.ts';
 
 /** Options of the `kubernetes` store. */
 export interface KubernetesStoreOptions {
@@ -28,6 +41,8 @@ export interface KubernetesStoreOptions {
   readonly fleetConfigMap?: string;
   /** See only records with this owner label (several installations sharing one namespace). @default all */
   readonly owner?: string;
+  /** How long ended records are kept before `prune` deletes them. @default 7 days */
+  readonly retentionSeconds?: number;
   /** Attempts before a write that keeps conflicting gives up (retryably). @default 25 */
   readonly maxAttempts?: number;
   /** @default () => new Date() */
@@ -36,6 +51,8 @@ export interface KubernetesStoreOptions {
 
 const DRIVER = 'kubernetes';
 const EVENT_BURST_ID = /^(b-[0-9a-f]{12}):/;
+/** Records that may still change: live ones, and ended ones with events to deliver. */
+const UNSETTLED = `!${SETTLED_LABEL}`;
 
 function backoff(attempt: number): Promise<void> {
   const ms = Math.min(attempt, 6) * (5 + Math.random() * 20);
@@ -47,7 +64,9 @@ function backoff(attempt: number): Promise<void> {
  * control plane, so operators can `kubectl get burstclusters`. Compare-and-swap uses
  * metadata.resourceVersion as the precondition and `status.version` as the record's version;
  * the outbox lives in `status.outbox`, written in the same request as the record. Admissions
- * are serialised by a ConfigMap fleet lock (see FleetLock).
+ * are serialised by a ConfigMap fleet lock (see FleetLock). Queries are label selectors: the
+ * signal key's hash (set at creation) and `settled` (set once a record ended with an empty
+ * outbox; a label cannot be written in the status request, so it lags and is healed on read).
  * @example
  * const store = new KubernetesStore({ kubeConfig, namespace: 'clusterburst-system' });
  */
@@ -55,9 +74,11 @@ export class KubernetesStore implements BurstStore {
   readonly name = 'kubernetes';
   readonly #custom: CustomObjectsApi;
   readonly #fleet: FleetLock;
+  readonly #objects: BurstClusterObjects;
   readonly #namespace: string;
   readonly #owner: string | undefined;
   readonly #maxAttempts: number;
+  readonly #retentionMs: number;
   readonly #now: () => Date;
   /** The last version of each record this instance read or wrote: saves a GET before a write. */
   readonly #seen = new Map<string, StoredBurst>();
@@ -68,7 +89,9 @@ export class KubernetesStore implements BurstStore {
     this.#namespace = options.namespace ?? 'clusterburst-system';
     this.#owner = options.owner;
     this.#maxAttempts = options.maxAttempts ?? 25;
+    this.#retentionMs = (options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS) * 1000;
     this.#now = options.now ?? (() => new Date());
+    this.#objects = new BurstClusterObjects(this.#custom, this.#namespace, this.#owner);
     const core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.#fleet = new FleetLock(
       core,
@@ -82,12 +105,44 @@ export class KubernetesStore implements BurstStore {
     return (await this.#fetch(id))?.record;
   }
 
-  async list(query: { readonly phases?: readonly Phase[] } = {}): Promise<BurstCluster[]> {
-    const records = (await this.#listStored()).map((s) => s.record);
-    return query.phases ? records.filter((r) => query.phases!.includes(r.phase)) : records;
+  async list(query: RecordQuery = {}): Promise<BurstCluster[]> {
+    const selector: string[] = [];
+    if (query.signalKey !== undefined)
+      selector.push(`${SIGNAL_KEY_LABEL}=${signalKeyLabel(query.signalKey)}`);
+    // Live phases are all among the unsettled records (a superset while a label lags).
+    if (query.live || query.phases?.every(isLive)) selector.push(UNSETTLED);
+    const stored = await this.#listStored(selector);
+    return stored.map((s) => s.record).filter((r) => matchesQuery(r, query));
   }
 
-  async admit(decide: (records: readonly BurstCluster[]) => AdmitDecision): Promise<AdmitResult> {
+  async page(options: { readonly limit: number; readonly cursor?: string }): Promise<RecordPage> {
+    const { items, next } = await this.#objects.list([], {
+      limit: Math.max(1, Math.floor(options.limit)),
+      ...(options.cursor !== undefined ? { _continue: options.cursor } : {}),
+    });
+    return { records: items.map((s) => this.#remember(s).record), ...(next ? { next } : {}) };
+  }
+
+  async prune(): Promise<number> {
+    const before = this.#now().getTime() - this.#retentionMs;
+    let pruned = 0;
+    for (const stored of await this.#listStored([`${SETTLED_LABEL}=true`])) {
+      const { record } = stored;
+      if (isLive(record.phase) || stored.outbox.length > 0 || Date.parse(record.updatedAt) >= before)
+        continue;
+      // The precondition keeps a record that changed since it was read.
+      if (await this.#objects.remove(record.id, stored.resourceVersion)) {
+        this.#seen.delete(record.id);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
+  async admit(
+    signalKey: string,
+    decide: (records: readonly BurstCluster[]) => AdmitDecision,
+  ): Promise<AdmitResult> {
     for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
       const state = await this.#fleet.read();
       if (state.pending) {
@@ -98,7 +153,7 @@ export class KubernetesStore implements BurstStore {
         });
         continue;
       }
-      const stored = await this.#listStored();
+      const stored = await this.#admissionView(signalKey);
       const decision = decide(stored.map((s) => s.record));
       if (!decision.admit) {
         return {
@@ -108,7 +163,8 @@ export class KubernetesStore implements BurstStore {
         };
       }
       const { id } = decision.record;
-      if (stored.some((s) => s.record.id === id)) {
+      // A settled record of another signal key is not in the view: ask for the id itself.
+      if (stored.some((s) => s.record.id === id) || (await this.#fetch(id))) {
         return { admitted: false, why: `burst ${id} already exists`, duplicateOf: id };
       }
       const record: BurstCluster = { ...decision.record, version: 1 };
@@ -133,6 +189,12 @@ export class KubernetesStore implements BurstStore {
       if (!stored) throw new NotFoundError(`burst ${record.id} not found`);
       if (stored.record.version !== record.version) throw new VersionConflictError(record.id, record.version);
       assertSameIdentity(stored.record, record);
+      if (events.length > 0 && stored.labels[SETTLED_LABEL]) {
+        // Events for a settled record: make it visible to the relay before they are written.
+        await this.#label(record.id, { [SETTLED_LABEL]: null });
+        this.#seen.delete(record.id);
+        continue;
+      }
       const written = await this.#writeStatus(stored, next, enqueue(stored.outbox, events, this.#now()));
       if (written === 'gone') throw new NotFoundError(`burst ${record.id} not found`);
       if (written === 'conflict') {
@@ -142,13 +204,14 @@ export class KubernetesStore implements BurstStore {
         continue;
       }
       if (events.length > 0) this.#notify();
+      await this.#settleIfDone(record.id);
       return next;
     }
     throw new VersionConflictError(record.id, record.version);
   }
 
   async pendingEvents(limit: number): Promise<OutboxEntry[]> {
-    const entries = (await this.#listStored()).flatMap((s) =>
+    const entries = (await this.#listStored([UNSETTLED])).flatMap((s) =>
       s.outbox.map((e, index) => ({
         e,
         key: `${e.enqueuedAt}|${s.record.id}|${String(index).padStart(6, '0')}`,
@@ -162,6 +225,7 @@ export class KubernetesStore implements BurstStore {
     const remove = new Set(ids);
     for (const burstId of await this.#burstsHolding(ids)) {
       await this.#mutateOutbox(burstId, (outbox) => outbox.filter((e) => !remove.has(e.event.id)));
+      await this.#settleIfDone(burstId);
     }
   }
 
@@ -186,7 +250,7 @@ export class KubernetesStore implements BurstStore {
     const direct = ids.map((id) => EVENT_BURST_ID.exec(id)?.[1]);
     if (direct.every((b) => b !== undefined)) return [...new Set(direct as string[])];
     const wanted = new Set(ids);
-    return (await this.#listStored())
+    return (await this.#listStored([UNSETTLED]))
       .filter((s) => s.outbox.some((e) => wanted.has(e.event.id)))
       .map((s) => s.record.id);
   }
@@ -279,35 +343,50 @@ export class KubernetesStore implements BurstStore {
   }
 
   async #fetch(id: string): Promise<StoredBurst | undefined> {
-    try {
-      const object = await this.#custom.getNamespacedCustomObject({
-        ...BURST_CLUSTER_RESOURCE,
-        namespace: this.#namespace,
-        name: id,
-      });
-      return this.#remember(fromObject(object));
-    } catch (error) {
-      if (isKubeFailure(error, 404)) {
-        this.#seen.delete(id);
-        return undefined;
-      }
-      throw driverError(DRIVER, `reading BurstCluster ${id}`, error);
-    }
+    const stored = await this.#objects.get(id);
+    if (stored) return this.#remember(stored);
+    this.#seen.delete(id);
+    return undefined;
   }
 
-  async #listStored(): Promise<StoredBurst[]> {
-    let list: { items?: unknown[] };
-    try {
-      list = (await this.#custom.listNamespacedCustomObject({
-        ...BURST_CLUSTER_RESOURCE,
-        namespace: this.#namespace,
-        ...(this.#owner ? { labelSelector: `${OWNER_LABEL}=${this.#owner}` } : {}),
-      })) as { items?: unknown[] };
-    } catch (error) {
-      throw driverError(DRIVER, 'listing BurstClusters', error);
-    }
-    const stored = (list.items ?? []).map((o) => this.#remember(fromObject(o)));
+  /** The live records plus every record of `signalKey`: what admission decides on. */
+  async #admissionView(signalKey: string): Promise<StoredBurst[]> {
+    const [unsettled, ofSignal] = await Promise.all([
+      this.#listStored([UNSETTLED]),
+      this.#listStored([`${SIGNAL_KEY_LABEL}=${signalKeyLabel(signalKey)}`]),
+    ]);
+    const byId = new Map<string, StoredBurst>();
+    for (const s of unsettled) if (isLive(s.record.phase)) byId.set(s.record.id, s);
+    for (const s of ofSignal) if (s.record.reason.signalKey === signalKey) byId.set(s.record.id, s);
+    return [...byId.values()].sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+  }
+
+  /** Every object matching `selector` (owner added), sorted by id; heals lagging labels. */
+  async #listStored(selector: readonly string[]): Promise<StoredBurst[]> {
+    const stored = (await this.#objects.listAll(selector)).map((s) => this.#remember(s));
+    await Promise.all(stored.map((s) => this.#healLabels(s)));
     return stored.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+  }
+
+  /** Labels a record settled once it has ended with nothing left to deliver. */
+  async #settleIfDone(id: string): Promise<void> {
+    const stored = this.#seen.get(id);
+    if (stored) await this.#healLabels(stored);
+  }
+
+  /**
+   * Best effort: a missing settled or signal-key label (a crash between the status write and the
+   * label, or an object from before the labels existed) is set when the record is next read.
+   */
+  async #healLabels(stored: StoredBurst): Promise<void> {
+    const want = labelsToHeal(stored);
+    if (want) await this.#label(stored.record.id, want).catch(() => undefined);
+  }
+
+  /** One merge patch of labels on the object (a null value removes the label). */
+  async #label(id: string, labels: Record<string, string | null>): Promise<void> {
+    const saved = await this.#objects.label(id, labels);
+    if (saved) this.#remember(saved);
   }
 
   #remember(stored: StoredBurst): StoredBurst {

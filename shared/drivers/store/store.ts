@@ -1,8 +1,8 @@
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
-import type { Phase } from '../../domain/lifecycle.ts';
+import { isLive, type Phase } from '../../domain/lifecycle.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 
-/** What `admit` is told to do after it has read every record. */
+/** What `admit` is told to do after it has read the records admission needs. */
 export type AdmitDecision =
   | { readonly admit: true; readonly record: BurstCluster; readonly events: readonly LifecycleEvent[] }
   | { readonly admit: false; readonly why: string; readonly duplicateOf?: string };
@@ -19,23 +19,56 @@ export interface OutboxEntry {
 }
 
 /**
+ * Which records `list` returns; fields combine with AND. Every store answers these by query
+ * (an index, a label selector), so their cost follows what is live, not the whole history.
+ */
+export interface RecordQuery {
+  /** Only live records (not Deleted or Failed). */
+  readonly live?: boolean;
+  /** Only records in one of these phases. */
+  readonly phases?: readonly Phase[];
+  /** Only records of this signal (`reason.signalKey`), live or ended. */
+  readonly signalKey?: string;
+}
+
+/** One page of `page`. */
+export interface RecordPage {
+  readonly records: readonly BurstCluster[];
+  /** Pass to the next `page` call; absent on the last page. */
+  readonly next?: string;
+}
+
+/** Default retention of ended records: longer than any cooldown. */
+export const DEFAULT_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/**
  * Where burst records live. The store is the truth; events only carry ids.
  * - `update` is compare-and-swap on `version` and throws `VersionConflictError` when it lost;
- * - events passed to `create`/`update`/`admit` are written to the outbox atomically with the
- *   record, so a crash between the write and the publish loses nothing.
+ * - events passed to `update`/`admit` are written to the outbox atomically with the record, so
+ *   a crash between the write and the publish loses nothing;
+ * - ended records are kept for the store's retention, then `prune` removes them.
  */
 export interface BurstStore {
   readonly name: string;
   get(id: string): Promise<BurstCluster | undefined>;
-  list(query?: { readonly phases?: readonly Phase[] }): Promise<BurstCluster[]>;
+  /** The records matching `query` (every record when empty: prefer a query or `page`). */
+  list(query?: RecordQuery): Promise<BurstCluster[]>;
+  /** Every record once across pages, at most `limit` a page, in a store-defined stable order. */
+  page(options: { readonly limit: number; readonly cursor?: string }): Promise<RecordPage>;
   /**
-   * Atomically read every record, call the pure `decide` with them, and insert the record it
+   * Atomically read the live records plus every record of `signalKey` (live or ended: cooldown
+   * and duplicates look at those), call the pure `decide` with them, and insert the record it
    * returns (with its events). Serialises admissions, so limits like max clusters hold under
    * concurrency. `decide` must be synchronous and side-effect free; it may run more than once.
    */
-  admit(decide: (records: readonly BurstCluster[]) => AdmitDecision): Promise<AdmitResult>;
+  admit(signalKey: string, decide: (records: readonly BurstCluster[]) => AdmitDecision): Promise<AdmitResult>;
   /** CAS write: succeeds only if the stored version equals `record.version`; returns it bumped. */
   update(record: BurstCluster, events?: readonly LifecycleEvent[]): Promise<BurstCluster>;
+  /**
+   * Remove records that ended (Deleted or Failed) more than the retention ago and have nothing
+   * left in the outbox; returns how many. Idempotent; safe to run from every reconcile pass.
+   */
+  prune(): Promise<number>;
   /** Outbox entries not yet acknowledged, oldest first. */
   pendingEvents(limit: number): Promise<OutboxEntry[]>;
   /** Remove delivered events from the outbox. */
@@ -45,4 +78,12 @@ export interface BurstStore {
   /** Called after each committed write that added events (lets the in-process bus wake up). */
   onEvents?(listener: () => void): void;
   close(): Promise<void>;
+}
+
+/** Whether `record` matches `query` (stores use it to check what an index may over-return). */
+export function matchesQuery(record: BurstCluster, query: RecordQuery): boolean {
+  if (query.live && !isLive(record.phase)) return false;
+  if (query.phases && !query.phases.includes(record.phase)) return false;
+  if (query.signalKey !== undefined && record.reason.signalKey !== query.signalKey) return false;
+  return true;
 }

@@ -4,6 +4,12 @@ import type { BurstStore } from '../../../shared/drivers/store/store.ts';
 import { NotFoundError, VersionConflictError } from '../../../shared/errors.ts';
 import { makeEvent, makeRecord } from '../records.ts';
 
+/** What the suite asks of a store it sets up: its clock and how long ended records are kept. */
+export interface StoreSetupOptions {
+  readonly now: () => Date;
+  readonly retentionSeconds: number;
+}
+
 /** How a store implementation is set up for the contract suite. */
 export interface StoreHarness {
   readonly store: BurstStore;
@@ -13,12 +19,18 @@ export interface StoreHarness {
 }
 
 /** The behaviour every BurstStore must show. Call inside a test file. */
-export function runStoreContract(name: string, setup: () => Promise<StoreHarness>): void {
+export function runStoreContract(
+  name: string,
+  setup: (options: StoreSetupOptions) => Promise<StoreHarness>,
+): void {
   describe(`store contract: ${name}`, () => {
     let h: StoreHarness;
     let store: BurstStore;
+    let clock: Date;
+    const RETENTION_SECONDS = 3600;
     beforeEach(async () => {
-      h = await setup();
+      clock = new Date('2026-11-22T12:00:00Z');
+      h = await setup({ now: () => clock, retentionSeconds: RETENTION_SECONDS });
       store = h.store;
     });
     afterEach(async () => {
@@ -27,7 +39,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     });
 
     const admitOne = async (record: BurstCluster) => {
-      const result = await store.admit(() => ({ admit: true, record, events: [makeEvent(record)] }));
+      const result = await store.admit('any', () => ({ admit: true, record, events: [makeEvent(record)] }));
       if (!result.admitted) throw new Error(result.why);
       return result.record;
     };
@@ -45,7 +57,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     });
 
     it('inserts nothing when the decision refuses', async () => {
-      const result = await store.admit(() => ({ admit: false, why: 'max clusters reached' }));
+      const result = await store.admit('any', () => ({ admit: false, why: 'max clusters reached' }));
       expect(result).toEqual({ admitted: false, why: 'max clusters reached' });
       expect(await store.list()).toEqual([]);
       expect(await store.pendingEvents(10)).toEqual([]);
@@ -55,7 +67,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
       const stores = [store, ...(h.second ? await Promise.all([h.second(), h.second()]) : [])];
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          stores[i % stores.length]!.admit((records) =>
+          stores[i % stores.length]!.admit('same-signal', (records) =>
             records.length >= 1
               ? { admit: false, why: 'limit' }
               : { admit: true, record: makeRecord(), events: [] },
@@ -70,7 +82,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     it('refuses a second admission of the same id as a duplicate', async () => {
       const record = makeRecord();
       await admitOne(record);
-      const again = await store.admit(() => ({ admit: true, record, events: [] }));
+      const again = await store.admit('any', () => ({ admit: true, record, events: [] }));
       expect(again).toMatchObject({ admitted: false, duplicateOf: record.id });
     });
 
@@ -119,6 +131,84 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
       await store.update({ ...b, phase: 'Provisioning' });
       expect((await store.list()).map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
       expect((await store.list({ phases: ['Provisioning'] })).map((r) => r.id)).toEqual([b.id]);
+    });
+
+    /** A record moved to `phase` at `at` (its updatedAt), through the store's own writes. */
+    const moveTo = async (record: BurstCluster, phase: BurstCluster['phase'], at = clock) =>
+      store.update({ ...record, phase, updatedAt: at.toISOString() });
+
+    it('answers live records, a phase and a signal key by query', async () => {
+      const live = await admitOne(makeRecord());
+      const ended = await moveTo(await admitOne(makeRecord()), 'Deleted');
+      const failed = await moveTo(await admitOne(makeRecord()), 'Failed');
+      const active = await moveTo(await admitOne(makeRecord()), 'Active');
+      const ids = (records: readonly BurstCluster[]) => records.map((r) => r.id).sort();
+      expect(ids(await store.list({ live: true }))).toEqual([live.id, active.id].sort());
+      expect(ids(await store.list({ phases: ['Deleted', 'Failed'] }))).toEqual([ended.id, failed.id].sort());
+      expect(ids(await store.list({ phases: ['Active'] }))).toEqual([active.id]);
+      expect(ids(await store.list({ phases: [] }))).toEqual([]);
+      expect(ids(await store.list({ signalKey: ended.reason.signalKey }))).toEqual([ended.id]);
+      expect(ids(await store.list({ signalKey: ended.reason.signalKey, live: true }))).toEqual([]);
+      expect(ids(await store.list())).toEqual([live.id, ended.id, failed.id, active.id].sort());
+    });
+
+    it('gives admission the live records and the records of its signal, not other ended ones', async () => {
+      const live = await admitOne(makeRecord());
+      const signalKey = 'alertmanager:{}:{alertname="HighLoad"}';
+      const mine = await moveTo(
+        await admitOne(makeRecord({ reason: { ...makeRecord().reason, signalKey } })),
+        'Deleted',
+      );
+      await moveTo(await admitOne(makeRecord()), 'Deleted');
+      let seen: string[] = [];
+      await store.admit(signalKey, (records) => {
+        seen = records.map((r) => r.id).sort();
+        return { admit: false, why: 'looked' };
+      });
+      expect(seen).toEqual([live.id, mine.id].sort());
+    });
+
+    it('pages through every record exactly once', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await admitOne(makeRecord())).id);
+      await moveTo((await store.get(ids[0]!))!, 'Deleted');
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.page({ limit: 3, ...(cursor === undefined ? {} : { cursor }) });
+        expect(page.records.length).toBeLessThanOrEqual(3);
+        seen.push(...page.records.map((r) => r.id));
+        cursor = page.next;
+        pages++;
+      } while (cursor !== undefined && pages < 10);
+      expect(seen.sort()).toEqual(ids.sort());
+    });
+
+    it('prunes ended records past the retention and keeps live, recent and undelivered ones', async () => {
+      const live = await admitOne(makeRecord());
+      const old = await moveTo(await admitOne(makeRecord()), 'Deleted');
+      const oldFailed = await moveTo(await admitOne(makeRecord()), 'Failed');
+      await store.ackEvents((await store.pendingEvents(10)).map((p) => p.event.id));
+      const pendingOne = await admitOne(makeRecord());
+      const lastEvent = makeEvent(pendingOne, 'ClusterDeleted');
+      const undelivered = await store.update(
+        { ...pendingOne, phase: 'Deleted', updatedAt: clock.toISOString() },
+        [lastEvent],
+      );
+      await store.ackEvents(
+        (await store.pendingEvents(10)).map((p) => p.event.id).filter((id) => id !== lastEvent.id),
+      );
+      clock = new Date(clock.getTime() + (RETENTION_SECONDS - 60) * 1000);
+      const recent = await moveTo(await admitOne(makeRecord()), 'Deleted');
+      expect(await store.prune()).toBe(0);
+      clock = new Date(clock.getTime() + 120 * 1000);
+      expect(await store.prune()).toBe(2);
+      const left = (await store.list()).map((r) => r.id).sort();
+      expect(left).toEqual([live.id, undelivered.id, recent.id].sort());
+      expect(await store.get(old.id)).toBeUndefined();
+      expect(await store.get(oldFailed.id)).toBeUndefined();
+      expect(await store.prune()).toBe(0);
     });
   });
 }

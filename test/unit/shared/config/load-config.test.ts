@@ -75,4 +75,11 @@ describe('loadConfig', () => {
       }),
     ).toThrow(/provider name "a" is used twice/);
   });
+
+  it('keeps ended records 7 days by default and refuses a retention no longer than the cooldown', () => {
+    expect(loadConfig({ value: {} }).store.retentionSeconds).toBe(7 * 24 * 3600);
+    expect(() =>
+      loadConfig({ value: { policy: { cooldownSeconds: 600 }, store: { retentionSeconds: 600 } } }),
+    ).toThrow(/store\.retentionSeconds: must be longer than policy\.cooldownSeconds/);
+  });
 });

@@ -31,7 +31,11 @@ async function storeWith(types: readonly LifecycleEventType[]): Promise<SqliteSt
   stores.push(store);
   for (const type of types) {
     const record = makeRecord();
-    await store.admit(() => ({ admit: true, record, events: [makeEvent(record, type)] }));
+    await store.admit(record.reason.signalKey, () => ({
+      admit: true,
+      record,
+      events: [makeEvent(record, type)],
+    }));
   }
   return store;
 }

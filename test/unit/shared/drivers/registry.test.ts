@@ -8,6 +8,7 @@ import {
   createGateway,
   createLoad,
   createProvider,
+  createStore,
 } from '../../../../shared/drivers/registry.ts';
 
 const KUBECONFIG = `apiVersion: v1
@@ -160,5 +161,23 @@ describe('driver registry', () => {
       services: [...SERVICES, { name: 'docs', hostname: 'docs.example.org', backend: 'docs-be' }],
     });
     await expect(createGateway(c)).rejects.toThrow(/gateway\.options\.pools: no pool for backend "docs-be"/);
+  });
+
+  it('builds the dynamodb store on its table, and names the field when a store option is wrong', async () => {
+    const store = await createStore(
+      config({
+        store: { driver: 'dynamodb', options: { table: 'clusterburst-prod-state', region: 'eu-west-1' } },
+      }),
+    );
+    expect(store.name).toBe('dynamodb');
+    await store.close();
+    await expect(
+      createStore(config({ store: { driver: 'dynamodb', options: { table: 'a b' } } })),
+    ).rejects.toThrow(/store\.options.*table/);
+    await expect(
+      createStore(
+        config({ store: { driver: 'dynamodb', options: { table: 'states', endpoint: 'not a url' } } }),
+      ),
+    ).rejects.toThrow(/store\.options.*endpoint/);
   });
 });

@@ -4,6 +4,7 @@ import {
   enqueue,
   fromObject,
   objectFor,
+  signalKeyLabel,
   statusOf,
 } from '../../../../../shared/drivers/store/kubernetes-mapping.ts';
 import { ClusterburstError, ValidationError } from '../../../../../shared/errors.ts';
@@ -39,6 +40,7 @@ describe('kubernetes store mapping', () => {
     expect(object.metadata.labels).toEqual({
       'clusterburst.io/owner': record.owner,
       'clusterburst.io/burst-id': record.id,
+      'clusterburst.io/signal-key': signalKeyLabel(record.reason.signalKey),
     });
     expect(Object.keys(statusOf(record, []))).not.toContain('owner');
   });
