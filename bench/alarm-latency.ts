@@ -34,6 +34,7 @@ export async function main(): Promise<void> {
     describe: (name) => simulated.describe(name),
     delete: (name) => simulated.delete(name),
     credentials: (name) => simulated.credentials(name),
+    resize: (name, nodes) => simulated.resize(name, nodes),
     list: (owner) => simulated.list(owner),
   };
   const config = loadConfig({

@@ -43,6 +43,9 @@ export class LazyProvider implements ProviderDriver {
   async credentials(name: string): Promise<ClusterCredentials> {
     return (await this.#driver.get()).credentials(name);
   }
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    return (await this.#driver.get()).resize(name, nodes);
+  }
   async list(owner: string): Promise<ProviderCluster[]> {
     return (await this.#driver.get()).list(owner);
   }

@@ -41,6 +41,7 @@ runProviderContract('clusterapi (real management cluster)', async () => {
     describe: (name) => provider.describe(name),
     delete: (name) => provider.delete(name),
     credentials: (name) => provider.credentials(name),
+    resize: (name, nodes) => provider.resize(name, nodes),
     list: (owner) => provider.list(owner),
   };
   return {

@@ -1,0 +1,12 @@
+import { DriverError } from '../../errors.ts';
+
+/**
+ * Check a node count asked of `resize` before any call: a whole number within the provider's
+ * bounds (AKS User pools 0..1000, EKS and GKE 0 and up, Magnum 0 only from microversion 1.10).
+ */
+export function checkNodeCount(driver: string, nodes: number, min = 0, max = 1000): number {
+  if (!Number.isInteger(nodes) || nodes < min || nodes > max) {
+    throw new DriverError(driver, `resize to ${nodes} nodes: nodes must be a whole number from ${min} to ${max}`);
+  }
+  return nodes;
+}
