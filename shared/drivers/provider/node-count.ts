@@ -6,7 +6,10 @@ import { DriverError } from '../../errors.ts';
  */
 export function checkNodeCount(driver: string, nodes: number, min = 0, max = 1000): number {
   if (!Number.isInteger(nodes) || nodes < min || nodes > max) {
-    throw new DriverError(driver, `resize to ${nodes} nodes: nodes must be a whole number from ${min} to ${max}`);
+    throw new DriverError(
+      driver,
+      `resize to ${nodes} nodes: nodes must be a whole number from ${min} to ${max}`,
+    );
   }
   return nodes;
 }

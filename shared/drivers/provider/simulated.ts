@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import { checkNodeCount } from './node-count.ts';
 import {
   type ClusterCredentials,
   type ClusterSpec,
@@ -9,7 +10,6 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
-import { checkNodeCount } from './node-count.ts';
 import { SimulatedClusterServer } from './simulated-cluster.ts';
 
 /** Options of the simulated provider. */

@@ -7,11 +7,16 @@ import { SimulatedProvider } from '../../../../../shared/drivers/provider/simula
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 
 runProviderContract('simulated', async () => {
-  const provider = new SimulatedProvider('simulated', { readyAfterMs: 100, deleteAfterMs: 50, resizeAfterMs: 100 });
+  const provider = new SimulatedProvider('simulated', {
+    readyAfterMs: 100,
+    deleteAfterMs: 50,
+    resizeAfterMs: 100,
+  });
   return {
     provider,
     region: 'local',
-    resizeRequests: (name) => provider.calls.filter((c) => c.op === 'resize-started' && c.name === name).length,
+    resizeRequests: (name) =>
+      provider.calls.filter((c) => c.op === 'resize-started' && c.name === name).length,
   };
 });
 
