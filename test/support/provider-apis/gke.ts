@@ -10,7 +10,7 @@ import {
 /** Numeric enums, as GKE answers when the client asks for `enum-encoding=int` (the Node client does). */
 const ClusterStatus = { PROVISIONING: 1, RUNNING: 2, STOPPING: 4, ERROR: 5 } as const;
 const OperationStatus = { RUNNING: 2, DONE: 3 } as const;
-const OperationType = { CREATE_CLUSTER: 1, DELETE_CLUSTER: 2 } as const;
+const OperationType = { CREATE_CLUSTER: 1, DELETE_CLUSTER: 2, SET_NODE_POOL_SIZE: 14 } as const;
 
 interface StoredCluster {
   name: string;
@@ -26,6 +26,14 @@ interface StoredCluster {
   readyAt: number;
   goneAt?: number;
   failWith?: { code: string; message: string };
+  /** The node pool resize in flight. */
+  resizing?: { nodes: number; doneAt: number; operation: string; failWith?: ResizeFailure };
+}
+
+/** How a resize operation fails: its google.rpc code and message. */
+export interface ResizeFailure {
+  readonly code: number;
+  readonly message: string;
 }
 
 interface StoredOperation {
@@ -40,6 +48,8 @@ interface StoredOperation {
 }
 
 const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/(clusters|operations)(?:\/([^/]+))?$/;
+const SET_SIZE =
+  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)\/nodePools\/([^/:]+):setSize$/;
 
 /**
  * The google.rpc code GKE gives a failed create with this condition code: RESOURCE_EXHAUSTED (8)
@@ -49,6 +59,10 @@ const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/(clusters|operations
 const canonicalCode = (conditionCode: string): number =>
   conditionCode === 'GCE_STOCKOUT' || conditionCode === 'GCE_QUOTA_EXCEEDED' ? 8 : 9;
 
+/** The zones of a location: a zone itself, or three zones of a region. */
+const zonesOf = (location: string): string[] =>
+  /-[a-z]$/.test(location) ? [location] : ['b', 'c', 'd'].map((z) => `${location}-${z}`);
+
 const grpcError = (status: number, code: string, message: string): EmulatedReply => ({
   status,
   body: { error: { code: status, status: code, message } },
@@ -56,8 +70,9 @@ const grpcError = (status: number, code: string, message: string): EmulatedReply
 
 /**
  * The GKE v1 REST API (clusters and operations of one project) on a loopback port, as the
- * Node client's REST transport speaks it: bearer token, numeric enums, operations for create
- * and delete, the quota error GKE gives when regional CPUs run short, and emulated time.
+ * Node client's REST transport speaks it: bearer token, numeric enums, operations for create,
+ * delete and node pool resize (setSize), the quota error GKE gives when regional CPUs run short,
+ * and emulated time. Each resize behaviour's source is on `#setSize`.
  */
 export class GkeEmulator {
   now = 0;
@@ -65,6 +80,10 @@ export class GkeEmulator {
   maxNodes = Number.POSITIVE_INFINITY;
   /** Condition every cluster created from now on ends in ERROR with (a zone stockout, say). */
   provisioningFailure?: { code: string; message: string };
+  /** Error every node pool resize started from now on ends with. */
+  resizeFailure?: ResizeFailure;
+  /** Resize operations started, by cluster name. */
+  readonly resizes = new Map<string, number>();
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
   readonly #failures: EmulatedReply[] = [];
@@ -73,7 +92,11 @@ export class GkeEmulator {
 
   constructor(
     readonly token: string,
-    readonly timings = { provisionMs: 6 * 60_000, deleteMs: 3 * 60_000 },
+    /** resizeMs: REFERENCE "Latencies": adding nodes to a pool takes 2-5 min on GKE. @default 3 min */
+    readonly timings: { provisionMs: number; deleteMs: number; resizeMs?: number } = {
+      provisionMs: 6 * 60_000,
+      deleteMs: 3 * 60_000,
+    },
   ) {}
 
   /** Start listening; returns `127.0.0.1:<port>` for the client's apiEndpoint. */
@@ -130,6 +153,11 @@ export class GkeEmulator {
     const failure = this.#failures.shift();
     if (failure) return failure;
     this.#advance();
+    const setSize = SET_SIZE.exec(request.path);
+    if (setSize && request.method === 'POST') {
+      const [, project, location, clusterName, pool] = setSize as unknown as string[];
+      return this.#setSize(`projects/${project}/locations/${location}`, clusterName!, pool!, request.body);
+    }
     const match = PATH.exec(request.path);
     if (!match) return grpcError(404, 'NOT_FOUND', `no route for ${request.path}`);
     const [, project, location, kind, id] = match as unknown as [
@@ -194,10 +222,63 @@ export class GkeEmulator {
     return { status: 200, body: this.#operation(parent, name, OperationType.CREATE_CLUSTER) };
   }
 
-  #delete(parent: string, cluster: StoredCluster): EmulatedReply {
-    const running = [...this.#operations.values()].find(
-      (op) => op.status !== OperationStatus.DONE && op.targetLink.endsWith(`/clusters/${cluster.name}`),
+  /**
+   * setNodePoolSize (`POST .../nodePools/<pool>:setSize {nodeCount}`), per the GKE v1 REST
+   * reference and REFERENCE.md: an Operation of type SET_NODE_POOL_SIZE, RUNNING until the
+   * resize is due, then DONE (with `error` when it failed; the pool keeps its nodes); a node
+   * count is per zone; another operation running on the cluster gets 400 FAILED_PRECONDITION
+   * "incompatible operation" as for delete; a negative count 400 INVALID_ARGUMENT; more nodes
+   * than the project's quota GKE's 403 "Insufficient regional quota", as for create.
+   */
+  #setSize(parent: string, clusterName: string, pool: string, body: unknown): EmulatedReply {
+    const cluster = this.#clusters.get(clusterName);
+    if (!cluster) return grpcError(404, 'NOT_FOUND', `Not found: ${parent}/clusters/${clusterName}.`);
+    const pools = (cluster.nodePools as { name?: string }[] | undefined) ?? [];
+    if (!pools.some((p) => p.name === pool))
+      return grpcError(404, 'NOT_FOUND', `Not found: ${parent}/clusters/${clusterName}/nodePools/${pool}.`);
+    const nodeCount = (body as { nodeCount?: unknown } | undefined)?.nodeCount;
+    if (typeof nodeCount !== 'number' || !Number.isInteger(nodeCount) || nodeCount < 0)
+      return grpcError(400, 'INVALID_ARGUMENT', 'Invalid value for field "nodeCount".');
+    const running = this.#runningOn(clusterName);
+    if (running || cluster.status !== ClusterStatus.RUNNING) {
+      return grpcError(
+        400,
+        'FAILED_PRECONDITION',
+        `Cluster is running incompatible operation ${running?.name ?? 'operation-0'}.`,
+      );
+    }
+    const used = [...this.#clusters.values()].reduce((sum, c) => sum + (c === cluster ? 0 : c.nodes), 0);
+    if (used + nodeCount > this.maxNodes) {
+      return grpcError(
+        403,
+        'PERMISSION_DENIED',
+        `Insufficient regional quota to satisfy request: resource "CPUS": request requires '${(nodeCount - cluster.nodes) * 4}.0' and is short '${(used + nodeCount - this.maxNodes) * 4}.0'.`,
+      );
+    }
+    const op = this.#operation(parent, clusterName, OperationType.SET_NODE_POOL_SIZE);
+    op.targetLink = `${op.targetLink}/nodePools/${pool}`;
+    cluster.resizing = {
+      nodes: nodeCount,
+      doneAt: this.now + (this.timings.resizeMs ?? 3 * 60_000),
+      operation: op.name,
+      ...(this.resizeFailure && { failWith: this.resizeFailure }),
+    };
+    this.resizes.set(clusterName, (this.resizes.get(clusterName) ?? 0) + 1);
+    return { status: 200, body: op };
+  }
+
+  /** An operation not DONE on the cluster or one of its node pools. */
+  #runningOn(clusterName: string): StoredOperation | undefined {
+    return [...this.#operations.values()].find(
+      (op) =>
+        op.status !== OperationStatus.DONE &&
+        (op.targetLink.endsWith(`/clusters/${clusterName}`) ||
+          op.targetLink.includes(`/clusters/${clusterName}/`)),
     );
+  }
+
+  #delete(parent: string, cluster: StoredCluster): EmulatedReply {
+    const running = this.#runningOn(cluster.name);
     if (running) {
       return grpcError(
         400,
@@ -227,6 +308,17 @@ export class GkeEmulator {
   /** Move clusters and operations on to where emulated time says they are. */
   #advance(): void {
     for (const cluster of this.#clusters.values()) {
+      const resize = cluster.resizing;
+      if (resize && this.now >= resize.doneAt) {
+        const op = this.#operations.get(resize.operation);
+        if (op) {
+          op.status = OperationStatus.DONE;
+          op.endTime = new Date(this.now).toISOString();
+          if (resize.failWith) op.error = { ...resize.failWith };
+        }
+        if (!resize.failWith) cluster.nodes = resize.nodes;
+        cluster.resizing = undefined;
+      }
       if (cluster.status === ClusterStatus.PROVISIONING && this.now >= cluster.readyAt) {
         if (cluster.failWith) {
           cluster.status = ClusterStatus.ERROR;
@@ -265,6 +357,11 @@ export class GkeEmulator {
       location: c.location,
       status: c.status,
       resourceLabels: c.resourceLabels,
+      // A regional cluster spreads its pool over three zones; a node count is per zone.
+      locations: zonesOf(c.location),
+      ...(c.status === ClusterStatus.RUNNING
+        ? { currentNodeCount: c.nodes * zonesOf(c.location).length }
+        : {}),
       selfLink: `https://container.googleapis.com/v1/${parent}/clusters/${c.name}`,
       ...(c.autopilot ? { autopilot: c.autopilot } : {}),
       ...(c.nodePools ? { nodePools: c.nodePools } : {}),
