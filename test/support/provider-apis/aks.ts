@@ -19,6 +19,16 @@ interface StoredCluster {
   readyAt: number;
   goneAt?: number;
   failWith?: ProvisioningError;
+  /** Agent pool state by pool name (the profiles of the create PUT stay in `properties`). */
+  pools?: Map<string, StoredPool>;
+}
+
+interface StoredPool {
+  provisioningState: string;
+  eTag: string;
+  scaleDoneAt?: number;
+  failWith?: ProvisioningError;
+  error?: ProvisioningError;
 }
 
 /** An ARM error as AKS reports a failed provisioning: its own code, often the cause in `details`. */
@@ -31,13 +41,15 @@ export interface ProvisioningError {
 interface StoredOperation {
   id: string;
   cluster: string;
-  kind: 'create' | 'delete';
+  kind: 'create' | 'delete' | 'scale';
   status: 'InProgress' | 'Succeeded' | 'Failed';
   error?: ProvisioningError;
 }
 
 const CLUSTER =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters(?:\/([^/]+))?(\/listClusterAdminCredential)?$/i;
+const AGENT_POOL =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)\/agentPools\/([^/]+)$/i;
 const OPERATION =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerService\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 
@@ -51,7 +63,8 @@ const armError = (status: number, code: string, message: string): EmulatedReply 
  * Azure Resource Manager for Microsoft.ContainerService managed clusters, over HTTPS on a
  * loopback port with a certificate from its own CA: PUT with If-None-Match, long-running
  * operations through Azure-AsyncOperation, provisioningState moving with emulated time,
- * admin kubeconfigs, paged lists, and the QuotaExceeded error of a short core quota.
+ * admin kubeconfigs, paged lists, the QuotaExceeded error of a short core quota, and agent
+ * pools that scale (each behaviour's source is on `#agentPool`).
  */
 export class ArmEmulator {
   now = 0;
@@ -59,6 +72,10 @@ export class ArmEmulator {
   maxNodes = Number.POSITIVE_INFINITY;
   /** Provisioning error every cluster created from now on fails with. */
   provisioningFailure?: ProvisioningError;
+  /** Provisioning error every agent pool scale started from now on ends Failed with. */
+  scaleFailure?: ProvisioningError;
+  /** Agent pool PUTs that started a scale, by cluster name. */
+  readonly scales = new Map<string, number>();
   readonly ca: TestCa;
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
@@ -70,7 +87,11 @@ export class ArmEmulator {
 
   constructor(
     readonly token: string,
-    readonly timings = { provisionMs: 8 * 60_000, deleteMs: 4 * 60_000 },
+    /** scaleMs: REFERENCE "Latencies": adding nodes takes 3-15 min on AKS. @default 5 min */
+    readonly timings: { provisionMs: number; deleteMs: number; scaleMs?: number } = {
+      provisionMs: 8 * 60_000,
+      deleteMs: 4 * 60_000,
+    },
   ) {
     this.ca = makeTestCa('emulated ARM CA');
     this.#clusterCa = makeTestCa('emulated AKS cluster CA');
@@ -142,6 +163,11 @@ export class ArmEmulator {
         status: 200,
         body: { name: stored.id, status: stored.status, ...(stored.error ? { error: stored.error } : {}) },
       };
+    }
+    const pool = AGENT_POOL.exec(request.path);
+    if (pool) {
+      const [, sub, rg, clusterName, poolName] = pool as unknown as string[];
+      return this.#agentPool(request, sub!, rg!, clusterName!, poolName!);
     }
     const match = CLUSTER.exec(request.path);
     if (!match) return armError(404, 'InvalidResourceType', `no route for ${request.path}`);
@@ -222,6 +248,108 @@ export class ArmEmulator {
     };
   }
 
+  /**
+   * Agent pools (Microsoft.ContainerService/managedClusters/agentPools, REFERENCE.md "Resizing"):
+   * GET answers the pool with `count`, `provisioningState` and `properties.eTag`; PUT replaces it
+   * and, for a new count, scales: provisioningState Scaling until due, then Succeeded, or Failed
+   * with `status.provisioningError` (AgentPoolStatus in the 2025 API). If-Match on a stale eTag is
+   * 412 (ARM's optimistic concurrency); a PUT while another operation runs is 409
+   * OperationNotAllowed "Another operation (Scaling) is in progress" (AKS's words); count outside
+   * 1..1000 (System) or 0..1000 (User) is 400 InvalidParameter (our wording); more nodes than the
+   * subscription's quota is 400 ErrCode_InsufficientVCPUQuota (AKS's preflight code, our wording).
+   */
+  #agentPool(
+    request: EmulatedRequest,
+    sub: string,
+    rg: string,
+    clusterName: string,
+    name: string,
+  ): EmulatedReply {
+    const cluster = this.#clusters.get(clusterName);
+    const profiles = (cluster?.properties.agentPoolProfiles as Record<string, unknown>[] | undefined) ?? [];
+    const profile = profiles.find((p) => p.name === name);
+    if (!cluster || !profile || cluster.provisioningState === 'Creating') {
+      return armError(404, 'NotFound', `agent pool ${name} of managed cluster ${clusterName} not found`);
+    }
+    cluster.pools ??= new Map();
+    let pool = cluster.pools.get(name);
+    if (!pool) {
+      pool = { provisioningState: 'Succeeded', eTag: this.#etag(clusterName) };
+      cluster.pools.set(name, pool);
+    }
+    const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${clusterName}/agentPools/${name}`;
+    const json = () => {
+      const { name: _, ...properties } = profile;
+      return {
+        id,
+        name,
+        type: 'Microsoft.ContainerService/managedClusters/agentPools',
+        properties: {
+          ...properties,
+          provisioningState: pool.provisioningState,
+          eTag: pool.eTag,
+          ...(pool.error ? { status: { provisioningError: pool.error } } : {}),
+        },
+      };
+    };
+    if (request.method === 'GET') return { status: 200, body: json() };
+    if (request.method !== 'PUT') return armError(405, 'MethodNotAllowed', 'method not allowed');
+    const ifMatch = request.headers['if-match'];
+    if (typeof ifMatch === 'string' && ifMatch !== pool.eTag)
+      return armError(412, 'PreconditionFailed', 'The eTag given in If-Match does not match the resource.');
+    if (pool.provisioningState !== 'Succeeded' && pool.provisioningState !== 'Failed') {
+      return armError(
+        409,
+        'OperationNotAllowed',
+        `Operation is not allowed: Another operation (${pool.provisioningState}) is in progress, please wait for it to finish before starting a new operation.`,
+      );
+    }
+    const count = (request.body as { properties?: { count?: unknown } } | undefined)?.properties?.count;
+    const min = profile.mode === 'System' ? 1 : 0;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < min || count > 1000) {
+      return armError(
+        400,
+        'InvalidParameter',
+        `The value of parameter agentPoolProfile.count is invalid: ${String(count)} is outside ${min}..1000 for a ${String(profile.mode)} pool.`,
+      );
+    }
+    const used = [...this.#clusters.values()].reduce(
+      (sum, c) =>
+        sum +
+        (c === cluster
+          ? 0
+          : ((c.properties.agentPoolProfiles as { count?: number }[] | undefined)?.[0]?.count ?? 0)),
+      0,
+    );
+    if (used + count > this.maxNodes) {
+      return armError(
+        400,
+        'ErrCode_InsufficientVCPUQuota',
+        `Insufficient vcpu quota requested ${count * 4}, remaining ${(this.maxNodes - used) * 4} for family standardDSv5Family for region ${cluster.location}.`,
+      );
+    }
+    profile.count = count;
+    pool.eTag = this.#etag(clusterName);
+    pool.provisioningState = 'Scaling';
+    pool.error = undefined;
+    pool.scaleDoneAt = this.now + (this.timings.scaleMs ?? 5 * 60_000);
+    pool.failWith = this.scaleFailure;
+    this.scales.set(clusterName, (this.scales.get(clusterName) ?? 0) + 1);
+    const opId = this.#operation(`${clusterName}/${name}`, 'scale');
+    return {
+      status: 200,
+      headers: { 'azure-asyncoperation': this.#operationUrl(sub, cluster.location, opId) },
+      body: json(),
+    };
+  }
+
+  #etag(seed: string): string {
+    return createHash('sha256')
+      .update(`${seed}-${++this.#seq}`)
+      .digest('hex')
+      .slice(0, 16);
+  }
+
   #delete(sub: string, cluster: StoredCluster | undefined): EmulatedReply {
     if (!cluster) return { status: 204 };
     if (cluster.provisioningState !== 'Deleting') {
@@ -242,7 +370,7 @@ export class ArmEmulator {
     return { status: 200, body: { value: page, ...(more ? { nextLink } : {}) } };
   }
 
-  #operation(cluster: string, kind: 'create' | 'delete'): string {
+  #operation(cluster: string, kind: StoredOperation['kind']): string {
     const id = createHash('sha256')
       .update(`${cluster}-${++this.#seq}`)
       .digest('hex')
@@ -257,6 +385,12 @@ export class ArmEmulator {
 
   #advance(): void {
     for (const cluster of this.#clusters.values()) {
+      for (const [name, pool] of cluster.pools ?? []) {
+        if (pool.provisioningState !== 'Scaling' || this.now < (pool.scaleDoneAt ?? 0)) continue;
+        pool.provisioningState = pool.failWith ? 'Failed' : 'Succeeded';
+        pool.error = pool.failWith;
+        this.#settle(`${cluster.name}/${name}`, 'scale', pool.failWith);
+      }
       if (cluster.provisioningState === 'Creating' && this.now >= cluster.readyAt) {
         cluster.provisioningState = cluster.failWith ? 'Failed' : 'Succeeded';
         this.#settle(cluster.name, 'create', cluster.failWith);
@@ -272,7 +406,7 @@ export class ArmEmulator {
     }
   }
 
-  #settle(cluster: string, kind: 'create' | 'delete', error?: ProvisioningError): void {
+  #settle(cluster: string, kind: StoredOperation['kind'], error?: ProvisioningError): void {
     for (const op of this.#operations.values()) {
       if (op.cluster !== cluster || op.kind !== kind || op.status !== 'InProgress') continue;
       op.status = error ? 'Failed' : 'Succeeded';
