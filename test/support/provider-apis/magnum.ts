@@ -20,7 +20,18 @@ interface StoredCluster {
   readyAt: number;
   goneAt?: number;
   failWith?: string;
+  /** The stack update of a resize in flight. */
+  resizing?: { doneAt: number; before: number; failWith?: string };
 }
+
+/** Minor number of Magnum's newest microversion in the emulator, 1.11 ('latest' means this). */
+const MAX_MINOR = 11;
+
+/**
+ * The statuses a resize may start from (magnum/conductor/handlers/cluster_conductor.py
+ * `cluster_resize`, allow_update_status): every *_COMPLETE one.
+ */
+const RESIZABLE = /_COMPLETE$/;
 
 const magnumError = (status: number, title: string, detail: string): EmulatedReply => ({
   status,
@@ -44,7 +55,8 @@ const CLUSTER_FIELDS = [
 
 /**
  * Keystone v3 (password and application-credential auth, catalog, token expiry and
- * revocation) and Magnum v1 (clusters, certificates) on one loopback port. The cluster CA
+ * revocation) and Magnum v1 (clusters, certificates, resize; each resize behaviour's source is
+ * on `#resize`) on one loopback port. The cluster CA
  * really signs the CSRs it is sent, and clusters move on with emulated time.
  */
 export class MagnumEmulator {
@@ -53,6 +65,12 @@ export class MagnumEmulator {
   maxClusters = Number.POSITIVE_INFINITY;
   /** Heat reason every cluster created from now on fails with (a project short of Nova quota). */
   provisioningFailure?: string;
+  /** Heat reason every resize started from now on ends UPDATE_FAILED with. */
+  resizeFailure?: string;
+  /** Bounds of the default worker node group (min_node_count, max_node_count). */
+  nodegroupBounds: { min: number; max?: number } = { min: 0 };
+  /** Resizes accepted, by cluster name. */
+  readonly resizes = new Map<string, number>();
   /** Lifetime of issued tokens in real milliseconds. */
   tokenTtlMs = 3_600_000;
   /** Token requests served (to see caching and re-authentication). */
@@ -69,7 +87,11 @@ export class MagnumEmulator {
   constructor(
     readonly credentials: KeystoneAuth,
     readonly region = 'RegionOne',
-    readonly timings = { provisionMs: 12 * 60_000, deleteMs: 5 * 60_000 },
+    /** resizeMs: a Heat stack update adding nodes (Nova boot plus kubelet join). @default 5 min */
+    readonly timings: { provisionMs: number; deleteMs: number; resizeMs?: number } = {
+      provisionMs: 12 * 60_000,
+      deleteMs: 5 * 60_000,
+    },
   ) {}
 
   /** Start listening; returns the Keystone v3 URL. */
@@ -174,6 +196,10 @@ export class MagnumEmulator {
         `Multiple clusters exist with same name. Please use the cluster uuid instead.`,
       );
     const cluster = matches[0]!;
+    if (parts[2] === 'actions' && parts[3] === 'resize' && parts.length === 4) {
+      if (request.method !== 'POST') return magnumError(405, 'Method Not Allowed', 'method not allowed');
+      return this.#resize(request, cluster);
+    }
     if (request.method === 'GET') return { status: 200, body: this.#json(cluster) };
     if (request.method === 'DELETE') {
       if (cluster.status !== 'DELETE_IN_PROGRESS') {
@@ -183,6 +209,61 @@ export class MagnumEmulator {
       return { status: 204 };
     }
     return magnumError(405, 'Method Not Allowed', 'method not allowed');
+  }
+
+  /**
+   * `POST /v1/clusters/{id}/actions/resize {node_count, nodegroup?, nodes_to_remove?}` -> 202
+   * `{uuid}` (Magnum API reference, REFERENCE.md "Resizing"): needs microversion 1.7 (406 below,
+   * our wording), zero nodes only from 1.10 (400); a status not *_COMPLETE is 400 NotSupported
+   * "Resizing a cluster when status is ... is not supported." (cluster_conductor.py); a count
+   * outside the node group's min/max is 400 with NGResizeOutBounds's words (magnum/common/
+   * exception.py). The cluster is UPDATE_IN_PROGRESS with the new node_count until the Heat
+   * update is due, then UPDATE_COMPLETE, or UPDATE_FAILED with Heat's reason in status_reason and
+   * faults (node_count stays as asked, as Magnum leaves it).
+   */
+  #resize(request: EmulatedRequest, cluster: StoredCluster): EmulatedReply {
+    const header = String(request.headers['openstack-api-version'] ?? '');
+    // Microversions compare by their minor number: 1.10 is after 1.7.
+    const asked = /container-infra\s+(latest|1\.(\d+))/i.exec(header);
+    const minor = !asked ? 1 : asked[1] === 'latest' ? MAX_MINOR : Number(asked[2]);
+    if (minor < 7)
+      return magnumError(406, 'Not Acceptable', `Resize needs container-infra 1.7 or later, not 1.${minor}.`);
+    const body = (request.body ?? {}) as { node_count?: unknown };
+    const count = body.node_count;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+      return magnumError(400, 'Bad Request', 'Invalid input for field/attribute node_count.');
+    if (count === 0 && minor < 10)
+      return magnumError(
+        400,
+        'Bad Request',
+        'Resizing a node group to zero nodes needs container-infra 1.10.',
+      );
+    if (!RESIZABLE.test(cluster.status)) {
+      return magnumError(
+        400,
+        'Bad Request',
+        `Resizing a cluster when status is "${cluster.status}" is not supported.`,
+      );
+    }
+    const { min, max } = this.nodegroupBounds;
+    if (count < min || (max !== undefined && count > max)) {
+      return magnumError(
+        400,
+        'Bad Request',
+        `Resizing default-worker outside the allowed range: min_node_count = ${min}, max_node_count = ${max ?? 'None'}`,
+      );
+    }
+    cluster.resizing = {
+      doneAt: this.now + (this.timings.resizeMs ?? 5 * 60_000),
+      before: cluster.node_count,
+      ...(this.resizeFailure !== undefined && { failWith: this.resizeFailure }),
+    };
+    cluster.node_count = count;
+    cluster.status = 'UPDATE_IN_PROGRESS';
+    cluster.status_reason = undefined;
+    cluster.faults = undefined;
+    this.resizes.set(cluster.name, (this.resizes.get(cluster.name) ?? 0) + 1);
+    return { status: 202, body: { uuid: cluster.uuid } };
   }
 
   #authenticate(request: EmulatedRequest): EmulatedReply {
@@ -318,6 +399,13 @@ export class MagnumEmulator {
 
   #advance(): void {
     for (const c of this.#clusters.values()) {
+      if (c.status === 'UPDATE_IN_PROGRESS' && c.resizing && this.now >= c.resizing.doneAt) {
+        const failWith = c.resizing.failWith;
+        c.status = failWith === undefined ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED';
+        c.status_reason = failWith ?? 'Stack UPDATE completed successfully';
+        if (failWith !== undefined) c.faults = { 'default-worker': failWith };
+        c.resizing = undefined;
+      }
       if (c.status === 'CREATE_IN_PROGRESS' && this.now >= c.readyAt) {
         if (c.failWith) {
           c.status = 'CREATE_FAILED';
