@@ -10,7 +10,7 @@ runProviderContract('simulated', async () => {
   const provider = new SimulatedProvider('simulated', {
     readyAfterMs: 100,
     deleteAfterMs: 50,
-    resizeAfterMs: 100,
+    resizeAfterMs: 300,
   });
   return {
     provider,
