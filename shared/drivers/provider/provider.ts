@@ -79,9 +79,11 @@ export interface ProviderDriver {
   credentials(name: string): Promise<ClusterCredentials>;
   /**
    * Ask for `nodes` nodes in the burst's node pool and return the cluster as it is then. Asking
-   * for the size already wanted does nothing; while any resize runs it does nothing either (the
-   * providers refuse overlapping updates), so ask again once `resize` is gone and the desired
-   * count differs. A refusal for quota is a DriverError with `quota` set, as for `create`.
+   * for the size already wanted does nothing; while a resize runs it does nothing either where
+   * the provider refuses overlapping updates (EKS, GKE, AKS, Magnum, and the simulated provider
+   * like them; Cluster API takes the new count at once), so ask again once `resize` is gone and
+   * the count differs. A refusal for quota is a DriverError with `quota` set, as for `create`; a
+   * failure after the provider took the request shows in `describe` as `resize.state: failed`.
    */
   resize(name: string, nodes: number): Promise<ProviderCluster>;
   /** Every cluster carrying this owner's tag; clusters of others are never listed. */

@@ -178,7 +178,7 @@ export class SimulatedProvider implements ProviderDriver {
     if (maxNodes !== undefined && used + nodes > maxNodes) {
       throw new DriverError(
         this.name,
-        `resize ${name} failed: node quota exceeded: ${nodes} more nodes asked, ${maxNodes - used} left`,
+        `resize ${name} failed: node quota exceeded: ${nodes} nodes asked, ${maxNodes - used} left`,
         { quota: true },
       );
     }
