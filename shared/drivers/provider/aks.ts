@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
-import { checkNodeCount } from './node-count.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -14,6 +13,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** Options of the AKS provider: one subscription, resource group and region. */
 export const AksOptionsSchema = z.strictObject({
@@ -122,6 +122,7 @@ export class AksProvider implements ProviderDriver {
     const cluster = await this.#get(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     const view = this.#map(cluster);
+    checkOwned(this.name, view);
     const pool = view.state === 'ready' ? await getAgentPool(this.#resizeContext, name) : undefined;
     if (!pool) {
       throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for its agent pool`, {

@@ -7,7 +7,6 @@ import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { type CapiResizeContext, capiResizeView, requestCapiResize } from './clusterapi-resize.ts';
-import { checkNodeCount } from './node-count.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -16,6 +15,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** Options of a `clusterapi` provider (`providers[].options` in clusterburst.yaml). */
 export const ClusterApiOptionsSchema = z.strictObject({
@@ -162,7 +162,9 @@ export class ClusterApiProvider implements ProviderDriver {
     checkNodeCount(this.name, nodes);
     const cluster = await this.#get(name);
     if (!cluster) throw new DriverError(this.name, `Cluster ${name} does not exist`);
-    const state = toProviderCluster(cluster).state;
+    const view = toProviderCluster(cluster);
+    checkOwned(this.name, view);
+    const state = view.state;
     if (state === 'deleting' || state === 'failed') {
       throw new DriverError(this.name, `Cluster ${name} is ${state}; it cannot be resized`);
     }

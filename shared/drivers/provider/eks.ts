@@ -25,7 +25,6 @@ import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
-import { checkNodeCount } from './node-count.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -34,6 +33,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -160,6 +160,7 @@ export class EksProvider implements ProviderDriver {
     checkNodeCount(this.name, nodes);
     const cluster = await this.#cluster(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    checkOwned(this.name, this.#view(cluster, 'ready'));
     const group = await this.#nodegroup(name);
     if (!group || (group.status !== 'ACTIVE' && group.status !== 'DEGRADED' && group.status !== 'UPDATING')) {
       throw new DriverError(

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from './classify-error.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
-import { checkNodeCount } from './node-count.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -12,6 +11,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
@@ -177,6 +177,7 @@ export class GkeProvider implements ProviderDriver {
     const cluster = await this.#get(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     const view = this.#map(cluster);
+    checkOwned(this.name, view);
     if (view.state !== 'ready') {
       throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for ready`, {
         retryable: view.state === 'provisioning',

@@ -4,7 +4,6 @@ import { isQuotaMessage } from './classify-error.ts';
 import { makeClientCsr } from './magnum-csr.ts';
 import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from './magnum-keystone.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
-import { checkNodeCount } from './node-count.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -13,6 +12,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z
@@ -153,6 +153,7 @@ export class MagnumProvider implements ProviderDriver {
     const cluster = await this.#find(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     const view = this.#map(cluster);
+    checkOwned(this.name, view);
     if (view.state !== 'ready') {
       throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for ready`, {
         retryable: view.state === 'provisioning',

@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { checkNodeCount } from './node-count.ts';
 import {
   type ClusterCredentials,
   type ClusterSpec,
@@ -10,6 +9,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 import { SimulatedClusterServer } from './simulated-cluster.ts';
 
 /** Options of the simulated provider. */
@@ -165,6 +165,7 @@ export class SimulatedProvider implements ProviderDriver {
     const entry = this.#inventory.get(name);
     const view = entry && this.#view(entry);
     if (!entry || !view) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    checkOwned(this.name, view);
     if (entry.state !== 'ready') {
       throw new DriverError(this.name, `cluster ${name} is ${entry.state}; resize waits for ready`, {
         retryable: entry.state === 'provisioning',

@@ -128,4 +128,11 @@ describe('AKS agent pool resize', () => {
     await expect(provider.resize(NAME, 0)).rejects.toThrow(/from 1 to 1000/);
     expect(api.scales.get(NAME) ?? 0).toBe(0);
   });
+
+  it('refuses to resize a cluster without our owner tag and sends nothing', async () => {
+    const provider = await readyCluster();
+    api.seed('physics-prod', LOCATION, { team: 'physics' });
+    await expect(provider.resize('physics-prod', 10)).rejects.toThrow(/refusing to resize physics-prod/);
+    expect(api.log.some((r) => r.method === 'PUT' && r.path.includes('/agentPools/'))).toBe(false);
+  });
 });

@@ -160,4 +160,18 @@ describe('EKS node group resize', () => {
     await expect(provider.resize(NAME, 3)).rejects.toMatchObject({ retryable: true });
     expect(fake.updatesOf(NAME)).toBe(0);
   });
+
+  it('refuses to resize a cluster without our owner tag and sends nothing', async () => {
+    const { fake, provider } = await readyCluster();
+    fake.seed({
+      name: 'physics-prod',
+      arn: 'arn:aws:eks:eu-west-1:123456789012:cluster/physics-prod',
+      status: 'ACTIVE',
+      tags: { team: 'physics' },
+    });
+    await expect(provider.resize('physics-prod', 10)).rejects.toThrow(
+      /refusing to resize physics-prod: it has no clusterburst.io\/owner label/,
+    );
+    expect(fake.stub.commandCalls(UpdateNodegroupConfigCommand)).toHaveLength(0);
+  });
 });

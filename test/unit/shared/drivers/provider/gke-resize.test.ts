@@ -105,4 +105,11 @@ describe('GKE node pool resize', () => {
     expect(view.state).toBe('ready');
     expect(api.resizes.get(NAME) ?? 0).toBe(0);
   });
+
+  it('refuses to resize a cluster without our owner label and sends nothing', async () => {
+    const provider = await readyCluster();
+    api.seed(LOCATION, 'physics-prod', { team: 'physics' });
+    await expect(provider.resize('physics-prod', 10)).rejects.toThrow(/refusing to resize physics-prod/);
+    expect(api.log.some((r) => r.path.endsWith(':setSize'))).toBe(false);
+  });
 });

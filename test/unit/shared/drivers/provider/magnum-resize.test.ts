@@ -124,4 +124,11 @@ describe('Magnum cluster resize', () => {
     await Promise.all([provider.resize(NAME, 4), provider.resize(NAME, 4)]);
     expect(api.resizes.get(NAME)).toBe(1);
   });
+
+  it('refuses to resize a cluster without our owner label and sends nothing', async () => {
+    const provider = await readyCluster();
+    api.seed('physics-prod', { team: 'physics' });
+    await expect(provider.resize('physics-prod', 10)).rejects.toThrow(/refusing to resize physics-prod/);
+    expect(resizePosts()).toHaveLength(0);
+  });
 });
