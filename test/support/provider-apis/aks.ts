@@ -2,6 +2,13 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { stringify } from 'yaml';
 import { der, OID } from '../../../shared/drivers/provider/magnum-csr.ts';
 import {
+  type AgentPoolHost,
+  agentPoolRequest,
+  armError,
+  type StoredPool,
+  settleAgentPools,
+} from './aks-agent-pools.ts';
+import {
   bearer,
   type EmulatedReply,
   type EmulatedRequest,
@@ -21,14 +28,6 @@ interface StoredCluster {
   failWith?: ProvisioningError;
   /** Agent pool state by pool name (the profiles of the create PUT stay in `properties`). */
   pools?: Map<string, StoredPool>;
-}
-
-interface StoredPool {
-  provisioningState: string;
-  eTag: string;
-  scaleDoneAt?: number;
-  failWith?: ProvisioningError;
-  error?: ProvisioningError;
 }
 
 /** An ARM error as AKS reports a failed provisioning: its own code, often the cause in `details`. */
@@ -53,18 +52,12 @@ const AGENT_POOL =
 const OPERATION =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerService\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 
-const armError = (status: number, code: string, message: string): EmulatedReply => ({
-  status,
-  headers: { 'x-ms-error-code': code },
-  body: { error: { code, message } },
-});
-
 /**
  * Azure Resource Manager for Microsoft.ContainerService managed clusters, over HTTPS on a
  * loopback port with a certificate from its own CA: PUT with If-None-Match, long-running
  * operations through Azure-AsyncOperation, provisioningState moving with emulated time,
  * admin kubeconfigs, paged lists, the QuotaExceeded error of a short core quota, and agent
- * pools that scale (each behaviour's source is on `#agentPool`).
+ * pools that scale (aks-agent-pools.ts, each behaviour with its source).
  */
 export class ArmEmulator {
   now = 0;
@@ -167,7 +160,8 @@ export class ArmEmulator {
     const pool = AGENT_POOL.exec(request.path);
     if (pool) {
       const [, sub, rg, clusterName, poolName] = pool as unknown as string[];
-      return this.#agentPool(request, sub!, rg!, clusterName!, poolName!);
+      const at = { sub: sub!, rg: rg!, clusterName: clusterName!, name: poolName! };
+      return agentPoolRequest(this.#poolHost, request, at, this.#clusters.get(at.clusterName));
     }
     const match = CLUSTER.exec(request.path);
     if (!match) return armError(404, 'InvalidResourceType', `no route for ${request.path}`);
@@ -248,106 +242,23 @@ export class ArmEmulator {
     };
   }
 
-  /**
-   * Agent pools (Microsoft.ContainerService/managedClusters/agentPools, REFERENCE.md "Resizing"):
-   * GET answers the pool with `count`, `provisioningState` and `properties.eTag`; PUT replaces it
-   * and, for a new count, scales: provisioningState Scaling until due, then Succeeded, or Failed
-   * with `status.provisioningError` (AgentPoolStatus in the 2025 API). If-Match on a stale eTag is
-   * 412 (ARM's optimistic concurrency); a PUT while another operation runs is 409
-   * OperationNotAllowed "Another operation (Scaling) is in progress" (AKS's words); count outside
-   * 1..1000 (System) or 0..1000 (User) is 400 InvalidParameter (our wording); more nodes than the
-   * subscription's quota is 400 ErrCode_InsufficientVCPUQuota (AKS's preflight code, our wording).
-   */
-  #agentPool(
-    request: EmulatedRequest,
-    sub: string,
-    rg: string,
-    clusterName: string,
-    name: string,
-  ): EmulatedReply {
-    const cluster = this.#clusters.get(clusterName);
-    const profiles = (cluster?.properties.agentPoolProfiles as Record<string, unknown>[] | undefined) ?? [];
-    const profile = profiles.find((p) => p.name === name);
-    if (!cluster || !profile || cluster.provisioningState === 'Creating') {
-      return armError(404, 'NotFound', `agent pool ${name} of managed cluster ${clusterName} not found`);
-    }
-    cluster.pools ??= new Map();
-    let pool = cluster.pools.get(name);
-    if (!pool) {
-      pool = { provisioningState: 'Succeeded', eTag: this.#etag(clusterName) };
-      cluster.pools.set(name, pool);
-    }
-    const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${clusterName}/agentPools/${name}`;
-    const json = () => {
-      const { name: _, ...properties } = profile;
-      return {
-        id,
-        name,
-        type: 'Microsoft.ContainerService/managedClusters/agentPools',
-        properties: {
-          ...properties,
-          provisioningState: pool.provisioningState,
-          eTag: pool.eTag,
-          ...(pool.error ? { status: { provisioningError: pool.error } } : {}),
-        },
-      };
-    };
-    if (request.method === 'GET') return { status: 200, body: json() };
-    if (request.method !== 'PUT') return armError(405, 'MethodNotAllowed', 'method not allowed');
-    const ifMatch = request.headers['if-match'];
-    if (typeof ifMatch === 'string' && ifMatch !== pool.eTag)
-      return armError(412, 'PreconditionFailed', 'The eTag given in If-Match does not match the resource.');
-    if (pool.provisioningState !== 'Succeeded' && pool.provisioningState !== 'Failed') {
-      return armError(
-        409,
-        'OperationNotAllowed',
-        `Operation is not allowed: Another operation (${pool.provisioningState}) is in progress, please wait for it to finish before starting a new operation.`,
-      );
-    }
-    const count = (request.body as { properties?: { count?: unknown } } | undefined)?.properties?.count;
-    const min = profile.mode === 'System' ? 1 : 0;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < min || count > 1000) {
-      return armError(
-        400,
-        'InvalidParameter',
-        `The value of parameter agentPoolProfile.count is invalid: ${String(count)} is outside ${min}..1000 for a ${String(profile.mode)} pool.`,
-      );
-    }
-    const used = [...this.#clusters.values()].reduce(
-      (sum, c) =>
-        sum +
-        (c === cluster
-          ? 0
-          : ((c.properties.agentPoolProfiles as { count?: number }[] | undefined)?.[0]?.count ?? 0)),
-      0,
-    );
-    if (used + count > this.maxNodes) {
-      return armError(
-        400,
-        'ErrCode_InsufficientVCPUQuota',
-        `Insufficient vcpu quota requested ${count * 4}, remaining ${(this.maxNodes - used) * 4} for family standardDSv5Family for region ${cluster.location}.`,
-      );
-    }
-    profile.count = count;
-    pool.eTag = this.#etag(clusterName);
-    pool.provisioningState = 'Scaling';
-    pool.error = undefined;
-    pool.scaleDoneAt = this.now + (this.timings.scaleMs ?? 5 * 60_000);
-    pool.failWith = this.scaleFailure;
-    this.scales.set(clusterName, (this.scales.get(clusterName) ?? 0) + 1);
-    const opId = this.#operation(`${clusterName}/${name}`, 'scale');
+  /** The agent pool handler's view of this emulator. */
+  get #poolHost(): AgentPoolHost {
     return {
-      status: 200,
-      headers: { 'azure-asyncoperation': this.#operationUrl(sub, cluster.location, opId) },
-      body: json(),
+      now: this.now,
+      maxNodes: this.maxNodes,
+      scaleFailure: this.scaleFailure,
+      scaleMs: this.timings.scaleMs ?? 5 * 60_000,
+      scales: this.scales,
+      clusters: this.#clusters.values(),
+      etag: (seed) =>
+        createHash('sha256')
+          .update(`${seed}-${++this.#seq}`)
+          .digest('hex')
+          .slice(0, 16),
+      startScale: (sub, location, target) =>
+        this.#operationUrl(sub, location, this.#operation(target, 'scale')),
     };
-  }
-
-  #etag(seed: string): string {
-    return createHash('sha256')
-      .update(`${seed}-${++this.#seq}`)
-      .digest('hex')
-      .slice(0, 16);
   }
 
   #delete(sub: string, cluster: StoredCluster | undefined): EmulatedReply {
@@ -385,12 +296,7 @@ export class ArmEmulator {
 
   #advance(): void {
     for (const cluster of this.#clusters.values()) {
-      for (const [name, pool] of cluster.pools ?? []) {
-        if (pool.provisioningState !== 'Scaling' || this.now < (pool.scaleDoneAt ?? 0)) continue;
-        pool.provisioningState = pool.failWith ? 'Failed' : 'Succeeded';
-        pool.error = pool.failWith;
-        this.#settle(`${cluster.name}/${name}`, 'scale', pool.failWith);
-      }
+      settleAgentPools(this.now, cluster, (target, error) => this.#settle(target, 'scale', error));
       if (cluster.provisioningState === 'Creating' && this.now >= cluster.readyAt) {
         cluster.provisioningState = cluster.failWith ? 'Failed' : 'Succeeded';
         this.#settle(cluster.name, 'create', cluster.failWith);
