@@ -14,7 +14,6 @@ import {
   type EKSClient,
   type EKSClientResolvedConfig,
   type ErrorDetail,
-  InvalidParameterException,
   InvalidRequestException,
   ListClustersCommand,
   ListNodegroupsCommand,
@@ -27,11 +26,11 @@ import {
   type ServiceInputTypes,
   type ServiceOutputTypes,
   TagResourceCommand,
-  type Update,
   UpdateNodegroupConfigCommand,
   type UpdateNodegroupConfigCommandInput,
 } from '@aws-sdk/client-eks';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { EksNodegroupUpdates } from './eks-updates.ts';
 
 /** How long the emulated EKS takes for each transition, in emulated milliseconds. */
 export interface EksTimings {
@@ -49,18 +48,6 @@ const DEFAULT_TIMINGS: EksTimings = {
   updateAfterMs: 2 * 60_000,
 };
 
-/** A node group ConfigUpdate with when it settles and how. */
-interface TimedUpdate {
-  readonly update: Update;
-  readonly clusterName: string;
-  readonly nodegroupName: string;
-  readonly token?: string;
-  readonly doneAt: number;
-  /** The scaling config before, which a failed update goes back to. */
-  readonly before?: Nodegroup['scalingConfig'];
-  readonly failWith?: ErrorDetail;
-}
-
 interface Timed<T> {
   value: T;
   readyAt: number;
@@ -77,9 +64,8 @@ const inUse = (message: string) => new ResourceInUseException({ message, ...meta
  * A stateful EKS behind aws-sdk-client-mock: clusters and node groups move through CREATING,
  * ACTIVE, DELETING and gone as emulated time passes (`tick`), with the errors the real API
  * gives for the same calls (ResourceInUse, ResourceNotFound, node groups still attached).
- * Node group scaling (UpdateNodegroupConfig, ListUpdates, DescribeUpdate) follows the EKS API
- * reference and REFERENCE.md "Resizing a burst cluster's node pool"; each behaviour's source is
- * on its method.
+ * Node group scaling (UpdateNodegroupConfig, ListUpdates, DescribeUpdate) is in eks-updates.ts,
+ * each behaviour with its source.
  */
 export class EksFake {
   now = 0;
@@ -89,10 +75,17 @@ export class EksFake {
   readonly #timings: EksTimings;
   /** Health issue every node group created from now on ends CREATE_FAILED with, once its launch is due. */
   nodegroupFailure?: { code: NodegroupIssueCode; message: string };
-  /** Error every ConfigUpdate accepted from now on ends Failed with, once it is due. */
-  updateFailure?: ErrorDetail;
-  readonly #updates: TimedUpdate[] = [];
-  #updateSeq = 0;
+  /** Node group scaling updates (eks-updates.ts). */
+  readonly #updates = new EksNodegroupUpdates({
+    now: () => this.now,
+    updateAfterMs: () => this.#timings.updateAfterMs,
+    group: (clusterName, nodegroupName) => {
+      this.#nodegroup(clusterName, nodegroupName);
+      return this.#liveGroups(clusterName).get(nodegroupName)?.value;
+    },
+    stored: (clusterName, nodegroupName) => this.#groups.get(clusterName)?.get(nodegroupName)?.value,
+    cluster: (name) => void this.#cluster(name),
+  });
 
   constructor(
     client: EKSClient,
@@ -121,10 +114,10 @@ export class EksFake {
       return { nodegroups: [...this.#liveGroups(i.clusterName).keys()] };
     });
     on.on(UpdateNodegroupConfigCommand).callsFake((i: UpdateNodegroupConfigCommandInput) =>
-      this.#updateNodegroupConfig(i),
+      this.#updates.start(i),
     );
-    on.on(ListUpdatesCommand).callsFake((i: ListUpdatesCommandInput) => this.#listUpdates(i));
-    on.on(DescribeUpdateCommand).callsFake((i: DescribeUpdateCommandInput) => this.#describeUpdate(i));
+    on.on(ListUpdatesCommand).callsFake((i: ListUpdatesCommandInput) => this.#updates.list(i));
+    on.on(DescribeUpdateCommand).callsFake((i: DescribeUpdateCommandInput) => this.#updates.describe(i));
     on.on(DeleteNodegroupCommand).callsFake((i: { clusterName: string; nodegroupName: string }) => {
       this.#nodegroup(i.clusterName, i.nodegroupName);
       const group = this.#liveGroups(i.clusterName).get(i.nodegroupName);
@@ -139,7 +132,16 @@ export class EksFake {
 
   /** UpdateNodegroupConfig calls that started an update (a token seen before starts none). */
   updatesOf(clusterName: string): number {
-    return this.#updates.filter((u) => u.clusterName === clusterName).length;
+    return this.#updates.countFor(clusterName);
+  }
+
+  /** Error every ConfigUpdate accepted from now on ends Failed with, once it is due. */
+  get updateFailure(): ErrorDetail | undefined {
+    return this.#updates.failure;
+  }
+
+  set updateFailure(value: ErrorDetail | undefined) {
+    this.#updates.failure = value;
   }
 
   /** Let emulated time pass. */
@@ -221,108 +223,6 @@ export class EksFake {
     return { nodegroup };
   }
 
-  /**
-   * UpdateNodegroupConfig with a scaling config, as the EKS API reference describes it: only an
-   * ACTIVE or DEGRADED group takes an update, else 409 ResourceInUseException "Nodegroup cannot
-   * be updated as it is currently not in Active State" (words from aws/karpenter-provider-aws#133);
-   * min > desired is an InvalidParameterException "Minimum capacity can't be greater than desired
-   * size" (terraform-aws-modules/terraform-aws-eks#3521), desired > max likewise (our wording);
-   * the same clientRequestToken returns the same update; the group is UPDATING until it settles.
-   */
-  #updateNodegroupConfig(input: UpdateNodegroupConfigCommandInput): { update: Update } {
-    const clusterName = input.clusterName ?? '';
-    const nodegroupName = input.nodegroupName ?? '';
-    const group = this.#nodegroup(clusterName, nodegroupName);
-    const stored = this.#liveGroups(clusterName).get(nodegroupName)!;
-    const seen = input.clientRequestToken
-      ? this.#updates.find((u) => u.clusterName === clusterName && u.token === input.clientRequestToken)
-      : undefined;
-    if (seen) return { update: { ...seen.update } };
-    if (group.status !== 'ACTIVE' && group.status !== 'DEGRADED')
-      throw inUse('Nodegroup cannot be updated as it is currently not in Active State');
-    const scaling = { ...group.scalingConfig, ...input.scalingConfig };
-    const { minSize = 0, maxSize = 1, desiredSize = 0 } = scaling;
-    const invalid = (message: string) => new InvalidParameterException({ message, ...meta });
-    if (maxSize < 1) throw invalid('Maximum capacity must be at least 1');
-    if (minSize > desiredSize) throw invalid("Minimum capacity can't be greater than desired size");
-    if (desiredSize > maxSize) throw invalid("Desired capacity can't be greater than max size");
-    const update: Update = {
-      id: `${++this.#updateSeq}0000000-aaaa-4bbb-8ccc-${hash(clusterName).slice(0, 12)}`,
-      status: 'InProgress',
-      type: 'ConfigUpdate',
-      params: Object.entries(input.scalingConfig ?? {}).map(([k, v]) => ({
-        type: `${k[0]!.toUpperCase()}${k.slice(1)}` as 'DesiredSize',
-        value: String(v),
-      })),
-      createdAt: new Date(this.now),
-      errors: [],
-    };
-    this.#updates.push({
-      update,
-      clusterName,
-      nodegroupName,
-      token: input.clientRequestToken,
-      doneAt: this.now + this.#timings.updateAfterMs,
-      before: group.scalingConfig,
-      ...(this.updateFailure && { failWith: this.updateFailure }),
-    });
-    stored.value.scalingConfig = scaling;
-    stored.value.status = 'UPDATING';
-    stored.value.modifiedAt = new Date(this.now);
-    return { update: { ...update } };
-  }
-
-  /**
-   * A due update settles: Successful (group ACTIVE), or Failed with its errors and the group back
-   * on its old scaling config and ACTIVE (crossplane-contrib/provider-aws#1475); a failure for
-   * capacity leaves the group DEGRADED with the launch failure as health issue (aws/containers-roadmap#2326).
-   */
-  #settleUpdates(): void {
-    for (const u of this.#updates) {
-      if (u.update.status !== 'InProgress' || this.now < u.doneAt) continue;
-      const group = this.#groups.get(u.clusterName)?.get(u.nodegroupName);
-      u.update.status = u.failWith ? 'Failed' : 'Successful';
-      if (!group) continue;
-      group.value.status = 'ACTIVE';
-      if (!u.failWith) {
-        group.value.health = { issues: [] };
-        continue;
-      }
-      u.update.errors = [{ ...u.failWith, resourceIds: [u.nodegroupName] }];
-      group.value.scalingConfig = u.before;
-      if (/capacity|limit/i.test(u.failWith.errorMessage ?? '')) {
-        group.value.status = 'DEGRADED';
-        group.value.health = {
-          issues: [{ code: 'AsgInstanceLaunchFailures', message: u.failWith.errorMessage }],
-        };
-      }
-    }
-  }
-
-  /** ListUpdates: a node group's updates only when nodegroupName is given, else the cluster's own. */
-  #listUpdates(input: ListUpdatesCommandInput): { updateIds: string[] } {
-    this.#cluster(input.name ?? '');
-    this.#settleUpdates();
-    const ids = this.#updates
-      .filter((u) => u.clusterName === input.name && u.nodegroupName === (input.nodegroupName ?? ''))
-      .map((u) => u.update.id ?? '');
-    return { updateIds: ids };
-  }
-
-  /** DescribeUpdate: a node group's update is found only with its nodegroupName (REFERENCE). */
-  #describeUpdate(input: DescribeUpdateCommandInput): { update: Update } {
-    this.#cluster(input.name ?? '');
-    this.#settleUpdates();
-    const found = this.#updates.find(
-      (u) =>
-        u.clusterName === input.name &&
-        u.update.id === input.updateId &&
-        u.nodegroupName === (input.nodegroupName ?? ''),
-    );
-    if (!found) throw notFound(`update found for id: ${input.updateId}`);
-    return { update: { ...found.update } };
-  }
-
   #cluster(name: string): Cluster {
     const entry = this.#clusters.get(name);
     if (!entry || !this.#exists(name)) throw notFound(`cluster found for name: ${name}`);
@@ -341,7 +241,7 @@ export class EksFake {
     this.#cluster(clusterName);
     const group = this.#liveGroups(clusterName).get(nodegroupName);
     if (!group) throw notFound('node group');
-    this.#settleUpdates();
+    this.#updates.settle();
     if (group.value.status === 'CREATING' && this.now >= group.readyAt) {
       group.value.status = group.failWith ? 'CREATE_FAILED' : 'ACTIVE';
       if (group.failWith) group.value.health = { issues: [{ ...group.failWith }] };
