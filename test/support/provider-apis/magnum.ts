@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
 import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';
 import { serveEmulatedApi } from './http.ts';
+import { magnumError, type ResizeInFlight, resizeCluster, settleResize } from './magnum-resize.ts';
 import { issueCertificate, makeTestCa, readCsr, type TestCa } from './x509.ts';
 
 interface StoredCluster {
@@ -21,22 +22,8 @@ interface StoredCluster {
   goneAt?: number;
   failWith?: string;
   /** The stack update of a resize in flight. */
-  resizing?: { doneAt: number; before: number; failWith?: string };
+  resizing?: ResizeInFlight;
 }
-
-/** Minor number of Magnum's newest microversion in the emulator, 1.11 ('latest' means this). */
-const MAX_MINOR = 11;
-
-/**
- * The statuses a resize may start from (magnum/conductor/handlers/cluster_conductor.py
- * `cluster_resize`, allow_update_status): every *_COMPLETE one.
- */
-const RESIZABLE = /_COMPLETE$/;
-
-const magnumError = (status: number, title: string, detail: string): EmulatedReply => ({
-  status,
-  body: { errors: [{ request_id: `req-${randomUUID()}`, code: 'client', status, title, detail, links: [] }] },
-});
 
 const CLUSTER_FIELDS = [
   'uuid',
@@ -56,7 +43,7 @@ const CLUSTER_FIELDS = [
 /**
  * Keystone v3 (password and application-credential auth, catalog, token expiry and
  * revocation) and Magnum v1 (clusters, certificates, resize; each resize behaviour's source is
- * on `#resize`) on one loopback port. The cluster CA
+ * in magnum-resize.ts) on one loopback port. The cluster CA
  * really signs the CSRs it is sent, and clusters move on with emulated time.
  */
 export class MagnumEmulator {
@@ -198,7 +185,17 @@ export class MagnumEmulator {
     const cluster = matches[0]!;
     if (parts[2] === 'actions' && parts[3] === 'resize' && parts.length === 4) {
       if (request.method !== 'POST') return magnumError(405, 'Method Not Allowed', 'method not allowed');
-      return this.#resize(request, cluster);
+      return resizeCluster(
+        {
+          now: this.now,
+          resizeMs: this.timings.resizeMs ?? 5 * 60_000,
+          bounds: this.nodegroupBounds,
+          failure: this.resizeFailure,
+          resizes: this.resizes,
+        },
+        request,
+        cluster,
+      );
     }
     if (request.method === 'GET') return { status: 200, body: this.#json(cluster) };
     if (request.method === 'DELETE') {
@@ -209,61 +206,6 @@ export class MagnumEmulator {
       return { status: 204 };
     }
     return magnumError(405, 'Method Not Allowed', 'method not allowed');
-  }
-
-  /**
-   * `POST /v1/clusters/{id}/actions/resize {node_count, nodegroup?, nodes_to_remove?}` -> 202
-   * `{uuid}` (Magnum API reference, REFERENCE.md "Resizing"): needs microversion 1.7 (406 below,
-   * our wording), zero nodes only from 1.10 (400); a status not *_COMPLETE is 400 NotSupported
-   * "Resizing a cluster when status is ... is not supported." (cluster_conductor.py); a count
-   * outside the node group's min/max is 400 with NGResizeOutBounds's words (magnum/common/
-   * exception.py). The cluster is UPDATE_IN_PROGRESS with the new node_count until the Heat
-   * update is due, then UPDATE_COMPLETE, or UPDATE_FAILED with Heat's reason in status_reason and
-   * faults (node_count stays as asked, as Magnum leaves it).
-   */
-  #resize(request: EmulatedRequest, cluster: StoredCluster): EmulatedReply {
-    const header = String(request.headers['openstack-api-version'] ?? '');
-    // Microversions compare by their minor number: 1.10 is after 1.7.
-    const asked = /container-infra\s+(latest|1\.(\d+))/i.exec(header);
-    const minor = !asked ? 1 : asked[1] === 'latest' ? MAX_MINOR : Number(asked[2]);
-    if (minor < 7)
-      return magnumError(406, 'Not Acceptable', `Resize needs container-infra 1.7 or later, not 1.${minor}.`);
-    const body = (request.body ?? {}) as { node_count?: unknown };
-    const count = body.node_count;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
-      return magnumError(400, 'Bad Request', 'Invalid input for field/attribute node_count.');
-    if (count === 0 && minor < 10)
-      return magnumError(
-        400,
-        'Bad Request',
-        'Resizing a node group to zero nodes needs container-infra 1.10.',
-      );
-    if (!RESIZABLE.test(cluster.status)) {
-      return magnumError(
-        400,
-        'Bad Request',
-        `Resizing a cluster when status is "${cluster.status}" is not supported.`,
-      );
-    }
-    const { min, max } = this.nodegroupBounds;
-    if (count < min || (max !== undefined && count > max)) {
-      return magnumError(
-        400,
-        'Bad Request',
-        `Resizing default-worker outside the allowed range: min_node_count = ${min}, max_node_count = ${max ?? 'None'}`,
-      );
-    }
-    cluster.resizing = {
-      doneAt: this.now + (this.timings.resizeMs ?? 5 * 60_000),
-      before: cluster.node_count,
-      ...(this.resizeFailure !== undefined && { failWith: this.resizeFailure }),
-    };
-    cluster.node_count = count;
-    cluster.status = 'UPDATE_IN_PROGRESS';
-    cluster.status_reason = undefined;
-    cluster.faults = undefined;
-    this.resizes.set(cluster.name, (this.resizes.get(cluster.name) ?? 0) + 1);
-    return { status: 202, body: { uuid: cluster.uuid } };
   }
 
   #authenticate(request: EmulatedRequest): EmulatedReply {
@@ -399,13 +341,7 @@ export class MagnumEmulator {
 
   #advance(): void {
     for (const c of this.#clusters.values()) {
-      if (c.status === 'UPDATE_IN_PROGRESS' && c.resizing && this.now >= c.resizing.doneAt) {
-        const failWith = c.resizing.failWith;
-        c.status = failWith === undefined ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED';
-        c.status_reason = failWith ?? 'Stack UPDATE completed successfully';
-        if (failWith !== undefined) c.faults = { 'default-worker': failWith };
-        c.resizing = undefined;
-      }
+      settleResize(this.now, c);
       if (c.status === 'CREATE_IN_PROGRESS' && this.now >= c.readyAt) {
         if (c.failWith) {
           c.status = 'CREATE_FAILED';
