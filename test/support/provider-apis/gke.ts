@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
+  grpcError,
+  type ResizeFailure,
+  type ResizeInFlight,
+  setNodePoolSize,
+  settleResize,
+} from './gke-set-size.ts';
+import {
   bearer,
   type EmulatedReply,
   type EmulatedRequest,
@@ -27,13 +34,7 @@ interface StoredCluster {
   goneAt?: number;
   failWith?: { code: string; message: string };
   /** The node pool resize in flight. */
-  resizing?: { nodes: number; doneAt: number; operation: string; failWith?: ResizeFailure };
-}
-
-/** How a resize operation fails: its google.rpc code and message. */
-export interface ResizeFailure {
-  readonly code: number;
-  readonly message: string;
+  resizing?: ResizeInFlight;
 }
 
 interface StoredOperation {
@@ -63,16 +64,11 @@ const canonicalCode = (conditionCode: string): number =>
 const zonesOf = (location: string): string[] =>
   /-[a-z]$/.test(location) ? [location] : ['b', 'c', 'd'].map((z) => `${location}-${z}`);
 
-const grpcError = (status: number, code: string, message: string): EmulatedReply => ({
-  status,
-  body: { error: { code: status, status: code, message } },
-});
-
 /**
  * The GKE v1 REST API (clusters and operations of one project) on a loopback port, as the
  * Node client's REST transport speaks it: bearer token, numeric enums, operations for create,
  * delete and node pool resize (setSize), the quota error GKE gives when regional CPUs run short,
- * and emulated time. Each resize behaviour's source is on `#setSize`.
+ * and emulated time. Each resize behaviour's source is in gke-set-size.ts.
  */
 export class GkeEmulator {
   now = 0;
@@ -156,7 +152,27 @@ export class GkeEmulator {
     const setSize = SET_SIZE.exec(request.path);
     if (setSize && request.method === 'POST') {
       const [, project, location, clusterName, pool] = setSize as unknown as string[];
-      return this.#setSize(`projects/${project}/locations/${location}`, clusterName!, pool!, request.body);
+      const path = {
+        parent: `projects/${project}/locations/${location}`,
+        clusterName: clusterName!,
+        pool: pool!,
+      };
+      return setNodePoolSize(
+        {
+          now: this.now,
+          resizeMs: this.timings.resizeMs ?? 3 * 60_000,
+          maxNodes: this.maxNodes,
+          failure: this.resizeFailure,
+          resizes: this.resizes,
+          clusters: this.#clusters.values(),
+          isRunning: (c) => (c as StoredCluster).status === ClusterStatus.RUNNING,
+          runningOn: (name) => this.#runningOn(name),
+          startOperation: (name) => this.#operation(path.parent, name, OperationType.SET_NODE_POOL_SIZE),
+        },
+        path,
+        this.#clusters.get(path.clusterName),
+        request.body,
+      );
     }
     const match = PATH.exec(request.path);
     if (!match) return grpcError(404, 'NOT_FOUND', `no route for ${request.path}`);
@@ -222,51 +238,6 @@ export class GkeEmulator {
     return { status: 200, body: this.#operation(parent, name, OperationType.CREATE_CLUSTER) };
   }
 
-  /**
-   * setNodePoolSize (`POST .../nodePools/<pool>:setSize {nodeCount}`), per the GKE v1 REST
-   * reference and REFERENCE.md: an Operation of type SET_NODE_POOL_SIZE, RUNNING until the
-   * resize is due, then DONE (with `error` when it failed; the pool keeps its nodes); a node
-   * count is per zone; another operation running on the cluster gets 400 FAILED_PRECONDITION
-   * "incompatible operation" as for delete; a negative count 400 INVALID_ARGUMENT; more nodes
-   * than the project's quota GKE's 403 "Insufficient regional quota", as for create.
-   */
-  #setSize(parent: string, clusterName: string, pool: string, body: unknown): EmulatedReply {
-    const cluster = this.#clusters.get(clusterName);
-    if (!cluster) return grpcError(404, 'NOT_FOUND', `Not found: ${parent}/clusters/${clusterName}.`);
-    const pools = (cluster.nodePools as { name?: string }[] | undefined) ?? [];
-    if (!pools.some((p) => p.name === pool))
-      return grpcError(404, 'NOT_FOUND', `Not found: ${parent}/clusters/${clusterName}/nodePools/${pool}.`);
-    const nodeCount = (body as { nodeCount?: unknown } | undefined)?.nodeCount;
-    if (typeof nodeCount !== 'number' || !Number.isInteger(nodeCount) || nodeCount < 0)
-      return grpcError(400, 'INVALID_ARGUMENT', 'Invalid value for field "nodeCount".');
-    const running = this.#runningOn(clusterName);
-    if (running || cluster.status !== ClusterStatus.RUNNING) {
-      return grpcError(
-        400,
-        'FAILED_PRECONDITION',
-        `Cluster is running incompatible operation ${running?.name ?? 'operation-0'}.`,
-      );
-    }
-    const used = [...this.#clusters.values()].reduce((sum, c) => sum + (c === cluster ? 0 : c.nodes), 0);
-    if (used + nodeCount > this.maxNodes) {
-      return grpcError(
-        403,
-        'PERMISSION_DENIED',
-        `Insufficient regional quota to satisfy request: resource "CPUS": request requires '${(nodeCount - cluster.nodes) * 4}.0' and is short '${(used + nodeCount - this.maxNodes) * 4}.0'.`,
-      );
-    }
-    const op = this.#operation(parent, clusterName, OperationType.SET_NODE_POOL_SIZE);
-    op.targetLink = `${op.targetLink}/nodePools/${pool}`;
-    cluster.resizing = {
-      nodes: nodeCount,
-      doneAt: this.now + (this.timings.resizeMs ?? 3 * 60_000),
-      operation: op.name,
-      ...(this.resizeFailure && { failWith: this.resizeFailure }),
-    };
-    this.resizes.set(clusterName, (this.resizes.get(clusterName) ?? 0) + 1);
-    return { status: 200, body: op };
-  }
-
   /** An operation not DONE on the cluster or one of its node pools. */
   #runningOn(clusterName: string): StoredOperation | undefined {
     return [...this.#operations.values()].find(
@@ -308,17 +279,13 @@ export class GkeEmulator {
   /** Move clusters and operations on to where emulated time says they are. */
   #advance(): void {
     for (const cluster of this.#clusters.values()) {
-      const resize = cluster.resizing;
-      if (resize && this.now >= resize.doneAt) {
-        const op = this.#operations.get(resize.operation);
-        if (op) {
-          op.status = OperationStatus.DONE;
-          op.endTime = new Date(this.now).toISOString();
-          if (resize.failWith) op.error = { ...resize.failWith };
-        }
-        if (!resize.failWith) cluster.nodes = resize.nodes;
-        cluster.resizing = undefined;
-      }
+      settleResize(this.now, cluster, (operation, error) => {
+        const op = this.#operations.get(operation);
+        if (!op) return;
+        op.status = OperationStatus.DONE;
+        op.endTime = new Date(this.now).toISOString();
+        if (error) op.error = { ...error };
+      });
       if (cluster.status === ClusterStatus.PROVISIONING && this.now >= cluster.readyAt) {
         if (cluster.failWith) {
           cluster.status = ClusterStatus.ERROR;
