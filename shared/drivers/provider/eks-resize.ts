@@ -68,7 +68,8 @@ export async function eksResizeView(
 
 /**
  * Ask EKS for `nodes` nodes (min = desired = nodes, max at least 1, so min <= desired <= max
- * holds). Nothing is sent when the group already wants that size or an update runs. The client
+ * holds). Nothing is sent when the group already wants that size (after a failed update too:
+ * EKS puts the old scaling config back) or an update runs. The client
  * request token is derived from the cluster, the size and the group's last modification, so a
  * repeated call (a duplicate event) before EKS took the first is the same update to EKS.
  * @returns whether a request was sent
@@ -81,7 +82,8 @@ export async function requestEksResize(
 ): Promise<boolean> {
   const view = await eksResizeView(ctx, clusterName, group);
   if (view.resize?.state === 'resizing') return false;
-  if (view.resize === undefined && view.nodes?.desired === nodes) return false;
+  // EKS puts a failed update's scaling config back, so the desired size is the group's truth.
+  if (view.nodes?.desired === nodes) return false;
   const modified = group.modifiedAt ? new Date(group.modifiedAt).toISOString() : '';
   const token = createHash('sha256').update(`${clusterName}/${nodes}/${modified}`).digest('hex').slice(0, 32);
   try {
