@@ -34,6 +34,7 @@ export async function main(): Promise<void> {
     describe: (name) => simulated.describe(name),
     delete: (name, owner) => simulated.delete(name, owner),
     credentials: (name) => simulated.credentials(name),
+    resize: (name, nodes) => simulated.resize(name, nodes),
     list: (owner) => simulated.list(owner),
   };
   const config = loadConfig({

@@ -47,6 +47,10 @@ export class LazyProvider implements ProviderDriver {
   async clusterCa(name: string): Promise<string | undefined> {
     return clusterCaOf(await this.#driver.get(), name);
   }
+
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    return (await this.#driver.get()).resize(name, nodes);
+  }
   async list(owner: string): Promise<ProviderCluster[]> {
     return (await this.#driver.get()).list(owner);
   }

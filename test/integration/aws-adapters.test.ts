@@ -413,6 +413,9 @@ describe('Lambda event handlers (EventBridge rules)', () => {
       describe: async () => undefined,
       delete: async () => undefined,
       credentials: async () => ({ endpoint: 'https://127.0.0.1:1' }),
+      resize: async () => {
+        throw new DriverError('simulated', 'throttled', { retryable: true });
+      },
       list: async () => [],
     };
     const config = loadConfig({ path: process.env.CLUSTERBURST_CONFIG });

@@ -326,6 +326,9 @@ describe('Cloud Functions CloudEvent functions', () => {
       describe: async () => undefined,
       delete: async () => undefined,
       credentials: async () => ({ endpoint: 'https://127.0.0.1:1' }),
+      resize: async () => {
+        throw new DriverError('simulated', 'throttled', { retryable: true });
+      },
       list: async () => [],
     };
     await useDeps(loadConfig({ value: configValue(true) }), {

@@ -31,11 +31,17 @@ const options = (management: KubeEmulator) => ({
 
 runProviderContract('clusterapi (emulator)', async () => {
   const management = await startKubeEmulator({ name: 'management', namespaces: [NS] });
-  const controller = startCapiController(management, { provisionDelayMs: 60, deleteDelayMs: 60 });
+  const controller = startCapiController(management, {
+    provisionDelayMs: 60,
+    deleteDelayMs: 60,
+    // Long enough that the resize in progress is seen on a loaded machine.
+    scaleDelayMs: 1000,
+  });
   return {
     provider: new ClusterApiProvider('capi', options(management)),
     region: 'eu-1',
     tick,
+    resizeRequests: (name) => controller.scalings.get(name) ?? 0,
     cleanup: async () => {
       await controller.stop();
       await management.stop();
@@ -204,6 +210,7 @@ describe('clusterapi provider on an emulated management cluster', () => {
     await h.provider.create(s);
     await h.provider.create(s);
     await pollCluster(h, s.name, (c) => c?.state === 'ready');
+    await h.provider.resize(s.name, 2);
     await h.provider.credentials(s.name);
     await h.provider.list(s.owner);
     await h.provider.delete(s.name, s.owner);
@@ -224,5 +231,80 @@ describe('clusterapi provider on an emulated management cluster', () => {
     expect(
       rules.flatMap((r) => r.verbs.map((v) => `${r.resources![0]}:${v}`)).filter((g) => !used.has(g)),
     ).toEqual([]);
+  });
+});
+
+describe('clusterapi provider resizing the worker MachineDeployment', () => {
+  let management: KubeEmulator;
+  let controller: ReturnType<typeof startCapiController>;
+  afterEach(async () => {
+    await controller?.stop();
+    await management?.stop();
+  });
+
+  const ready = async () => {
+    management = await startKubeEmulator({ name: 'management', namespaces: [NS] });
+    controller = startCapiController(management, {
+      provisionDelayMs: 40,
+      deleteDelayMs: 40,
+      scaleDelayMs: 200,
+    });
+    const provider = new ClusterApiProvider('capi', options(management));
+    const id = burstId();
+    const name = `cb-${id.slice(2)}`;
+    await provider.create({ name, burstId: id, owner: 'test-owner', region: 'eu-1', nodes: 2, labels: {} });
+    const h = { provider, region: 'eu-1', tick };
+    await pollCluster(h, name, (c) => c?.state === 'ready');
+    return { provider, name, h };
+  };
+
+  it('writes the topology replicas and reports the MachineDeployment scaling until its machines are ready', async () => {
+    const { provider, name, h } = await ready();
+    const resizing = await provider.resize(name, 5);
+    const topology = management.get({
+      apiVersion: 'cluster.x-k8s.io/v1beta2',
+      kind: 'Cluster',
+      namespace: NS,
+      name,
+    })!.spec as { topology: { workers: { machineDeployments: { name: string; replicas: number }[] } } };
+    expect(topology.topology.workers.machineDeployments).toEqual([
+      { class: 'default-worker', name: 'md-0', replicas: 5 },
+    ]);
+    expect(resizing).toMatchObject({
+      state: 'ready',
+      nodes: { current: 2, desired: 5 },
+      resize: { state: 'resizing' },
+    });
+    const done = await pollCluster(h, name, (c) => c?.resize === undefined);
+    expect(done?.nodes).toEqual({ current: 5, desired: 5 });
+  });
+
+  it("reports a failed scale with the infrastructure provider's words, as quota when the account ran short", async () => {
+    const { provider, name, h } = await ready();
+    controller.failScaling(
+      name,
+      'failed to create AWSMachine: VcpuLimitExceeded: You have requested more vCPU capacity than your current vCPU limit of 32 allows',
+    );
+    await provider.resize(name, 9);
+    const failed = await pollCluster(h, name, (c) => c?.resize?.state === 'failed');
+    expect(failed).toMatchObject({
+      state: 'ready',
+      nodes: { current: 2, desired: 9 },
+      resize: {
+        quota: true,
+        message: expect.stringMatching(
+          /^MachineDeployment Failed: MachinesReady NotReady: failed to create AWSMachine: VcpuLimitExceeded/,
+        ),
+      },
+    });
+  });
+
+  it('reports a failed scale that is not a shortage without quota', async () => {
+    const { provider, name, h } = await ready();
+    controller.failScaling(name, 'failed to reconcile bootstrap data: secret not found');
+    await provider.resize(name, 3);
+    const failed = await pollCluster(h, name, (c) => c?.resize?.state === 'failed');
+    expect(failed?.resize?.quota).toBeUndefined();
+    expect(failed?.resize?.message).toContain('secret not found');
   });
 });

@@ -41,6 +41,7 @@ runProviderContract('clusterapi (real management cluster)', async () => {
     describe: (name) => provider.describe(name),
     delete: (name, owner) => provider.delete(name, owner),
     credentials: (name) => provider.credentials(name),
+    resize: (name, nodes) => provider.resize(name, nodes),
     list: (owner) => provider.list(owner),
   };
   return {

@@ -52,11 +52,19 @@ export class SoakCloud implements ProviderDriver {
     return this.#view(name);
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, owner: string): Promise<void> {
     const entry = this.#clusters.get(name);
     if (!entry || entry.state === 'deleting') return;
+    // As every real driver: another installation's cluster is refused, never deleted.
+    if (entry.labels[OWNER_LABEL] !== owner)
+      throw new DriverError(this.name, `refusing to delete ${name}: owned by another installation`);
     entry.state = 'deleting';
     entry.deleteAt = this.clock.ms + this.timing.deleteAfterSeconds * 1000;
+  }
+
+  /** The core does not resize yet (the demand planner will): the soak models no node pools. */
+  async resize(name: string): Promise<ProviderCluster> {
+    throw new DriverError(this.name, `resize of ${name} is not modelled by the soak cloud`);
   }
 
   async credentials(name: string): Promise<ClusterCredentials> {

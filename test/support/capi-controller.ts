@@ -6,6 +6,16 @@
  * whose admin kubeconfig is written to the Secret `<cluster>-kubeconfig` (key `value`). A
  * deleted Cluster shows phase Deleting, then its member stops, the Secret goes and the
  * finalizer is released. Stopped members keep their objects, so tests can inspect them.
+ *
+ * Workers, as the topology controller and the MachineDeployment controller do them (Cluster API
+ * book, "ClusterClass" and "MachineDeployment"; REFERENCE.md "Resizing"): a Provisioned Cluster
+ * gets one MachineDeployment per `spec.topology.workers.machineDeployments[]` entry, labelled
+ * `cluster.x-k8s.io/cluster-name` and `topology.cluster.x-k8s.io/deployment-name`, with
+ * `spec.replicas` from the topology. A changed topology `replicas` is copied to the
+ * MachineDeployment, whose `status.phase` is ScalingUp or ScalingDown until `scaleDelayMs`
+ * passed, then Running with `readyReplicas` = replicas; after `failScaling` it ends Failed
+ * instead, with a `MachinesReady` False condition carrying the infrastructure provider's words
+ * and the old ready count.
  */
 
 import type { CrdDefinition, KubeEmulator, KubeObject } from './kube-emulator/index.ts';
@@ -23,6 +33,14 @@ export const CAPI_CLUSTER_CRD: CrdDefinition = {
   schemas: CAPI_CLUSTER_SCHEMAS,
 };
 
+/** Cluster API's MachineDeployment CRD. */
+export const CAPI_MACHINE_DEPLOYMENT_CRD: CrdDefinition = {
+  group: 'cluster.x-k8s.io',
+  kind: 'MachineDeployment',
+  plural: 'machinedeployments',
+  versions: ['v1beta2', 'v1beta1'],
+};
+
 /** The finalizer Cluster API holds while it tears a cluster down. */
 export const CAPI_FINALIZER = 'cluster.cluster.x-k8s.io';
 
@@ -32,6 +50,8 @@ export interface CapiControllerOptions {
   readonly provisionDelayMs?: number;
   /** Time a deleted cluster spends in Deleting. @default 100 */
   readonly deleteDelayMs?: number;
+  /** Time a MachineDeployment takes to reach new replicas. @default 100 */
+  readonly scaleDelayMs?: number;
 }
 
 /** A running fake. */
@@ -40,10 +60,15 @@ export interface CapiController {
   readonly members: ReadonlyMap<string, KubeEmulator>;
   /** Makes a cluster fail, as an infrastructure provider would report it. */
   fail(name: string, message: string): void;
+  /** Makes every scaling of the cluster's workers from now on fail with the infrastructure provider's words. */
+  failScaling(name: string, message: string): void;
+  /** Scalings started per cluster (a topology replicas change the controller acted on). */
+  readonly scalings: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
 const CLUSTER = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster' } as const;
+const MACHINE_DEPLOYMENT = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment' } as const;
 
 type Json = Parameters<KubeEmulator['patch']>[1];
 
@@ -53,9 +78,14 @@ export function startCapiController(
   options: CapiControllerOptions = {},
 ): CapiController {
   const provisionDelayMs = options.provisionDelayMs ?? 100;
-  const crd = crdManifest(CAPI_CLUSTER_CRD);
-  if (!management.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! }))
-    management.create(crd);
+  for (const definition of [CAPI_CLUSTER_CRD, CAPI_MACHINE_DEPLOYMENT_CRD]) {
+    const crd = crdManifest(definition);
+    if (!management.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! }))
+      management.create(crd);
+  }
+  const scaleDelayMs = options.scaleDelayMs ?? 100;
+  const scalings = new Map<string, number>();
+  const scalingFailures = new Map<string, string>();
   const members = new Map<string, KubeEmulator>();
   const collectors: (() => void)[] = [];
   const seen = new Set<string>();
@@ -105,8 +135,86 @@ export function startCapiController(
         data: { value: Buffer.from(member.kubeconfig).toString('base64') },
       });
       setStatus(namespace, name, { phase: 'Provisioned', ...available('True', 'Available') });
+      for (const worker of topologyWorkers(management.get(ref))) {
+        management.create({
+          ...MACHINE_DEPLOYMENT,
+          metadata: {
+            name: `${name}-${worker.name}`,
+            namespace,
+            labels: {
+              'cluster.x-k8s.io/cluster-name': name,
+              'topology.cluster.x-k8s.io/deployment-name': worker.name,
+            },
+          },
+          spec: { clusterName: name, replicas: worker.replicas },
+        });
+        const mdRef = { ...MACHINE_DEPLOYMENT, namespace, name: `${name}-${worker.name}` };
+        management.patch(
+          mdRef,
+          {
+            status: {
+              phase: 'Running',
+              replicas: worker.replicas,
+              readyReplicas: worker.replicas,
+              conditions: [],
+            },
+          },
+          { subresource: 'status' },
+        );
+      }
     });
   };
+
+  /** Copy changed topology replicas to the MachineDeployments and let them scale. */
+  const scale = (cluster: KubeObject) => {
+    const { namespace, name = '' } = cluster.metadata;
+    for (const worker of topologyWorkers(cluster)) {
+      const mdRef = { ...MACHINE_DEPLOYMENT, namespace, name: `${name}-${worker.name}` };
+      const md = management.get(mdRef);
+      const spec = md?.spec as { replicas?: number } | undefined;
+      if (!md || spec?.replicas === worker.replicas) continue;
+      const before = (md.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
+      scalings.set(name, (scalings.get(name) ?? 0) + 1);
+      management.patch(mdRef, { spec: { replicas: worker.replicas } });
+      const phase = worker.replicas > before ? 'ScalingUp' : 'ScalingDown';
+      management.patch(mdRef, { status: { phase, replicas: worker.replicas } }, { subresource: 'status' });
+      later(scaleDelayMs, () => {
+        const now = management.get(mdRef);
+        if (!now || (now.spec as { replicas?: number }).replicas !== worker.replicas) return;
+        const failure = scalingFailures.get(name);
+        const status = failure
+          ? {
+              phase: 'Failed',
+              readyReplicas: before,
+              conditions: [
+                {
+                  type: 'MachinesReady',
+                  status: 'False',
+                  reason: 'NotReady',
+                  message: failure,
+                  lastTransitionTime: new Date().toISOString(),
+                },
+              ],
+            }
+          : { phase: 'Running', readyReplicas: worker.replicas, conditions: [] };
+        management.patch(mdRef, { status }, { subresource: 'status' });
+      });
+    }
+  };
+  const unsubscribeScaling = management.onChange((e) => {
+    if (
+      e.type !== 'MODIFIED' ||
+      e.object.kind !== 'Cluster' ||
+      !e.object.apiVersion.startsWith('cluster.x-k8s.io/')
+    )
+      return;
+    const { namespace, name = '' } = e.object.metadata;
+    // Out of the listener, as the other reactions: the store is still emitting.
+    later(0, () => {
+      const current = management.get(refOf(namespace, name));
+      if (current && !current.metadata.deletionTimestamp) scale(current);
+    });
+  });
 
   const teardown = async (namespace: string | undefined, name: string) => {
     await members.get(name)?.stop();
@@ -154,12 +262,27 @@ export function startCapiController(
           ...available('False', 'Failed', message),
         });
     },
+    scalings,
+    failScaling(name, message) {
+      scalingFailures.set(name, message);
+    },
     async stop() {
       stopped = true;
       unsubscribe();
+      unsubscribeScaling();
       for (const t of timers) clearTimeout(t);
       for (const c of collectors) c();
       await Promise.all([...members.values()].map((m) => m.stop().catch(() => undefined)));
     },
   };
+}
+
+/** The worker topologies of a Cluster, with their replicas (0 when left out). */
+function topologyWorkers(cluster: KubeObject | undefined): { name: string; replicas: number }[] {
+  const spec = cluster?.spec as
+    | { topology?: { workers?: { machineDeployments?: { name?: string; replicas?: number }[] } } }
+    | undefined;
+  return (spec?.topology?.workers?.machineDeployments ?? []).flatMap((md) =>
+    md.name ? [{ name: md.name, replicas: md.replicas ?? 0 }] : [],
+  );
 }

@@ -3,6 +3,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
 import {
   BURST_LABEL,
@@ -12,6 +13,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** Options of the AKS provider: one subscription, resource group and region. */
 export const AksOptionsSchema = z.strictObject({
@@ -52,6 +54,8 @@ const TAG_KEYS: Readonly<Record<string, string>> = {
   [BURST_LABEL]: 'clusterburst-burst-id',
 };
 const OWNER_TAG = TAG_KEYS[OWNER_LABEL]!;
+/** The one agent pool clusterburst makes per cluster. */
+const AGENT_POOL = 'burst';
 
 /**
  * Azure Kubernetes Service: a managed cluster with one system node pool, tagged with owner and
@@ -106,7 +110,38 @@ export class AksProvider implements ProviderDriver {
 
   async describe(name: string): Promise<ProviderCluster | undefined> {
     const cluster = await this.#get(name);
-    return cluster && this.#map(cluster);
+    const view = cluster && this.#map(cluster);
+    if (view?.state !== 'ready') return view;
+    const pool = await getAgentPool(this.#resizeContext, name);
+    return pool ? { ...view, ...aksResizeView(pool) } : view;
+  }
+
+  /** Scale the burst's agent pool (System mode: 1 to 1000 nodes); see aks-resize.ts. */
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    checkNodeCount(this.name, nodes, 1, 1000);
+    const cluster = await this.#get(name);
+    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    const view = this.#map(cluster);
+    checkOwned(this.name, view);
+    const pool = view.state === 'ready' ? await getAgentPool(this.#resizeContext, name) : undefined;
+    if (!pool) {
+      throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for its agent pool`, {
+        retryable: view.state === 'provisioning' || view.state === 'ready',
+      });
+    }
+    await requestAksResize(this.#resizeContext, name, pool, nodes);
+    const after = await this.describe(name);
+    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
+    return after;
+  }
+
+  get #resizeContext(): AksResizeContext {
+    return {
+      client: this.#client,
+      resourceGroup: this.#options.resourceGroup,
+      pool: AGENT_POOL,
+      fail: (action, error) => this.#fail(action, error),
+    };
   }
 
   async delete(name: string, owner: string): Promise<void> {

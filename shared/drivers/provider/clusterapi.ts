@@ -6,6 +6,7 @@ import { ConditionsSchema } from '../kube/conditions.ts';
 import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { type CapiResizeContext, capiResizeView, requestCapiResize } from './clusterapi-resize.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -14,6 +15,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** Options of a `clusterapi` provider (`providers[].options` in clusterburst.yaml). */
 export const ClusterApiOptionsSchema = z.strictObject({
@@ -151,7 +153,37 @@ export class ClusterApiProvider implements ProviderDriver {
         state: 'provisioning',
         message: `Provisioned; waiting for Secret ${name}-kubeconfig`,
       };
-    return { ...mapped, endpoint: credentialsFromKubeconfig(this.name, kubeconfig).endpoint };
+    return {
+      ...mapped,
+      endpoint: credentialsFromKubeconfig(this.name, kubeconfig).endpoint,
+      ...(await capiResizeView(this.#resizeContext, name, cluster)),
+    };
+  }
+
+  /** Set the worker topology's replicas; see clusterapi-resize.ts. */
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    checkNodeCount(this.name, nodes);
+    const cluster = await this.#get(name);
+    if (!cluster) throw new DriverError(this.name, `Cluster ${name} does not exist`);
+    const view = toProviderCluster(cluster);
+    checkOwned(this.name, view);
+    const state = view.state;
+    if (state === 'deleting' || state === 'failed') {
+      throw new DriverError(this.name, `Cluster ${name} is ${state}; it cannot be resized`);
+    }
+    await requestCapiResize(this.#resizeContext, name, cluster, nodes);
+    const after = await this.describe(name);
+    if (!after) throw new DriverError(this.name, `Cluster ${name} vanished while resizing`);
+    return after;
+  }
+
+  get #resizeContext(): CapiResizeContext {
+    return {
+      driver: this.name,
+      custom: this.#custom,
+      namespace: this.#options.namespace,
+      machineDeployment: this.#options.machineDeploymentName,
+    };
   }
 
   async delete(name: string, owner: string): Promise<void> {

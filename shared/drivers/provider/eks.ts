@@ -23,6 +23,7 @@ import {
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
+import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import {
   BURST_LABEL,
@@ -32,6 +33,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -173,7 +175,40 @@ export class EksProvider implements ProviderDriver {
 
   async describe(name: string): Promise<ProviderCluster | undefined> {
     const cluster = await this.#cluster(name);
-    return cluster && this.#inspect(cluster, true);
+    const view = cluster && (await this.#inspect(cluster, true));
+    return view?.state === 'ready' ? this.#withNodes(view) : view;
+  }
+
+  /** Resize the managed node group (UpdateNodegroupConfig); see eks-resize.ts. */
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    checkNodeCount(this.name, nodes);
+    const cluster = await this.#cluster(name);
+    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    checkOwned(this.name, this.#view(cluster, 'ready'));
+    const group = await this.#nodegroup(name);
+    if (!group || (group.status !== 'ACTIVE' && group.status !== 'DEGRADED' && group.status !== 'UPDATING')) {
+      throw new DriverError(
+        this.name,
+        `node group of ${name} is ${group?.status ?? 'not there'}; resize waits`,
+        {
+          retryable: !group || group.status === 'CREATING',
+        },
+      );
+    }
+    await requestEksResize(this.#resizeContext, name, group, nodes);
+    const after = await this.describe(name);
+    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
+    return after;
+  }
+
+  get #resizeContext(): EksResizeContext {
+    return { client: this.#client, fail: (action, error, override) => this.#fail(action, error, override) };
+  }
+
+  /** A ready cluster with its node group's counts and resize state. */
+  async #withNodes(view: ProviderCluster): Promise<ProviderCluster> {
+    const group = await this.#nodegroup(view.name);
+    return group ? { ...view, ...(await eksResizeView(this.#resizeContext, view.name, group)) } : view;
   }
 
   async delete(name: string, owner: string): Promise<void> {
@@ -279,6 +314,9 @@ export class EksProvider implements ProviderDriver {
     switch (group.status) {
       case 'ACTIVE':
         return this.#view(cluster, 'ready');
+      // A scaling or config update: the nodes that run keep serving.
+      case 'UPDATING':
+        return this.#view(cluster, 'ready', 'node group UPDATING');
       case 'DEGRADED':
         return this.#view(cluster, 'ready', `node group degraded: ${health ?? 'no detail'}`);
       case 'CREATE_FAILED':

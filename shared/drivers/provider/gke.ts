@@ -2,6 +2,7 @@ import { ClusterManagerClient, protos } from '@google-cloud/container';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from './classify-error.ts';
+import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -10,6 +11,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
@@ -143,6 +145,9 @@ export class GkeProvider implements ProviderDriver {
     const cluster = await this.#get(name);
     if (!cluster) return undefined;
     const view = this.#map(cluster);
+    if (view.state === 'ready' && this.#options.mode === 'standard') {
+      return { ...view, ...(await gkeResizeView(this.#resizeContext, cluster)) };
+    }
     if (view.state !== 'provisioning' && view.state !== 'failed') return view;
     // The cluster says little while it provisions or after it failed; its create operation says why.
     const operation = await this.#createOperation(name);
@@ -161,6 +166,38 @@ export class GkeProvider implements ProviderDriver {
     return view.state === 'failed'
       ? view
       : { ...view, message: `create operation ${status}${done ? ` ${done}%` : ''}` };
+  }
+
+  /**
+   * Resize the node pool (setNodePoolSize; see gke-resize.ts). Autopilot has no pool of ours:
+   * Google sizes the nodes to the pods, so there is nothing to ask.
+   */
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    checkNodeCount(this.name, nodes);
+    const cluster = await this.#get(name);
+    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    const view = this.#map(cluster);
+    checkOwned(this.name, view);
+    if (view.state !== 'ready') {
+      throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for ready`, {
+        retryable: view.state === 'provisioning',
+      });
+    }
+    if (this.#options.mode === 'autopilot') return view;
+    await requestGkeResize(this.#resizeContext, cluster, nodes);
+    const after = await this.describe(name);
+    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
+    return after;
+  }
+
+  get #resizeContext(): GkeResizeContext {
+    return {
+      client: this.#client,
+      parent: this.#parent,
+      nodePool: NODE_POOL,
+      callOptions: this.#call,
+      fail: (action, error, retryable) => this.#fail(action, error, retryable),
+    };
   }
 
   async delete(name: string, owner: string): Promise<void> {

@@ -3,6 +3,7 @@ import { DriverError } from '../../errors.ts';
 import { isQuotaMessage } from './classify-error.ts';
 import { makeClientCsr } from './magnum-csr.ts';
 import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from './magnum-keystone.ts';
+import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,
@@ -11,6 +12,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z
@@ -61,6 +63,7 @@ const MagnumClusterSchema = z.looseObject({
   labels: z.record(z.string(), z.string()).nullish(),
   faults: z.record(z.string(), z.string()).nullish(),
   created_at: z.string().nullish(),
+  node_count: z.number().int().nullish(),
 });
 type MagnumCluster = z.output<typeof MagnumClusterSchema>;
 const ClusterListSchema = z.object({ clusters: z.array(MagnumClusterSchema), next: z.string().nullish() });
@@ -144,7 +147,30 @@ export class MagnumProvider implements ProviderDriver {
     const cluster = await this.#find(name);
     // Gone (the finalize poll sees this): its key need not stay in memory.
     if (!cluster) this.#minted.delete(name);
-    return cluster && this.#map(cluster);
+    const view = cluster && this.#map(cluster);
+    return view?.state === 'ready' ? { ...view, ...magnumResizeView(cluster!) } : view;
+  }
+
+  /** Resize the cluster's default worker node group; see magnum-resize.ts. */
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    checkNodeCount(this.name, nodes);
+    const cluster = await this.#find(name);
+    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    const view = this.#map(cluster);
+    checkOwned(this.name, view);
+    if (view.state !== 'ready') {
+      throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for ready`, {
+        retryable: view.state === 'provisioning',
+      });
+    }
+    const context: MagnumResizeContext = {
+      request: (method, path, body, headers) => this.#session.request(method, path, body, headers),
+      fail: (action, status, body) => this.#session.fail(action, status, body),
+    };
+    await requestMagnumResize(context, cluster, nodes, () => this.#find(name));
+    const after = await this.describe(name);
+    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
+    return after;
   }
 
   async delete(name: string, owner: string): Promise<void> {

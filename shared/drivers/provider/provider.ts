@@ -24,6 +24,34 @@ export interface ProviderCluster {
   readonly message?: string;
   /** Set with `failed` when the failure was a quota or capacity shortage (placement moves on). */
   readonly quota?: boolean;
+  /** Node count of the burst's node pool, where the provider reports it. */
+  readonly nodes?: NodeCounts;
+  /** The node pool's last resize while it runs or after it failed; absent once it settled well. */
+  readonly resize?: ResizeStatus;
+}
+
+/**
+ * Node count of the burst's node pool. `desired` is what was last asked for (the provider's own
+ * record); `current` is what the pool has, left out while a resize runs where the provider does
+ * not tell (EKS, AKS, Magnum report only the wanted size), and equal to `desired` once settled.
+ */
+export interface NodeCounts {
+  readonly current?: number;
+  /** Left out where the provider does not say while a resize runs (GKE's operation has no target). */
+  readonly desired?: number;
+}
+
+/**
+ * A resize of the node pool that has not settled well: `resizing` while the provider works on
+ * it (the health poll follows it until it is gone), `failed` with the provider's words. The
+ * cluster's own `state` is unaffected: the nodes it had keep serving.
+ */
+export interface ResizeStatus {
+  readonly state: 'resizing' | 'failed';
+  /** The provider's words (update status and errors, operation error, status reason). */
+  readonly message: string;
+  /** Set with `failed` when the provider ran short of quota or capacity (placement moves on). */
+  readonly quota?: boolean;
 }
 
 /** How to reach a member cluster's API; handed to the federation at join, never stored. */
@@ -57,6 +85,16 @@ export interface ProviderDriver {
    * cluster-admin certificate) implement it; for the others `clusterCaOf` reads `credentials`.
    */
   clusterCa?(name: string): Promise<string | undefined>;
+
+  /**
+   * Ask for `nodes` nodes in the burst's node pool and return the cluster as it is then. Asking
+   * for the size already wanted does nothing; while a resize runs it does nothing either where
+   * the provider refuses overlapping updates (EKS, GKE, AKS, Magnum, and the simulated provider
+   * like them; Cluster API takes the new count at once), so ask again once `resize` is gone and
+   * the count differs. A refusal for quota is a DriverError with `quota` set, as for `create`; a
+   * failure after the provider took the request shows in `describe` as `resize.state: failed`.
+   */
+  resize(name: string, nodes: number): Promise<ProviderCluster>;
   /** Every cluster carrying this owner's tag; clusters of others are never listed. */
   list(owner: string): Promise<ProviderCluster[]>;
   /** Release sockets and timers. */

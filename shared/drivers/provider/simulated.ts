@@ -9,6 +9,7 @@ import {
   type ProviderCluster,
   type ProviderDriver,
 } from './provider.ts';
+import { checkNodeCount, checkOwned } from './resize-checks.ts';
 import { SimulatedClusterServer } from './simulated-cluster.ts';
 
 /** Options of the simulated provider. */
@@ -17,6 +18,10 @@ export const SimulatedProviderOptionsSchema = z.strictObject({
   readyAfterMs: z.number().int().min(0).default(2000),
   /** Time from delete to gone. @default 100 */
   deleteAfterMs: z.number().int().min(0).default(100),
+  /** Time a resize of the node pool takes. @default 500 */
+  resizeAfterMs: z.number().int().min(0).default(500),
+  /** Nodes the simulated account may run over all clusters; a resize beyond is refused for quota. */
+  maxNodes: z.number().int().min(0).optional(),
   /**
    * Where the simulated cloud keeps its inventory. The cloud outlives the control plane: after
    * a crash, clusters listed here come back (so a leak stays visible until cleaned up).
@@ -28,13 +33,24 @@ export type SimulatedProviderOptions = z.input<typeof SimulatedProviderOptionsSc
 interface InventoryEntry {
   readonly name: string;
   readonly region: string;
-  readonly nodes: number;
+  /** Nodes the pool has now. */
+  nodes: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly createdAt: number;
   state: ProviderCluster['state'];
   port: number;
   deleteAt?: number;
   message?: string;
+  /** The resize in flight, or the last one when it failed. */
+  resize?: SimulatedResize;
+}
+
+interface SimulatedResize {
+  readonly nodes: number;
+  readonly doneAt: number;
+  /** Set when the resize ends in failure, with the simulated provider's words. */
+  failWith?: { readonly message: string; readonly quota: boolean };
+  failed?: boolean;
 }
 
 /**
@@ -46,6 +62,7 @@ export class SimulatedProvider implements ProviderDriver {
   readonly #inventory = new Map<string, InventoryEntry>();
   readonly #servers = new Map<string, SimulatedClusterServer>();
   readonly #pending = new Map<string, Promise<ProviderCluster>>();
+  #resizeFailure?: { readonly message: string; readonly quota: boolean };
   /** Calls made, for tests and benchmarks. */
   readonly calls: { readonly op: string; readonly name: string; readonly at: number }[] = [];
 
@@ -151,6 +168,45 @@ export class SimulatedProvider implements ProviderDriver {
     this.#save();
   }
 
+  async resize(name: string, nodes: number): Promise<ProviderCluster> {
+    this.calls.push({ op: 'resize', name, at: Date.now() });
+    checkNodeCount(this.name, nodes);
+    const entry = this.#inventory.get(name);
+    const view = entry && this.#view(entry);
+    if (!entry || !view) throw new DriverError(this.name, `cluster ${name} does not exist`);
+    checkOwned(this.name, view);
+    if (entry.state !== 'ready') {
+      throw new DriverError(this.name, `cluster ${name} is ${entry.state}; resize waits for ready`, {
+        retryable: entry.state === 'provisioning',
+      });
+    }
+    const wanted = entry.resize && !entry.resize.failed ? entry.resize.nodes : entry.nodes;
+    if (wanted === nodes || (entry.resize && !entry.resize.failed)) return view;
+    const { maxNodes } = this.#options;
+    const others = [...this.#inventory.values()].filter((e) => e !== entry && e.state !== 'deleting');
+    const used = others.reduce((sum, e) => sum + Math.max(e.nodes, e.resize?.nodes ?? 0), 0);
+    if (maxNodes !== undefined && used + nodes > maxNodes) {
+      throw new DriverError(
+        this.name,
+        `resize ${name} failed: node quota exceeded: ${nodes} nodes asked, ${maxNodes - used} left`,
+        { quota: true },
+      );
+    }
+    this.calls.push({ op: 'resize-started', name, at: Date.now() });
+    entry.resize = {
+      nodes,
+      doneAt: Date.now() + this.#options.resizeAfterMs,
+      ...(this.#resizeFailure && { failWith: this.#resizeFailure }),
+    };
+    this.#save();
+    return this.#view(entry)!;
+  }
+
+  /** Make every resize from now on end in failure with these words (quota: a capacity shortage). */
+  failResizes(message: string, quota = false): void {
+    this.#resizeFailure = { message, quota };
+  }
+
   /** Make the cluster disappear without a trace, as if deleted behind our back. */
   async vanish(name: string): Promise<void> {
     this.#inventory.delete(name);
@@ -186,6 +242,15 @@ export class SimulatedProvider implements ProviderDriver {
       entry.state = 'ready';
       this.#save();
     }
+    const resize = entry.resize;
+    if (resize && !resize.failed && now >= resize.doneAt) {
+      if (resize.failWith) resize.failed = true;
+      else {
+        entry.nodes = resize.nodes;
+        entry.resize = undefined;
+      }
+      this.#save();
+    }
     const server = this.#servers.get(entry.name);
     if (server) server.ready = entry.state === 'ready';
     return {
@@ -195,6 +260,27 @@ export class SimulatedProvider implements ProviderDriver {
       region: entry.region,
       labels: entry.labels,
       message: entry.message ?? `simulated cluster ${entry.state}`,
+      ...this.#nodesOf(entry),
+    };
+  }
+
+  /** Node counts and resize state: while resizing the pool still has its old nodes. */
+  #nodesOf(entry: InventoryEntry): Pick<ProviderCluster, 'nodes' | 'resize'> {
+    const r = entry.resize;
+    if (!r) return { nodes: { current: entry.nodes, desired: entry.nodes } };
+    if (!r.failed) {
+      return {
+        nodes: { current: entry.nodes, desired: r.nodes },
+        resize: { state: 'resizing', message: `resizing from ${entry.nodes} to ${r.nodes} nodes` },
+      };
+    }
+    return {
+      nodes: { current: entry.nodes, desired: r.nodes },
+      resize: {
+        state: 'failed',
+        message: r.failWith?.message ?? 'resize failed',
+        ...(r.failWith?.quota && { quota: true }),
+      },
     };
   }
 

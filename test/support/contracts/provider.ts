@@ -15,6 +15,8 @@ export interface ProviderHarness {
   /** Let time pass at the (emulated) provider; called between polls. */
   readonly tick?: () => Promise<void>;
   readonly cleanup?: () => Promise<void>;
+  /** How many resize requests of this cluster reached the (emulated) provider's API. */
+  readonly resizeRequests?: (name: string) => number;
 }
 
 /** Poll `describe` until `done` holds, advancing the harness between polls. */
@@ -30,6 +32,11 @@ export async function pollCluster(
     await (h.tick?.() ?? new Promise((r) => setTimeout(r, 50)));
   }
   throw new Error(`cluster ${name} did not reach the expected state`);
+}
+
+/** Resize requests that reached the provider, where the harness can count them (emulators can; a real cloud cannot). */
+function expectRequests(h: ProviderHarness, name: string, count: number): void {
+  if (h.resizeRequests) expect(h.resizeRequests(name)).toBe(count);
 }
 
 /** The behaviour every ProviderDriver must show. Call inside a test file. */
@@ -114,6 +121,37 @@ export function runProviderContract(name: string, setup: () => Promise<ProviderH
       await expect(h.provider.create(mine)).rejects.toMatchObject({ retryable: false });
       expect(await h.provider.list('owner-a')).toEqual([]);
       expect((await h.provider.describe(theirs.name))?.labels[OWNER_LABEL]).toBe('owner-b');
+    });
+
+    it('resizes the node pool up and down, reporting the resize until it settles, and asks only once', async () => {
+      const s = spec();
+      await h.provider.create(s);
+      await pollCluster(h, s.name, (c) => c?.state === 'ready');
+      const grown = await h.provider.resize(s.name, 4);
+      expect(grown.state).toBe('ready');
+      expect(grown.resize?.state).toBe('resizing');
+      const again = await h.provider.resize(s.name, 4);
+      expect(again.resize?.state).toBe('resizing');
+      expectRequests(h, s.name, 1);
+      const settled = await pollCluster(h, s.name, (c) => c?.resize === undefined);
+      expect(settled?.state).toBe('ready');
+      expect(settled?.nodes).toEqual({ current: 4, desired: 4 });
+      const same = await h.provider.resize(s.name, 4);
+      expect(same.resize).toBeUndefined();
+      expectRequests(h, s.name, 1);
+      const shrinking = await h.provider.resize(s.name, 1);
+      expect(shrinking.resize?.state).toBe('resizing');
+      const shrunk = await pollCluster(h, s.name, (c) => c?.resize === undefined);
+      expect(shrunk?.nodes).toEqual({ current: 1, desired: 1 });
+      expectRequests(h, s.name, 2);
+    });
+
+    it('refuses to resize an unknown cluster or to a count that is not a whole number of nodes', async () => {
+      await expect(h.provider.resize('cb-000000000000', 2)).rejects.toThrow();
+      const s = spec();
+      await h.provider.create(s);
+      await expect(h.provider.resize(s.name, -1)).rejects.toThrow(/nodes/);
+      await expect(h.provider.resize(s.name, 1.5)).rejects.toThrow(/nodes/);
     });
 
     it('describes an unknown cluster as undefined', async () => {

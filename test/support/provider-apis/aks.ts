@@ -2,6 +2,13 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { stringify } from 'yaml';
 import { der, OID } from '../../../shared/drivers/provider/magnum-csr.ts';
 import {
+  type AgentPoolHost,
+  agentPoolRequest,
+  armError,
+  type StoredPool,
+  settleAgentPools,
+} from './aks-agent-pools.ts';
+import {
   bearer,
   type EmulatedReply,
   type EmulatedRequest,
@@ -19,6 +26,8 @@ interface StoredCluster {
   readyAt: number;
   goneAt?: number;
   failWith?: ProvisioningError;
+  /** Agent pool state by pool name (the profiles of the create PUT stay in `properties`). */
+  pools?: Map<string, StoredPool>;
 }
 
 /** An ARM error as AKS reports a failed provisioning: its own code, often the cause in `details`. */
@@ -31,27 +40,24 @@ export interface ProvisioningError {
 interface StoredOperation {
   id: string;
   cluster: string;
-  kind: 'create' | 'delete';
+  kind: 'create' | 'delete' | 'scale';
   status: 'InProgress' | 'Succeeded' | 'Failed';
   error?: ProvisioningError;
 }
 
 const CLUSTER =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters(?:\/([^/]+))?(\/listClusterAdminCredential)?$/i;
+const AGENT_POOL =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)\/agentPools\/([^/]+)$/i;
 const OPERATION =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerService\/locations\/([^/]+)\/operations\/([^/]+)$/i;
-
-const armError = (status: number, code: string, message: string): EmulatedReply => ({
-  status,
-  headers: { 'x-ms-error-code': code },
-  body: { error: { code, message } },
-});
 
 /**
  * Azure Resource Manager for Microsoft.ContainerService managed clusters, over HTTPS on a
  * loopback port with a certificate from its own CA: PUT with If-None-Match, long-running
  * operations through Azure-AsyncOperation, provisioningState moving with emulated time,
- * admin kubeconfigs, paged lists, and the QuotaExceeded error of a short core quota.
+ * admin kubeconfigs, paged lists, the QuotaExceeded error of a short core quota, and agent
+ * pools that scale (aks-agent-pools.ts, each behaviour with its source).
  */
 export class ArmEmulator {
   now = 0;
@@ -59,6 +65,10 @@ export class ArmEmulator {
   maxNodes = Number.POSITIVE_INFINITY;
   /** Provisioning error every cluster created from now on fails with. */
   provisioningFailure?: ProvisioningError;
+  /** Provisioning error every agent pool scale started from now on ends Failed with. */
+  scaleFailure?: ProvisioningError;
+  /** Agent pool PUTs that started a scale, by cluster name. */
+  readonly scales = new Map<string, number>();
   readonly ca: TestCa;
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
@@ -70,7 +80,11 @@ export class ArmEmulator {
 
   constructor(
     readonly token: string,
-    readonly timings = { provisionMs: 8 * 60_000, deleteMs: 4 * 60_000 },
+    /** scaleMs: REFERENCE "Latencies": adding nodes takes 3-15 min on AKS. @default 5 min */
+    readonly timings: { provisionMs: number; deleteMs: number; scaleMs?: number } = {
+      provisionMs: 8 * 60_000,
+      deleteMs: 4 * 60_000,
+    },
   ) {
     this.ca = makeTestCa('emulated ARM CA');
     this.#clusterCa = makeTestCa('emulated AKS cluster CA');
@@ -142,6 +156,12 @@ export class ArmEmulator {
         status: 200,
         body: { name: stored.id, status: stored.status, ...(stored.error ? { error: stored.error } : {}) },
       };
+    }
+    const pool = AGENT_POOL.exec(request.path);
+    if (pool) {
+      const [, sub, rg, clusterName, poolName] = pool as unknown as string[];
+      const at = { sub: sub!, rg: rg!, clusterName: clusterName!, name: poolName! };
+      return agentPoolRequest(this.#poolHost, request, at, this.#clusters.get(at.clusterName));
     }
     const match = CLUSTER.exec(request.path);
     if (!match) return armError(404, 'InvalidResourceType', `no route for ${request.path}`);
@@ -222,6 +242,25 @@ export class ArmEmulator {
     };
   }
 
+  /** The agent pool handler's view of this emulator. */
+  get #poolHost(): AgentPoolHost {
+    return {
+      now: this.now,
+      maxNodes: this.maxNodes,
+      scaleFailure: this.scaleFailure,
+      scaleMs: this.timings.scaleMs ?? 5 * 60_000,
+      scales: this.scales,
+      clusters: this.#clusters.values(),
+      etag: (seed) =>
+        createHash('sha256')
+          .update(`${seed}-${++this.#seq}`)
+          .digest('hex')
+          .slice(0, 16),
+      startScale: (sub, location, target) =>
+        this.#operationUrl(sub, location, this.#operation(target, 'scale')),
+    };
+  }
+
   #delete(sub: string, cluster: StoredCluster | undefined): EmulatedReply {
     if (!cluster) return { status: 204 };
     if (cluster.provisioningState !== 'Deleting') {
@@ -242,7 +281,7 @@ export class ArmEmulator {
     return { status: 200, body: { value: page, ...(more ? { nextLink } : {}) } };
   }
 
-  #operation(cluster: string, kind: 'create' | 'delete'): string {
+  #operation(cluster: string, kind: StoredOperation['kind']): string {
     const id = createHash('sha256')
       .update(`${cluster}-${++this.#seq}`)
       .digest('hex')
@@ -257,6 +296,7 @@ export class ArmEmulator {
 
   #advance(): void {
     for (const cluster of this.#clusters.values()) {
+      settleAgentPools(this.now, cluster, (target, error) => this.#settle(target, 'scale', error));
       if (cluster.provisioningState === 'Creating' && this.now >= cluster.readyAt) {
         cluster.provisioningState = cluster.failWith ? 'Failed' : 'Succeeded';
         this.#settle(cluster.name, 'create', cluster.failWith);
@@ -272,7 +312,7 @@ export class ArmEmulator {
     }
   }
 
-  #settle(cluster: string, kind: 'create' | 'delete', error?: ProvisioningError): void {
+  #settle(cluster: string, kind: StoredOperation['kind'], error?: ProvisioningError): void {
     for (const op of this.#operations.values()) {
       if (op.cluster !== cluster || op.kind !== kind || op.status !== 'InProgress') continue;
       op.status = error ? 'Failed' : 'Succeeded';

@@ -9,11 +9,16 @@ import {
   DeleteNodegroupCommand,
   DescribeClusterCommand,
   DescribeNodegroupCommand,
+  DescribeUpdateCommand,
+  type DescribeUpdateCommandInput,
   type EKSClient,
   type EKSClientResolvedConfig,
+  type ErrorDetail,
   InvalidRequestException,
   ListClustersCommand,
   ListNodegroupsCommand,
+  ListUpdatesCommand,
+  type ListUpdatesCommandInput,
   type Nodegroup,
   type NodegroupIssueCode,
   ResourceInUseException,
@@ -21,20 +26,26 @@ import {
   type ServiceInputTypes,
   type ServiceOutputTypes,
   TagResourceCommand,
+  UpdateNodegroupConfigCommand,
+  type UpdateNodegroupConfigCommandInput,
 } from '@aws-sdk/client-eks';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { EksNodegroupUpdates } from './eks-updates.ts';
 
 /** How long the emulated EKS takes for each transition, in emulated milliseconds. */
 export interface EksTimings {
   readonly clusterActiveAfterMs: number;
   readonly nodegroupActiveAfterMs: number;
   readonly deleteAfterMs: number;
+  /** A node group scaling update (REFERENCE "Latencies": adding nodes takes 1-3 min on EKS). */
+  readonly updateAfterMs: number;
 }
 
 const DEFAULT_TIMINGS: EksTimings = {
   clusterActiveAfterMs: 10 * 60_000,
   nodegroupActiveAfterMs: 3 * 60_000,
   deleteAfterMs: 5 * 60_000,
+  updateAfterMs: 2 * 60_000,
 };
 
 interface Timed<T> {
@@ -53,6 +64,8 @@ const inUse = (message: string) => new ResourceInUseException({ message, ...meta
  * A stateful EKS behind aws-sdk-client-mock: clusters and node groups move through CREATING,
  * ACTIVE, DELETING and gone as emulated time passes (`tick`), with the errors the real API
  * gives for the same calls (ResourceInUse, ResourceNotFound, node groups still attached).
+ * Node group scaling (UpdateNodegroupConfig, ListUpdates, DescribeUpdate) is in eks-updates.ts,
+ * each behaviour with its source.
  */
 export class EksFake {
   now = 0;
@@ -62,6 +75,17 @@ export class EksFake {
   readonly #timings: EksTimings;
   /** Health issue every node group created from now on ends CREATE_FAILED with, once its launch is due. */
   nodegroupFailure?: { code: NodegroupIssueCode; message: string };
+  /** Node group scaling updates (eks-updates.ts). */
+  readonly #updates = new EksNodegroupUpdates({
+    now: () => this.now,
+    updateAfterMs: () => this.#timings.updateAfterMs,
+    group: (clusterName, nodegroupName) => {
+      this.#nodegroup(clusterName, nodegroupName);
+      return this.#liveGroups(clusterName).get(nodegroupName)?.value;
+    },
+    stored: (clusterName, nodegroupName) => this.#groups.get(clusterName)?.get(nodegroupName)?.value,
+    cluster: (name) => void this.#cluster(name),
+  });
 
   constructor(
     client: EKSClient,
@@ -89,6 +113,11 @@ export class EksFake {
       this.#cluster(i.clusterName);
       return { nodegroups: [...this.#liveGroups(i.clusterName).keys()] };
     });
+    on.on(UpdateNodegroupConfigCommand).callsFake((i: UpdateNodegroupConfigCommandInput) =>
+      this.#updates.start(i),
+    );
+    on.on(ListUpdatesCommand).callsFake((i: ListUpdatesCommandInput) => this.#updates.list(i));
+    on.on(DescribeUpdateCommand).callsFake((i: DescribeUpdateCommandInput) => this.#updates.describe(i));
     on.on(DeleteNodegroupCommand).callsFake((i: { clusterName: string; nodegroupName: string }) => {
       this.#nodegroup(i.clusterName, i.nodegroupName);
       const group = this.#liveGroups(i.clusterName).get(i.nodegroupName);
@@ -99,6 +128,20 @@ export class EksFake {
       group.goneAt = this.now + this.#timings.deleteAfterMs;
       return { nodegroup: group.value };
     });
+  }
+
+  /** UpdateNodegroupConfig calls that started an update (a token seen before starts none). */
+  updatesOf(clusterName: string): number {
+    return this.#updates.countFor(clusterName);
+  }
+
+  /** Error every ConfigUpdate accepted from now on ends Failed with, once it is due. */
+  get updateFailure(): ErrorDetail | undefined {
+    return this.#updates.failure;
+  }
+
+  set updateFailure(value: ErrorDetail | undefined) {
+    this.#updates.failure = value;
   }
 
   /** Let emulated time pass. */
@@ -198,6 +241,7 @@ export class EksFake {
     this.#cluster(clusterName);
     const group = this.#liveGroups(clusterName).get(nodegroupName);
     if (!group) throw notFound('node group');
+    this.#updates.settle();
     if (group.value.status === 'CREATING' && this.now >= group.readyAt) {
       group.value.status = group.failWith ? 'CREATE_FAILED' : 'ACTIVE';
       if (group.failWith) group.value.health = { issues: [{ ...group.failWith }] };

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
+  grpcError,
+  type ResizeFailure,
+  type ResizeInFlight,
+  setNodePoolSize,
+  settleResize,
+} from './gke-set-size.ts';
+import {
   bearer,
   type EmulatedReply,
   type EmulatedRequest,
@@ -10,7 +17,7 @@ import {
 /** Numeric enums, as GKE answers when the client asks for `enum-encoding=int` (the Node client does). */
 const ClusterStatus = { PROVISIONING: 1, RUNNING: 2, STOPPING: 4, ERROR: 5 } as const;
 const OperationStatus = { RUNNING: 2, DONE: 3 } as const;
-const OperationType = { CREATE_CLUSTER: 1, DELETE_CLUSTER: 2 } as const;
+const OperationType = { CREATE_CLUSTER: 1, DELETE_CLUSTER: 2, SET_NODE_POOL_SIZE: 14 } as const;
 
 interface StoredCluster {
   name: string;
@@ -26,6 +33,8 @@ interface StoredCluster {
   readyAt: number;
   goneAt?: number;
   failWith?: { code: string; message: string };
+  /** The node pool resize in flight. */
+  resizing?: ResizeInFlight;
 }
 
 interface StoredOperation {
@@ -40,6 +49,8 @@ interface StoredOperation {
 }
 
 const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/(clusters|operations)(?:\/([^/]+))?$/;
+const SET_SIZE =
+  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)\/nodePools\/([^/:]+):setSize$/;
 
 /**
  * The google.rpc code GKE gives a failed create with this condition code: RESOURCE_EXHAUSTED (8)
@@ -49,15 +60,15 @@ const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/(clusters|operations
 const canonicalCode = (conditionCode: string): number =>
   conditionCode === 'GCE_STOCKOUT' || conditionCode === 'GCE_QUOTA_EXCEEDED' ? 8 : 9;
 
-const grpcError = (status: number, code: string, message: string): EmulatedReply => ({
-  status,
-  body: { error: { code: status, status: code, message } },
-});
+/** The zones of a location: a zone itself, or three zones of a region. */
+const zonesOf = (location: string): string[] =>
+  /-[a-z]$/.test(location) ? [location] : ['b', 'c', 'd'].map((z) => `${location}-${z}`);
 
 /**
  * The GKE v1 REST API (clusters and operations of one project) on a loopback port, as the
- * Node client's REST transport speaks it: bearer token, numeric enums, operations for create
- * and delete, the quota error GKE gives when regional CPUs run short, and emulated time.
+ * Node client's REST transport speaks it: bearer token, numeric enums, operations for create,
+ * delete and node pool resize (setSize), the quota error GKE gives when regional CPUs run short,
+ * and emulated time. Each resize behaviour's source is in gke-set-size.ts.
  */
 export class GkeEmulator {
   now = 0;
@@ -65,6 +76,10 @@ export class GkeEmulator {
   maxNodes = Number.POSITIVE_INFINITY;
   /** Condition every cluster created from now on ends in ERROR with (a zone stockout, say). */
   provisioningFailure?: { code: string; message: string };
+  /** Error every node pool resize started from now on ends with. */
+  resizeFailure?: ResizeFailure;
+  /** Resize operations started, by cluster name. */
+  readonly resizes = new Map<string, number>();
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
   readonly #failures: EmulatedReply[] = [];
@@ -73,7 +88,11 @@ export class GkeEmulator {
 
   constructor(
     readonly token: string,
-    readonly timings = { provisionMs: 6 * 60_000, deleteMs: 3 * 60_000 },
+    /** resizeMs: REFERENCE "Latencies": adding nodes to a pool takes 2-5 min on GKE. @default 3 min */
+    readonly timings: { provisionMs: number; deleteMs: number; resizeMs?: number } = {
+      provisionMs: 6 * 60_000,
+      deleteMs: 3 * 60_000,
+    },
   ) {}
 
   /** Start listening; returns `127.0.0.1:<port>` for the client's apiEndpoint. */
@@ -130,6 +149,31 @@ export class GkeEmulator {
     const failure = this.#failures.shift();
     if (failure) return failure;
     this.#advance();
+    const setSize = SET_SIZE.exec(request.path);
+    if (setSize && request.method === 'POST') {
+      const [, project, location, clusterName, pool] = setSize as unknown as string[];
+      const path = {
+        parent: `projects/${project}/locations/${location}`,
+        clusterName: clusterName!,
+        pool: pool!,
+      };
+      return setNodePoolSize(
+        {
+          now: this.now,
+          resizeMs: this.timings.resizeMs ?? 3 * 60_000,
+          maxNodes: this.maxNodes,
+          failure: this.resizeFailure,
+          resizes: this.resizes,
+          clusters: this.#clusters.values(),
+          isRunning: (c) => (c as StoredCluster).status === ClusterStatus.RUNNING,
+          runningOn: (name) => this.#runningOn(name),
+          startOperation: (name) => this.#operation(path.parent, name, OperationType.SET_NODE_POOL_SIZE),
+        },
+        path,
+        this.#clusters.get(path.clusterName),
+        request.body,
+      );
+    }
     const match = PATH.exec(request.path);
     if (!match) return grpcError(404, 'NOT_FOUND', `no route for ${request.path}`);
     const [, project, location, kind, id] = match as unknown as [
@@ -194,10 +238,18 @@ export class GkeEmulator {
     return { status: 200, body: this.#operation(parent, name, OperationType.CREATE_CLUSTER) };
   }
 
-  #delete(parent: string, cluster: StoredCluster): EmulatedReply {
-    const running = [...this.#operations.values()].find(
-      (op) => op.status !== OperationStatus.DONE && op.targetLink.endsWith(`/clusters/${cluster.name}`),
+  /** An operation not DONE on the cluster or one of its node pools. */
+  #runningOn(clusterName: string): StoredOperation | undefined {
+    return [...this.#operations.values()].find(
+      (op) =>
+        op.status !== OperationStatus.DONE &&
+        (op.targetLink.endsWith(`/clusters/${clusterName}`) ||
+          op.targetLink.includes(`/clusters/${clusterName}/`)),
     );
+  }
+
+  #delete(parent: string, cluster: StoredCluster): EmulatedReply {
+    const running = this.#runningOn(cluster.name);
     if (running) {
       return grpcError(
         400,
@@ -227,6 +279,13 @@ export class GkeEmulator {
   /** Move clusters and operations on to where emulated time says they are. */
   #advance(): void {
     for (const cluster of this.#clusters.values()) {
+      settleResize(this.now, cluster, (operation, error) => {
+        const op = this.#operations.get(operation);
+        if (!op) return;
+        op.status = OperationStatus.DONE;
+        op.endTime = new Date(this.now).toISOString();
+        if (error) op.error = { ...error };
+      });
       if (cluster.status === ClusterStatus.PROVISIONING && this.now >= cluster.readyAt) {
         if (cluster.failWith) {
           cluster.status = ClusterStatus.ERROR;
@@ -265,6 +324,11 @@ export class GkeEmulator {
       location: c.location,
       status: c.status,
       resourceLabels: c.resourceLabels,
+      // A regional cluster spreads its pool over three zones; a node count is per zone.
+      locations: zonesOf(c.location),
+      ...(c.status === ClusterStatus.RUNNING
+        ? { currentNodeCount: c.nodes * zonesOf(c.location).length }
+        : {}),
       selfLink: `https://container.googleapis.com/v1/${parent}/clusters/${c.name}`,
       ...(c.autopilot ? { autopilot: c.autopilot } : {}),
       ...(c.nodePools ? { nodePools: c.nodePools } : {}),

@@ -3,6 +3,7 @@ import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keyst
 import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';
 import { serveEmulatedApi } from './http.ts';
 import { KeystoneEmulator } from './keystone.ts';
+import { magnumError, type ResizeInFlight, resizeCluster, settleResize } from './magnum-resize.ts';
 import { issueCertificate, makeTestCa, readCsr, type TestCa } from './x509.ts';
 
 interface StoredCluster {
@@ -21,12 +22,9 @@ interface StoredCluster {
   readyAt: number;
   goneAt?: number;
   failWith?: string;
+  /** The stack update of a resize in flight. */
+  resizing?: ResizeInFlight;
 }
-
-const magnumError = (status: number, title: string, detail: string): EmulatedReply => ({
-  status,
-  body: { errors: [{ request_id: `req-${randomUUID()}`, code: 'client', status, title, detail, links: [] }] },
-});
 
 const CLUSTER_FIELDS = [
   'uuid',
@@ -45,7 +43,8 @@ const CLUSTER_FIELDS = [
 
 /**
  * Keystone v3 (password and application-credential auth, catalog, token expiry and
- * revocation) and Magnum v1 (clusters, certificates) on one loopback port. The cluster CA
+ * revocation) and Magnum v1 (clusters, certificates, resize; each resize behaviour's source is
+ * in magnum-resize.ts) on one loopback port. The cluster CA
  * really signs the CSRs it is sent, and clusters move on with emulated time.
  */
 export class MagnumEmulator {
@@ -58,6 +57,12 @@ export class MagnumEmulator {
   readonly keystone: KeystoneEmulator;
   /** Client certificates signed (POST /certificates): each one a new cluster-admin credential. */
   certificatesIssued = 0;
+  /** Heat reason every resize started from now on ends UPDATE_FAILED with. */
+  resizeFailure?: string;
+  /** Bounds of the default worker node group (min_node_count, max_node_count). */
+  nodegroupBounds: { min: number; max?: number } = { min: 0 };
+  /** Resizes accepted, by cluster name. */
+  readonly resizes = new Map<string, number>();
   /** Bodies of the cluster creates received. */
   readonly creates: Record<string, unknown>[] = [];
   readonly template = { uuid: randomUUID(), name: 'k8s-1.33' };
@@ -69,7 +74,11 @@ export class MagnumEmulator {
   constructor(
     readonly credentials: KeystoneAuth,
     readonly region = 'RegionOne',
-    readonly timings = { provisionMs: 12 * 60_000, deleteMs: 5 * 60_000 },
+    /** resizeMs: a Heat stack update adding nodes (Nova boot plus kubelet join). @default 5 min */
+    readonly timings: { provisionMs: number; deleteMs: number; resizeMs?: number } = {
+      provisionMs: 12 * 60_000,
+      deleteMs: 5 * 60_000,
+    },
   ) {
     this.keystone = new KeystoneEmulator(credentials, (origin) => [
       {
@@ -192,6 +201,20 @@ export class MagnumEmulator {
         `Multiple clusters exist with same name. Please use the cluster uuid instead.`,
       );
     const cluster = matches[0]!;
+    if (parts[2] === 'actions' && parts[3] === 'resize' && parts.length === 4) {
+      if (request.method !== 'POST') return magnumError(405, 'Method Not Allowed', 'method not allowed');
+      return resizeCluster(
+        {
+          now: this.now,
+          resizeMs: this.timings.resizeMs ?? 5 * 60_000,
+          bounds: this.nodegroupBounds,
+          failure: this.resizeFailure,
+          resizes: this.resizes,
+        },
+        request,
+        cluster,
+      );
+    }
     if (request.method === 'GET') return { status: 200, body: this.#json(cluster) };
     if (request.method === 'DELETE') {
       if (cluster.status !== 'DELETE_IN_PROGRESS') {
@@ -281,6 +304,7 @@ export class MagnumEmulator {
 
   #advance(): void {
     for (const c of this.#clusters.values()) {
+      settleResize(this.now, c);
       if (c.status === 'CREATE_IN_PROGRESS' && this.now >= c.readyAt) {
         if (c.failWith) {
           c.status = 'CREATE_FAILED';

@@ -25,6 +25,7 @@ function withQuota(inner: SimulatedProvider, state: { full: boolean }): Provider
     describe: (n) => inner.describe(n),
     delete: (n, o) => inner.delete(n, o),
     credentials: (n) => inner.credentials(n),
+    resize: (n, nodes) => inner.resize(n, nodes),
     list: (o) => inner.list(o),
     close: () => inner.close(),
   };

@@ -20,6 +20,7 @@ function outOfQuota(inner: SimulatedProvider): ProviderDriver {
     },
     describe: (n) => inner.describe(n),
     delete: (n, o) => inner.delete(n, o),
+    resize: (n, nodes) => inner.resize(n, nodes),
     credentials: (n) => inner.credentials(n),
     list: (o) => inner.list(o),
     close: () => inner.close(),

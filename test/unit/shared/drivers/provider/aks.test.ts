@@ -29,7 +29,13 @@ async function setup() {
     },
     { credential },
   );
-  const harness = { provider, region: LOCATION, tick: async () => api.tick(), cleanup: () => api.close() };
+  const harness = {
+    provider,
+    region: LOCATION,
+    tick: async () => api.tick(),
+    cleanup: () => api.close(),
+    resizeRequests: (name: string) => api.scales.get(name) ?? 0,
+  };
   return { api, endpoint, provider, harness };
 }
 

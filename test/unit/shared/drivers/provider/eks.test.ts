@@ -41,7 +41,17 @@ function setup() {
   const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
   const fake = new EksFake(client, REGION);
   const provider = new EksProvider('eks-eu', OPTIONS, { client, credentials: CREDENTIALS });
-  return { client, fake, provider, harness: { provider, region: REGION, tick: async () => fake.tick() } };
+  return {
+    client,
+    fake,
+    provider,
+    harness: {
+      provider,
+      region: REGION,
+      tick: async () => fake.tick(),
+      resizeRequests: (name: string) => fake.updatesOf(name),
+    },
+  };
 }
 
 const spec = (name = 'cb-0123456789ab', owner = 'ri-lisbon'): ClusterSpec => ({

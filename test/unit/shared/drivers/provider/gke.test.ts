@@ -26,7 +26,13 @@ async function setup(options: { mode?: 'standard' | 'autopilot'; tokenSource?: (
     },
     { tokenSource: options.tokenSource ?? (async () => TOKEN) },
   );
-  const harness = { provider, region: LOCATION, tick: async () => api.tick(), cleanup: () => api.close() };
+  const harness = {
+    provider,
+    region: LOCATION,
+    tick: async () => api.tick(),
+    cleanup: () => api.close(),
+    resizeRequests: (name: string) => api.resizes.get(name) ?? 0,
+  };
   return { api, apiEndpoint, provider, harness };
 }
 

@@ -33,7 +33,13 @@ async function setup(auth: KeystoneAuth = AUTH) {
     flavorId: 'm1.large',
     labels: { kube_tag: 'v1.33.1' },
   });
-  const harness = { provider, region: REGION, tick: async () => api.tick(), cleanup: () => api.close() };
+  const harness = {
+    provider,
+    region: REGION,
+    tick: async () => api.tick(),
+    cleanup: () => api.close(),
+    resizeRequests: (name: string) => api.resizes.get(name) ?? 0,
+  };
   return { api, provider, harness };
 }
 

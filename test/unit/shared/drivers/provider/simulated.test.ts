@@ -6,10 +6,19 @@ import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 
-runProviderContract('simulated', async () => ({
-  provider: new SimulatedProvider('simulated', { readyAfterMs: 100, deleteAfterMs: 50 }),
-  region: 'local',
-}));
+runProviderContract('simulated', async () => {
+  const provider = new SimulatedProvider('simulated', {
+    readyAfterMs: 100,
+    deleteAfterMs: 50,
+    resizeAfterMs: 300,
+  });
+  return {
+    provider,
+    region: 'local',
+    resizeRequests: (name) =>
+      provider.calls.filter((c) => c.op === 'resize-started' && c.name === name).length,
+  };
+});
 
 const spec = (name: string) => ({
   name,
@@ -57,5 +66,30 @@ describe('simulated provider', () => {
     expect(await (await fetch(kept!.endpoint!)).text()).toBe('cb-kept\n');
     await second.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a cluster ready whose resize failed, and says why in the provider words', async () => {
+    const provider = new SimulatedProvider('simulated', { readyAfterMs: 0, resizeAfterMs: 0 });
+    await provider.create(spec('cb-grow'));
+    provider.failResizes('instance group cannot grow: zone out of machines (stockout)', true);
+    await provider.resize('cb-grow', 5);
+    const after = await provider.describe('cb-grow');
+    expect(after).toMatchObject({
+      state: 'ready',
+      nodes: { current: 1, desired: 5 },
+      resize: { state: 'failed', message: expect.stringContaining('stockout'), quota: true },
+    });
+    await provider.close();
+  });
+
+  it('refuses a resize beyond the node quota as a quota error, leaving the pool as it was', async () => {
+    const provider = new SimulatedProvider('simulated', { readyAfterMs: 0, maxNodes: 3 });
+    await provider.create(spec('cb-a'));
+    await provider.create(spec('cb-b'));
+    const refused = provider.resize('cb-a', 3);
+    await expect(refused).rejects.toMatchObject({ quota: true, retryable: false });
+    await expect(refused).rejects.toThrow(/quota exceeded/);
+    expect((await provider.describe('cb-a'))?.nodes).toEqual({ current: 1, desired: 1 });
+    await provider.close();
   });
 });
