@@ -5,9 +5,6 @@
  */
 import type { Deps } from '../shared/core/deps.ts';
 import { handleSignal, type SignalOutcome } from '../shared/core/handle-signal.ts';
-import { normaliseAlertmanager } from '../shared/domain/normalise-alertmanager.ts';
-import { normaliseCloudMonitoring } from '../shared/domain/normalise-cloud-monitoring.ts';
-import { normaliseCloudWatch } from '../shared/domain/normalise-cloudwatch.ts';
 import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
 import { triggerHandler } from '../shared/runtime/aws/trigger-handler.ts';
 import type { HttpAnswer, HttpRoute } from '../shared/runtime/function-def.ts';
@@ -17,6 +14,9 @@ import {
   decodePubSubIncident,
 } from '../shared/schemas/cloud-monitoring.ts';
 import { CloudWatchAlarmEventSchema } from '../shared/schemas/cloudwatch.ts';
+import { normaliseAlertmanager } from '../shared/schemas/normalise-alertmanager.ts';
+import { normaliseCloudMonitoring } from '../shared/schemas/normalise-cloud-monitoring.ts';
+import { normaliseCloudWatch } from '../shared/schemas/normalise-cloudwatch.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
 
 /** Alertmanager webhook (v4). */

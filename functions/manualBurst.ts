@@ -9,12 +9,12 @@ import { plan } from '../shared/core/plan.ts';
 import { drain } from '../shared/core/steps/drain.ts';
 import type { BurstCluster } from '../shared/domain/burst-cluster.ts';
 import { isLive } from '../shared/domain/lifecycle.ts';
-import { normaliseManual } from '../shared/domain/normalise-manual.ts';
 import { unplaceable } from '../shared/domain/place.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
 import type { HttpRoute } from '../shared/runtime/function-def.ts';
 import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
+import { normaliseManual } from '../shared/schemas/normalise-manual.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
 import { signalAnswer } from './capacityAlarm.ts';
 

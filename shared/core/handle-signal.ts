@@ -2,8 +2,8 @@ import type { BurstCluster } from '../domain/burst-cluster.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import { decideBurst } from '../domain/decide-burst.ts';
 import { isLive } from '../domain/lifecycle.ts';
+import { burstIdFor, clusterNameFor } from '../domain/names.ts';
 import type { Deps } from './deps.ts';
-import { burstIdFor, clusterNameFor } from './names.ts';
 import { eventFor, patchRecord } from './transition.ts';
 
 /** What became of a signal; the HTTP answer (202) carries it. */

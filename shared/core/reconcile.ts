@@ -1,6 +1,6 @@
 import type { OwnedGatewayServerRef } from '../domain/burst-cluster.ts';
+import { planDns } from '../domain/dns-changes.ts';
 import { isLive } from '../domain/lifecycle.ts';
-import { planDns } from '../drivers/dns/plan.ts';
 import { ownedServerPrefix } from '../drivers/gateway/gateway.ts';
 import { BURST_LABEL } from '../drivers/provider/provider.ts';
 import { type PassReport, runAll } from './cluster-health.ts';

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { BurstCluster } from '../domain/burst-cluster.ts';
+import { planDns } from '../domain/dns-changes.ts';
 import type { DnsRecord } from '../drivers/dns/dns.ts';
-import { planDns } from '../drivers/dns/plan.ts';
 import type { GatewayServerSpec } from '../drivers/gateway/gateway.ts';
 import type { Deps } from './deps.ts';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planDns } from '../../shared/domain/dns-changes.ts';
 import type { DnsPlan, DnsRecord, OwnedDnsRecord } from '../../shared/drivers/dns/dns.ts';
 import { DnsOwnershipError } from '../../shared/drivers/dns/ownership.ts';
-import { planDns } from '../../shared/drivers/dns/plan.ts';
 import type { Rfc2136Options } from '../../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136Dns } from '../../shared/drivers/dns/rfc2136/rfc2136.ts';
 import { DriverError } from '../../shared/errors.ts';

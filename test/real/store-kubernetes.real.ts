@@ -14,8 +14,8 @@ import {
   loadYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { isKubeFailure } from '../../shared/drivers/kube/errors.ts';
 import { KubernetesStore } from '../../shared/drivers/store/kubernetes.ts';
-import { isKubeFailure } from '../../shared/drivers/store/kubernetes-errors.ts';
 import { runStoreContract } from '../support/contracts/store.ts';
 
 const CRD_PATH = new URL('../../deploy/crds/burstclusters.clusterburst.io.yaml', import.meta.url);

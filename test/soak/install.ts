@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../../shared/config/load-config.ts';
-import { recordKey } from '../../shared/drivers/dns/plan.ts';
+import { recordKey } from '../../shared/domain/dns-changes.ts';
 import type { GatewayServerRef } from '../../shared/drivers/gateway/gateway.ts';
 import { SignalLoad } from '../../shared/drivers/load/signal.ts';
 import { OWNER_LABEL, type ProviderDriver } from '../../shared/drivers/provider/provider.ts';

@@ -1,6 +1,6 @@
 import { OctaviaGateway } from '../../shared/drivers/gateway/octavia.ts';
 import type { OctaviaGatewayOptions } from '../../shared/drivers/gateway/octavia-options.ts';
-import type { KeystoneAuth } from '../../shared/drivers/provider/magnum-keystone.ts';
+import type { KeystoneAuth } from '../../shared/drivers/openstack/keystone.ts';
 import { OctaviaEmulator } from './provider-apis/octavia.ts';
 
 /** The application credential the emulated Keystone accepts. */

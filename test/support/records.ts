@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { clusterNameFor } from '../../shared/core/names.ts';
 import type { BurstCluster } from '../../shared/domain/burst-cluster.ts';
+import { clusterNameFor } from '../../shared/domain/names.ts';
 import type { LifecycleEvent, LifecycleEventType } from '../../shared/schemas/lifecycle-event.ts';
 
 let counter = 0;

@@ -1,7 +1,7 @@
+import { ownershipLabels } from '../../domain/names.ts';
 import { overdue } from '../../domain/phase-deadline.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
-import { ownershipLabels } from '../names.ts';
 import { type StepResult, waiting } from '../step-result.ts';
 import { commitWhilePhase } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';

@@ -1,8 +1,8 @@
+import { ownershipLabels } from '../../domain/names.ts';
 import { overdue } from '../../domain/phase-deadline.ts';
 import { DriverError } from '../../errors.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
-import { ownershipLabels } from '../names.ts';
 import type { StepResult } from '../step-result.ts';
 import { commitWhilePhase } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';

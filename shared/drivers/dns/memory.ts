@@ -1,6 +1,6 @@
+import { recordKey } from '../../domain/dns-changes.ts';
 import { DriverError } from '../../errors.ts';
 import type { DnsDriver, DnsPlan, DnsRecord, OwnedDnsRecord } from './dns.ts';
-import { recordKey } from './plan.ts';
 
 type Stored = OwnedDnsRecord | (DnsRecord & { readonly owner?: undefined; readonly burstId?: undefined });
 

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { z } from 'zod';
 import { ConfigError, DriverError } from '../../errors.ts';
-import { classifyError } from '../provider/classify-error.ts';
+import { classifyError } from '../cloud/classify-error.ts';
 import type { DnsChange, DnsDriver, DnsPlan, OwnedDnsRecord } from './dns.ts';
 import {
   assertManageable,

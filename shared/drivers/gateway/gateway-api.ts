@@ -30,8 +30,8 @@ import {
 import { z } from 'zod';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
+import { driverError, isKubeFailure } from '../kube/errors.ts';
 import { KUBECONFIG_SOURCE_FIELDS } from '../kube/kubeconfig-source.ts';
-import { driverError, isKubeFailure } from '../store/kubernetes-errors.ts';
 import {
   GATEWAY_SERVER_PREFIX,
   type GatewayDriver,

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import type { KeystoneSession, ServiceResponse } from '../provider/magnum-keystone.ts';
+import type { KeystoneSession, ServiceResponse } from '../openstack/keystone.ts';
 
 /** One pool member as Octavia returns it (fields we read; others pass through). */
 export const MemberSchema = z.looseObject({

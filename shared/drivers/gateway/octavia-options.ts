@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KeystoneAuthSchema } from '../provider/magnum-keystone.ts';
+import { KeystoneAuthSchema } from '../openstack/keystone.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z

@@ -30,7 +30,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
-import { KeystoneSession } from '../provider/magnum-keystone.ts';
+import { KeystoneSession } from '../openstack/keystone.ts';
 import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
 import { type Member, OctaviaApi, type Pool } from './octavia-api.ts';
 import {

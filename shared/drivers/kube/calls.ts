@@ -1,5 +1,5 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { driverError, isKubeFailure, kubeFailure } from '../store/kubernetes-errors.ts';
+import { driverError, isKubeFailure, kubeFailure } from './errors.ts';
 
 export { driverError, isKubeFailure, kubeFailure };
 

@@ -1,6 +1,6 @@
 import type { AgentPool, ContainerServiceClient, ErrorDetail } from '@azure/arm-containerservice';
 import type { DriverError } from '../../errors.ts';
-import { isQuotaMessage } from './classify-error.ts';
+import { isQuotaMessage } from '../cloud/classify-error.ts';
 import type { ProviderCluster } from './provider.ts';
 
 /** What the AKS provider lends the resize functions. */

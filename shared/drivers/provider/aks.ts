@@ -3,8 +3,8 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import { classifyError, type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
-import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
 import {
   BURST_LABEL,
   type ClusterCredentials,

@@ -1,9 +1,9 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import { isQuotaMessage } from '../cloud/classify-error.ts';
 import { driverError, isKubeFailure, kubeCall } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
-import { isQuotaMessage } from './classify-error.ts';
 import type { ProviderCluster } from './provider.ts';
 
 /** What the Cluster API provider lends the resize functions. */

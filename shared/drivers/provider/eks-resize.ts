@@ -10,7 +10,7 @@ import {
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import type { DriverError } from '../../errors.ts';
-import { type ErrorFacts, isQuotaMessage } from './classify-error.ts';
+import { type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import type { ProviderCluster } from './provider.ts';
 
 /** What the EKS provider lends the resize functions. */

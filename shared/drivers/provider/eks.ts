@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
+import { classifyError, type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import {

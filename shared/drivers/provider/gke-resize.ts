@@ -1,6 +1,6 @@
 import { type ClusterManagerClient, protos } from '@google-cloud/container';
 import type { DriverError } from '../../errors.ts';
-import { GrpcCode, grpcFacts, isQuotaMessage } from './classify-error.ts';
+import { GrpcCode, grpcFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import type { ProviderCluster } from './provider.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;

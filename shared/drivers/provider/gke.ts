@@ -1,7 +1,7 @@
 import { ClusterManagerClient, protos } from '@google-cloud/container';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from './classify-error.ts';
+import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import {
   BURST_LABEL,

@@ -1,6 +1,6 @@
 import type { DriverError } from '../../errors.ts';
-import { isQuotaMessage } from './classify-error.ts';
-import type { ServiceResponse } from './magnum-keystone.ts';
+import { isQuotaMessage } from '../cloud/classify-error.ts';
+import type { ServiceResponse } from '../openstack/keystone.ts';
 import type { ProviderCluster } from './provider.ts';
 
 /** What the Magnum provider lends the resize functions. */

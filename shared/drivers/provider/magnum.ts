@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { isQuotaMessage } from './classify-error.ts';
+import { isQuotaMessage } from '../cloud/classify-error.ts';
+import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../openstack/keystone.ts';
 import { makeClientCsr } from './magnum-csr.ts';
-import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from './magnum-keystone.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import {
   BURST_LABEL,

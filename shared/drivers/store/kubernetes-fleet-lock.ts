@@ -1,7 +1,7 @@
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { parseInput } from '../../schemas/parse.ts';
-import { driverError, isKubeFailure } from './kubernetes-errors.ts';
+import { driverError, isKubeFailure } from '../kube/errors.ts';
 import { OWNER_LABEL } from './kubernetes-mapping.ts';
 
 /** The fleet object as last read: its resourceVersion and the admission it carries, if any. */

@@ -1,7 +1,7 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { ValidationError } from '../../errors.ts';
 import { MERGE_PATCH } from '../kube/calls.ts';
-import { driverError, isKubeFailure } from './kubernetes-errors.ts';
+import { driverError, isKubeFailure } from '../kube/errors.ts';
 import { BURST_CLUSTER_RESOURCE, fromObject, OWNER_LABEL, type StoredBurst } from './kubernetes-mapping.ts';
 
 const DRIVER = 'kubernetes';

@@ -3,7 +3,7 @@ import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
-import { driverError, isKubeFailure } from './kubernetes-errors.ts';
+import { driverError, isKubeFailure } from '../kube/errors.ts';
 import { FleetLock, type FleetState } from './kubernetes-fleet-lock.ts';
 import {
   assertSameIdentity,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { planDns } from '../../../shared/domain/dns-changes.ts';
 import type { DnsDriver, DnsRecord } from '../../../shared/drivers/dns/dns.ts';
-import { planDns } from '../../../shared/drivers/dns/plan.ts';
 import { burstId } from '../records.ts';
 
 /** How a DNS implementation is set up for the contract suite. */

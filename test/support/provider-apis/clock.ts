@@ -7,11 +7,11 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-eks';
 import type { ConfigInput } from '../../../shared/config/config-schema.ts';
+import type { KeystoneAuth } from '../../../shared/drivers/openstack/keystone.ts';
 import { AksProvider } from '../../../shared/drivers/provider/aks.ts';
 import { EksProvider } from '../../../shared/drivers/provider/eks.ts';
 import { encodeValue, GkeProvider } from '../../../shared/drivers/provider/gke.ts';
 import { MagnumProvider } from '../../../shared/drivers/provider/magnum.ts';
-import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
 import { BURST_LABEL, OWNER_LABEL, type ProviderDriver } from '../../../shared/drivers/provider/provider.ts';
 import { ArmEmulator } from './aks.ts';
 import { EksFake } from './eks.ts';

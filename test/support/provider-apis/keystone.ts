@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
+import type { KeystoneAuth } from '../../../shared/drivers/openstack/keystone.ts';
 import type { EmulatedReply, EmulatedRequest } from './http.ts';
 
 /** One service in the token's catalog. */

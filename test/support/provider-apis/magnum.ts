@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
+import type { KeystoneAuth } from '../../../shared/drivers/openstack/keystone.ts';
 import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';
 import { serveEmulatedApi } from './http.ts';
 import { KeystoneEmulator } from './keystone.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KeystoneAuth } from '../../../../../shared/drivers/openstack/keystone.ts';
 import { MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
-import type { KeystoneAuth } from '../../../../../shared/drivers/provider/magnum-keystone.ts';
 import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider/provider.ts';
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { MagnumEmulator } from '../../../../support/provider-apis/magnum.ts';

@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KeystoneAuth } from '../../../../../shared/drivers/openstack/keystone.ts';
 import { MagnumOptionsSchema, MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
-import type { KeystoneAuth } from '../../../../../shared/drivers/provider/magnum-keystone.ts';
 import {
   BURST_LABEL,
   type ClusterSpec,

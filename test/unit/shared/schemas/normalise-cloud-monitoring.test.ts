@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  isTestNotification,
-  normaliseCloudMonitoring,
-} from '../../../../shared/domain/normalise-cloud-monitoring.ts';
-import {
   type CloudMonitoringNotification,
   CloudMonitoringNotificationSchema,
   decodePubSubIncident,
 } from '../../../../shared/schemas/cloud-monitoring.ts';
+import {
+  isTestNotification,
+  normaliseCloudMonitoring,
+} from '../../../../shared/schemas/normalise-cloud-monitoring.ts';
 import { parseInput } from '../../../../shared/schemas/parse.ts';
 import { loadEvent } from '../../../support/events.ts';
 

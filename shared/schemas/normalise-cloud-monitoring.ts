@@ -1,5 +1,5 @@
-import type { CloudMonitoringNotification } from '../schemas/cloud-monitoring.ts';
-import type { CapacitySignal } from './capacity-signal.ts';
+import type { CapacitySignal } from '../domain/capacity-signal.ts';
+import type { CloudMonitoringNotification } from './cloud-monitoring.ts';
 import { hintsFromLabels } from './normalise-alertmanager.ts';
 
 /** Whether a notification is the console's "send test notification" (it says version "test"). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { BurstCluster } from '../domain/burst-cluster.ts';
 import { ownedServerPrefix } from '../drivers/gateway/gateway.ts';
 import { BURST_LABEL, OWNER_LABEL } from '../drivers/provider/provider.ts';
+import type { BurstCluster } from './burst-cluster.ts';
 
 /**
  * The burst id for a dedupe key within one installation: equal keys, equal ids, so duplicates

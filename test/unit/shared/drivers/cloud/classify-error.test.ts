@@ -4,7 +4,7 @@ import {
   GrpcCode,
   grpcFacts,
   isQuotaMessage,
-} from '../../../../../shared/drivers/provider/classify-error.ts';
+} from '../../../../../shared/drivers/cloud/classify-error.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });

@@ -1,5 +1,5 @@
-import type { AlarmStateValue, CloudWatchAlarmEvent } from '../schemas/cloudwatch.ts';
-import type { CapacitySignal } from './capacity-signal.ts';
+import type { CapacitySignal } from '../domain/capacity-signal.ts';
+import type { AlarmStateValue, CloudWatchAlarmEvent } from './cloudwatch.ts';
 import { hintsFromLabels } from './normalise-alertmanager.ts';
 
 /** How each alarm state maps to a signal status. */

@@ -1,5 +1,5 @@
-import type { AlertmanagerAlert, AlertmanagerWebhook } from '../schemas/alertmanager.ts';
-import type { CapacitySignal, PlacementHints } from './capacity-signal.ts';
+import type { CapacitySignal, PlacementHints } from '../domain/capacity-signal.ts';
+import type { AlertmanagerAlert, AlertmanagerWebhook } from './alertmanager.ts';
 
 /** Labels an alert rule may set to steer placement (`clusterburst_nodes: "3"`). */
 const HINT_LABELS = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
-import { classifyError } from './classify-error.ts';
+import { classifyError } from '../cloud/classify-error.ts';
 
 /** Keystone v3 credentials: a user and project, or an application credential (preferred for services). */
 export const KeystoneAuthSchema = z.discriminatedUnion('type', [

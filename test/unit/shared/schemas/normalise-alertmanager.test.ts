@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseAlertmanager } from '../../../../shared/domain/normalise-alertmanager.ts';
 import {
   type AlertmanagerWebhook,
   AlertmanagerWebhookSchema,
 } from '../../../../shared/schemas/alertmanager.ts';
+import { normaliseAlertmanager } from '../../../../shared/schemas/normalise-alertmanager.ts';
 import { parseInput } from '../../../../shared/schemas/parse.ts';
 import { loadEvent } from '../../../support/events.ts';
 

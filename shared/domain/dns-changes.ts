@@ -1,4 +1,4 @@
-import type { DnsChange, DnsPlan, DnsRecord, OwnedDnsRecord } from './dns.ts';
+import type { DnsChange, DnsPlan, DnsRecord, OwnedDnsRecord } from '../drivers/dns/dns.ts';
 
 /** What one burst should own in DNS, against what it owns now. */
 export interface DnsPlanInput {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseCloudWatch } from '../../../../shared/domain/normalise-cloudwatch.ts';
 import {
   type CloudWatchAlarmEvent,
   CloudWatchAlarmEventSchema,
 } from '../../../../shared/schemas/cloudwatch.ts';
+import { normaliseCloudWatch } from '../../../../shared/schemas/normalise-cloudwatch.ts';
 import { parseInput } from '../../../../shared/schemas/parse.ts';
 import { loadEvent } from '../../../support/events.ts';
 

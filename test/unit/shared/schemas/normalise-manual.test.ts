@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseManual } from '../../../../shared/domain/normalise-manual.ts';
 import { ManualBurstRequestSchema } from '../../../../shared/schemas/manual-burst.ts';
+import { normaliseManual } from '../../../../shared/schemas/normalise-manual.ts';
 import { parseInput } from '../../../../shared/schemas/parse.ts';
 import { loadEvent } from '../../../support/events.ts';
 

@@ -1,5 +1,5 @@
-import type { ManualBurstRequest } from '../schemas/manual-burst.ts';
-import type { CapacitySignal, PlacementHints } from './capacity-signal.ts';
+import type { CapacitySignal, PlacementHints } from '../domain/capacity-signal.ts';
+import type { ManualBurstRequest } from './manual-burst.ts';
 
 /**
  * Normalises an operator's burst request to a `CapacitySignal`. Each request is its own signal
