@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DnsPlan } from '../shared/drivers/dns/dns.ts';
+import type { DnsChangeSet } from '../shared/domain/dns-changes.ts';
 import { ownershipName, ownershipValue } from '../shared/drivers/dns/ownership.ts';
 import { Rfc2136Dns } from '../shared/drivers/dns/rfc2136/rfc2136.ts';
 import { type BindServer, startBind } from '../test/support/bind.ts';
@@ -27,7 +27,7 @@ function names(tag: string): string[] {
   return Array.from({ length: CHANGES }, (_, i) => `r${i}.${tag}.example.org`);
 }
 
-function plan(tag: string): DnsPlan {
+function plan(tag: string): DnsChangeSet {
   return {
     changes: names(tag).map((name, i) => ({
       action: 'create' as const,

@@ -1,8 +1,8 @@
 import type { OwnedGatewayServerRef } from '../domain/burst-cluster.ts';
-import { planDns } from '../domain/dns-changes.ts';
+import { dnsChanges } from '../domain/dns-changes.ts';
 import { isLive } from '../domain/lifecycle.ts';
-import { ownedServerPrefix } from '../drivers/gateway/gateway.ts';
-import { BURST_LABEL } from '../drivers/provider/provider.ts';
+import { BURST_ID_LABEL, ownedServerPrefix } from '../domain/names.ts';
+
 import { type PassReport, runAll } from './cluster-health.ts';
 import type { Deps } from './deps.ts';
 import { patchWhilePhase } from './transition.ts';
@@ -87,7 +87,7 @@ async function cleanOrphans(
   for (const provider of deps.providers.values()) {
     await attempt(undefined, `listing clusters at ${provider.name}`, async () => {
       for (const cluster of await provider.list(deps.owner)) {
-        const burstId = cluster.labels[BURST_LABEL];
+        const burstId = cluster.labels[BURST_ID_LABEL];
         if (!(await orphaned(burstId))) continue;
         // Asked again on every pass, even while deleting: some providers delete in steps (EKS
         // node groups, then the cluster), and each call moves the deletion on.
@@ -105,7 +105,7 @@ async function cleanOrphans(
   const members: string[] = [];
   await attempt(undefined, 'listing federation members', async () => {
     for (const member of await deps.federation.list(deps.owner)) {
-      const burstId = member.labels[BURST_LABEL];
+      const burstId = member.labels[BURST_ID_LABEL];
       if (!(await orphaned(burstId))) continue;
       if (
         await attempt(burstId, `unjoining orphan member ${member.name}`, () =>
@@ -123,8 +123,8 @@ async function cleanOrphans(
     for (const burstId of new Set(owned.map((r) => r.burstId))) {
       if (!(await orphaned(burstId))) continue;
       const current = owned.filter((r) => r.burstId === burstId);
-      const plan = planDns({ owner: deps.owner, burstId, desired: [], current });
-      if (await attempt(burstId, 'removing orphan DNS records', () => deps.dns.apply(plan))) {
+      const changeSet = dnsChanges({ owner: deps.owner, burstId, desired: [], current });
+      if (await attempt(burstId, 'removing orphan DNS records', () => deps.dns.apply(changeSet))) {
         dnsRecords.push(...current.map((r) => `${r.name} ${r.type}`));
         deps.metrics.orphans.inc({ kind: 'dns' }, current.length);
       }

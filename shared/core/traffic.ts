@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { BurstCluster } from '../domain/burst-cluster.ts';
-import { planDns } from '../domain/dns-changes.ts';
-import type { DnsRecord } from '../drivers/dns/dns.ts';
+import type { DnsRecord } from '../domain/dns-changes.ts';
+import { dnsChanges } from '../domain/dns-changes.ts';
 import type { GatewayServerSpec } from '../drivers/gateway/gateway.ts';
 import type { Deps } from './deps.ts';
 
@@ -48,16 +48,16 @@ export function desiredServers(deps: Deps, record: BurstCluster): GatewayServerS
   }));
 }
 
-/** Make the burst own exactly `desired` in DNS (plan against what it owns, then apply). */
+/** Make the burst own exactly `desired` in DNS (diff against what it owns, then apply). */
 export async function syncDns(
   deps: Deps,
   record: BurstCluster,
   desired: readonly DnsRecord[],
 ): Promise<number> {
   const current = await deps.dns.listOwned(deps.owner, { burstId: record.id });
-  const plan = planDns({ owner: deps.owner, burstId: record.id, desired, current });
-  if (plan.changes.length) await deps.dns.apply(plan);
-  return plan.changes.length;
+  const changeSet = dnsChanges({ owner: deps.owner, burstId: record.id, desired, current });
+  if (changeSet.changes.length) await deps.dns.apply(changeSet);
+  return changeSet.changes.length;
 }
 
 /**

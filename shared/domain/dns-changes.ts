@@ -1,7 +1,38 @@
-import type { DnsChange, DnsPlan, DnsRecord, OwnedDnsRecord } from '../drivers/dns/dns.ts';
+/**
+ * DNS records as clusterburst wants them, and the pure diff (`dnsChanges`) that turns what a burst
+ * owns into what it should own. Domain data: drivers apply a change set, core decides it.
+ */
+/** A DNS record set as clusterburst manages it. */
+export interface DnsRecord {
+  /** Fully qualified, without the trailing dot: `web.example.org`. */
+  readonly name: string;
+  readonly type: 'A' | 'AAAA' | 'CNAME';
+  readonly ttl: number;
+  readonly values: readonly string[];
+  /** Weighted records (direct mode): one set identifier per cluster. */
+  readonly setIdentifier?: string;
+  readonly weight?: number;
+}
+
+/** A record we own, with the burst that owns it (read back from the ownership TXT record). */
+export interface OwnedDnsRecord extends DnsRecord {
+  readonly owner: string;
+  readonly burstId: string;
+}
+
+/** One change of a change set. `previous` is what we own now (for update and delete). */
+export type DnsChange =
+  | { readonly action: 'create'; readonly record: OwnedDnsRecord }
+  | { readonly action: 'update'; readonly record: OwnedDnsRecord; readonly previous: OwnedDnsRecord }
+  | { readonly action: 'delete'; readonly previous: OwnedDnsRecord };
+
+/** A pure, serialisable change set; empty when current equals desired. */
+export interface DnsChangeSet {
+  readonly changes: readonly DnsChange[];
+}
 
 /** What one burst should own in DNS, against what it owns now. */
-export interface DnsPlanInput {
+export interface DnsChangesInput {
   readonly owner: string;
   readonly burstId: string;
   /** Records the burst should have; empty to remove everything it owns. */
@@ -16,11 +47,11 @@ export function recordKey(r: Pick<DnsRecord, 'name' | 'type' | 'setIdentifier'>)
 }
 
 /**
- * Plan the changes that turn `current` into `desired` for one burst: create what is missing,
- * update what differs, delete what is no longer wanted. Pure; an empty plan when they agree.
- * Records of other owners or bursts never appear in the plan (ownership policy).
+ * The changes that turn `current` into `desired` for one burst: create what is missing,
+ * update what differs, delete what is no longer wanted. Pure; no changes when they agree.
+ * Records of other owners or bursts never appear in it (ownership policy).
  */
-export function planDns(input: DnsPlanInput): DnsPlan {
+export function dnsChanges(input: DnsChangesInput): DnsChangeSet {
   const mine = input.current.filter((r) => r.owner === input.owner && r.burstId === input.burstId);
   const byKey = new Map(mine.map((r) => [recordKey(r), r]));
   const changes: DnsChange[] = [];

@@ -4,8 +4,11 @@
  * load driver) and a bad option of one driver fails only the calls that need it. `name` is the
  * configured name, known without building anything.
  */
+
+import { clusterCaOf } from '../core/cluster-ca.ts';
+import type { DnsChangeSet, OwnedDnsRecord } from '../domain/dns-changes.ts';
 import type { LoadReport } from '../domain/load-report.ts';
-import type { DnsDriver, DnsPlan, OwnedDnsRecord } from '../drivers/dns/dns.ts';
+import type { DnsDriver } from '../drivers/dns/dns.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from '../drivers/federation/federation.ts';
 import type {
   GatewayDriver,
@@ -14,12 +17,11 @@ import type {
   GatewayServerStatus,
 } from '../drivers/gateway/gateway.ts';
 import type { LoadDriver } from '../drivers/load/load.ts';
-import {
-  type ClusterCredentials,
-  type ClusterSpec,
-  clusterCaOf,
-  type ProviderCluster,
-  type ProviderDriver,
+import type {
+  ClusterCredentials,
+  ClusterSpec,
+  ProviderCluster,
+  ProviderDriver,
 } from '../drivers/provider/provider.ts';
 import { LazyDriver } from './lazy-driver.ts';
 
@@ -103,8 +105,8 @@ export class LazyDns implements DnsDriver {
   async listOwned(owner: string, filter?: { readonly burstId?: string }): Promise<OwnedDnsRecord[]> {
     return (await this.#driver.get()).listOwned(owner, filter);
   }
-  async apply(plan: DnsPlan): Promise<void> {
-    return (await this.#driver.get()).apply(plan);
+  async apply(changeSet: DnsChangeSet): Promise<void> {
+    return (await this.#driver.get()).apply(changeSet);
   }
   close(): Promise<void> {
     return this.#driver.close();

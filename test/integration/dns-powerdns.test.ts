@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planDns } from '../../shared/domain/dns-changes.ts';
-import type { DnsPlan, DnsRecord, OwnedDnsRecord } from '../../shared/drivers/dns/dns.ts';
+import type { DnsChangeSet, DnsRecord, OwnedDnsRecord } from '../../shared/domain/dns-changes.ts';
+import { dnsChanges } from '../../shared/domain/dns-changes.ts';
 import { DnsOwnershipError } from '../../shared/drivers/dns/ownership.ts';
 import { PowerDns } from '../../shared/drivers/dns/powerdns.ts';
 import { Rfc2136Dns } from '../../shared/drivers/dns/rfc2136/rfc2136.ts';
@@ -46,7 +46,7 @@ async function snapshot(name: string): Promise<string[]> {
 
 async function sync(dns: PowerDns, id: string, desired: DnsRecord[]): Promise<void> {
   await dns.apply(
-    planDns({ owner: OWNER, burstId: id, desired, current: await dns.listOwned(OWNER, { burstId: id }) }),
+    dnsChanges({ owner: OWNER, burstId: id, desired, current: await dns.listOwned(OWNER, { burstId: id }) }),
   );
 }
 
@@ -115,7 +115,7 @@ describe('powerdns driver', () => {
       const before = await snapshot(foreign.name);
       const dns = driver();
       const claimed = owned(foreign, burstId());
-      const plans: DnsPlan[] = [
+      const plans: DnsChangeSet[] = [
         { changes: [{ action: 'create', record: { ...claimed, values: ['198.51.100.1'] } }] },
         {
           changes: [
@@ -166,7 +166,7 @@ describe('powerdns driver', () => {
 
   it('applies none of a plan when one change would overwrite a foreign record', async () => {
     const id = burstId();
-    const plan: DnsPlan = {
+    const plan: DnsChangeSet = {
       changes: [
         {
           action: 'create',
@@ -184,7 +184,7 @@ describe('powerdns driver', () => {
 
   it('treats a create repeated after it already succeeded as done', async () => {
     const id = burstId();
-    const plan: DnsPlan = {
+    const plan: DnsChangeSet = {
       changes: [
         {
           action: 'create',

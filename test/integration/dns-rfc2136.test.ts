@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planDns } from '../../shared/domain/dns-changes.ts';
-import type { DnsPlan, DnsRecord, OwnedDnsRecord } from '../../shared/drivers/dns/dns.ts';
+import type { DnsChangeSet, DnsRecord, OwnedDnsRecord } from '../../shared/domain/dns-changes.ts';
+import { dnsChanges } from '../../shared/domain/dns-changes.ts';
 import { DnsOwnershipError } from '../../shared/drivers/dns/ownership.ts';
 import type { Rfc2136Options } from '../../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136Dns } from '../../shared/drivers/dns/rfc2136/rfc2136.ts';
@@ -83,8 +83,8 @@ async function countingProxy(
   return { port, messages, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-async function sync(dns: Rfc2136Dns, id: string, desired: DnsRecord[]): Promise<DnsPlan> {
-  const plan = planDns({
+async function sync(dns: Rfc2136Dns, id: string, desired: DnsRecord[]): Promise<DnsChangeSet> {
+  const plan = dnsChanges({
     owner: OWNER,
     burstId: id,
     desired,
@@ -151,7 +151,7 @@ describe('rfc2136 driver on BIND 9', () => {
     it('survives an attempted create over it, refused as an ownership conflict', async () => {
       const before = await snapshot(legacy.name);
       const dns = new Rfc2136Dns(options());
-      const plan: DnsPlan = {
+      const plan: DnsChangeSet = {
         changes: [{ action: 'create', record: owned({ ...legacy, values: ['198.51.100.1'] }, burstId()) }],
       };
       const error = await dns.apply(plan).catch((caught: unknown) => caught);
@@ -164,10 +164,10 @@ describe('rfc2136 driver on BIND 9', () => {
       const before = await snapshot(legacy.name);
       const dns = new Rfc2136Dns(options());
       const claimed = owned(legacy, burstId());
-      const update: DnsPlan = {
+      const update: DnsChangeSet = {
         changes: [{ action: 'update', previous: claimed, record: { ...claimed, values: ['198.51.100.2'] } }],
       };
-      const remove: DnsPlan = { changes: [{ action: 'delete', previous: claimed }] };
+      const remove: DnsChangeSet = { changes: [{ action: 'delete', previous: claimed }] };
       await expect(dns.apply(update)).rejects.toThrow(
         /legacy.example.org A has no ownership record with our owner/,
       );
@@ -220,7 +220,7 @@ describe('rfc2136 driver on BIND 9', () => {
   it('applies none of a batch when one of its changes would overwrite a foreign record', async () => {
     const dns = new Rfc2136Dns(options());
     const id = burstId();
-    const plan: DnsPlan = {
+    const plan: DnsChangeSet = {
       changes: [
         {
           action: 'create',
@@ -241,7 +241,7 @@ describe('rfc2136 driver on BIND 9', () => {
   it('treats a create repeated after it already succeeded as done, not as a conflict', async () => {
     const dns = new Rfc2136Dns(options());
     const id = burstId();
-    const plan: DnsPlan = {
+    const plan: DnsChangeSet = {
       changes: [
         {
           action: 'create',
@@ -315,7 +315,7 @@ describe('rfc2136 driver on BIND 9', () => {
     it('is refused on update with an error naming the key and the server (BADSIG)', async () => {
       const dns = new Rfc2136Dns(options({ keySecret: wrongSecret }));
       const id = burstId();
-      const plan: DnsPlan = {
+      const plan: DnsChangeSet = {
         changes: [
           {
             action: 'create',

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BURST_LABEL, OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../shared/domain/names.ts';
+
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import {
   EMULATED_KINDS,
@@ -69,7 +70,7 @@ describe('ownership and cleanup at each commercial provider (emulated API)', () 
       owner: OWNER,
       region: cloud.region,
       nodes: 1,
-      labels: { [OWNER_LABEL]: OWNER, [BURST_LABEL]: ORPHAN.burstId },
+      labels: { [OWNER_LABEL]: OWNER, [BURST_ID_LABEL]: ORPHAN.burstId },
     });
     let state: string | undefined;
     await until(

@@ -1,6 +1,7 @@
 import { type BurstCluster, phaseEnteredAt } from '../../shared/domain/burst-cluster.ts';
 import { isLive } from '../../shared/domain/lifecycle.ts';
-import { BURST_LABEL } from '../../shared/drivers/provider/provider.ts';
+import { BURST_ID_LABEL } from '../../shared/domain/names.ts';
+
 import type { FaultKind } from './faults.ts';
 import type { Scenario } from './scenario.ts';
 import { type Installation, type Invariant, type Violation, World } from './world.ts';
@@ -105,10 +106,10 @@ export async function checkOrphans(world: World): Promise<void> {
       });
     for (const cloud of world.clouds) {
       for (const c of await cloud.list(i.id))
-        if (!live.has(c.labels[BURST_LABEL] ?? '')) leak(`cluster ${cloud.name}/${c.name} (${c.state})`);
+        if (!live.has(c.labels[BURST_ID_LABEL] ?? '')) leak(`cluster ${cloud.name}/${c.name} (${c.state})`);
     }
     for (const m of await world.federation.list(i.id))
-      if (!live.has(m.labels[BURST_LABEL] ?? '')) leak(`federation member ${m.name}`);
+      if (!live.has(m.labels[BURST_ID_LABEL] ?? '')) leak(`federation member ${m.name}`);
     for (const d of await world.dns.listOwned(i.id))
       if (!live.has(d.burstId)) leak(`DNS record ${d.name} ${d.type} of ${d.burstId}`);
     for (const s of await world.gateway.listOwned()) {

@@ -1,9 +1,9 @@
-import {
-  type ClusterCredentials,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
+import { OWNER_LABEL } from '../../shared/domain/names.ts';
+import type {
+  ClusterCredentials,
+  ClusterSpec,
+  ProviderCluster,
+  ProviderDriver,
 } from '../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../shared/errors.ts';
 import type { Clock } from './clock.ts';

@@ -1,9 +1,10 @@
+import { OWNER_LABEL } from '../../shared/domain/names.ts';
 import type {
   FederationDriver,
   MemberSpec,
   MemberStatus,
 } from '../../shared/drivers/federation/federation.ts';
-import { OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
+
 import { DriverError } from '../../shared/errors.ts';
 
 interface Member {

@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { recordKey } from '../../shared/domain/dns-changes.ts';
+import { OWNER_LABEL } from '../../shared/domain/names.ts';
 import type { GatewayServerRef } from '../../shared/drivers/gateway/gateway.ts';
 import { SignalLoad } from '../../shared/drivers/load/signal.ts';
-import { OWNER_LABEL, type ProviderDriver } from '../../shared/drivers/provider/provider.ts';
+import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import { createDeps } from '../../shared/runtime/create-deps.ts';
 import { Metrics } from '../../shared/runtime/metrics.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
+import { OWNER_LABEL } from '../../shared/domain/names.ts';
+
 import { checkOrphans, runScenario } from './check.ts';
 import { FAULT_KINDS } from './faults.ts';
 import type { Command, Scenario } from './scenario.ts';

@@ -7,9 +7,10 @@ import { scaleDown } from '../../shared/core/scale-down.ts';
 import { drain } from '../../shared/core/steps/drain.ts';
 import type { CapacitySignal } from '../../shared/domain/capacity-signal.ts';
 import { isLive } from '../../shared/domain/lifecycle.ts';
+import { OWNER_LABEL } from '../../shared/domain/names.ts';
 import { MemoryDns } from '../../shared/drivers/dns/memory.ts';
 import { MemoryGateway } from '../../shared/drivers/gateway/memory.ts';
-import { OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
+
 import type { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import { ClusterburstError } from '../../shared/errors.ts';
 import type { LifecycleEvent } from '../../shared/schemas/lifecycle-event.ts';

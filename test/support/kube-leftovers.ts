@@ -3,7 +3,8 @@
  * looked up by name (for the ones a driver cannot label, or to be sure). Deletion in Kubernetes
  * is partly asynchronous (namespace sweep, garbage collector), so `settledLeftovers` polls.
  */
-import { BURST_LABEL } from '../../shared/drivers/provider/provider.ts';
+
+import { BURST_ID_LABEL } from '../../shared/domain/names.ts';
 import type { KubeEmulator } from './kube-emulator/index.ts';
 
 /** An object looked up by name. */
@@ -24,7 +25,7 @@ export function leftovers(
   for (const e of emulators) {
     const describe = (kind: string, namespace: string | undefined, name: string) =>
       `${e.name}: ${kind} ${namespace ? `${namespace}/` : ''}${name}`;
-    for (const o of e.objects({ labelSelector: `${BURST_LABEL}=${burstId}` }))
+    for (const o of e.objects({ labelSelector: `${BURST_ID_LABEL}=${burstId}` }))
       found.add(describe(o.kind, o.metadata.namespace, o.metadata.name ?? ''));
     for (const ref of named(e)) if (e.get(ref)) found.add(describe(ref.kind, ref.namespace, ref.name));
   }

@@ -5,9 +5,11 @@
  * Secrets, namespaces), after the garbage collector had time; cleanup leaves every joined
  * name, newest first (joins of one member share its namespace, owned by the first).
  */
+
 import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { BURST_ID_LABEL } from '../../shared/domain/names.ts';
 import type { FederationDriver } from '../../shared/drivers/federation/federation.ts';
-import { BURST_LABEL } from '../../shared/drivers/provider/provider.ts';
+
 import type { FederationHarness } from './contracts/federation.ts';
 import { burstIdOf } from './kube-leftovers.ts';
 
@@ -17,7 +19,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function memberObjects(member: KubeConfig, burstId: string): Promise<string[]> {
   const core = member.makeApiClient(CoreV1Api);
   const rbac = member.makeApiClient(RbacAuthorizationV1Api);
-  const labelSelector = `${BURST_LABEL}=${burstId}`;
+  const labelSelector = `${BURST_ID_LABEL}=${burstId}`;
   const lists = await Promise.all([
     core.listNamespace({ labelSelector }).then((l) => ['Namespace', l.items] as const),
     core

@@ -1,9 +1,9 @@
+import { OWNER_LABEL } from '../../shared/domain/names.ts';
 import type {
   FederationDriver,
   MemberSpec,
   MemberStatus,
 } from '../../shared/drivers/federation/federation.ts';
-import { OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
 
 /** What a join was handed, without the secrets: which credential fields were present. */
 export interface JoinRecord {

@@ -1,7 +1,7 @@
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
 import { overdue } from '../../domain/phase-deadline.ts';
-import { clusterCaOf } from '../../drivers/provider/provider.ts';
+import { clusterCaOf } from '../cluster-ca.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';

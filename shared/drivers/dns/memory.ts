@@ -1,6 +1,7 @@
+import type { DnsChangeSet, DnsRecord, OwnedDnsRecord } from '../../domain/dns-changes.ts';
 import { recordKey } from '../../domain/dns-changes.ts';
 import { DriverError } from '../../errors.ts';
-import type { DnsDriver, DnsPlan, DnsRecord, OwnedDnsRecord } from './dns.ts';
+import type { DnsDriver } from './dns.ts';
 
 type Stored = OwnedDnsRecord | (DnsRecord & { readonly owner?: undefined; readonly burstId?: undefined });
 
@@ -35,9 +36,9 @@ export class MemoryDns implements DnsDriver {
     return [...this.#records.values()];
   }
 
-  async apply(plan: DnsPlan): Promise<void> {
-    // Check every change first so a plan applies all or nothing.
-    for (const change of plan.changes) {
+  async apply(changeSet: DnsChangeSet): Promise<void> {
+    // Check every change first so a change set applies all or nothing.
+    for (const change of changeSet.changes) {
       const target = change.action === 'delete' ? change.previous : change.record;
       const existing = this.#records.get(recordKey(target));
       const ours = existing && existing.owner === target.owner && existing.burstId === target.burstId;
@@ -49,7 +50,7 @@ export class MemoryDns implements DnsDriver {
       }
     }
     const at = new Date().toISOString();
-    for (const change of plan.changes) {
+    for (const change of changeSet.changes) {
       if (change.action === 'delete') this.#records.delete(recordKey(change.previous));
       else this.#records.set(recordKey(change.record), change.record);
       const r = change.action === 'delete' ? change.previous : change.record;

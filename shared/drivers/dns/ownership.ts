@@ -14,8 +14,8 @@
  * ownership record names another owner or burst, is never updated or deleted.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import type { DnsChange, DnsRecord, OwnedDnsRecord } from '../../domain/dns-changes.ts';
 import { DriverError } from '../../errors.ts';
-import type { DnsChange, DnsRecord, OwnedDnsRecord } from './dns.ts';
 
 /** First part of the first label of every ownership record name. */
 export const OWNERSHIP_PREFIX = 'cb-owner-';

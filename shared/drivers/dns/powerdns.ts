@@ -1,18 +1,19 @@
 /**
  * The `powerdns` DNS driver: PowerDNS Authoritative (4.x) through its HTTP API. Lists by reading
- * the zone (`GET …/zones/<zone>.`) and applies a whole plan as one rrset `PATCH` (REPLACE and
+ * the zone (`GET …/zones/<zone>.`) and applies a whole change set as one rrset `PATCH` (REPLACE and
  * DELETE), which PowerDNS commits in one transaction: all or nothing.
  *
  * Ownership (see ownership.ts): the API has no conditional writes, so the driver reads the zone,
- * refuses the whole plan if any change would touch a record set that is not ours (a create on a
+ * refuses the whole change set if any change would touch a record set that is not ours (a create on a
  * taken name, an update or delete without our exact ownership TXT), and only then patches. The
  * window between the read and the patch is one round trip; for server-enforced prerequisites,
  * enable `dnsupdate` in PowerDNS and use the rfc2136 driver. Weighted records do not exist in
  * plain DNS and are refused.
  */
 import { z } from 'zod';
+import type { DnsChange, DnsChangeSet, DnsRecord, OwnedDnsRecord } from '../../domain/dns-changes.ts';
 import { ConfigError, DriverError } from '../../errors.ts';
-import type { DnsChange, DnsDriver, DnsPlan, DnsRecord, OwnedDnsRecord } from './dns.ts';
+import type { DnsDriver } from './dns.ts';
 import {
   assertManageable,
   assertUnweighted,
@@ -103,13 +104,13 @@ export class PowerDns implements DnsDriver {
     return ownedRecords((await this.#rrsets()).map(listed), owner, filter);
   }
 
-  async apply(plan: DnsPlan): Promise<void> {
-    if (plan.changes.length === 0) return;
-    for (const change of plan.changes) this.#check(change);
+  async apply(changeSet: DnsChangeSet): Promise<void> {
+    if (changeSet.changes.length === 0) return;
+    for (const change of changeSet.changes) this.#check(change);
     const current = await this.#rrsets();
-    const conflicts = plan.changes.flatMap((change) => conflict(current, change) ?? []);
+    const conflicts = changeSet.changes.flatMap((change) => conflict(current, change) ?? []);
     if (conflicts.length > 0) throw new DnsOwnershipError(DRIVER, conflicts);
-    await this.#request('PATCH', { rrsets: plan.changes.flatMap(rrsetChanges) }, 'rrset PATCH');
+    await this.#request('PATCH', { rrsets: changeSet.changes.flatMap(rrsetChanges) }, 'rrset PATCH');
   }
 
   #check(change: DnsChange): void {

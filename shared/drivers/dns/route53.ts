@@ -1,6 +1,6 @@
 /**
  * The `route53` DNS driver: Amazon Route 53 through `ChangeResourceRecordSets`, whose change
- * batches are atomic. A plan goes out as one batch (split only past Route 53's limits of 1000
+ * batches are atomic. A change set goes out as one batch (split only past Route 53's limits of 1000
  * records and 32000 characters per batch), optionally followed by polling `GetChange` until the
  * change is INSYNC, bounded by `syncTimeoutMs`.
  *
@@ -26,9 +26,10 @@ import {
   type RRType,
 } from '@aws-sdk/client-route-53';
 import { z } from 'zod';
+import type { DnsChange, DnsChangeSet, OwnedDnsRecord } from '../../domain/dns-changes.ts';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { classifyError } from '../cloud/classify-error.ts';
-import type { DnsChange, DnsDriver, DnsPlan, OwnedDnsRecord } from './dns.ts';
+import type { DnsDriver } from './dns.ts';
 import {
   assertManageable,
   changeRecords,
@@ -110,13 +111,13 @@ export class Route53Dns implements DnsDriver {
     return ownedRecords((await this.#listAll()).map(listed), owner, filter);
   }
 
-  async apply(plan: DnsPlan): Promise<void> {
-    if (plan.changes.length === 0) return;
-    for (const change of plan.changes) {
+  async apply(changeSet: DnsChangeSet): Promise<void> {
+    if (changeSet.changes.length === 0) return;
+    for (const change of changeSet.changes) {
       for (const record of changeRecords(change)) {
         assertManageable(DRIVER, this.#zone, record);
         if ((record.setIdentifier === undefined) !== (record.weight === undefined)) {
-          // Route 53 needs both; a default weight would never compare equal to the plan again.
+          // Route 53 needs both; a default weight would never compare equal to the desired record again.
           throw new DriverError(
             DRIVER,
             `cannot manage ${describeRecord(record)}: a weighted record needs both a set identifier and a weight`,
@@ -124,7 +125,7 @@ export class Route53Dns implements DnsDriver {
         }
       }
     }
-    for (const batch of batches(plan.changes)) await this.#applyBatch(batch);
+    for (const batch of batches(changeSet.changes)) await this.#applyBatch(batch);
   }
 
   async #applyBatch(changes: readonly DnsChange[]): Promise<void> {
@@ -310,7 +311,7 @@ function ownershipSet(record: OwnedDnsRecord): ResourceRecordSet {
   };
 }
 
-/** The Route 53 changes of one plan change; DELETEs double as "exactly as we own it" checks. */
+/** The Route 53 changes of one change; DELETEs double as "exactly as we own it" checks. */
 function route53Changes(change: DnsChange): Change[] {
   const remove = (record: OwnedDnsRecord): Change[] => [
     // An ownership record whose record set is gone has nothing to delete but itself.
@@ -333,7 +334,7 @@ function route53Changes(change: DnsChange): Change[] {
   }
 }
 
-/** Splits a plan only where Route 53's per-request limits force it; each part is atomic. */
+/** Splits a change set only where Route 53's per-request limits force it; each part is atomic. */
 function batches(changes: readonly DnsChange[]): DnsChange[][] {
   const result: DnsChange[][] = [];
   let current: DnsChange[] = [];

@@ -1,5 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import {
   createIfAbsent,
@@ -17,7 +18,7 @@ import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-sou
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
-import { OWNER_LABEL } from '../provider/provider.ts';
+
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 import { joinKarmadaMember, karmadaMemberNames } from './karmada-member.ts';
 

@@ -1,4 +1,4 @@
-import { OWNER_LABEL } from '../provider/provider.ts';
+import { OWNER_LABEL } from '../../domain/names.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 
 /**

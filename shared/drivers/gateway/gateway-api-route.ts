@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GATEWAY_SERVER_PREFIX } from './gateway.ts';
+import { GATEWAY_SERVER_PREFIX } from '../../domain/names.ts';
 
 /** The route kind serving each protocol, as the Gateway API names it (TCPRoute is still alpha). */
 export const ROUTE_KINDS = {

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { BURST_ID_LABEL } from '../../domain/names.ts';
 
 /** Labels on every Service and EndpointSlice we create: who manages it, and for which burst. */
 export const MANAGED_BY = { label: 'app.kubernetes.io/managed-by', value: 'clusterburst' } as const;
-export const BURST_ID_LABEL = 'clusterburst.io/burst-id';
 
 /** What the backend Service of one burst cluster points at. */
 export interface BackendTarget {

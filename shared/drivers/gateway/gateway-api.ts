@@ -18,6 +18,7 @@
  * a Service or EndpointSlice without our label is never updated or deleted. Route writes are
  * compare-and-swap on resourceVersion, retried on conflict, so concurrent edits are kept.
  */
+
 import { isIP } from 'node:net';
 import {
   CoreV1Api,
@@ -28,18 +29,12 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { BURST_ID_LABEL, GATEWAY_SERVER_PREFIX, ownedServerPrefix } from '../../domain/names.ts';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import { driverError, isKubeFailure } from '../kube/errors.ts';
 import { KUBECONFIG_SOURCE_FIELDS } from '../kube/kubeconfig-source.ts';
-import {
-  GATEWAY_SERVER_PREFIX,
-  type GatewayDriver,
-  type GatewayServerRef,
-  type GatewayServerSpec,
-  type GatewayServerStatus,
-  ownedServerPrefix,
-} from './gateway.ts';
+import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
 import {
   ROUTE_KINDS,
   type Route,
@@ -53,7 +48,6 @@ import {
 import {
   addressOf,
   type BackendTarget,
-  BURST_ID_LABEL,
   endpointSliceFor,
   isOurs,
   portsOf,

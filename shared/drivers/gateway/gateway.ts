@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /** A backend server to put behind the research infrastructure's gateway. */
 export interface GatewayServerSpec {
   /** The gateway backend (HAProxy backend, HTTPRoute) serving one service. */
@@ -47,17 +45,4 @@ export interface GatewayDriver {
   /** Remove it; `force` cuts open connections first. */
   remove(ref: GatewayServerRef, options?: { readonly force?: boolean }): Promise<void>;
   close?(): Promise<void>;
-}
-
-/** Prefix of every gateway server name any clusterburst installation creates. */
-export const GATEWAY_SERVER_PREFIX = 'cb-';
-
-/**
- * The prefix of the names one installation gives its clusters and gateway servers,
- * `cb-<6 hex of sha256(installation id)>-`. A gateway server carries nothing but its name, so the
- * name must say whose it is: installations sharing a gateway list and touch only their own.
- * Short and deterministic (HAProxy and Gateway API names are short; every process agrees).
- */
-export function ownedServerPrefix(owner: string): string {
-  return `${GATEWAY_SERVER_PREFIX}${createHash('sha256').update(owner).digest('hex').slice(0, 6)}-`;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { GATEWAY_SERVER_PREFIX } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import { GATEWAY_SERVER_PREFIX } from './gateway.ts';
 
 const DRIVER = 'haproxy';
 /** Marks our lines for humans and carries what the server line itself cannot say. */

@@ -20,19 +20,14 @@
  * installation is given) are listed or changed; any other name is refused, so installations
  * sharing one HAProxy never touch each other's servers.
  */
+
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { GATEWAY_SERVER_PREFIX, ownedServerPrefix } from '../../domain/names.ts';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
-import {
-  GATEWAY_SERVER_PREFIX,
-  type GatewayDriver,
-  type GatewayServerRef,
-  type GatewayServerSpec,
-  type GatewayServerStatus,
-  ownedServerPrefix,
-} from './gateway.ts';
+import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
 import { type ConfigServer, HaproxyConfigFiles } from './haproxy-config.ts';
 import {
   HaproxyRuntime,

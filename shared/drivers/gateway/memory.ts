@@ -1,12 +1,6 @@
+import { GATEWAY_SERVER_PREFIX, ownedServerPrefix } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import {
-  GATEWAY_SERVER_PREFIX,
-  type GatewayDriver,
-  type GatewayServerRef,
-  type GatewayServerSpec,
-  type GatewayServerStatus,
-  ownedServerPrefix,
-} from './gateway.ts';
+import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
 
 /**
  * The embedded gateway: backend servers in a map, with the state a real gateway would report.

@@ -1,6 +1,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { OWNER_LABEL } from '../../domain/names.ts';
 import type { MemberStatus } from '../federation/federation.ts';
-import { OWNER_LABEL } from '../provider/provider.ts';
+
 import { driverError, isKubeFailure } from './calls.ts';
 
 /** Where a federation driver keeps its members' token Secrets, and how to tell whose they are. */

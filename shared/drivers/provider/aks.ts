@@ -2,17 +2,11 @@ import { ContainerServiceClient, type ErrorDetail, type ManagedCluster } from '@
 import { DefaultAzureCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
-import {
-  BURST_LABEL,
-  type ClusterCredentials,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
-} from './provider.ts';
+import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** Options of the AKS provider: one subscription, resource group and region. */
@@ -51,7 +45,7 @@ export interface AksDeps {
 /** Azure tag names may not contain `/`, so ours are spelled with a dash. */
 const TAG_KEYS: Readonly<Record<string, string>> = {
   [OWNER_LABEL]: 'clusterburst-owner',
-  [BURST_LABEL]: 'clusterburst-burst-id',
+  [BURST_ID_LABEL]: 'clusterburst-burst-id',
 };
 const OWNER_TAG = TAG_KEYS[OWNER_LABEL]!;
 /** The one agent pool clusterburst makes per cluster. */
@@ -198,7 +192,7 @@ export class AksProvider implements ProviderDriver {
 
   #clusterSpec(spec: ClusterSpec): ManagedCluster {
     const o = this.#options;
-    const tags = encodeTags({ ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_LABEL]: spec.burstId });
+    const tags = encodeTags({ ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_ID_LABEL]: spec.burstId });
     return {
       location: o.location,
       tags,
@@ -215,7 +209,7 @@ export class AksProvider implements ProviderDriver {
           osType: 'Linux',
           type: 'VirtualMachineScaleSets',
           // Kubernetes node labels take our keys as they are.
-          nodeLabels: { [OWNER_LABEL]: spec.owner, [BURST_LABEL]: spec.burstId },
+          nodeLabels: { [OWNER_LABEL]: spec.owner, [BURST_ID_LABEL]: spec.burstId },
           tags,
         },
       ],

@@ -1,5 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { createIfAbsent, deleteIfPresent, kubeCall, readIfPresent } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
@@ -7,14 +8,7 @@ import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { type CapiResizeContext, capiResizeView, requestCapiResize } from './clusterapi-resize.ts';
-import {
-  BURST_LABEL,
-  type ClusterCredentials,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
-} from './provider.ts';
+import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** Options of a `clusterapi` provider (`providers[].options` in clusterburst.yaml). */
@@ -111,7 +105,7 @@ export class ClusterApiProvider implements ProviderDriver {
           metadata: {
             name: spec.name,
             namespace: o.namespace,
-            labels: { ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_LABEL]: spec.burstId },
+            labels: { ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_ID_LABEL]: spec.burstId },
             annotations: { [REGION_ANNOTATION]: spec.region },
           },
           spec: {

@@ -21,18 +21,12 @@ import {
   UnsupportedAvailabilityZoneException,
 } from '@aws-sdk/client-eks';
 import { z } from 'zod';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
-import {
-  BURST_LABEL,
-  type ClusterCredentials,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
-} from './provider.ts';
+import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -140,7 +134,7 @@ export class EksProvider implements ProviderDriver {
     const tags = {
       ...spec.labels,
       [OWNER_LABEL]: spec.owner,
-      [BURST_LABEL]: spec.burstId,
+      [BURST_ID_LABEL]: spec.burstId,
       [NODES_TAG]: String(spec.nodes),
     };
     try {
@@ -339,7 +333,7 @@ export class EksProvider implements ProviderDriver {
     const name = cluster.name ?? '';
     const size = Number.isInteger(nodes) && nodes > 0 ? nodes : 1;
     const tags = cluster.tags ?? {};
-    const labels = { [OWNER_LABEL]: tags[OWNER_LABEL] ?? '', [BURST_LABEL]: tags[BURST_LABEL] ?? '' };
+    const labels = { [OWNER_LABEL]: tags[OWNER_LABEL] ?? '', [BURST_ID_LABEL]: tags[BURST_ID_LABEL] ?? '' };
     try {
       await this.#client.send(
         new CreateNodegroupCommand({
@@ -353,7 +347,7 @@ export class EksProvider implements ProviderDriver {
           nodeRole: this.#options.nodeRoleArn,
           labels,
           tags: { ...labels, [NODES_TAG]: String(size) },
-          clientRequestToken: `${tags[BURST_LABEL] ?? name}-nodes`,
+          clientRequestToken: `${tags[BURST_ID_LABEL] ?? name}-nodes`,
         }),
       );
     } catch (error) {

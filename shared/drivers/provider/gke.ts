@@ -1,16 +1,10 @@
 import { ClusterManagerClient, protos } from '@google-cloud/container';
 import { z } from 'zod';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from '../cloud/classify-error.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
-import {
-  BURST_LABEL,
-  type ClusterCredentials,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
-} from './provider.ts';
+import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
@@ -62,7 +56,7 @@ export interface GkeDeps {
 /** GKE label keys for ours: resource labels allow only lowercase letters, digits, `_` and `-`. */
 const LABEL_KEYS: Readonly<Record<string, string>> = {
   [OWNER_LABEL]: 'clusterburst-owner',
-  [BURST_LABEL]: 'clusterburst-burst-id',
+  [BURST_ID_LABEL]: 'clusterburst-burst-id',
 };
 const NODE_POOL = 'burst';
 
@@ -120,7 +114,11 @@ export class GkeProvider implements ProviderDriver {
     }
     const existing = await this.#get(spec.name);
     if (existing) return this.#adopt(existing, spec.owner);
-    const labels = encodeLabels({ ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_LABEL]: spec.burstId });
+    const labels = encodeLabels({
+      ...spec.labels,
+      [OWNER_LABEL]: spec.owner,
+      [BURST_ID_LABEL]: spec.burstId,
+    });
     try {
       const [operation] = await this.#client.createCluster(
         { parent: this.#parent, cluster: this.#clusterSpec(spec, labels) },
@@ -281,7 +279,7 @@ export class GkeProvider implements ProviderDriver {
             machineType: o.machineType,
             diskSizeGb: o.diskSizeGb,
             // Kubernetes node labels take our keys as they are.
-            labels: { [OWNER_LABEL]: spec.owner, [BURST_LABEL]: spec.burstId },
+            labels: { [OWNER_LABEL]: spec.owner, [BURST_ID_LABEL]: spec.burstId },
             resourceLabels: labels,
           },
         },

@@ -1,17 +1,11 @@
 import { z } from 'zod';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { isQuotaMessage } from '../cloud/classify-error.ts';
 import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../openstack/keystone.ts';
 import { makeClientCsr } from './magnum-csr.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
-import {
-  BURST_LABEL,
-  type ClusterCredentials,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
-} from './provider.ts';
+import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
@@ -125,7 +119,7 @@ export class MagnumProvider implements ProviderDriver {
     const existing = await this.#find(spec.name);
     if (existing) return this.#adopt(existing, spec.owner);
     const o = this.#options;
-    const labels = { ...o.labels, ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_LABEL]: spec.burstId };
+    const labels = { ...o.labels, ...spec.labels, [OWNER_LABEL]: spec.owner, [BURST_ID_LABEL]: spec.burstId };
     const created = await this.#call('POST', '/clusters', {
       name: spec.name,
       cluster_template_id: o.clusterTemplateId,
@@ -261,7 +255,7 @@ export class MagnumProvider implements ProviderDriver {
       .filter(
         (c) =>
           c.name === spec.name &&
-          c.labels?.[BURST_LABEL] === spec.burstId &&
+          c.labels?.[BURST_ID_LABEL] === spec.burstId &&
           c.labels?.[OWNER_LABEL] === spec.owner,
       )
       .filter((c) => !DELETING.has(c.status ?? ''))

@@ -100,13 +100,3 @@ export interface ProviderDriver {
   /** Release sockets and timers. */
   close?(): Promise<void>;
 }
-
-/** The CA to verify a cluster's endpoint with, through `clusterCa` where the driver has it. */
-export async function clusterCaOf(provider: ProviderDriver, name: string): Promise<string | undefined> {
-  if (provider.clusterCa) return provider.clusterCa(name);
-  return (await provider.credentials(name)).caData;
-}
-
-/** Label keys put on everything we create. */
-export const OWNER_LABEL = 'clusterburst.io/owner';
-export const BURST_LABEL = 'clusterburst.io/burst-id';

@@ -1,5 +1,6 @@
+import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import { OWNER_LABEL, type ProviderCluster } from './provider.ts';
+import type { ProviderCluster } from './provider.ts';
 
 /**
  * Check a node count asked of `resize` before any call: a whole number within the provider's

@@ -1,14 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import {
-  type ClusterCredentials,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
-} from './provider.ts';
+import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
 import { SimulatedClusterServer } from './simulated-cluster.ts';
 

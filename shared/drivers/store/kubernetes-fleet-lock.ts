@@ -1,8 +1,8 @@
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { OWNER_LABEL } from '../../domain/names.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import { driverError, isKubeFailure } from '../kube/errors.ts';
-import { OWNER_LABEL } from './kubernetes-mapping.ts';
 
 /** The fleet object as last read: its resourceVersion and the admission it carries, if any. */
 export interface FleetState {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive, PHASES } from '../../domain/lifecycle.ts';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { ClusterburstError } from '../../errors.ts';
 import { type LifecycleEvent, LifecycleEventSchema } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
@@ -12,10 +13,6 @@ export const BURST_CLUSTER_RESOURCE = {
   version: 'v1alpha1',
   plural: 'burstclusters',
 } as const;
-/** Label with the owning installation, on every object clusterburst creates. */
-export const OWNER_LABEL = 'clusterburst.io/owner';
-/** Label with the burst id, on every object clusterburst creates for a burst. */
-export const BURST_ID_LABEL = 'clusterburst.io/burst-id';
 
 /**
  * Label with a hash of the record's signal key (label values are at most 63 characters of a

@@ -1,8 +1,9 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { OWNER_LABEL } from '../../domain/names.ts';
 import { ValidationError } from '../../errors.ts';
 import { MERGE_PATCH } from '../kube/calls.ts';
 import { driverError, isKubeFailure } from '../kube/errors.ts';
-import { BURST_CLUSTER_RESOURCE, fromObject, OWNER_LABEL, type StoredBurst } from './kubernetes-mapping.ts';
+import { BURST_CLUSTER_RESOURCE, fromObject, type StoredBurst } from './kubernetes-mapping.ts';
 
 const DRIVER = 'kubernetes';
 

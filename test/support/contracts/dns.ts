@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { planDns } from '../../../shared/domain/dns-changes.ts';
-import type { DnsDriver, DnsRecord } from '../../../shared/drivers/dns/dns.ts';
+import type { DnsRecord } from '../../../shared/domain/dns-changes.ts';
+import { dnsChanges } from '../../../shared/domain/dns-changes.ts';
+import type { DnsDriver } from '../../../shared/drivers/dns/dns.ts';
 import { burstId } from '../records.ts';
 
 /** How a DNS implementation is set up for the contract suite. */
@@ -30,7 +31,7 @@ export function runDnsContract(name: string, setup: () => Promise<DnsHarness>): 
 
     const sync = async (id: string, desired: DnsRecord[]) => {
       const current = await h.dns.listOwned(owner, { burstId: id });
-      const plan = planDns({ owner, burstId: id, desired, current });
+      const plan = dnsChanges({ owner, burstId: id, desired, current });
       await h.dns.apply(plan);
       return plan;
     };

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type GatewayDriver, ownedServerPrefix } from '../../../shared/drivers/gateway/gateway.ts';
+import { ownedServerPrefix } from '../../../shared/domain/names.ts';
+import type { GatewayDriver } from '../../../shared/drivers/gateway/gateway.ts';
 import { burstId } from '../records.ts';
 
 /** How a gateway implementation is set up for the contract suite. */

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  BURST_LABEL,
-  type ClusterSpec,
-  OWNER_LABEL,
-  type ProviderCluster,
-  type ProviderDriver,
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../shared/domain/names.ts';
+import type {
+  ClusterSpec,
+  ProviderCluster,
+  ProviderDriver,
 } from '../../../shared/drivers/provider/provider.ts';
 import { burstId } from '../records.ts';
 
@@ -51,7 +50,7 @@ export function runProviderContract(name: string, setup: () => Promise<ProviderH
         owner,
         region: h.region,
         nodes: 2,
-        labels: { [OWNER_LABEL]: owner, [BURST_LABEL]: id },
+        labels: { [OWNER_LABEL]: owner, [BURST_ID_LABEL]: id },
       };
     };
     beforeEach(async () => {
@@ -69,7 +68,7 @@ export function runProviderContract(name: string, setup: () => Promise<ProviderH
       expect(['provisioning', 'ready']).toContain(created.state);
       const ready = await pollCluster(h, s.name, (c) => c?.state === 'ready');
       expect(ready?.labels[OWNER_LABEL]).toBe(s.owner);
-      expect(ready?.labels[BURST_LABEL]).toBe(s.burstId);
+      expect(ready?.labels[BURST_ID_LABEL]).toBe(s.burstId);
       const creds = await h.provider.credentials(s.name);
       expect(creds.endpoint).toMatch(/^https?:\/\//);
     });

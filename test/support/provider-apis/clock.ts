@@ -7,12 +7,13 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-eks';
 import type { ConfigInput } from '../../../shared/config/config-schema.ts';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../shared/domain/names.ts';
 import type { KeystoneAuth } from '../../../shared/drivers/openstack/keystone.ts';
 import { AksProvider } from '../../../shared/drivers/provider/aks.ts';
 import { EksProvider } from '../../../shared/drivers/provider/eks.ts';
 import { encodeValue, GkeProvider } from '../../../shared/drivers/provider/gke.ts';
 import { MagnumProvider } from '../../../shared/drivers/provider/magnum.ts';
-import { BURST_LABEL, OWNER_LABEL, type ProviderDriver } from '../../../shared/drivers/provider/provider.ts';
+import type { ProviderDriver } from '../../../shared/drivers/provider/provider.ts';
 import { ArmEmulator } from './aks.ts';
 import { EksFake } from './eks.ts';
 import { GkeEmulator } from './gke.ts';
@@ -190,7 +191,9 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
         status: 'ACTIVE',
         endpoint: `https://${name}.gr7.${region}.eks.amazonaws.com`,
         tags:
-          owner === undefined ? { team: 'physics' } : { [OWNER_LABEL]: owner, [BURST_LABEL]: SEEDED_BURST },
+          owner === undefined
+            ? { team: 'physics' }
+            : { [OWNER_LABEL]: owner, [BURST_ID_LABEL]: SEEDED_BURST },
       });
     },
     deleteDirectly: (name) =>
@@ -365,7 +368,7 @@ async function magnum(options: EmulatedOptions): Promise<EmulatedProvider> {
     seed(name, owner) {
       api.seed(
         name,
-        owner === undefined ? { team: 'physics' } : { [OWNER_LABEL]: owner, [BURST_LABEL]: SEEDED_BURST },
+        owner === undefined ? { team: 'physics' } : { [OWNER_LABEL]: owner, [BURST_ID_LABEL]: SEEDED_BURST },
       );
     },
     deleteDirectly: (name) =>

@@ -8,12 +8,14 @@
  * prerequisites, each change is probed alone (an UPDATE with prerequisites only changes
  * nothing); a create whose ownership record is already exactly ours is retried as ours, and
  * anything else is refused with a `DnsOwnershipError` naming the records, none of the batch
- * applied. Each message (at most `batchSize` changes) is atomic; a plan larger than one batch
+ * applied. Each message (at most `batchSize` changes) is atomic; a change set larger than one batch
  * applies batch by batch. Weighted records do not exist in plain DNS: records with a set
  * identifier are refused (use gateway mode, or the route53 driver for direct mode).
  */
+
+import type { DnsChange, DnsChangeSet, OwnedDnsRecord } from '../../../domain/dns-changes.ts';
 import { DriverError } from '../../../errors.ts';
-import type { DnsChange, DnsDriver, DnsPlan, OwnedDnsRecord } from '../dns.ts';
+import type { DnsDriver } from '../dns.ts';
 import {
   assertManageable,
   assertUnweighted,
@@ -38,7 +40,7 @@ const DRIVER = 'rfc2136';
  * @example
  * const dns = new Rfc2136Dns({ server: '127.0.0.1', port: 53, zone: 'example.org',
  *   keyName: 'clusterburst-key', keySecret: process.env.TSIG_SECRET ?? '' });
- * await dns.apply(planDns({ owner, burstId, desired, current: await dns.listOwned(owner) }));
+ * await dns.apply(dnsChanges({ owner, burstId, desired, current: await dns.listOwned(owner) }));
  */
 export class Rfc2136Dns implements DnsDriver {
   readonly name = DRIVER;
@@ -77,10 +79,10 @@ export class Rfc2136Dns implements DnsDriver {
     }
   }
 
-  async apply(plan: DnsPlan): Promise<void> {
-    if (plan.changes.length === 0) return;
-    for (const change of plan.changes) this.#check(change);
-    const units = plan.changes.map(updateUnit);
+  async apply(changeSet: DnsChangeSet): Promise<void> {
+    if (changeSet.changes.length === 0) return;
+    for (const change of changeSet.changes) this.#check(change);
+    const units = changeSet.changes.map(updateUnit);
     const session = this.#session();
     try {
       for (let start = 0; start < units.length; start += this.#options.batchSize) {

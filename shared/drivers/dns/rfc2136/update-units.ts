@@ -1,10 +1,10 @@
-import type { DnsChange, OwnedDnsRecord } from '../dns.ts';
+import type { DnsChange, OwnedDnsRecord } from '../../../domain/dns-changes.ts';
 import { describeRecord, ownershipName, ownershipValue } from '../ownership.ts';
 import { RecordClass, RecordType } from './constants.ts';
 import type { WireRecord } from './message.ts';
 
 /**
- * The prerequisites and updates of one plan change, as RFC 2136 expresses them. A message is
+ * The prerequisites and updates of one change, as RFC 2136 expresses them. A message is
  * applied only if all its prerequisites hold, so the ownership checks and the change are atomic.
  */
 export interface UpdateUnit {
@@ -75,7 +75,7 @@ function freeFor(record: OwnedDnsRecord): WireRecord[] {
   return [...name, empty(ownershipName(record), RecordType.TXT, RecordClass.NONE)];
 }
 
-/** The unit of one plan change. */
+/** The unit of one change. */
 export function updateUnit(change: DnsChange): UpdateUnit {
   switch (change.action) {
     case 'create':

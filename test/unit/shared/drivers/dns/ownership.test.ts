@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OwnedDnsRecord } from '../../../../../shared/drivers/dns/dns.ts';
+import type { OwnedDnsRecord } from '../../../../../shared/domain/dns-changes.ts';
 import {
   assertManageable,
   DnsOwnershipError,

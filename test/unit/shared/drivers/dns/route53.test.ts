@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DnsPlan, OwnedDnsRecord } from '../../../../../shared/drivers/dns/dns.ts';
+import type { DnsChangeSet, OwnedDnsRecord } from '../../../../../shared/domain/dns-changes.ts';
 import { DnsOwnershipError } from '../../../../../shared/drivers/dns/ownership.ts';
 import { Route53Dns } from '../../../../../shared/drivers/dns/route53.ts';
 import { ConfigError, DriverError } from '../../../../../shared/errors.ts';
@@ -239,7 +239,7 @@ describe('route53 change batches', () => {
   });
 
   it('writes weighted records with one set identifier per cluster and an ownership TXT per set', async () => {
-    const plan: DnsPlan = {
+    const plan: DnsChangeSet = {
       changes: [
         { action: 'create', record: weighted('eks-1', 10, 'ingress.eks-1.example.net', 'b-1') },
         { action: 'create', record: weighted('gke-1', 0, 'ingress.gke-1.example.net', 'b-2') },
@@ -294,7 +294,7 @@ describe('route53 change batches', () => {
   });
 
   it('refuses to overwrite a record that is not ours, naming it, and changes nothing', async () => {
-    const plan: DnsPlan = {
+    const plan: DnsChangeSet = {
       changes: [
         { action: 'create', record: { ...record, name: 'new.example.org' } },
         { action: 'create', record: { ...record, name: 'www.example.org' } },

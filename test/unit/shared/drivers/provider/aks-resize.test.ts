@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
-import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider/provider.ts';
+
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { ArmEmulator } from '../../../../support/provider-apis/aks.ts';
 
@@ -36,7 +37,7 @@ describe('AKS agent pool resize', () => {
       owner: 'ri-lisbon',
       region: LOCATION,
       nodes: 2,
-      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
     });
     await pollCluster(
       { provider, region: LOCATION, tick: async () => api.tick() },

@@ -1,11 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { AksOptionsSchema, AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
-import {
-  BURST_LABEL,
-  type ClusterSpec,
-  OWNER_LABEL,
-} from '../../../../../shared/drivers/provider/provider.ts';
+import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 import { ArmEmulator, type ProvisioningError } from '../../../../support/provider-apis/aks.ts';
@@ -45,7 +42,7 @@ const spec = (name = 'cb-0123456789ab', owner = 'ri-lisbon'): ClusterSpec => ({
   owner,
   region: LOCATION,
   nodes: 2,
-  labels: { [OWNER_LABEL]: owner, [BURST_LABEL]: `b-${name.slice(3)}` },
+  labels: { [OWNER_LABEL]: owner, [BURST_ID_LABEL]: `b-${name.slice(3)}` },
 });
 
 runProviderContract('aks', async () => (await setup()).harness);
@@ -78,7 +75,7 @@ describe('AKS provider', () => {
       endpoint: expect.stringMatching(
         /^https:\/\/cb-0123456789ab-[0-9a-f]+\.hcp\.westeurope\.azmk8s\.io:443$/,
       ),
-      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
     });
   });
 

@@ -1,7 +1,8 @@
 import { EKSClient, ResourceLimitExceededException, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
-import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider/provider.ts';
+
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { EksFake } from '../../../../support/provider-apis/eks.ts';
 
@@ -32,7 +33,7 @@ async function readyCluster() {
     owner: 'ri-lisbon',
     region: REGION,
     nodes: 2,
-    labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+    labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
   });
   await pollCluster(harness, NAME, (c) => c?.state === 'ready');
   return { fake, provider, harness };

@@ -13,13 +13,10 @@ import {
   UnsupportedAvailabilityZoneException,
 } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { EksOptionsSchema, EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
 import { CLUSTER_ID_HEADER, decodeEksToken } from '../../../../../shared/drivers/provider/eks-token.ts';
-import {
-  BURST_LABEL,
-  type ClusterSpec,
-  OWNER_LABEL,
-} from '../../../../../shared/drivers/provider/provider.ts';
+import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 import { EksFake } from '../../../../support/provider-apis/eks.ts';
@@ -60,7 +57,7 @@ const spec = (name = 'cb-0123456789ab', owner = 'ri-lisbon'): ClusterSpec => ({
   owner,
   region: REGION,
   nodes: 3,
-  labels: { [OWNER_LABEL]: owner, [BURST_LABEL]: `b-${name.slice(3)}` },
+  labels: { [OWNER_LABEL]: owner, [BURST_ID_LABEL]: `b-${name.slice(3)}` },
 });
 
 runProviderContract('eks', async () => setup().harness);
@@ -75,7 +72,7 @@ describe('EKS provider', () => {
       name: 'cb-0123456789ab',
       roleArn: OPTIONS.roleArn,
       resourcesVpcConfig: { subnetIds: OPTIONS.subnetIds },
-      tags: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab', 'clusterburst.io/nodes': '3' },
+      tags: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab', 'clusterburst.io/nodes': '3' },
     });
     expect((await provider.describe('cb-0123456789ab'))?.state).toBe('provisioning');
     expect(fake.stub.commandCalls(CreateNodegroupCommand)).toHaveLength(0);
@@ -89,7 +86,7 @@ describe('EKS provider', () => {
       clusterName: 'cb-0123456789ab',
       nodeRole: OPTIONS.nodeRoleArn,
       scalingConfig: { minSize: 3, maxSize: 3, desiredSize: 3 },
-      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
     });
     await provider.describe('cb-0123456789ab');
     expect(fake.stub.commandCalls(CreateNodegroupCommand)).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
-import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider/provider.ts';
+
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { GkeEmulator } from '../../../../support/provider-apis/gke.ts';
 
@@ -26,7 +27,7 @@ describe('GKE node pool resize', () => {
       owner: 'ri-lisbon',
       region: LOCATION,
       nodes: 2,
-      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
     });
     await pollCluster(
       { provider, region: LOCATION, tick: async () => api.tick() },

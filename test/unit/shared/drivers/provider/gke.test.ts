@@ -1,10 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { GkeOptionsSchema, GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
-import {
-  BURST_LABEL,
-  type ClusterSpec,
-  OWNER_LABEL,
-} from '../../../../../shared/drivers/provider/provider.ts';
+import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 import { GkeEmulator } from '../../../../support/provider-apis/gke.ts';
@@ -42,7 +39,7 @@ const spec = (name = 'cb-0123456789ab', owner = 'ri-lisbon'): ClusterSpec => ({
   owner,
   region: LOCATION,
   nodes: 2,
-  labels: { [OWNER_LABEL]: owner, [BURST_LABEL]: `b-${name.slice(3)}` },
+  labels: { [OWNER_LABEL]: owner, [BURST_ID_LABEL]: `b-${name.slice(3)}` },
 });
 
 runProviderContract('gke', async () => (await setup()).harness);
@@ -76,7 +73,7 @@ describe('GKE provider', () => {
     const ready = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
     expect(ready).toMatchObject({
       endpoint: expect.stringMatching(/^https:\/\/34\.76\./),
-      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
     });
   });
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import type { KeystoneAuth } from '../../../../../shared/drivers/openstack/keystone.ts';
 import { MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
-import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider/provider.ts';
+
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { MagnumEmulator } from '../../../../support/provider-apis/magnum.ts';
 
@@ -35,7 +36,7 @@ describe('Magnum cluster resize', () => {
       owner: 'ri-lisbon',
       region: REGION,
       nodes: 3,
-      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+      labels: { [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
     });
     await pollCluster(
       { provider, region: REGION, tick: async () => api.tick() },

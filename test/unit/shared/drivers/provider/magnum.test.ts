@@ -1,12 +1,9 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import type { KeystoneAuth } from '../../../../../shared/drivers/openstack/keystone.ts';
 import { MagnumOptionsSchema, MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
-import {
-  BURST_LABEL,
-  type ClusterSpec,
-  OWNER_LABEL,
-} from '../../../../../shared/drivers/provider/provider.ts';
+import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 import { MagnumEmulator } from '../../../../support/provider-apis/magnum.ts';
@@ -49,7 +46,7 @@ const spec = (name = 'cb-0123456789ab', owner = 'ri-lisbon'): ClusterSpec => ({
   owner,
   region: REGION,
   nodes: 3,
-  labels: { [OWNER_LABEL]: owner, [BURST_LABEL]: `b-${name.slice(3)}` },
+  labels: { [OWNER_LABEL]: owner, [BURST_ID_LABEL]: `b-${name.slice(3)}` },
 });
 
 runProviderContract('magnum', async () => (await setup()).harness);
@@ -78,7 +75,7 @@ describe('Magnum provider', () => {
       keypair: 'burst-key',
       flavor_id: 'm1.large',
       merge_labels: true,
-      labels: { kube_tag: 'v1.33.1', [OWNER_LABEL]: 'ri-lisbon', [BURST_LABEL]: 'b-0123456789ab' },
+      labels: { kube_tag: 'v1.33.1', [OWNER_LABEL]: 'ri-lisbon', [BURST_ID_LABEL]: 'b-0123456789ab' },
     });
     expect((await provider.describe('cb-0123456789ab'))?.state).toBe('provisioning');
     const ready = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');

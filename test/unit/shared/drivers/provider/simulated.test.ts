@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider/provider.ts';
+import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
+
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 
@@ -26,7 +27,7 @@ const spec = (name: string) => ({
   owner: 'me',
   region: 'local',
   nodes: 1,
-  labels: { [OWNER_LABEL]: 'me', [BURST_LABEL]: 'b-000000000001' },
+  labels: { [OWNER_LABEL]: 'me', [BURST_ID_LABEL]: 'b-000000000001' },
 });
 
 describe('simulated provider', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OwnedDnsRecord } from '../../../../../../shared/drivers/dns/dns.ts';
+import type { OwnedDnsRecord } from '../../../../../../shared/domain/dns-changes.ts';
 import { ownershipValue } from '../../../../../../shared/drivers/dns/ownership.ts';
 import { RecordClass, RecordType, typeName } from '../../../../../../shared/drivers/dns/rfc2136/constants.ts';
 import type { WireRecord } from '../../../../../../shared/drivers/dns/rfc2136/message.ts';
