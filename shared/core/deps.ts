@@ -8,9 +8,8 @@ import type { GatewayDriver } from '../drivers/gateway/gateway.ts';
 import type { LoadDriver } from '../drivers/load/load.ts';
 import type { ProviderDriver } from '../drivers/provider/provider.ts';
 import type { BurstStore } from '../drivers/store/store.ts';
-import type { Logger } from '../runtime/logger.ts';
-import type { Metrics } from '../runtime/metrics.ts';
 import type { OutboxRelay } from './outbox-relay.ts';
+import type { Logger, Metrics } from './telemetry.ts';
 
 /** Everything a core operation may use, built once per process (cold start). */
 export interface Deps {

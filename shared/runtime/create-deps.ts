@@ -36,7 +36,13 @@ export interface CreateDepsOptions {
  * it wrote); providers, federation, DNS, gateway and load are built on their first call unless
  * `eager`, so a function instance only constructs the drivers it touches.
  */
-export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
+/** Core's dependencies with the runtime's own logger and metrics (the registry a server exposes). */
+export interface RuntimeDeps extends Deps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<RuntimeDeps> {
   const o = options.overrides ?? {};
   const eager = options.eager ?? false;
   /** The driver itself when eager, else `facade` over its build. */

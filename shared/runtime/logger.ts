@@ -1,6 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
-/** Structured JSON logs (Powertools): one line per event, burst id as a key where there is one. */
+/**
+ * Structured JSON logs (Powertools): one line per event, burst id as a key where there is one.
+ * Core sees it only as its `Logger` interface (shared/core/telemetry.ts).
+ */
 export type { Logger };
 
 /** The root logger of a process. */

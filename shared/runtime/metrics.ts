@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SignalOutcome } from '../core/handle-signal.ts';
+import type { Metrics as CoreMetrics } from '../core/telemetry.ts';
 import { type BurstCluster, phaseEnteredAt } from '../domain/burst-cluster.ts';
 import type { SignalSource } from '../domain/capacity-signal.ts';
 import { isLive, PHASES } from '../domain/lifecycle.ts';
@@ -53,7 +54,7 @@ function phaseDeadline(record: BurstCluster, policy: Policy, provisioningDeadlin
 }
 
 /** The Prometheus metrics of the control plane, on one registry (served on /metrics locally). */
-export class Metrics {
+export class Metrics implements CoreMetrics {
   readonly registry = new Registry();
   readonly signals = new Counter({
     name: 'clusterburst_signals_total',

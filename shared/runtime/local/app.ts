@@ -4,18 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { Cron } from 'croner';
 import { EVENT_FUNCTIONS, HTTP_ROUTES, SCHEDULE_FUNCTIONS } from '../../../functions/catalog.ts';
 import type { Config } from '../../config/config-schema.ts';
-import type { Deps } from '../../core/deps.ts';
 import { handleEvent } from '../../core/handle-event.ts';
 import { MemoryBus } from '../../drivers/bus/memory.ts';
 import { effectiveAuth } from '../auth.ts';
-import { type CreateDepsOptions, closeDeps, createDeps } from '../create-deps.ts';
+import { type CreateDepsOptions, closeDeps, createDeps, type RuntimeDeps } from '../create-deps.ts';
 import type { HttpRoute } from '../function-def.ts';
 import { createHttpServer } from './http-server.ts';
 
 /** A running local control plane. */
 export interface LocalRuntime {
   readonly url: string;
-  readonly deps: Deps;
+  readonly deps: RuntimeDeps;
   readonly server: Server;
   /** Stop schedules, the relay and the server, and close every driver. */
   stop(): Promise<void>;
@@ -84,7 +83,7 @@ export async function startLocalRuntime(
 }
 
 /** Routes the local runtime adds: health, metrics, and running a schedule now. */
-function runtimeRoutes(deps: Deps): HttpRoute[] {
+function runtimeRoutes(deps: RuntimeDeps): HttpRoute[] {
   return [
     { method: 'GET', path: '/healthz', handle: async () => ({ status: 200, body: { ok: true } }) },
     {

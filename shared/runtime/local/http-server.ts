@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Deps } from '../../core/deps.ts';
 import { AuthError, ValidationError } from '../../errors.ts';
 import { type AuthSettings, checkAuth } from '../auth.ts';
+import type { RuntimeDeps } from '../create-deps.ts';
 import { type HttpAnswer, type HttpRequest, type HttpRoute, matchPath } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
 
@@ -18,7 +18,7 @@ export interface HttpServerOptions {
  * One HTTP server for every function: routes, auth, a body limit, JSON only. Bad input gets a
  * 4xx with a JSON error naming the problem and never reaches a function, so it changes nothing.
  */
-export function createHttpServer(deps: Deps, options: HttpServerOptions): Server {
+export function createHttpServer(deps: RuntimeDeps, options: HttpServerOptions): Server {
   const limit = options.bodyLimitBytes ?? 1024 * 1024;
   return createServer((req, res) => {
     const started = performance.now();
@@ -44,7 +44,7 @@ export function createHttpServer(deps: Deps, options: HttpServerOptions): Server
 }
 
 async function serve(
-  deps: Deps,
+  deps: RuntimeDeps,
   options: HttpServerOptions,
   limit: number,
   req: IncomingMessage,
