@@ -27,9 +27,6 @@ export class ValidationError extends ClusterburstError {
 /** A record or remote object does not exist. Maps to 404. */
 export class NotFoundError extends ClusterburstError {}
 
-/** A create found the object already there. Callers treat it as "someone else did it". */
-export class AlreadyExistsError extends ClusterburstError {}
-
 /** A compare-and-swap write lost: the stored version moved on. The loser re-reads and usually stops. */
 export class VersionConflictError extends ClusterburstError {
   constructor(

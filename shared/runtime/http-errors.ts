@@ -1,5 +1,4 @@
 import {
-  AlreadyExistsError,
   AuthError,
   ClusterburstError,
   ConfigError,
@@ -29,7 +28,6 @@ export function errorAnswer(error: unknown): HttpAnswer {
   if (error instanceof HttpError) return { status: error.status, body: { error: error.message } };
   if (error instanceof AuthError) return { status: 401, body: { error: error.message } };
   if (error instanceof NotFoundError) return { status: 404, body: { error: error.message } };
-  if (error instanceof AlreadyExistsError) return { status: 409, body: { error: error.message } };
   if (error instanceof ConfigError) return { status: 500, body: { error: 'configuration error' } };
   if (error instanceof ClusterburstError && error.retryable) {
     return { status: 503, body: { error: error.message, retryable: true } };
