@@ -7,7 +7,7 @@ import { deleteCluster } from './deleteCluster.ts';
 import { drain } from './drain.ts';
 import { federate } from './federate.ts';
 import { finalize } from './finalize.ts';
-import { leave } from './leave.ts';
+import { awaitDrain } from './awaitDrain.ts';
 import { routes as manualRoutes } from './manualBurst.ts';
 import { provision } from './provision.ts';
 import { reconcile } from './reconcile.ts';
@@ -23,7 +23,7 @@ export const EVENT_FUNCTIONS: readonly EventFunction[] = [
   federate,
   route,
   drain,
-  leave,
+  awaitDrain,
   deleteCluster,
   finalize,
 ];

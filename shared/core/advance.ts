@@ -7,7 +7,7 @@ import { checkProvisioning } from './steps/check-provisioning.ts';
 import { deleteCluster } from './steps/delete-cluster.ts';
 import { federate } from './steps/federate.ts';
 import { finalize } from './steps/finalize.ts';
-import { leave } from './steps/leave.ts';
+import { awaitDrain } from './steps/await-drain.ts';
 import { provision } from './steps/provision.ts';
 import { route } from './steps/route.ts';
 
@@ -21,7 +21,7 @@ export const STEP_FOR_PHASE: Readonly<Partial<Record<Phase, Step>>> = {
   Ready: federate,
   Joined: route,
   Active: checkActive,
-  Draining: leave,
+  Draining: awaitDrain,
   Leaving: deleteCluster,
   Deleting: finalize,
 };
@@ -32,7 +32,7 @@ export const STEP_FOR_EVENT: Readonly<Partial<Record<LifecycleEventType, Step>>>
   ClusterProvisioning: checkProvisioning,
   ClusterReady: federate,
   ClusterJoined: route,
-  DrainStarted: leave,
+  DrainStarted: awaitDrain,
   ClusterLeaving: deleteCluster,
   ClusterDeleting: finalize,
 };

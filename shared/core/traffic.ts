@@ -63,7 +63,7 @@ export async function syncDns(
 /**
  * Stop new work and new traffic reaching the cluster, outermost layer first: cordon in the
  * federation, drain its gateway servers, and in direct mode set its DNS weights to 0. A gateway
- * that cannot be reached does not hold the teardown: its error is answered, and the leave step
+ * that cannot be reached does not hold the teardown: its error is answered, and the awaitDrain step
  * drains the servers once it answers (within the drain bound).
  */
 export async function drainTraffic(deps: Deps, record: BurstCluster): Promise<Error | undefined> {

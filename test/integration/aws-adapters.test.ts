@@ -426,7 +426,7 @@ describe('Lambda event handlers (EventBridge rules)', () => {
 });
 
 describe('Lambda functions with a broken gateway option', () => {
-  // Only the route, drain and leave steps (and reconcile) touch the gateway; nothing else builds it.
+  // Only the route, drain and awaitDrain steps (and reconcile) touch the gateway; nothing else builds it.
   beforeEach(async () =>
     configure({ gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } }, server: { auth: 'none' } }),
   );

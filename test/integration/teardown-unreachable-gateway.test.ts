@@ -12,7 +12,7 @@ import { reconcile } from '../../shared/core/reconcile.ts';
 import { deleteCluster } from '../../shared/core/steps/delete-cluster.ts';
 import { drain } from '../../shared/core/steps/drain.ts';
 import { finalize } from '../../shared/core/steps/finalize.ts';
-import { leave } from '../../shared/core/steps/leave.ts';
+import { awaitDrain } from '../../shared/core/steps/await-drain.ts';
 import type {
   GatewayDriver,
   GatewayServerRef,
@@ -208,10 +208,10 @@ describe.each([
   /** Drives the burst through Leaving to Deleting while the gateway stays unreachable. */
   async function deleteWithGatewayDown(w: LifecycleWorld, id: string) {
     // Within the drain bound the gateway is waited for.
-    await stepOut(w, id, leave);
+    await stepOut(w, id, awaitDrain);
     expect((await w.record(id)).phase).toBe('Draining');
     w.advance(DRAIN_BOUND + 1);
-    const leaving = await stepOut(w, id, leave);
+    const leaving = await stepOut(w, id, awaitDrain);
     expect(leaving.phase).toBe('Leaving');
     expect(leaving.history.at(-1)!.why).toMatch(
       /drain bound of 60s reached: workloads evicted; gateway unreachable/,
@@ -246,11 +246,11 @@ describe.each([
     expect(draining.history.at(-1)!.why).toMatch(
       /^teardown requested by an operator; gateway unreachable .*drained once it answers, within the 60s drain bound$/,
     );
-    await stepOut(w, active.id, leave);
+    await stepOut(w, active.id, awaitDrain);
     expect((await w.record(active.id)).phase).toBe('Draining');
 
     await outage.restore();
-    const leaving = await stepOut(w, active.id, leave);
+    const leaving = await stepOut(w, active.id, awaitDrain);
     expect(leaving.phase).toBe('Leaving');
     expect(leaving.history.at(-1)!.why).toMatch(/^drained in \d+s with no connection left; servers removed/);
     // The servers were put in drain before they were removed.

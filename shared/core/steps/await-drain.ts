@@ -5,15 +5,16 @@ import { openConnections, serversLeftBehind, tryRemoveServers } from '../traffic
 import { commitWhilePhase } from '../transition.ts';
 
 /**
- * Draining -> Leaving: wait (bounded by the drain timeout) until the gateway reports no open
+ * Draining -> Leaving (the step `awaitDrain`; the federation's `leave` comes after, in
+ * deleteCluster): wait (bounded by the drain timeout) until the gateway reports no open
  * connections and, in direct mode, the DNS TTL has passed since the weights went to 0; then
  * remove the gateway servers (cutting what is left if the bound was hit) and evict workloads.
  * A gateway that cannot be reached is waited for within the same bound, then left behind: its
  * servers stay on the record, and finalize (or reconcile) removes them once it answers.
  * Polled by clusterHealth, so the wait costs no running function.
  */
-export async function leave(deps: Deps, id: string): Promise<StepResult> {
-  const record = await loadFor(deps, id, 'leave', ['Draining']);
+export async function awaitDrain(deps: Deps, id: string): Promise<StepResult> {
+  const record = await loadFor(deps, id, 'awaitDrain', ['Draining']);
   if (isResult(record)) return record;
   const started = Date.parse(record.teardown.drainStartedAt ?? record.updatedAt);
   const elapsed = (deps.now().getTime() - started) / 1000;
@@ -32,7 +33,7 @@ export async function leave(deps: Deps, id: string): Promise<StepResult> {
           : `DNS TTL ${ttl}s not yet passed`;
     return waiting(
       id,
-      'leave',
+      'awaitDrain',
       `draining: ${what} after ${Math.round(elapsed)}s (bound ${bound}s)`,
       'Draining',
     );
@@ -55,6 +56,6 @@ export async function leave(deps: Deps, id: string): Promise<StepResult> {
     teardown: { ...r.teardown, forced },
   }));
   return saved
-    ? { burstId: id, step: 'leave', outcome: 'moved', from: 'Draining', to: 'Leaving', why }
-    : waiting(id, 'leave', 'another worker moved it on');
+    ? { burstId: id, step: 'awaitDrain', outcome: 'moved', from: 'Draining', to: 'Leaving', why }
+    : waiting(id, 'awaitDrain', 'another worker moved it on');
 }

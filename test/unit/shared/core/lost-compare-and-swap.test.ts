@@ -3,7 +3,7 @@ import { deleteCluster } from '../../../../shared/core/steps/delete-cluster.ts';
 import { drain } from '../../../../shared/core/steps/drain.ts';
 import { enterTeardown } from '../../../../shared/core/steps/enter-teardown.ts';
 import { finalize } from '../../../../shared/core/steps/finalize.ts';
-import { leave } from '../../../../shared/core/steps/leave.ts';
+import { awaitDrain } from '../../../../shared/core/steps/await-drain.ts';
 import { route } from '../../../../shared/core/steps/route.ts';
 import { patchRecord } from '../../../../shared/core/transition.ts';
 import type { BurstCluster } from '../../../../shared/domain/burst-cluster.ts';
@@ -110,7 +110,7 @@ describe('a lost compare-and-swap never leaves work half done', () => {
     const [server] = await w.deps.gateway.listOwned({ burstId: burst.id });
     await drain(w.deps, burst.id);
     w.advance(3600);
-    await leave(w.deps, burst.id);
+    await awaitDrain(w.deps, burst.id);
     await deleteCluster(w.deps, burst.id);
     expect(await w.deps.gateway.listOwned({ burstId: burst.id })).toEqual([]);
     // A route instance that enabled its servers after the teardown removed them, then crashed.
