@@ -1,6 +1,4 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import type { ClusterCredentials } from '../provider/provider.ts';
 
@@ -38,62 +36,31 @@ export function kubeConfigFromCredentials(credentials: ClusterCredentials, name 
   return kc;
 }
 
-const NamedCluster = z.looseObject({
-  name: z.string(),
-  cluster: z.looseObject({
-    server: z.string().min(1),
-    'certificate-authority-data': z.string().optional(),
-  }),
-});
-const NamedUser = z.looseObject({
-  name: z.string(),
-  user: z
-    .looseObject({
-      token: z.string().optional(),
-      'client-certificate-data': z.string().optional(),
-      'client-key-data': z.string().optional(),
-    })
-    .default({}),
-});
-const NamedContext = z.looseObject({
-  name: z.string(),
-  context: z.looseObject({ cluster: z.string(), user: z.string() }),
-});
-const KubeconfigFileSchema = z.looseObject({
-  clusters: z.array(NamedCluster).min(1),
-  users: z.array(NamedUser).default([]),
-  contexts: z.array(NamedContext).default([]),
-  'current-context': z.string().optional(),
-});
-
 /**
  * The endpoint, CA and credentials of a kubeconfig's current context (else its first cluster
- * and user), with the whole text kept for clients that need more (exec plugins). Errors say
- * what is missing, never what is there.
+ * and user), with the whole text kept for clients that need more (exec plugins). Read by
+ * client-node's KubeConfig, the same reader every Kubernetes call uses. Errors say what is
+ * missing, never what is there: the text holds the admin key.
  */
 export function credentialsFromKubeconfig(driver: string, yamlText: string): ClusterCredentials {
-  let raw: unknown;
+  const kc = new KubeConfig();
   try {
-    raw = parseYaml(yamlText);
+    // Entries without a name or server are dropped (and then reported as missing below).
+    kc.loadFromString(yamlText, { onInvalidEntry: 'filter' });
   } catch {
-    // The parser's message quotes the offending line, which may hold a key: say less.
+    // The YAML parser's message quotes the offending line, which may hold a key: say less.
     throw new DriverError(driver, 'the kubeconfig is not valid YAML');
   }
-  const parsed = KubeconfigFileSchema.safeParse(raw);
-  if (!parsed.success) throw new DriverError(driver, 'the kubeconfig has no cluster with a server');
-  const file = parsed.data;
-  const context = file.contexts.find((c) => c.name === file['current-context']) ?? file.contexts[0];
-  const cluster = file.clusters.find((c) => c.name === context?.context.cluster) ?? file.clusters[0]!;
-  const user = file.users.find((u) => u.name === context?.context.user) ?? file.users[0];
-  const u = user?.user ?? {};
+  const context = kc.currentContext ? kc.getContextObject(kc.currentContext) : kc.getContexts()[0];
+  const cluster = (context ? kc.getCluster(context.cluster) : null) ?? kc.getClusters()[0];
+  if (!cluster?.server) throw new DriverError(driver, 'the kubeconfig has no cluster with a server');
+  const user = (context?.user ? kc.getUser(context.user) : null) ?? kc.getUsers()[0];
   return {
-    endpoint: cluster.cluster.server,
-    ...(cluster.cluster['certificate-authority-data']
-      ? { caData: cluster.cluster['certificate-authority-data'] }
-      : {}),
-    ...(u.token ? { token: u.token } : {}),
-    ...(u['client-certificate-data'] ? { clientCertData: u['client-certificate-data'] } : {}),
-    ...(u['client-key-data'] ? { clientKeyData: u['client-key-data'] } : {}),
+    endpoint: cluster.server,
+    ...(cluster.caData ? { caData: cluster.caData } : {}),
+    ...(user?.token ? { token: user.token } : {}),
+    ...(user?.certData ? { clientCertData: user.certData } : {}),
+    ...(user?.keyData ? { clientKeyData: user.keyData } : {}),
     kubeconfig: yamlText,
   };
 }

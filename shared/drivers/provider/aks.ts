@@ -1,10 +1,10 @@
 import { ContainerServiceClient, type ErrorDetail, type ManagedCluster } from '@azure/arm-containerservice';
 import { DefaultAzureCredential } from '@azure/identity';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
+import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
@@ -173,7 +173,7 @@ export class AksProvider implements ProviderDriver {
     }
     if (!kubeconfig)
       throw new DriverError(this.name, `cluster ${name} has no credentials yet`, { retryable: true });
-    return { ...fromKubeconfig(this.name, kubeconfig), kubeconfig };
+    return credentialsFromKubeconfig(this.name, kubeconfig);
   }
 
   async list(owner: string): Promise<ProviderCluster[]> {
@@ -333,37 +333,4 @@ function encodeTags(labels: Readonly<Record<string, string>>): Record<string, st
 function decodeTags(tags: Readonly<Record<string, string>>): Record<string, string> {
   const back = Object.fromEntries(Object.entries(TAG_KEYS).map(([ours, azure]) => [azure, ours]));
   return Object.fromEntries(Object.entries(tags).map(([k, v]) => [back[k] ?? k, v]));
-}
-
-const KubeconfigSchema = z.object({
-  clusters: z.array(
-    z.object({
-      cluster: z.object({ server: z.string(), 'certificate-authority-data': z.string().optional() }),
-    }),
-  ),
-  users: z.array(
-    z.object({
-      user: z.object({
-        token: z.string().optional(),
-        'client-certificate-data': z.string().optional(),
-        'client-key-data': z.string().optional(),
-      }),
-    }),
-  ),
-});
-
-/** The pieces of an admin kubeconfig (first cluster, first user). */
-function fromKubeconfig(driver: string, text: string): Omit<ClusterCredentials, 'kubeconfig'> {
-  const parsed = KubeconfigSchema.safeParse(parseYaml(text));
-  const cluster = parsed.success ? parsed.data.clusters[0]?.cluster : undefined;
-  // Never echo the kubeconfig: it holds the admin key.
-  if (!parsed.success || !cluster) throw new DriverError(driver, 'admin kubeconfig has no cluster entry');
-  const user = parsed.data.users[0]?.user ?? {};
-  return {
-    endpoint: cluster.server,
-    caData: cluster['certificate-authority-data'],
-    token: user.token,
-    clientCertData: user['client-certificate-data'],
-    clientKeyData: user['client-key-data'],
-  };
 }

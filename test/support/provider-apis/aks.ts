@@ -65,6 +65,8 @@ export class ArmEmulator {
   maxNodes = Number.POSITIVE_INFINITY;
   /** Provisioning error every cluster created from now on fails with. */
   provisioningFailure?: ProvisioningError;
+  /** Text handed out as every admin kubeconfig from now on (a broken one, for error tests). */
+  adminKubeconfig?: string;
   /** Provisioning error every agent pool scale started from now on ends Failed with. */
   scaleFailure?: ProvisioningError;
   /** Agent pool PUTs that started a scale, by cluster name. */
@@ -347,6 +349,7 @@ export class ArmEmulator {
 
   /** An admin kubeconfig as AKS hands it out (base64 in JSON), with a client certificate. */
   #kubeconfig(cluster: StoredCluster): string {
+    if (this.adminKubeconfig !== undefined) return Buffer.from(this.adminKubeconfig).toString('base64');
     const cert = issueCertificate(this.#clusterCa, {
       subject: der.name([
         [OID.organization, 'system:masters'],

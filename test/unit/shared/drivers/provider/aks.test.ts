@@ -273,6 +273,19 @@ describe('AKS provider', () => {
     );
   });
 
+  it('says an admin kubeconfig it cannot read is broken without quoting the key in it', async () => {
+    const { api, provider, harness } = await start();
+    await provider.create(spec());
+    await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
+    api.adminKubeconfig = 'users:\n- user: {client-key-data: S0VZLXMzY3IzdA\n';
+    const error = await provider.credentials('cb-0123456789ab').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DriverError);
+    expect((error as Error).message).toMatch(/: the kubeconfig is not valid YAML$/);
+    expect((error as Error).message).not.toContain('S0VZ');
+    api.adminKubeconfig = 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n';
+    await expect(provider.credentials('cb-0123456789ab')).rejects.toThrow(/no cluster with a server/);
+  });
+
   it('accepts only an https Resource Manager endpoint', () => {
     const base = { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg', location: LOCATION };
     expect(() => AksOptionsSchema.parse({ ...base, endpoint: 'http://127.0.0.1:8080' })).toThrow();
