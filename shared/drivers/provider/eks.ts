@@ -7,23 +7,18 @@ import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
   EKSClient,
-  EKSServiceException,
   ListClustersCommand,
   ListNodegroupsCommand,
   type Nodegroup,
   ResourceInUseException,
-  ResourceLimitExceededException,
   ResourceNotFoundException,
-  ServerException,
-  ServiceUnavailableException,
   TagResourceCommand,
-  ThrottlingException,
-  UnsupportedAvailabilityZoneException,
 } from '@aws-sdk/client-eks';
 import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import { classifyError, type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
+import { classifyError, type ErrorFacts } from '../cloud/classify-error.ts';
+import { eksFacts, issues, someQuota } from './eks-errors.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
@@ -432,59 +427,4 @@ export class EksProvider implements ProviderDriver {
 /** The one node group clusterburst manages per cluster. */
 function nodegroupName(clusterName: string): string {
   return `${clusterName}-nodes`;
-}
-
-function issues(list: readonly { code?: string; message?: string }[] | undefined): string | undefined {
-  if (!list || list.length === 0) return undefined;
-  return list.map((i) => `${i.code ?? 'Unknown'}: ${i.message ?? ''}`.trim()).join('; ');
-}
-
-/**
- * Health issue codes of a cluster or node group that mean an account limit or a shortage of
- * room: another provider is not bound by them. `InsufficientFreeAddresses` counts too: our
- * subnets have no address left for the nodes, which another provider's network does not share.
- * Configuration faults (`Ec2SubnetInvalidConfiguration`, `NodeCreationFailure`, `AccessDenied`...)
- * and `AutoScalingGroupRateLimitExceeded` (throttling) are not quota.
- */
-const QUOTA_ISSUES = new Set([
-  'InstanceLimitExceeded',
-  'InsufficientFreeAddresses',
-  'ResourceLimitExceeded',
-  'LimitExceeded',
-  'IamLimitExceeded',
-  'Ec2LaunchTemplateMaxLimitExceeded',
-  'Ec2LaunchTemplateVersionMaxLimitExceeded',
-]);
-
-/**
- * Whether any issue is a quota or capacity shortage: by its code, or by its words, as when
- * `AsgInstanceLaunchFailures` carries EC2's `InsufficientInstanceCapacity` or `VcpuLimitExceeded`.
- */
-function someQuota(list: readonly { code?: string; message?: string }[] | undefined): boolean {
-  return (list ?? []).some(
-    (i) => (i.code !== undefined && QUOTA_ISSUES.has(i.code)) || isQuotaMessage(i.message),
-  );
-}
-
-/** What the EKS SDK's error types say about retry and quota. */
-function eksFacts(error: unknown): ErrorFacts {
-  if (!(error instanceof EKSServiceException)) return {};
-  const base = { code: error.name, status: error.$metadata?.httpStatusCode };
-  // A cluster or node-group count limit, or an AZ without capacity for EKS: try elsewhere.
-  if (
-    error instanceof ResourceLimitExceededException ||
-    error instanceof UnsupportedAvailabilityZoneException
-  ) {
-    return { ...base, quota: true, retryable: false };
-  }
-  if (error instanceof ThrottlingException || error.$retryable?.throttling)
-    return { ...base, throttled: true };
-  if (
-    error instanceof ServerException ||
-    error instanceof ServiceUnavailableException ||
-    error.$fault === 'server'
-  ) {
-    return { ...base, retryable: true };
-  }
-  return base;
 }

@@ -2,14 +2,23 @@ import { ClusterManagerClient, protos } from '@google-cloud/container';
 import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from '../cloud/classify-error.ts';
+import { classifyError, GrpcCode, grpcFacts } from '../cloud/classify-error.ts';
+import {
+  codeOf,
+  conditionCode,
+  enumName,
+  errorIsQuota,
+  operationError,
+  statusIsQuota,
+} from './gke-errors.ts';
+import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
-const { Cluster, Operation, StatusCondition } = protos.google.container.v1;
+const { Cluster, Operation } = protos.google.container.v1;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
@@ -53,11 +62,6 @@ export interface GkeDeps {
   readonly tokenSource?: () => Promise<string>;
 }
 
-/** GKE label keys for ours: resource labels allow only lowercase letters, digits, `_` and `-`. */
-const LABEL_KEYS: Readonly<Record<string, string>> = {
-  [OWNER_LABEL]: 'clusterburst-owner',
-  [BURST_ID_LABEL]: 'clusterburst-burst-id',
-};
 const NODE_POOL = 'burst';
 
 /**
@@ -390,82 +394,3 @@ function bearerAuthClient(tokenSource: () => Promise<string>): ClientAuth {
 type ClientAuth = NonNullable<
   NonNullable<ConstructorParameters<typeof ClusterManagerClient>[0]>['authClient']
 >;
-
-/** gRPC status of a GoogleError (a plain number on the error; the class lives in google-gax). */
-function codeOf(error: unknown): number | undefined {
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** StatusCondition codes of a shortage: a zone out of machines, or a Compute Engine quota used up. */
-const QUOTA_CONDITIONS = new Set(['GCE_STOCKOUT', 'GCE_QUOTA_EXCEEDED']);
-
-function conditionCode(condition: protos.google.container.v1.IStatusCondition): string {
-  return condition.code === undefined || condition.code === null
-    ? ''
-    : enumName(StatusCondition.Code, condition.code);
-}
-
-/**
- * Whether a cluster in ERROR failed for quota or capacity: a stockout or quota condition, a
- * condition whose canonical code is RESOURCE_EXHAUSTED, or such words in the status message
- * ("ZONE_RESOURCE_POOL_EXHAUSTED", "Insufficient regional quota").
- */
-function errorIsQuota(cluster: GkeCluster): boolean {
-  const conditions = cluster.conditions ?? [];
-  return (
-    isQuotaMessage(cluster.statusMessage ?? undefined) ||
-    conditions.some(
-      (c) =>
-        QUOTA_CONDITIONS.has(conditionCode(c)) || statusIsQuota(codeNumber(c.canonicalCode), c.message ?? ''),
-    )
-  );
-}
-
-/** A google.rpc status (operation error, canonical code) of quota: RESOURCE_EXHAUSTED but not a rate limit, or quota words. */
-function statusIsQuota(code: number | null | undefined, message: string | null | undefined): boolean {
-  const text = message ?? '';
-  return grpcFacts(code ?? undefined, text).quota === true || isQuotaMessage(text);
-}
-
-/** A google.rpc.Code as a number (REST with `enum-encoding=int` gives numbers, otherwise names). */
-function codeNumber(code: unknown): number | undefined {
-  if (typeof code === 'number') return code;
-  return typeof code === 'string' ? (GrpcCode as Record<string, number>)[code] : undefined;
-}
-
-function operationError(operation: GkeOperation): Error {
-  return Object.assign(new Error(operation.error?.message ?? 'operation failed'), {
-    code: operation.error?.code,
-  });
-}
-
-/** Enum values arrive as names from the REST transport, as numbers from gRPC; compare by name. */
-function enumName(values: Record<string, string | number>, value: unknown): string {
-  if (typeof value === 'number') return String(values[value] ?? value);
-  return typeof value === 'string' ? value : 'STATUS_UNSPECIFIED';
-}
-
-/** GKE label value: lowercase letters, digits, `_` and `-`, at most 63 characters. */
-export function encodeValue(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]/g, '_')
-    .slice(0, 63);
-}
-
-function encodeKey(key: string): string {
-  const known = LABEL_KEYS[key];
-  if (known) return known;
-  const clean = encodeValue(key);
-  return /^[a-z]/.test(clean) ? clean : `x${clean}`.slice(0, 63);
-}
-
-function encodeLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).map(([k, v]) => [encodeKey(k), encodeValue(v)]));
-}
-
-function decodeLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
-  const back = Object.fromEntries(Object.entries(LABEL_KEYS).map(([ours, gke]) => [gke, ours]));
-  return Object.fromEntries(Object.entries(labels).map(([k, v]) => [back[k] ?? k, v]));
-}
