@@ -13,6 +13,9 @@
  *
  * Direct mode: records with a set identifier are weighted record sets (one set identifier per
  * cluster); their ownership TXT carries the set identifier in its name, so it needs no weight.
+ *
+ * Length (~360 lines): the batch, its ownership checks and the one recovery read belong together;
+ * the record-set encoding is the only separable part and is short.
  */
 import {
   type Change,

@@ -24,6 +24,9 @@
  * Ownership: only members carrying our owner tag are listed or changed (filtered by Octavia and
  * again here); a member with the server's name but without the tag is refused, never touched.
  * Writes retry with backoff while the load balancer is PENDING_* (409), see OctaviaApi.write.
+ *
+ * Length (~365 lines): one driver class; the Octavia API calls, members and options are beside it
+ * (octavia-api.ts, octavia-member.ts, octavia-options.ts).
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';

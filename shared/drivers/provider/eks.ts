@@ -1,3 +1,9 @@
+/**
+ * Over ~350 lines on purpose: one driver class whose create/inspect state machine (cluster, then
+ * its node group) shares the client and reads as one; its resize, token and error reading are
+ * beside it (eks-resize.ts, eks-token.ts, eks-errors.ts) and its options schema leaves with
+ * issue 10 item 3.
+ */
 import {
   type Cluster,
   CreateClusterCommand,
