@@ -1,6 +1,6 @@
 import type { AgentPool, ContainerServiceClient, ErrorDetail } from '@azure/arm-containerservice';
 import type { DriverError } from '../../errors.ts';
-import { isQuotaMessage } from '../cloud/classify-error.ts';
+import { isQuotaError, statusOf } from './aks-errors.ts';
 import type { ProviderCluster } from './provider.ts';
 
 /** What the AKS provider lends the resize functions. */
@@ -13,17 +13,6 @@ export interface AksResizeContext {
 
 /** Node counts and resize state of a cluster. */
 export type ResizeView = Pick<ProviderCluster, 'nodes' | 'resize'>;
-
-/** AKS's own codes of a shortage in a pool's provisioning error (besides the words). */
-const QUOTA_CODES = new Set([
-  'QuotaExceeded',
-  'ErrCode_InsufficientVCPUQuota',
-  'InsufficientVCPUQuota',
-  'SkuNotAvailable',
-  'AllocationFailed',
-  'ZonalAllocationFailed',
-  'OverconstrainedAllocationRequest',
-]);
 
 /**
  * Node counts and resize state from the agent pool: `count` is the size asked for;
@@ -97,17 +86,4 @@ function describeError(error: ErrorDetail): string {
   const own = `${error.code ?? 'Error'}: ${error.message ?? ''}`.trim();
   const inner = (error.details ?? []).map(describeError);
   return inner.length > 0 ? `${own} (${inner.join('; ')})` : own;
-}
-
-/** A quota code (OperationNotAllowed only by its words) or quota words, down the nested details. */
-function isQuotaError(error: ErrorDetail, depth = 0): boolean {
-  if (depth > 5) return false;
-  if (error.code !== undefined && QUOTA_CODES.has(error.code)) return true;
-  if (isQuotaMessage(error.message)) return true;
-  return (error.details ?? []).some((d) => isQuotaError(d, depth + 1));
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = error instanceof Error ? (error as { statusCode?: unknown }).statusCode : undefined;
-  return typeof status === 'number' ? status : undefined;
 }

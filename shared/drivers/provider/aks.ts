@@ -1,10 +1,11 @@
-import { ContainerServiceClient, type ErrorDetail, type ManagedCluster } from '@azure/arm-containerservice';
+import { ContainerServiceClient, type ManagedCluster } from '@azure/arm-containerservice';
 import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import { classifyError, type ErrorFacts, isQuotaMessage } from '../cloud/classify-error.ts';
+import { classifyError, type ErrorFacts } from '../cloud/classify-error.ts';
 import { credentialsFromKubeconfig } from '../kube/credentials.ts';
+import { armFacts, failedForQuota, statusOf } from './aks-errors.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
@@ -268,57 +269,6 @@ export class AksProvider implements ProviderDriver {
   #fail(action: string, error: unknown, override: ErrorFacts = {}): DriverError {
     return classifyError(this.name, action, error, { ...armFacts(error), ...override });
   }
-}
-
-/** HTTP status of a RestError (core-rest-pipeline's error carries it as `statusCode`). */
-function statusOf(error: unknown): number | undefined {
-  const status = error instanceof Error ? (error as { statusCode?: unknown }).statusCode : undefined;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** ARM error codes that mean a quota, limit or capacity shortage (besides the generic words). */
-const ARM_QUOTA_CODES = new Set([
-  'QuotaExceeded',
-  'OperationNotAllowed',
-  'ErrCode_InsufficientVCPUQuota',
-  'InsufficientVCPUQuota',
-  'SkuNotAvailable',
-  'AllocationFailed',
-  'ZonalAllocationFailed',
-  'OverconstrainedAllocationRequest',
-]);
-
-function armFacts(error: unknown): ErrorFacts {
-  const status = statusOf(error);
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  const facts = { status, code: typeof code === 'string' ? code : undefined };
-  if (status === 429) return { ...facts, throttled: true, quota: false };
-  // OperationNotAllowed is also ARM's word for other refusals; only its quota wording counts.
-  if (facts.code === 'OperationNotAllowed') return facts;
-  return facts.code && ARM_QUOTA_CODES.has(facts.code) ? { ...facts, quota: true, retryable: false } : facts;
-}
-
-/**
- * Whether a failed cluster ran short of quota or capacity, by its provisioning error or a node
- * pool's, down their nested details (AKS wraps the VM scale set's `OperationNotAllowed` or
- * `AllocationFailed` in its own code): a quota code, or quota words in any message.
- */
-function failedForQuota(cluster: ManagedCluster): boolean {
-  const roots = [
-    cluster.status?.provisioningError,
-    ...(cluster.agentPoolProfiles ?? []).map((p) => p.status?.provisioningError),
-  ];
-  const pending = roots.filter((e): e is ErrorDetail => e !== undefined);
-  // Bounded walk: details nest a few levels deep at most.
-  for (let seen = 0; pending.length > 0 && seen < 50; seen++) {
-    const error = pending.shift()!;
-    // OperationNotAllowed is also ARM's word for other refusals; only its quota wording counts.
-    const byCode =
-      error.code !== undefined && error.code !== 'OperationNotAllowed' && ARM_QUOTA_CODES.has(error.code);
-    if (byCode || isQuotaMessage(error.message)) return true;
-    pending.push(...(error.details ?? []));
-  }
-  return false;
 }
 
 function encodeTags(labels: Readonly<Record<string, string>>): Record<string, string> {
