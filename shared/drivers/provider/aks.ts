@@ -8,7 +8,7 @@ import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { armFacts, failedForQuota, statusOf } from './aks-errors.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './resize-checks.ts';
+import { checkNodeCount, checkOwned } from './provider-checks.ts';
 
 /** Options of the AKS provider: one subscription, resource group and region. */
 export const AksOptionsSchema = z.strictObject({

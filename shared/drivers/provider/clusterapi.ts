@@ -9,7 +9,7 @@ import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { type CapiResizeContext, capiResizeView, requestCapiResize } from './clusterapi-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './resize-checks.ts';
+import { checkNodeCount, checkOwned } from './provider-checks.ts';
 
 /** Options of a `clusterapi` provider (`providers[].options` in clusterburst.yaml). */
 export const ClusterApiOptionsSchema = z.strictObject({

@@ -28,7 +28,7 @@ import { eksFacts, issues, someQuota } from './eks-errors.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './resize-checks.ts';
+import { checkNodeCount, checkOwned } from './provider-checks.ts';
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 

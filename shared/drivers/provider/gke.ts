@@ -19,7 +19,7 @@ import {
 import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './resize-checks.ts';
+import { checkNodeCount, checkOwned } from './provider-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;

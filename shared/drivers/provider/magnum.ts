@@ -10,7 +10,7 @@ import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../op
 import { makeClientCsr } from './magnum-csr.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './resize-checks.ts';
+import { checkNodeCount, checkOwned } from './provider-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z

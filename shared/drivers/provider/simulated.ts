@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './resize-checks.ts';
+import { checkNodeCount, checkOwned } from './provider-checks.ts';
 import { SimulatedClusterServer } from './simulated-cluster.ts';
 
 /** Options of the simulated provider. */
