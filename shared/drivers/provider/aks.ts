@@ -8,7 +8,7 @@ import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { armFacts, failedForQuota, statusOf } from './aks-errors.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
 
 /** Options of the AKS provider: one subscription, resource group and region. */
 export const AksOptionsSchema = z.strictObject({
@@ -125,9 +125,7 @@ export class AksProvider implements ProviderDriver {
       });
     }
     await requestAksResize(this.#resizeContext, name, pool, nodes);
-    const after = await this.describe(name);
-    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
-    return after;
+    return describeAfterResize(this, name);
   }
 
   get #resizeContext(): AksResizeContext {
@@ -142,15 +140,7 @@ export class AksProvider implements ProviderDriver {
   async delete(name: string, owner: string): Promise<void> {
     const cluster = await this.#get(name);
     if (!cluster || cluster.provisioningState === 'Deleting') return;
-    if (!cluster.tags?.[OWNER_TAG]) {
-      throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_TAG} tag`);
-    }
-    if (cluster.tags[OWNER_TAG] !== owner) {
-      throw new DriverError(
-        this.name,
-        `refusing to delete ${name}: it belongs to ${cluster.tags[OWNER_TAG]}, not ${owner}`,
-      );
-    }
+    checkDeletable(this.name, name, { key: OWNER_TAG, value: cluster.tags?.[OWNER_TAG], kind: 'tag' }, owner);
     try {
       await this.#client.managedClusters.beginDelete(this.#options.resourceGroup, name);
     } catch (error) {

@@ -28,7 +28,7 @@ import { eksFacts, issues, someQuota } from './eks-errors.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -191,9 +191,7 @@ export class EksProvider implements ProviderDriver {
       );
     }
     await requestEksResize(this.#resizeContext, name, group, nodes);
-    const after = await this.describe(name);
-    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
-    return after;
+    return describeAfterResize(this, name);
   }
 
   get #resizeContext(): EksResizeContext {
@@ -210,14 +208,7 @@ export class EksProvider implements ProviderDriver {
     const cluster = await this.#cluster(name);
     if (!cluster || cluster.status === 'DELETING') return;
     const tags = cluster.tags ?? {};
-    if (!tags[OWNER_LABEL])
-      throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_LABEL} tag`);
-    if (tags[OWNER_LABEL] !== owner) {
-      throw new DriverError(
-        this.name,
-        `refusing to delete ${name}: it belongs to ${tags[OWNER_LABEL]}, not ${owner}`,
-      );
-    }
+    checkDeletable(this.name, name, { key: OWNER_LABEL, value: tags[OWNER_LABEL], kind: 'tag' }, owner);
     if (!tags[DELETING_TAG] && cluster.arn) {
       await this.#call('TagResource', () =>
         this.#client.send(

@@ -19,7 +19,7 @@ import {
 import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
@@ -192,9 +192,7 @@ export class GkeProvider implements ProviderDriver {
     }
     if (this.#options.mode === 'autopilot') return view;
     await requestGkeResize(this.#resizeContext, cluster, nodes);
-    const after = await this.describe(name);
-    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
-    return after;
+    return describeAfterResize(this, name);
   }
 
   get #resizeContext(): GkeResizeContext {
@@ -210,16 +208,13 @@ export class GkeProvider implements ProviderDriver {
   async delete(name: string, owner: string): Promise<void> {
     const cluster = await this.#get(name);
     if (!cluster || enumName(Cluster.Status, cluster.status) === 'STOPPING') return;
-    const tagged = cluster.resourceLabels?.[LABEL_KEYS[OWNER_LABEL]!];
-    if (!tagged) {
-      throw new DriverError(
-        this.name,
-        `refusing to delete ${name}: it has no ${LABEL_KEYS[OWNER_LABEL]} label`,
-      );
-    }
-    if (tagged !== encodeValue(owner)) {
-      throw new DriverError(this.name, `refusing to delete ${name}: it belongs to ${tagged}, not ${owner}`);
-    }
+    const key = LABEL_KEYS[OWNER_LABEL]!;
+    checkDeletable(
+      this.name,
+      name,
+      { key, value: cluster.resourceLabels?.[key], expected: encodeValue(owner) },
+      owner,
+    );
     try {
       await this.#client.deleteCluster({ name: `${this.#parent}/clusters/${name}` }, this.#call);
     } catch (error) {

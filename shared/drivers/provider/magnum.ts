@@ -10,7 +10,7 @@ import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../op
 import { makeClientCsr } from './magnum-csr.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkNodeCount, checkOwned } from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z
@@ -166,23 +166,13 @@ export class MagnumProvider implements ProviderDriver {
       fail: (action, status, body) => this.#session.fail(action, status, body),
     };
     await requestMagnumResize(context, cluster, nodes, () => this.#find(name));
-    const after = await this.describe(name);
-    if (!after) throw new DriverError(this.name, `cluster ${name} vanished while resizing`);
-    return after;
+    return describeAfterResize(this, name);
   }
 
   async delete(name: string, owner: string): Promise<void> {
     const cluster = await this.#find(name);
     if (!cluster || cluster.status === 'DELETE_IN_PROGRESS') return;
-    if (!cluster.labels?.[OWNER_LABEL]) {
-      throw new DriverError(this.name, `refusing to delete ${name}: it has no ${OWNER_LABEL} label`);
-    }
-    if (cluster.labels[OWNER_LABEL] !== owner) {
-      throw new DriverError(
-        this.name,
-        `refusing to delete ${name}: it belongs to ${cluster.labels[OWNER_LABEL]}, not ${owner}`,
-      );
-    }
+    checkDeletable(this.name, name, { key: OWNER_LABEL, value: cluster.labels?.[OWNER_LABEL] }, owner);
     await this.#deleteUuid(cluster.uuid);
   }
 

@@ -1,6 +1,6 @@
 import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import type { ProviderCluster } from './provider.ts';
+import type { ProviderCluster, ProviderDriver } from './provider.ts';
 
 /**
  * Check a node count asked of `resize` before any call: a whole number within the provider's
@@ -21,4 +21,41 @@ export function checkOwned(driver: string, cluster: ProviderCluster): void {
   if (!cluster.labels[OWNER_LABEL]) {
     throw new DriverError(driver, `refusing to resize ${cluster.name}: it has no ${OWNER_LABEL} label`);
   }
+}
+
+/**
+ * Refuse to delete a cluster that is not `owner`'s: without our owner label (`key`, as the
+ * provider spells it) it is a person's; with another installation's, that installation's.
+ * `expected` is `owner` as the provider stores it (GKE label values are encoded).
+ */
+export function checkDeletable(
+  driver: string,
+  name: string,
+  found: {
+    readonly key: string;
+    readonly value: string | undefined;
+    readonly expected?: string;
+    /** What the provider calls it. */
+    readonly kind?: 'label' | 'tag';
+  },
+  owner: string,
+): void {
+  if (!found.value)
+    throw new DriverError(
+      driver,
+      `refusing to delete ${name}: it has no ${found.key} ${found.kind ?? 'label'}`,
+    );
+  if (found.value !== (found.expected ?? owner)) {
+    throw new DriverError(driver, `refusing to delete ${name}: it belongs to ${found.value}, not ${owner}`);
+  }
+}
+
+/** The cluster as a resize left it; one that vanished meanwhile is an error. */
+export async function describeAfterResize(
+  provider: Pick<ProviderDriver, 'name' | 'describe'>,
+  name: string,
+): Promise<ProviderCluster> {
+  const after = await provider.describe(name);
+  if (!after) throw new DriverError(provider.name, `cluster ${name} vanished while resizing`);
+  return after;
 }
