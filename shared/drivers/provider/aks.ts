@@ -8,7 +8,13 @@ import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { armFacts, failedForQuota, statusOf } from './aks-errors.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
+import {
+  checkDeletable,
+  checkNodeCount,
+  checkOwned,
+  checkRegion,
+  describeAfterResize,
+} from './provider-checks.ts';
 
 /** Options of the AKS provider: one subscription, resource group and region. */
 export const AksOptionsSchema = z.strictObject({
@@ -83,9 +89,7 @@ export class AksProvider implements ProviderDriver {
 
   async create(spec: ClusterSpec): Promise<ProviderCluster> {
     const { location, resourceGroup } = this.#options;
-    if (spec.region !== location) {
-      throw new DriverError(this.name, `region ${spec.region} is not this provider's (${location})`);
-    }
+    checkRegion(this.name, spec.region, location);
     const existing = await this.#get(spec.name);
     if (existing) return this.#adopt(existing, spec.owner);
     const cluster = this.#clusterSpec(spec);

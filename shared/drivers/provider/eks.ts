@@ -28,7 +28,13 @@ import { eksFacts, issues, someQuota } from './eks-errors.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
+import {
+  checkDeletable,
+  checkNodeCount,
+  checkOwned,
+  checkRegion,
+  describeAfterResize,
+} from './provider-checks.ts';
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -124,12 +130,7 @@ export class EksProvider implements ProviderDriver {
   }
 
   async create(spec: ClusterSpec): Promise<ProviderCluster> {
-    if (spec.region !== this.#options.region) {
-      throw new DriverError(
-        this.name,
-        `region ${spec.region} is not this provider's (${this.#options.region})`,
-      );
-    }
+    checkRegion(this.name, spec.region, this.#options.region);
     const existing = await this.#cluster(spec.name);
     if (existing) return this.#adopt(existing, spec.owner);
     const tags = {

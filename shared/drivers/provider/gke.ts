@@ -19,7 +19,13 @@ import {
 import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
+import {
+  checkDeletable,
+  checkNodeCount,
+  checkOwned,
+  checkRegion,
+  describeAfterResize,
+} from './provider-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
@@ -118,9 +124,8 @@ export class GkeProvider implements ProviderDriver {
   async create(spec: ClusterSpec): Promise<ProviderCluster> {
     const { location } = this.#options;
     // A zonal location (europe-west1-b) serves its region (europe-west1) too.
-    if (spec.region !== location && location.replace(/-[a-z]$/, '') !== spec.region) {
-      throw new DriverError(this.name, `region ${spec.region} is not this provider's (${location})`);
-    }
+    const regionOfLocation = location.replace(/-[a-z]$/, '');
+    checkRegion(this.name, spec.region, location, spec.region === location || spec.region === regionOfLocation);
     const existing = await this.#get(spec.name);
     if (existing) return this.#adopt(existing, spec.owner);
     const labels = encodeLabels({

@@ -10,7 +10,13 @@ import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../op
 import { makeClientCsr } from './magnum-csr.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { checkDeletable, checkNodeCount, checkOwned, describeAfterResize } from './provider-checks.ts';
+import {
+  checkDeletable,
+  checkNodeCount,
+  checkOwned,
+  checkRegion,
+  describeAfterResize,
+} from './provider-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z
@@ -114,12 +120,7 @@ export class MagnumProvider implements ProviderDriver {
   }
 
   async create(spec: ClusterSpec): Promise<ProviderCluster> {
-    if (spec.region !== this.#options.region) {
-      throw new DriverError(
-        this.name,
-        `region ${spec.region} is not this provider's (${this.#options.region})`,
-      );
-    }
+    checkRegion(this.name, spec.region, this.#options.region);
     const existing = await this.#find(spec.name);
     if (existing) return this.#adopt(existing, spec.owner);
     const o = this.#options;

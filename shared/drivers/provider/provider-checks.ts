@@ -59,3 +59,8 @@ export async function describeAfterResize(
   if (!after) throw new DriverError(provider.name, `cluster ${name} vanished while resizing`);
   return after;
 }
+
+/** Refuse a cluster asked for in another region than the one this provider serves (`serves`). */
+export function checkRegion(driver: string, asked: string, own: string, serves = asked === own): void {
+  if (!serves) throw new DriverError(driver, `region ${asked} is not this provider's (${own})`);
+}
