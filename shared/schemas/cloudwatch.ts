@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENTBRIDGE_ENVELOPE } from './eventbridge-envelope.ts';
 
 /**
  * CloudWatch writes alarm state times as `2026-11-12T09:20:31.412+0000` (offset without a colon),
@@ -40,13 +41,9 @@ export const AlarmStateSchema = z.looseObject({
  * configuration differs between metric alarms (`metrics`) and composite alarms (`alarmRule`).
  */
 export const CloudWatchAlarmEventSchema = z.looseObject({
-  version: z.string(),
-  id: z.string().min(1),
+  ...EVENTBRIDGE_ENVELOPE,
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().min(1),
   resources: z
     .array(z.string())
     .min(1)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENTBRIDGE_ENVELOPE } from './eventbridge-envelope.ts';
 
 /** The cron functions, as named in the local route `POST /schedule/{task}`. */
 export const SCHEDULE_TASKS = ['scale-down', 'health', 'reconcile'] as const;
@@ -8,13 +9,9 @@ export type ScheduleTask = (typeof SCHEDULE_TASKS)[number];
 
 /** EventBridge "Scheduled Event", sent by a `schedule:` trigger (a rule with `rate()` or `cron()`). */
 export const EventBridgeScheduledEventSchema = z.looseObject({
-  version: z.string(),
-  id: z.string().min(1),
+  ...EVENTBRIDGE_ENVELOPE,
   'detail-type': z.literal('Scheduled Event'),
   source: z.literal('aws.events'),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().min(1),
   resources: z
     .array(z.string().regex(/^arn:[^:]+:events:[^:]*:\d{12}:rule\/.+$/, 'must be an EventBridge rule ARN'))
     .min(1),

@@ -2,18 +2,11 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@ku
 import { z } from 'zod';
 import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
-import {
-  createIfAbsent,
-  deleteIfPresent,
-  driverError,
-  isKubeFailure,
-  kubeCall,
-  MERGE_PATCH,
-  readIfPresent,
-} from '../kube/calls.ts';
+import { createIfAbsent, deleteIfPresent, kubeCall, MERGE_PATCH, readIfPresent } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
 import { parseDriverOptions } from '../kube/driver-options.ts';
+import { driverError, isKubeFailure } from '../kube/errors.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';

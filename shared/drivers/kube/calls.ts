@@ -1,7 +1,5 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { driverError, isKubeFailure, kubeFailure } from './errors.ts';
-
-export { driverError, isKubeFailure, kubeFailure };
+import { driverError, isKubeFailure } from './errors.ts';
 
 /**
  * Request options that send a PATCH body as a JSON merge patch (RFC 7386). client-node 1.4
@@ -21,32 +19,33 @@ export async function kubeCall<T>(driver: string, what: string, call: () => Prom
   }
 }
 
-/** Creates an object; `undefined` when it already exists (409 AlreadyExists), which is fine. */
-export async function createIfAbsent<T>(
-  driver: string,
-  what: string,
-  create: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await create();
-  } catch (error) {
-    if (isKubeFailure(error, 409, 'AlreadyExists')) return undefined;
-    throw driverError(driver, `creating ${what}`, error);
-  }
-}
-
-/** Runs a call on one object; `undefined` when the object does not exist (404). */
-export async function ifPresent<T>(
+/** Runs a call; `undefined` when it failed in the way `fine` accepts, else a DriverError naming `what`. */
+async function unlessFailure<T>(
   driver: string,
   what: string,
   call: () => Promise<T>,
+  fine: (error: unknown) => boolean,
 ): Promise<T | undefined> {
   try {
     return await call();
   } catch (error) {
-    if (isKubeFailure(error, 404)) return undefined;
+    if (fine(error)) return undefined;
     throw driverError(driver, what, error);
   }
+}
+
+/** Creates an object; `undefined` when it already exists (409 AlreadyExists), which is fine. */
+export function createIfAbsent<T>(
+  driver: string,
+  what: string,
+  create: () => Promise<T>,
+): Promise<T | undefined> {
+  return unlessFailure(driver, `creating ${what}`, create, (e) => isKubeFailure(e, 409, 'AlreadyExists'));
+}
+
+/** Runs a call on one object; `undefined` when the object does not exist (404). */
+export function ifPresent<T>(driver: string, what: string, call: () => Promise<T>): Promise<T | undefined> {
+  return unlessFailure(driver, what, call, (e) => isKubeFailure(e, 404));
 }
 
 /** Reads an object; `undefined` when it does not exist. */

@@ -2,7 +2,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { OWNER_LABEL } from '../../domain/names.ts';
 import type { MemberStatus } from '../federation/federation.ts';
 
-import { driverError, isKubeFailure } from './calls.ts';
+import { driverError, isKubeFailure } from './errors.ts';
 
 /** Where a federation driver keeps its members' token Secrets, and how to tell whose they are. */
 export interface LeftoverSecretsQuery {

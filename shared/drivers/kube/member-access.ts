@@ -8,7 +8,8 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { DriverError } from '../../errors.ts';
-import { createIfAbsent, driverError, isKubeFailure, kubeCall, readIfPresent, sleep } from './calls.ts';
+import { createIfAbsent, kubeCall, readIfPresent, sleep } from './calls.ts';
+import { driverError, isKubeFailure } from './errors.ts';
 
 /** The service-account access a federation control plane gets in a member cluster. */
 export interface MemberAccessSpec {

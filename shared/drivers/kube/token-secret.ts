@@ -1,6 +1,7 @@
 import type { CoreV1Api, KubeConfig, V1Secret } from '@kubernetes/client-node';
-import { createIfAbsent, driverError, isKubeFailure } from './calls.ts';
+import { createIfAbsent } from './calls.ts';
 import { kubeConfigFromCredentials } from './credentials.ts';
+import { driverError, isKubeFailure } from './errors.ts';
 
 /** Annotation on a control-plane token Secret: where the member's API is (needed after unjoin). */
 export const API_ENDPOINT_ANNOTATION = 'clusterburst.io/api-endpoint';

@@ -2,8 +2,9 @@ import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import { isQuotaMessage } from '../cloud/classify-error.ts';
-import { driverError, isKubeFailure, kubeCall } from '../kube/calls.ts';
+import { kubeCall } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
+import { driverError, isKubeFailure } from '../kube/errors.ts';
 import type { ProviderCluster } from './provider.ts';
 
 /** What the Cluster API provider lends the resize functions. */

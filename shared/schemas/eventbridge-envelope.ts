@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/**
+ * Fields every EventBridge event carries around its `detail`, whatever its source (the
+ * CloudWatch alarm state change, the scheduled event): spread into each event's schema.
+ */
+export const EVENTBRIDGE_ENVELOPE = {
+  version: z.string(),
+  id: z.string().min(1),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().min(1),
+};
