@@ -1,18 +1,13 @@
 import type { Deps } from '../deps.ts';
-import { isResult, loadFor } from '../load-record.ts';
 import { noop, type StepResult } from '../step-result.ts';
+import { describedFor } from './described.ts';
 import { enterTeardown } from './enter-teardown.ts';
-import { providerFor } from './provider-for.ts';
 
 /** Active: a cluster that vanished or failed at the provider fails the burst, with cleanup. */
 export async function checkActive(deps: Deps, id: string): Promise<StepResult> {
-  const record = await loadFor(deps, id, 'clusterHealth', ['Active']);
-  if (isResult(record)) return record;
-  const cluster = await providerFor(deps, record).describe(record.name);
-  if (!cluster)
-    return enterTeardown(deps, record, `cluster ${record.name} vanished at ${record.provider}`, {
-      failed: true,
-    });
+  const found = await describedFor(deps, id, 'Active');
+  if ('outcome' in found) return found;
+  const { record, cluster } = found;
   if (cluster.state === 'failed' || cluster.state === 'deleting') {
     return enterTeardown(
       deps,

@@ -1,10 +1,9 @@
 import { phaseEnteredAt } from '../../domain/burst-cluster.ts';
 import type { Deps } from '../deps.ts';
-import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
 import { commitWhilePhase } from '../transition.ts';
+import { describedFor } from './described.ts';
 import { enterTeardown } from './enter-teardown.ts';
-import { providerFor } from './provider-for.ts';
 import { replaceAfterQuota } from './replace-after-quota.ts';
 
 /**
@@ -12,13 +11,9 @@ import { replaceAfterQuota } from './replace-after-quota.ts';
  * cluster; ready moves on, failed or vanished fails the burst, past the deadline fails it too.
  */
 export async function checkProvisioning(deps: Deps, id: string): Promise<StepResult> {
-  const record = await loadFor(deps, id, 'clusterHealth', ['Provisioning']);
-  if (isResult(record)) return record;
-  const cluster = await providerFor(deps, record).describe(record.name);
-  if (!cluster)
-    return enterTeardown(deps, record, `cluster ${record.name} vanished at ${record.provider}`, {
-      failed: true,
-    });
+  const found = await describedFor(deps, id, 'Provisioning');
+  if ('outcome' in found) return found;
+  const { record, cluster } = found;
   if (cluster.state === 'failed' && cluster.quota) {
     return replaceAfterQuota(deps, record, cluster.message ?? 'quota or capacity shortage');
   }

@@ -19,13 +19,7 @@ import {
 import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import {
-  checkDeletable,
-  checkNodeCount,
-  checkOwned,
-  checkRegion,
-  describeAfterResize,
-} from './provider-checks.ts';
+import { afterResize, checkDeletable, checkNodeCount, checkOwned, checkRegion } from './provider-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
@@ -125,7 +119,12 @@ export class GkeProvider implements ProviderDriver {
     const { location } = this.#options;
     // A zonal location (europe-west1-b) serves its region (europe-west1) too.
     const regionOfLocation = location.replace(/-[a-z]$/, '');
-    checkRegion(this.name, spec.region, location, spec.region === location || spec.region === regionOfLocation);
+    checkRegion(
+      this.name,
+      spec.region,
+      location,
+      spec.region === location || spec.region === regionOfLocation,
+    );
     const existing = await this.#get(spec.name);
     if (existing) return this.#adopt(existing, spec.owner);
     const labels = encodeLabels({
@@ -197,7 +196,7 @@ export class GkeProvider implements ProviderDriver {
     }
     if (this.#options.mode === 'autopilot') return view;
     await requestGkeResize(this.#resizeContext, cluster, nodes);
-    return describeAfterResize(this, name);
+    return afterResize(this, name);
   }
 
   get #resizeContext(): GkeResizeContext {

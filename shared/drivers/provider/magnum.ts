@@ -10,13 +10,7 @@ import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../op
 import { makeClientCsr } from './magnum-csr.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import {
-  checkDeletable,
-  checkNodeCount,
-  checkOwned,
-  checkRegion,
-  describeAfterResize,
-} from './provider-checks.ts';
+import { afterResize, checkDeletable, checkNodeCount, checkOwned, checkRegion } from './provider-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z
@@ -167,7 +161,7 @@ export class MagnumProvider implements ProviderDriver {
       fail: (action, status, body) => this.#session.fail(action, status, body),
     };
     await requestMagnumResize(context, cluster, nodes, () => this.#find(name));
-    return describeAfterResize(this, name);
+    return afterResize(this, name);
   }
 
   async delete(name: string, owner: string): Promise<void> {

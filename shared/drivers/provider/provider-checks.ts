@@ -51,7 +51,7 @@ export function checkDeletable(
 }
 
 /** The cluster as a resize left it; one that vanished meanwhile is an error. */
-export async function describeAfterResize(
+export async function afterResize(
   provider: Pick<ProviderDriver, 'name' | 'describe'>,
   name: string,
 ): Promise<ProviderCluster> {
