@@ -19,7 +19,13 @@ import {
 import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { afterResize, checkDeletable, checkNodeCount, checkOwned, checkRegion } from './provider-checks.ts';
+import {
+  afterResize,
+  checkDeletable,
+  checkNodeCount,
+  checkReadyOwned,
+  checkRegion,
+} from './provider-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
@@ -188,12 +194,7 @@ export class GkeProvider implements ProviderDriver {
     const cluster = await this.#get(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     const view = this.#map(cluster);
-    checkOwned(this.name, view);
-    if (view.state !== 'ready') {
-      throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for ready`, {
-        retryable: view.state === 'provisioning',
-      });
-    }
+    checkReadyOwned(this.name, view);
     if (this.#options.mode === 'autopilot') return view;
     await requestGkeResize(this.#resizeContext, cluster, nodes);
     return afterResize(this, name);

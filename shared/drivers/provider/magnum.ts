@@ -10,7 +10,13 @@ import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../op
 import { makeClientCsr } from './magnum-csr.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { afterResize, checkDeletable, checkNodeCount, checkOwned, checkRegion } from './provider-checks.ts';
+import {
+  afterResize,
+  checkDeletable,
+  checkNodeCount,
+  checkReadyOwned,
+  checkRegion,
+} from './provider-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z
@@ -150,12 +156,7 @@ export class MagnumProvider implements ProviderDriver {
     const cluster = await this.#find(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     const view = this.#map(cluster);
-    checkOwned(this.name, view);
-    if (view.state !== 'ready') {
-      throw new DriverError(this.name, `cluster ${name} is ${view.state}; resize waits for ready`, {
-        retryable: view.state === 'provisioning',
-      });
-    }
+    checkReadyOwned(this.name, view);
     const context: MagnumResizeContext = {
       request: (method, path, body, headers) => this.#session.request(method, path, body, headers),
       fail: (action, status, body) => this.#session.fail(action, status, body),

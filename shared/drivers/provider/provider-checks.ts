@@ -64,3 +64,13 @@ export async function afterResize(
 export function checkRegion(driver: string, asked: string, own: string, serves = asked === own): void {
   if (!serves) throw new DriverError(driver, `region ${asked} is not this provider's (${own})`);
 }
+
+/** Refuse to resize a cluster that is not ours or not ready (one still provisioning: retry later). */
+export function checkReadyOwned(driver: string, view: ProviderCluster): void {
+  checkOwned(driver, view);
+  if (view.state !== 'ready') {
+    throw new DriverError(driver, `cluster ${view.name} is ${view.state}; resize waits for ready`, {
+      retryable: view.state === 'provisioning',
+    });
+  }
+}
