@@ -8,7 +8,7 @@ import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { armFacts, failedForQuota, statusOf } from './aks-errors.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { afterResize, checkDeletable, checkNodeCount, checkOwned, checkRegion } from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkOwned, checkRegion, resized } from './provider-checks.ts';
 
 /** Options of the AKS provider: one subscription, resource group and region. */
 export const AksOptionsSchema = z.strictObject({
@@ -123,7 +123,7 @@ export class AksProvider implements ProviderDriver {
       });
     }
     await requestAksResize(this.#resizeContext, name, pool, nodes);
-    return afterResize(this, name);
+    return resized(this, name);
   }
 
   get #resizeContext(): AksResizeContext {

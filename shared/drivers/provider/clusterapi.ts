@@ -9,7 +9,7 @@ import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { type CapiResizeContext, capiResizeView, requestCapiResize } from './clusterapi-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { afterResize, checkNodeCount, checkOwned } from './provider-checks.ts';
+import { checkNodeCount, checkOwned, resized } from './provider-checks.ts';
 
 /** Options of a `clusterapi` provider (`providers[].options` in clusterburst.yaml). */
 export const ClusterApiOptionsSchema = z.strictObject({
@@ -166,7 +166,7 @@ export class ClusterApiProvider implements ProviderDriver {
       throw new DriverError(this.name, `Cluster ${name} is ${state}; it cannot be resized`);
     }
     await requestCapiResize(this.#resizeContext, name, cluster, nodes);
-    return afterResize(this, name);
+    return resized(this, name);
   }
 
   get #resizeContext(): CapiResizeContext {

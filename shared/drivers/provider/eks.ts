@@ -28,7 +28,7 @@ import { eksFacts, issues, someQuota } from './eks-errors.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import { afterResize, checkDeletable, checkNodeCount, checkOwned, checkRegion } from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkOwned, checkRegion, resized } from './provider-checks.ts';
 
 const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -186,7 +186,7 @@ export class EksProvider implements ProviderDriver {
       );
     }
     await requestEksResize(this.#resizeContext, name, group, nodes);
-    return afterResize(this, name);
+    return resized(this, name);
   }
 
   get #resizeContext(): EksResizeContext {

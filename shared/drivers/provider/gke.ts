@@ -19,13 +19,7 @@ import {
 import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import {
-  afterResize,
-  checkDeletable,
-  checkNodeCount,
-  checkReadyOwned,
-  checkRegion,
-} from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkRegion, checkResizable, resized } from './provider-checks.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
@@ -194,10 +188,10 @@ export class GkeProvider implements ProviderDriver {
     const cluster = await this.#get(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     const view = this.#map(cluster);
-    checkReadyOwned(this.name, view);
+    checkResizable(this.name, view);
     if (this.#options.mode === 'autopilot') return view;
     await requestGkeResize(this.#resizeContext, cluster, nodes);
-    return afterResize(this, name);
+    return resized(this, name);
   }
 
   get #resizeContext(): GkeResizeContext {

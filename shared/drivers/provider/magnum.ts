@@ -10,13 +10,7 @@ import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../op
 import { makeClientCsr } from './magnum-csr.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
-import {
-  afterResize,
-  checkDeletable,
-  checkNodeCount,
-  checkReadyOwned,
-  checkRegion,
-} from './provider-checks.ts';
+import { checkDeletable, checkNodeCount, checkRegion, checkResizable, resized } from './provider-checks.ts';
 
 /** https, or http to loopback only: the password and tokens travel in these requests. */
 const secureUrl = z
@@ -156,13 +150,13 @@ export class MagnumProvider implements ProviderDriver {
     const cluster = await this.#find(name);
     if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
     const view = this.#map(cluster);
-    checkReadyOwned(this.name, view);
+    checkResizable(this.name, view);
     const context: MagnumResizeContext = {
       request: (method, path, body, headers) => this.#session.request(method, path, body, headers),
       fail: (action, status, body) => this.#session.fail(action, status, body),
     };
     await requestMagnumResize(context, cluster, nodes, () => this.#find(name));
-    return afterResize(this, name);
+    return resized(this, name);
   }
 
   async delete(name: string, owner: string): Promise<void> {

@@ -51,7 +51,7 @@ export function checkDeletable(
 }
 
 /** The cluster as a resize left it; one that vanished meanwhile is an error. */
-export async function afterResize(
+export async function resized(
   provider: Pick<ProviderDriver, 'name' | 'describe'>,
   name: string,
 ): Promise<ProviderCluster> {
@@ -66,7 +66,7 @@ export function checkRegion(driver: string, asked: string, own: string, serves =
 }
 
 /** Refuse to resize a cluster that is not ours or not ready (one still provisioning: retry later). */
-export function checkReadyOwned(driver: string, view: ProviderCluster): void {
+export function checkResizable(driver: string, view: ProviderCluster): void {
   checkOwned(driver, view);
   if (view.state !== 'ready') {
     throw new DriverError(driver, `cluster ${view.name} is ${view.state}; resize waits for ready`, {
