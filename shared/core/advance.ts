@@ -2,12 +2,12 @@ import type { Phase } from '../domain/lifecycle.ts';
 import type { LifecycleEventType } from '../schemas/lifecycle-event.ts';
 import type { Deps } from './deps.ts';
 import type { StepResult } from './step-result.ts';
+import { awaitDrain } from './steps/await-drain.ts';
 import { checkActive } from './steps/check-active.ts';
 import { checkProvisioning } from './steps/check-provisioning.ts';
 import { deleteCluster } from './steps/delete-cluster.ts';
 import { federate } from './steps/federate.ts';
 import { finalize } from './steps/finalize.ts';
-import { awaitDrain } from './steps/await-drain.ts';
 import { provision } from './steps/provision.ts';
 import { route } from './steps/route.ts';
 

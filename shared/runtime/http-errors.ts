@@ -1,10 +1,4 @@
-import {
-  AuthError,
-  ClusterburstError,
-  ConfigError,
-  NotFoundError,
-  ValidationError,
-} from '../errors.ts';
+import { AuthError, ClusterburstError, ConfigError, NotFoundError, ValidationError } from '../errors.ts';
 import type { HttpAnswer } from './function-def.ts';
 
 /** An error that carries its own HTTP status (bad content type, body too large, unknown route). */

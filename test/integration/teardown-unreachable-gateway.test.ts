@@ -9,10 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../shared/core/reconcile.ts';
+import { awaitDrain } from '../../shared/core/steps/await-drain.ts';
 import { deleteCluster } from '../../shared/core/steps/delete-cluster.ts';
 import { drain } from '../../shared/core/steps/drain.ts';
 import { finalize } from '../../shared/core/steps/finalize.ts';
-import { awaitDrain } from '../../shared/core/steps/await-drain.ts';
 import type {
   GatewayDriver,
   GatewayServerRef,

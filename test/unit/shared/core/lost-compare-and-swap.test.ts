@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { awaitDrain } from '../../../../shared/core/steps/await-drain.ts';
 import { deleteCluster } from '../../../../shared/core/steps/delete-cluster.ts';
 import { drain } from '../../../../shared/core/steps/drain.ts';
 import { enterTeardown } from '../../../../shared/core/steps/enter-teardown.ts';
 import { finalize } from '../../../../shared/core/steps/finalize.ts';
-import { awaitDrain } from '../../../../shared/core/steps/await-drain.ts';
 import { route } from '../../../../shared/core/steps/route.ts';
 import { patchRecord } from '../../../../shared/core/transition.ts';
 import type { BurstCluster } from '../../../../shared/domain/burst-cluster.ts';
