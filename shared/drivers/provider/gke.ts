@@ -185,10 +185,7 @@ export class GkeProvider implements ProviderDriver {
    */
   async resize(name: string, nodes: number): Promise<ProviderCluster> {
     checkNodeCount(this.name, nodes);
-    const cluster = await this.#get(name);
-    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
-    const view = this.#map(cluster);
-    checkResizable(this.name, view);
+    const { cluster, view } = checkResizable(this.name, name, await this.#get(name), (c) => this.#map(c));
     if (this.#options.mode === 'autopilot') return view;
     await requestGkeResize(this.#resizeContext, cluster, nodes);
     return resized(this, name);

@@ -147,10 +147,7 @@ export class MagnumProvider implements ProviderDriver {
   /** Resize the cluster's default worker node group; see magnum-resize.ts. */
   async resize(name: string, nodes: number): Promise<ProviderCluster> {
     checkNodeCount(this.name, nodes);
-    const cluster = await this.#find(name);
-    if (!cluster) throw new DriverError(this.name, `cluster ${name} does not exist`);
-    const view = this.#map(cluster);
-    checkResizable(this.name, view);
+    const { cluster } = checkResizable(this.name, name, await this.#find(name), (c) => this.#map(c));
     const context: MagnumResizeContext = {
       request: (method, path, body, headers) => this.#session.request(method, path, body, headers),
       fail: (action, status, body) => this.#session.fail(action, status, body),

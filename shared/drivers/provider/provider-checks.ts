@@ -65,12 +65,23 @@ export function checkRegion(driver: string, asked: string, own: string, serves =
   if (!serves) throw new DriverError(driver, `region ${asked} is not this provider's (${own})`);
 }
 
-/** Refuse to resize a cluster that is not ours or not ready (one still provisioning: retry later). */
-export function checkResizable(driver: string, view: ProviderCluster): void {
+/**
+ * The provider's cluster and our view of it, for a resize: refused when it does not exist, is not
+ * ours, or is not ready (one still provisioning: retry later).
+ */
+export function checkResizable<C>(
+  driver: string,
+  name: string,
+  cluster: C | undefined,
+  map: (cluster: C) => ProviderCluster,
+): { readonly cluster: C; readonly view: ProviderCluster } {
+  if (!cluster) throw new DriverError(driver, `cluster ${name} does not exist`);
+  const view = map(cluster);
   checkOwned(driver, view);
   if (view.state !== 'ready') {
-    throw new DriverError(driver, `cluster ${view.name} is ${view.state}; resize waits for ready`, {
+    throw new DriverError(driver, `cluster ${name} is ${view.state}; resize waits for ready`, {
       retryable: view.state === 'provisioning',
     });
   }
+  return { cluster, view };
 }
