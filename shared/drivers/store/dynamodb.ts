@@ -201,8 +201,10 @@ export class DynamoDbStore implements BurstStore {
         continue;
       }
       await this.#finishClaim(item);
+      // No transactions (dynalite has none): the close follows the insert (see AdmitDecision.close).
+      const closed = decision.close && (await this.update(decision.close.record, decision.close.events));
       if (decision.events.length > 0) this.#notify();
-      return { admitted: true, record };
+      return { admitted: true, record, ...(closed && { closed }) };
     }
     throw new DriverError('dynamodb', 'admission kept conflicting on the fleet item', { retryable: true });
   }

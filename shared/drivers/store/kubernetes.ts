@@ -175,8 +175,10 @@ export class KubernetesStore implements BurstStore {
         continue;
       }
       await this.#finishClaim(claimed, body);
+      // No multi-object transaction here: the close follows the insert (see AdmitDecision.close).
+      const closed = decision.close && (await this.update(decision.close.record, decision.close.events));
       if (decision.events.length > 0) this.#notify();
-      return { admitted: true, record };
+      return { admitted: true, record, ...(closed && { closed }) };
     }
     throw new DriverError(DRIVER, 'admission kept conflicting on the fleet lock', { retryable: true });
   }

@@ -86,4 +86,65 @@ describe('replaceAfterQuota', () => {
       await deps.store.close();
     }
   });
+
+  it('never has a burst and its quota replacement live together, so max clusters 1 holds at every write', async () => {
+    const first = new SimulatedProvider('first', { readyAfterMs: 0 });
+    const second = new SimulatedProvider('second', { readyAfterMs: 0 });
+    const config = loadConfig({
+      value: {
+        policy: { maxClusters: 1 },
+        providers: [
+          { name: 'first', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.1 },
+          { name: 'second', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.2 },
+        ],
+      },
+    });
+    const store = new SqliteStore(':memory:');
+    // After every committed write (admission or update), count what is live.
+    const liveAfterWrites: number[] = [];
+    const count = async () => liveAfterWrites.push((await store.list({ live: true })).length);
+    const wrapped: Partial<typeof store> = {
+      admit: async (...args) => {
+        const result = await store.admit(...args);
+        await count();
+        return result;
+      },
+      update: async (...args) => {
+        const saved = await store.update(...args);
+        await count();
+        return saved;
+      },
+    };
+    const watched = new Proxy(store, {
+      get: (target, prop) => {
+        const own = wrapped[prop as keyof typeof wrapped];
+        if (own) return own;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const deps = await createDeps(config, {
+      logger: createLogger('ERROR'),
+      overrides: {
+        store: watched,
+        providers: new Map<string, ProviderDriver>([
+          ['first', outOfQuota(first)],
+          ['second', second],
+        ]),
+      },
+    });
+    try {
+      const { burstId } = await handleSignal(deps, SIGNAL);
+      await provision(deps, burstId!);
+      const failed = await deps.store.get(burstId!);
+      expect(failed?.phase).toBe('Failed');
+      const replacement = /replaced by (b-[0-9a-f]{12})$/.exec(failed?.lastError ?? '')?.[1];
+      expect((await deps.store.get(replacement!))?.phase).toBe('Requested');
+      expect(Math.max(...liveAfterWrites)).toBe(1);
+    } finally {
+      await first.close();
+      await second.close();
+      await store.close();
+    }
+  });
 });
