@@ -65,12 +65,16 @@ export async function createFederation(config: Config): Promise<FederationDriver
       const { KarmadaFederation, KarmadaOptionsSchema } = await import('./federation/karmada.ts');
       return new KarmadaFederation(
         parseInput(KarmadaOptionsSchema, config.federation.options, 'configuration federation.options'),
+        undefined,
+        config.installation.id,
       );
     }
     case 'kubefed': {
       const { KubefedFederation, KubefedOptionsSchema } = await import('./federation/kubefed.ts');
       return new KubefedFederation(
         parseInput(KubefedOptionsSchema, config.federation.options, 'configuration federation.options'),
+        undefined,
+        config.installation.id,
       );
     }
     default:

@@ -16,6 +16,7 @@ import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';
+import { ownedBy, refuseForeign } from '../kube/owned.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 import { OWNER_LABEL } from '../provider/provider.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
@@ -87,7 +88,11 @@ export class KarmadaFederation implements FederationDriver {
   readonly #core: CoreV1Api;
   readonly #options: z.output<typeof KarmadaOptionsSchema>;
 
-  constructor(options: KarmadaOptions, kubeConfig?: KubeConfig) {
+  /** The installation: members and Secrets not labelled with it are never touched. */
+  readonly #owner: string | undefined;
+
+  constructor(options: KarmadaOptions, kubeConfig?: KubeConfig, owner?: string) {
+    this.#owner = owner;
     this.#options = parseDriverOptions(KarmadaOptionsSchema, options, 'federation.options');
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
     this.#custom = kc.makeApiClient(CustomObjectsApi);
@@ -96,6 +101,8 @@ export class KarmadaFederation implements FederationDriver {
 
   async join(member: MemberSpec): Promise<void> {
     const existing = await this.#get(member.name);
+    // Adopt only our own member: a Cluster of that name from anyone else is refused.
+    if (existing) refuseForeign(DRIVER, `Cluster ${member.name}`, existing.metadata.labels, member.owner);
     if (existing?.metadata.deletionTimestamp)
       throw new DriverError(DRIVER, `Cluster ${member.name} is still leaving; join again once it is gone`, {
         retryable: true,
@@ -154,6 +161,7 @@ export class KarmadaFederation implements FederationDriver {
 
   async leave(name: string, options: { readonly force?: boolean } = {}): Promise<'left' | 'pending'> {
     const cluster = await this.#get(name);
+    if (cluster) refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
     if (cluster?.metadata.deletionTimestamp) {
       const waited = (Date.now() - Date.parse(cluster.metadata.deletionTimestamp)) / 1000;
       if (waited <= this.#options.leaveTimeoutSeconds) return 'pending';
@@ -173,6 +181,11 @@ export class KarmadaFederation implements FederationDriver {
     const namespace = this.#options.clusterNamespace;
     if (!options.force) await this.#revokeMember(name);
     for (const secret of [name, `${name}-impersonator`]) {
+      const found: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${secret}`, () =>
+        this.#core.readNamespacedSecret({ namespace, name: secret }),
+      );
+      // Named like ours but not labelled ours: someone else's, left alone.
+      if (!found || !ownedBy(found.metadata?.labels, this.#owner)) continue;
       await deleteIfPresent(DRIVER, `Secret ${namespace}/${secret}`, () =>
         this.#core.deleteNamespacedSecret({ namespace, name: secret }),
       );
@@ -234,6 +247,7 @@ export class KarmadaFederation implements FederationDriver {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cluster = await this.#get(name);
       if (!cluster) return; // nothing to keep workloads off (a join that never happened)
+      refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
       const taints = cluster.spec.taints;
       if (taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)) return;
       const taint = { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() };

@@ -15,6 +15,7 @@ import { parseDriverOptions } from '../kube/driver-options.ts';
 import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { grantMemberAccess, revokeMemberAccess } from '../kube/member-access.ts';
+import { ownedBy, refuseForeign } from '../kube/owned.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 import { OWNER_LABEL } from '../provider/provider.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
@@ -90,7 +91,11 @@ export class KubefedFederation implements FederationDriver {
   readonly #core: CoreV1Api;
   readonly #options: z.output<typeof KubefedOptionsSchema>;
 
-  constructor(options: KubefedOptions, kubeConfig?: KubeConfig) {
+  /** The installation: members and Secrets not labelled with it are never touched. */
+  readonly #owner: string | undefined;
+
+  constructor(options: KubefedOptions, kubeConfig?: KubeConfig, owner?: string) {
+    this.#owner = owner;
     this.#options = parseDriverOptions(KubefedOptionsSchema, options, 'federation.options');
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
     this.#custom = kc.makeApiClient(CustomObjectsApi);
@@ -99,6 +104,9 @@ export class KubefedFederation implements FederationDriver {
 
   async join(member: MemberSpec): Promise<void> {
     const existing = await this.#get(member.name);
+    // Adopt only our own member: a KubeFedCluster of that name from anyone else is refused.
+    if (existing)
+      refuseForeign(DRIVER, `KubeFedCluster ${member.name}`, existing.metadata.labels, member.owner);
     if (existing?.metadata.deletionTimestamp)
       throw new DriverError(DRIVER, `KubeFedCluster ${member.name} is still leaving`, { retryable: true });
     if (existing) return; // created last, so everything before it is there
@@ -156,6 +164,7 @@ export class KubefedFederation implements FederationDriver {
   async leave(name: string, options: { readonly force?: boolean } = {}): Promise<'left' | 'pending'> {
     const namespace = this.#options.federationNamespace;
     const cluster = await this.#get(name);
+    if (cluster) refuseForeign(DRIVER, `KubeFedCluster ${name}`, cluster.metadata.labels, this.#owner);
     if (cluster?.metadata.deletionTimestamp) {
       const waited = (Date.now() - Date.parse(cluster.metadata.deletionTimestamp)) / 1000;
       if (waited <= this.#options.leaveTimeoutSeconds) return 'pending';
@@ -171,12 +180,14 @@ export class KubefedFederation implements FederationDriver {
       const kept = KubeFedClusterSchema.safeParse(answer);
       if (kept.success && kept.data.metadata.finalizers.length > 0) return 'pending';
     }
+    const secret: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${name}`, () =>
+      this.#core.readNamespacedSecret({ namespace, name }),
+    );
+    // No Secret: never joined, or revoked before a crash (the Secret is deleted last). Named like
+    // ours but not labelled ours: someone else's, left alone.
+    if (!secret || !ownedBy(secret.metadata?.labels, this.#owner)) return 'left';
     if (!options.force) {
-      const secret: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${name}`, () =>
-        this.#core.readNamespacedSecret({ namespace, name }),
-      );
-      // No Secret: never joined, or revoked before a crash (the Secret is deleted last).
-      const kc = secret && kubeConfigFromTokenSecret(secret, 'caBundle');
+      const kc = kubeConfigFromTokenSecret(secret, 'caBundle');
       if (kc)
         await revokeMemberAccess(DRIVER, kc, `kubefed-controller-manager:${this.#serviceAccount(name)}`);
     }
@@ -226,6 +237,9 @@ export class KubefedFederation implements FederationDriver {
   /** One merge patch (labels merge key by key); a member that never joined has nothing to label. */
   async #label(name: string, label: string): Promise<void> {
     const namespace = this.#options.federationNamespace;
+    const cluster = await this.#get(name);
+    if (!cluster) return;
+    refuseForeign(DRIVER, `KubeFedCluster ${name}`, cluster.metadata.labels, this.#owner);
     await ifPresent(DRIVER, `labelling KubeFedCluster ${name} ${label}`, () =>
       this.#custom.patchNamespacedCustomObject(
         { ...KFC, namespace, name, body: { metadata: { labels: { [label]: 'true' } } } },
