@@ -220,13 +220,19 @@ describe('namespace deletion', () => {
       namespace: ns,
       body: { metadata: { name: 's' }, stringData: { a: 'b' } },
     });
-    await createGadget('g', {}, ns);
+    // A finalizer holds one object, so the namespace stays Terminating however fast the
+    // controller empties it (on a loaded machine it could otherwise be gone before the create).
+    const held = { metadata: { name: 'g', finalizers: ['example.com/hold'] } };
+    await createGadget('g', held, ns);
     const deleting = await core.deleteNamespace({ name: ns });
     expect((deleting as { status?: { phase?: string } }).status?.phase).toBe('Terminating');
     const forbidden = await failureOf(
       core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'late' } } }),
     );
     expect([forbidden.code, forbidden.status.reason]).toEqual([403, 'Forbidden']);
+    const gadget = { apiVersion: 'example.com/v1', kind: 'Gadget', namespace: ns, name: 'g' };
+    await eventually(async () => (emulator.get(gadget)?.metadata.deletionTimestamp ? true : undefined));
+    emulator.patch(gadget, { metadata: { finalizers: [] } });
     await eventually(async () => ((await isNotFound(core.readNamespace({ name: ns }))) ? true : undefined));
     expect(emulator.objects({ namespace: ns })).toEqual([]);
   });
