@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GCP_FUNCTIONS } from '../../functions/gcp.ts';
+import { GCP_FUNCTIONS } from '../../functions/gcp/index.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import type { EventBus } from '../../shared/drivers/bus/bus.ts';
 import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';

@@ -17,7 +17,7 @@ import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada.ts
 import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy.ts';
 import { PrometheusLoadOptionsSchema } from '../../shared/drivers/load/prometheus.ts';
 import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../shared/runtime/local/app.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import {
   allowedBy,
   type KubeEmulator,

@@ -1,4 +1,4 @@
-import type { Deps } from '../core/deps.ts';
+import type { Deps } from '../../core/deps.ts';
 import { HttpError } from './http-errors.ts';
 
 /** An HTTP request as every runtime hands it to a function: JSON body parsed, headers lowercased. */
