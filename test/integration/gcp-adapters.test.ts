@@ -155,9 +155,11 @@ describe('Cloud Functions HTTP functions (functions framework)', () => {
     expect(json(answer.text).error).toContain('text/plain');
   });
 
-  it('answers 400 to malformed JSON without running the function', async () => {
+  it('answers 400 with our JSON error to malformed JSON without running the function', async () => {
     const answer = await postJson('capacityAlarm', '/alerts/gcp', '{"incident": ');
     expect(answer.status).toBe(400);
+    expect(answer.type).toMatch(/^application\/json/);
+    expect(json(answer.text).error).toMatch(/^malformed JSON/);
     expect(await records()).toEqual([]);
   });
 

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { errorAnswer, HttpError } from '../http/http-errors.ts';
+import { malformedPath } from '../http/route.ts';
 
 /** The part of an Express 5 application this touches. */
 interface ExpressApplication {
@@ -44,23 +46,32 @@ export function answerFrameworkErrorsOurselves(): void {
       if (failure?.type === 'entity.parse.failed' && !flagged[REDISPATCHED]) {
         flagged[REDISPATCHED] = true;
         (req as { body?: unknown }).body = undefined;
-        return original.call(this, req, res, (again?: unknown) => answerJson(res, again));
+        return original.call(this, req, res, (again?: unknown) => answerJson(req, res, again));
       }
-      answerJson(res, error);
+      answerJson(req, res, error);
     });
   };
 }
 
-function answerJson(res: ServerResponse, error: unknown): void {
+/**
+ * What the framework could not hand over, answered as our functions answer: a path that is not
+ * valid percent-encoding (Express refuses to decode it before routing) as the shared request
+ * path words it, anything else with the framework's status and no detail it does not expose.
+ */
+function answerJson(req: IncomingMessage, res: ServerResponse, error: unknown): void {
   if (res.headersSent) return;
+  const path = (req.url ?? '/').split('?')[0]!;
   const failure = (error ?? {}) as BodyParserError;
-  const status = error ? (failure.status ?? 500) : 404;
-  const message = !error
-    ? 'not found'
-    : failure.expose && failure.message
-      ? failure.message
-      : 'internal error';
-  const body = JSON.stringify({ error: message });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  const answer = !error
+    ? errorAnswer(new HttpError(404, `no route ${req.method} ${path}`))
+    : (failure.status === 400 && malformedPath(path) && errorAnswer(malformedPath(path))) || {
+        status: failure.status ?? 500,
+        body: { error: failure.expose && failure.message ? failure.message : 'internal error' },
+      };
+  const body = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }

@@ -1,5 +1,6 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { type HttpApp, handleRequest, type RawHttpRequest, tooLarge } from '../http/handle-request.ts';
+import { announcesBody, readBody } from '../http/read-body.ts';
 import type { HttpAnswer, HttpRoute } from '../http/route.ts';
 import { lazyDeps } from '../lazy-deps.ts';
 
@@ -27,14 +28,16 @@ export function httpFunction(routes: readonly HttpRoute[]): HttpFunction {
 }
 
 function toRawRequest(req: Request): RawHttpRequest {
-  const raw = req.rawBody ?? Buffer.alloc(0);
+  const raw = req.rawBody;
   return {
     method: req.method,
     path: req.path,
     query: stringsOnly(req.query),
     headers: req.headers as Record<string, string | undefined>,
-    hasBody: raw.length > 0,
+    // A body of no content type is left unread by every parser of the framework: read it here.
+    hasBody: raw ? raw.length > 0 : announcesBody(req),
     readBody: async (limit) => {
+      if (!raw) return readBody(req, limit);
       if (raw.length > limit) throw tooLarge(limit, raw.length);
       return raw;
     },

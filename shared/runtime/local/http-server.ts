@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Deps } from '../../core/deps.ts';
 import type { AuthSettings } from '../auth.ts';
-import { handleRequest, type RawHttpRequest, tooLarge } from '../http/handle-request.ts';
+import { handleRequest, type RawHttpRequest } from '../http/handle-request.ts';
+import { announcesBody, readBody } from '../http/read-body.ts';
 import type { HttpAnswer, HttpRoute } from '../http/route.ts';
 
 /** Options of the local runtime's HTTP server. */
@@ -36,27 +37,14 @@ export function createHttpServer(deps: Deps, options: HttpServerOptions): Server
 function toRawRequest(req: IncomingMessage): RawHttpRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const length = Number(req.headers['content-length'] ?? 0);
   return {
     method: req.method ?? 'GET',
     path: q < 0 ? url : url.slice(0, q),
     query: q < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))),
     headers: req.headers as Record<string, string | undefined>,
-    hasBody: length > 0 || req.headers['transfer-encoding'] !== undefined,
-    readBody: (limit) => readBody(req, length, limit),
+    hasBody: announcesBody(req),
+    readBody: (limit) => readBody(req, limit),
   };
-}
-
-async function readBody(req: IncomingMessage, length: number, limit: number): Promise<Buffer> {
-  if (length > limit) throw tooLarge(limit, length);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, answer: HttpAnswer): void {
