@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,5 +83,15 @@ describe('function entries load only their own platform', () => {
   it('starts the local runtime without middy or the functions framework', () => {
     const packages = [...packagesOf.get(LOCAL_ENTRY)!];
     expect(packages.filter((p) => MIDDY.test(p) || FRAMEWORK.test(p))).toEqual([]);
+  });
+
+  it('imports nothing from functions/ anywhere in shared/', () => {
+    const files = readdirSync(join(ROOT, 'shared'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    const offenders = files.filter((f) =>
+      /from '(?:\.\.\/)+functions\//.test(readFileSync(join(ROOT, 'shared', f), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
   });
 });
