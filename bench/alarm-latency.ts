@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startLocalRuntime } from '../functions/local/runtime.ts';
 import { loadConfig } from '../shared/config/load-config.ts';
 import type { ClusterSpec, ProviderDriver } from '../shared/drivers/provider/provider.ts';
 import { SimulatedProvider } from '../shared/drivers/provider/simulated.ts';
-import { startLocalRuntime } from '../shared/runtime/local/app.ts';
 import { createLogger } from '../shared/runtime/logger.ts';
 import { loadEvent } from '../test/support/events.ts';
 

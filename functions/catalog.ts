@@ -1,10 +1,10 @@
 /** Every function, for the runtimes that host them all (local runtime, Cloud Functions). */
+import type { FunctionCatalog } from '../shared/runtime/catalog.ts';
 import type { EventFunction, ScheduleFunction } from '../shared/runtime/event-function.ts';
-import type { HttpRoute } from '../shared/runtime/function-def.ts';
+import type { HttpRoute } from '../shared/runtime/http/route.ts';
 import { routes as alarmRoutes } from './capacityAlarm.ts';
 import { clusterHealth } from './clusterHealth.ts';
 import { deleteCluster } from './deleteCluster.ts';
-import { drain } from './drain.ts';
 import { federate } from './federate.ts';
 import { finalize } from './finalize.ts';
 import { leave } from './leave.ts';
@@ -17,12 +17,14 @@ import { scaleDown } from './scaleDown.ts';
 /** HTTP routes of the webhook and manual API functions. */
 export const HTTP_ROUTES: readonly HttpRoute[] = [...alarmRoutes, ...manualRoutes];
 
-/** Lifecycle event functions, in lifecycle order. */
+/**
+ * Lifecycle event functions, in lifecycle order. Teardown starts with the drain step, which the
+ * operator's DELETE, scaleDown and a TTL run directly: no event triggers it, so it is no function.
+ */
 export const EVENT_FUNCTIONS: readonly EventFunction[] = [
   provision,
   federate,
   route,
-  drain,
   leave,
   deleteCluster,
   finalize,
@@ -30,3 +32,10 @@ export const EVENT_FUNCTIONS: readonly EventFunction[] = [
 
 /** Scheduled functions. */
 export const SCHEDULE_FUNCTIONS: readonly ScheduleFunction[] = [clusterHealth, scaleDown, reconcile];
+
+/** All of them, as a runtime takes them. */
+export const CATALOG: FunctionCatalog = {
+  http: HTTP_ROUTES,
+  events: EVENT_FUNCTIONS,
+  schedules: SCHEDULE_FUNCTIONS,
+};

@@ -12,8 +12,7 @@ import { isLive } from '../shared/domain/lifecycle.ts';
 import { normaliseManual } from '../shared/domain/normalise-manual.ts';
 import { unplaceable } from '../shared/domain/place.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
-import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
-import type { HttpRoute } from '../shared/runtime/function-def.ts';
+import type { HttpRoute } from '../shared/runtime/http/route.ts';
 import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
 import { signalAnswer } from './capacityAlarm.ts';
@@ -132,6 +131,3 @@ export const routes: readonly HttpRoute[] = [
     handle: async (deps) => ({ status: 200, body: await plan(deps) }),
   },
 ];
-
-/** Lambda handler for the operator's API (API Gateway HTTP API). */
-export const handler = httpHandler(routes);

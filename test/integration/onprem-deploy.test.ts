@@ -11,13 +11,13 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { Rfc2136OptionsSchema } from '../../shared/drivers/dns/rfc2136/options.ts';
 import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada.ts';
 import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy.ts';
 import { PrometheusLoadOptionsSchema } from '../../shared/drivers/load/prometheus.ts';
 import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../shared/runtime/local/app.ts';
 import {
   allowedBy,
   type KubeEmulator,

@@ -1,6 +1,6 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import type { ScheduleFunction } from '../event-function.ts';
-import { errorAnswer } from '../http-errors.ts';
+import { errorAnswer } from '../http/http-errors.ts';
 import { runTrigger } from '../run-trigger.ts';
 import { send } from './http-function.ts';
 

@@ -5,7 +5,7 @@ import type { Deps } from '../../../shared/core/deps.ts';
 import { SqliteStore } from '../../../shared/drivers/store/sqlite.ts';
 import { ValidationError } from '../../../shared/errors.ts';
 import { createDeps } from '../../../shared/runtime/create-deps.ts';
-import type { HttpRequest } from '../../../shared/runtime/function-def.ts';
+import type { HttpRequest } from '../../../shared/runtime/http/route.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { makeRecord } from '../../support/records.ts';
 

@@ -5,8 +5,8 @@ import {
   ConfigError,
   NotFoundError,
   ValidationError,
-} from '../errors.ts';
-import type { HttpAnswer } from './function-def.ts';
+} from '../../errors.ts';
+import type { HttpAnswer } from './route.ts';
 
 /** An error that carries its own HTTP status (bad content type, body too large, unknown route). */
 export class HttpError extends ClusterburstError {
