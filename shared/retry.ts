@@ -22,7 +22,7 @@ export interface RetryOptions {
   readonly baseMs?: number;
   /** Longest delay between two tries. @default 2000 */
   readonly maxMs?: number;
-  /** Give up once the next try would start later than this after the first one. */
+  /** Give up once this long has passed since the first try; the last wait is cut to fit. */
   readonly maxElapsedMs?: number;
   /** Stops the loop (and a running sleep); defaults to the invocation's signal, see `withSignal`. */
   readonly signal?: AbortSignal;

@@ -88,7 +88,7 @@ describe('retry', () => {
     expect(calls).toBe(1);
   });
 
-  it('gives up once the next try would start after maxElapsedMs', async () => {
+  it('gives up once maxElapsedMs have passed since the first try', async () => {
     let calls = 0;
     const run = retry(
       async () => {
@@ -99,7 +99,7 @@ describe('retry', () => {
     );
     await expect(run).rejects.toThrow('locked');
     expect(calls).toBeGreaterThan(1);
-    expect(calls).toBeLessThan(6);
+    expect(calls).toBeLessThan(8);
   });
 });
 
