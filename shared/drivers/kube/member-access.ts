@@ -8,7 +8,8 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { DriverError } from '../../errors.ts';
-import { createIfAbsent, driverError, isKubeFailure, kubeCall, readIfPresent, sleep } from './calls.ts';
+import { backoffDelay, sleep } from '../../retry.ts';
+import { createIfAbsent, driverError, isKubeFailure, kubeCall, readIfPresent } from './calls.ts';
 
 /** The service-account access a federation control plane gets in a member cluster. */
 export interface MemberAccessSpec {
@@ -128,7 +129,7 @@ async function waitForTokens(
         { retryable: true },
       );
     }
-    await sleep(Math.min(50 * 2 ** attempt, 1000));
+    await sleep(backoffDelay(attempt + 1, 100, 1000));
   }
 }
 
