@@ -3,6 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { AuthError, ValidationError } from '../../errors.ts';
 import { checkAuth, requireAuth } from '../auth.ts';
+import { withDeadline } from '../deadline.ts';
 import type { HttpRoute } from '../function-def.ts';
 import { errorAnswer, HttpError } from '../http-errors.ts';
 import { lazyDeps } from '../lazy-deps.ts';
@@ -75,15 +76,16 @@ export function httpHandler(routes: readonly HttpRoute[]): HttpApiHandler {
     .use(answerErrors())
     .use(routeAndAuth(routes))
     .use(jsonBody({ limitBytes: async () => (await lazyDeps()).config.server.bodyLimitBytes }))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const parsed = event as HttpApiEvent;
       const match = matches.get(event) ?? findRoute(routes, parsed);
-      const deps = await lazyDeps();
-      try {
-        return toResult(await match.route.handle(deps, toHttpRequest(parsed, match)));
-      } finally {
-        if (match.route.method !== 'GET')
-          await publishAfterWrite(deps, `${match.route.method} ${match.route.path}`);
-      }
+      return withDeadline(await lazyDeps(), context.getRemainingTimeInMillis(), async (deps) => {
+        try {
+          return toResult(await match.route.handle(deps, toHttpRequest(parsed, match)));
+        } finally {
+          if (match.route.method !== 'GET')
+            await publishAfterWrite(deps, `${match.route.method} ${match.route.path}`);
+        }
+      });
     });
 }
