@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { ConfigError, DriverError, ValidationError } from '../../errors.ts';
-import { LIFECYCLE_EVENT_SOURCE, type LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { currentSignal, retry } from '../../retry.ts';
+import { LIFECYCLE_EVENT_SOURCE, type LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import type { EventBus } from './bus.ts';
 
@@ -99,7 +99,12 @@ export class EventBridgeBus implements EventBus {
           pending = refused.length ? refused : pending;
           throw new Refused(describeRefusals(result.Entries ?? []));
         },
-        { attempts: maxAttempts, baseMs: baseDelayMs, maxMs: maxDelayMs, retryIf: (e) => e instanceof Refused },
+        {
+          attempts: maxAttempts,
+          baseMs: baseDelayMs,
+          maxMs: maxDelayMs,
+          retryIf: (e) => e instanceof Refused,
+        },
       );
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
@@ -114,7 +119,9 @@ export class EventBridgeBus implements EventBus {
   async #send(entries: readonly PutEventsRequestEntry[]) {
     try {
       const abortSignal = currentSignal();
-      return await this.#client.send(new PutEventsCommand({ Entries: [...entries] }), { ...(abortSignal && { abortSignal }) });
+      return await this.#client.send(new PutEventsCommand({ Entries: [...entries] }), {
+        ...(abortSignal && { abortSignal }),
+      });
     } catch (error) {
       // The SDK already retried throttling and 5xx; what is left is either the service still
       // failing (retry later) or a fault of ours such as a missing permission (will not heal).

@@ -1,5 +1,5 @@
-import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { retry } from '../../retry.ts';
+import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import type { EventBus } from './bus.ts';
 
 /** Handles one event; throwing asks for a redelivery. */
