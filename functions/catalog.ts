@@ -5,6 +5,7 @@ import type { HttpRoute } from '../shared/runtime/http/route.ts';
 import { routes as alarmRoutes } from './capacityAlarm.ts';
 import { clusterHealth } from './clusterHealth.ts';
 import { deleteCluster } from './deleteCluster.ts';
+import { drain } from './drain.ts';
 import { federate } from './federate.ts';
 import { finalize } from './finalize.ts';
 import { leave } from './leave.ts';
@@ -18,13 +19,15 @@ import { scaleDown } from './scaleDown.ts';
 export const HTTP_ROUTES: readonly HttpRoute[] = [...alarmRoutes, ...manualRoutes];
 
 /**
- * Lifecycle event functions, in lifecycle order. Teardown starts with the drain step, which the
- * operator's DELETE, scaleDown and a TTL run directly: no event triggers it, so it is no function.
+ * Lifecycle event functions, in lifecycle order. Teardown starts with the drain step: the
+ * operator's DELETE records the request with a TeardownRequested event (the drain function);
+ * scaleDown and a TTL run the step directly.
  */
 export const EVENT_FUNCTIONS: readonly EventFunction[] = [
   provision,
   federate,
   route,
+  drain,
   leave,
   deleteCluster,
   finalize,

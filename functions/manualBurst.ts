@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Deps } from '../shared/core/deps.ts';
 import { handleSignal } from '../shared/core/handle-signal.ts';
 import { plan } from '../shared/core/plan.ts';
-import { drain } from '../shared/core/steps/drain.ts';
+import { requestTeardown } from '../shared/core/steps/request-teardown.ts';
 import type { BurstCluster } from '../shared/domain/burst-cluster.ts';
 import { isLive } from '../shared/domain/lifecycle.ts';
 import { normaliseManual } from '../shared/domain/normalise-manual.ts';
@@ -119,9 +119,9 @@ export const routes: readonly HttpRoute[] = [
     path: '/bursts/{id}',
     auth: true,
     handle: async (deps, req) => {
+      // Recorded and answered at once; the drain function does the drain from the event.
       const record = await getBurst(deps, req.params);
-      const result = await drain(deps, record.id, 'teardown requested by an operator');
-      return { status: 202, body: result };
+      return { status: 202, body: await requestTeardown(deps, record) };
     },
   },
   {

@@ -5,6 +5,7 @@ import type { StepResult } from './step-result.ts';
 import { checkActive } from './steps/check-active.ts';
 import { checkProvisioning } from './steps/check-provisioning.ts';
 import { deleteCluster } from './steps/delete-cluster.ts';
+import { drain } from './steps/drain.ts';
 import { federate } from './steps/federate.ts';
 import { finalize } from './steps/finalize.ts';
 import { leave } from './steps/leave.ts';
@@ -32,6 +33,7 @@ export const STEP_FOR_EVENT: Readonly<Partial<Record<LifecycleEventType, Step>>>
   ClusterProvisioning: checkProvisioning,
   ClusterReady: federate,
   ClusterJoined: route,
+  TeardownRequested: drain,
   DrainStarted: leave,
   ClusterLeaving: deleteCluster,
   ClusterDeleting: finalize,

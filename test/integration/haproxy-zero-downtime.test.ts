@@ -14,15 +14,6 @@ function summarise(failures: readonly { readonly reason: string }[]): Record<str
   return byReason;
 }
 
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('zero-downtime burst in and out through HAProxy', () => {
   let hx: HaproxyInstance;
   let burst: NamedHttpServer;
@@ -52,22 +43,36 @@ describe('zero-downtime burst in and out through HAProxy', () => {
     // In its own process, so the load keeps its pace even when this one is busy serving.
     const load = await startLoadProcess({ url: `http://127.0.0.1:${hx.httpPort}/`, ratePerSecond: RATE });
     try {
-      await until(
-        'traffic on the home server',
-        async () => ((await load.report()).perBackend.home ?? 0) >= 300,
-      );
+      await expect
+        .poll(async () => ((await load.report()).perBackend.home ?? 0) >= 300, {
+          message: 'traffic on the home server',
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
 
       await gw.add(server);
       // The core's own health check of the cluster's endpoint, before it enables the server.
-      await until('the cluster to answer its health check', async () => {
-        const res = await fetch(`http://${burst.address}:${burst.port}/healthz`).catch(() => undefined);
-        return res?.ok === true;
-      });
+      await expect
+        .poll(
+          async () => {
+            const res = await fetch(`http://${burst.address}:${burst.port}/healthz`).catch(() => undefined);
+            return res?.ok === true;
+          },
+          { message: 'the cluster to answer its health check', timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
       expect(burst.served).toBe(0);
       const enabledAt = clock();
       await gw.enable(server);
       const enableMs = clock() - enabledAt;
-      await until('the cluster to serve 300 requests', () => burst.served >= 300);
+      await expect
+        .poll(() => burst.served >= 300, {
+          message: 'the cluster to serve 300 requests',
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
 
       await gw.drain(server);
       const drain = await waitForDrain({
@@ -78,10 +83,13 @@ describe('zero-downtime burst in and out through HAProxy', () => {
       await gw.remove(server, { force: !drain.drained });
       const servedAtRemoval = burst.served;
       const removedAt = clock();
-      await until(
-        'more traffic on the home server',
-        async () => ((await load.report()).lastServedAt.home ?? 0) > removedAt + 1000,
-      );
+      await expect
+        .poll(async () => ((await load.report()).lastServedAt.home ?? 0) > removedAt + 1000, {
+          message: 'more traffic on the home server',
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
       const report = await load.stop();
 
       const firstBurstMs = (burst.firstServedAt ?? Number.NaN) - enabledAt;

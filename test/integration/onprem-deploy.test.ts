@@ -252,14 +252,14 @@ describe('deploy/onprem against a running runtime and a Kubernetes API', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const waitFor = async (id: string, phase: string) => {
-    const until = Date.now() + 15_000;
-    while (Date.now() < until) {
-      if ((await api('GET', `/bursts/${id}`)).body.phase === phase) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${id} did not reach ${phase}`);
-  };
+  const waitFor = (id: string, phase: string) =>
+    expect
+      .poll(async () => (await api('GET', `/bursts/${id}`)).body.phase, {
+        message: `${id} to reach ${phase}`,
+        timeout: 15_000,
+        interval: 100,
+      })
+      .toBe(phase);
 
   it('answers the probes on the routes they name, without credentials', async () => {
     const probes = ['startupProbe', 'livenessProbe', 'readinessProbe'].map((p) => container[p]);

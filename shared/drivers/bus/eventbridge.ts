@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { ConfigError, DriverError, ValidationError } from '../../errors.ts';
+import { currentSignal, retry } from '../../retry.ts';
 import { LIFECYCLE_EVENT_SOURCE, type LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import type { EventBus } from './bus.ts';
@@ -87,27 +88,40 @@ export class EventBridgeBus implements EventBus {
   async #putBatch(batch: readonly PutEventsRequestEntry[]): Promise<void> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
     let pending = batch;
-    let refusals: string[] = [];
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (attempt > 1) await sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 2)));
-      const result = await this.#send(pending);
-      if (!result.FailedEntryCount) return;
-      // Result entries line up with request entries; a refused one carries an ErrorCode.
-      const refused = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
-      refusals = describeRefusals(result.Entries ?? []);
-      // A count without matching entries would loop on nothing: resend the whole batch instead.
-      pending = refused.length ? refused : pending;
+    try {
+      await retry(
+        async () => {
+          const result = await this.#send(pending);
+          if (!result.FailedEntryCount) return;
+          // Result entries line up with request entries; a refused one carries an ErrorCode.
+          const refused = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
+          // A count without matching entries would loop on nothing: resend the whole batch instead.
+          pending = refused.length ? refused : pending;
+          throw new Refused(describeRefusals(result.Entries ?? []));
+        },
+        {
+          attempts: maxAttempts,
+          baseMs: baseDelayMs,
+          maxMs: maxDelayMs,
+          retryIf: (e) => e instanceof Refused,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      throw new DriverError(
+        'eventbridge',
+        `${pending.length} of ${batch.length} events refused after ${maxAttempts} attempts (${error.codes.join(', ')})`,
+        { retryable: true },
+      );
     }
-    throw new DriverError(
-      'eventbridge',
-      `${pending.length} of ${batch.length} events refused after ${maxAttempts} attempts (${refusals.join(', ')})`,
-      { retryable: true },
-    );
   }
 
   async #send(entries: readonly PutEventsRequestEntry[]) {
     try {
-      return await this.#client.send(new PutEventsCommand({ Entries: [...entries] }));
+      const abortSignal = currentSignal();
+      return await this.#client.send(new PutEventsCommand({ Entries: [...entries] }), {
+        ...(abortSignal && { abortSignal }),
+      });
     } catch (error) {
       // The SDK already retried throttling and 5xx; what is left is either the service still
       // failing (retry later) or a fault of ours such as a missing permission (will not heal).
@@ -140,6 +154,9 @@ function isThrottle(error: unknown): boolean {
   return /Throttl|TooManyRequests|LimitExceeded/i.test(name);
 }
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+/** Some entries of a PutEvents call were refused; only these are sent again. */
+class Refused extends Error {
+  constructor(readonly codes: readonly string[]) {
+    super(codes.join(', '));
+  }
 }

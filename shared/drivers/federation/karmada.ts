@@ -1,6 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import {
   createIfAbsent,
   deleteIfPresent,
@@ -244,32 +245,39 @@ export class KarmadaFederation implements FederationDriver {
 
   /** Adds the draining taint with `effect`, keeping the taints Karmada set (CAS on resourceVersion). */
   async #taint(name: string, effect: 'NoSchedule' | 'NoExecute'): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const cluster = await this.#get(name);
-      if (!cluster) return; // nothing to keep workloads off (a join that never happened)
-      refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
-      const taints = cluster.spec.taints;
-      if (taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)) return;
-      const taint = { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() };
-      try {
-        await this.#custom.patchClusterCustomObject(
-          {
-            ...CLUSTER,
-            name,
-            body: {
-              metadata: { resourceVersion: cluster.metadata.resourceVersion },
-              spec: { taints: [...taints, taint] },
+    // 409: Karmada changed the Cluster since we read it; 404 on the patch: it went away between
+    // the read and the write (the next read says so). Both are read again and decided afresh.
+    const raced = (error: unknown) => isKubeFailure(error, 409) || isKubeFailure(error, 404);
+    try {
+      await retry(
+        async () => {
+          const cluster = await this.#get(name);
+          if (!cluster) return; // nothing to keep workloads off (a join that never happened)
+          refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
+          const taints = cluster.spec.taints;
+          if (taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)) return;
+          const taint = { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() };
+          await this.#custom.patchClusterCustomObject(
+            {
+              ...CLUSTER,
+              name,
+              body: {
+                metadata: { resourceVersion: cluster.metadata.resourceVersion },
+                spec: { taints: [...taints, taint] },
+              },
             },
-          },
-          MERGE_PATCH,
-        );
-        return;
-      } catch (error) {
-        if (isKubeFailure(error, 409) || isKubeFailure(error, 404)) continue;
-        throw driverError(DRIVER, `tainting Cluster ${name} ${effect}`, error);
+            MERGE_PATCH,
+          );
+        },
+        { attempts: 5, baseMs: 20, maxMs: 200, retryIf: raced },
+      );
+    } catch (error) {
+      if (error instanceof DriverError) throw error;
+      if (raced(error)) {
+        throw new DriverError(DRIVER, `tainting Cluster ${name} kept conflicting`, { retryable: true });
       }
+      throw driverError(DRIVER, `tainting Cluster ${name} ${effect}`, error);
     }
-    throw new DriverError(DRIVER, `tainting Cluster ${name} kept conflicting`, { retryable: true });
   }
 }
 

@@ -24,6 +24,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, DriverError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import {
   GATEWAY_SERVER_PREFIX,
@@ -236,16 +237,27 @@ export class HaproxyGateway implements GatewayDriver {
 
   /** `del server` refuses while sessions remain; cut ones take a moment to close. */
   async #delete(ref: GatewayServerRef, force: boolean): Promise<void> {
-    const deadline = performance.now() + this.#options.deleteWaitMs;
-    for (let attempt = 0; ; attempt++) {
-      if (force) await this.#expectEmpty(`shutdown sessions server ${key(ref)}`, true);
-      const answer = await this.#runtime.run(`del server ${key(ref)}`);
-      if (/Server deleted/i.test(answer) || isMissingAnswer(answer)) return;
-      if (!/connections/i.test(answer) || performance.now() > deadline) {
-        throw refused(`del server ${key(ref)}`, answer, /connections/i.test(answer));
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
-    }
+    const command = `del server ${key(ref)}`;
+    let busy: DriverError | undefined;
+    await retry(
+      async () => {
+        if (force) await this.#expectEmpty(`shutdown sessions server ${key(ref)}`, true);
+        const answer = await this.#runtime.run(command);
+        if (/Server deleted/i.test(answer) || isMissingAnswer(answer)) return;
+        const stillOpen = /connections/i.test(answer);
+        const error = refused(command, answer, stillOpen);
+        busy = stillOpen ? error : undefined;
+        throw error;
+      },
+      {
+        attempts: Number.POSITIVE_INFINITY,
+        baseMs: 50,
+        maxMs: 500,
+        maxElapsedMs: this.#options.deleteWaitMs,
+        // Only "still has connections" heals by waiting; any other failure is thrown as it is.
+        retryIf: (e) => e === busy,
+      },
+    );
   }
 
   async #find(ref: GatewayServerRef): Promise<ServerStateRow | undefined> {

@@ -114,7 +114,7 @@ export class OctaviaGateway implements GatewayDriver {
       timeoutMs: o.pendingTimeoutMs,
       backoffMs: o.pendingBackoffMs,
       maxBackoffMs: o.pendingMaxBackoffMs,
-      sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      ...(deps.sleep && { sleep: deps.sleep }),
     });
   }
 

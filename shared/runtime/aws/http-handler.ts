@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { withDeadline } from '../deadline.ts';
 import { type HttpApp, handleRequest } from '../http/handle-request.ts';
 import type { HttpRoute } from '../http/route.ts';
 import { lazyDeps } from '../lazy-deps.ts';
@@ -21,7 +22,17 @@ export type HttpApiHandler = (
  */
 export function httpHandler(routes: readonly HttpRoute[]): HttpApiHandler {
   const app: HttpApp = { routes, deps: lazyDeps, where: 'a Lambda HTTP function', publishAfterWrite: true };
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) =>
-    toResult((await handleRequest(app, toRawRequest(event))).answer),
+  const answer = async (event: APIGatewayProxyEventV2, scoped: HttpApp) =>
+    toResult((await handleRequest(scoped, toRawRequest(event))).answer);
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
+    async (event, context) => {
+      // Dependencies that cannot be built (a bad configuration) are answered by the request path.
+      const deps = await lazyDeps().catch(() => undefined);
+      if (!deps) return answer(event, app);
+      // Driver calls and retries stop before the invocation's own timeout (retryably).
+      return withDeadline(deps, context.getRemainingTimeInMillis(), (scoped) =>
+        answer(event, { ...app, deps: () => scoped }),
+      );
+    },
   );
 }
