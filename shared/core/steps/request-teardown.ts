@@ -15,6 +15,9 @@ export function teardownPending(record: BurstCluster): boolean {
   );
 }
 
+/** The event an operator's teardown request emits (the one event not announcing a phase). */
+export const TEARDOWN_REQUESTED = 'TeardownRequested' as const;
+
 /**
  * `DELETE /bursts/{id}`: records the teardown request on the burst with a TeardownRequested
  * event in the same write, and returns. The drain function does the drain (cordon, gateway,
@@ -35,7 +38,7 @@ export async function requestTeardown(
     record,
     (r) => ({ teardown: { ...r.teardown, requestedAt: deps.now().toISOString(), requestedWhy: why } }),
     (fresh) => isLive(fresh.phase) && !TEARDOWN_PHASES.includes(fresh.phase) && !teardownPending(fresh),
-    (next) => [eventFor(next, 'TeardownRequested', next.version)],
+    (next) => [eventFor(next, TEARDOWN_REQUESTED, next.version)],
   );
   if (!saved) {
     // Another writer got there first: moved the burst into teardown, or recorded a request.
