@@ -16,6 +16,7 @@ import type { BurstCluster } from '../../shared/domain/burst-cluster.ts';
 import type { Phase } from '../../shared/domain/lifecycle.ts';
 import type { FederationDriver } from '../../shared/drivers/federation/federation.ts';
 import { ClusterApiProvider } from '../../shared/drivers/provider/clusterapi.ts';
+import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import { closeDeps, createDeps } from '../../shared/runtime/create-deps.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
@@ -58,13 +59,16 @@ async function startWorld(kind: 'karmada' | 'kubefed'): Promise<World> {
         providers: new Map([
           [
             'capi',
-            new ClusterApiProvider('capi', {
-              kubeconfig: management.kubeconfig,
-              namespace: NS,
-              classRef: { name: 'burst' },
-              kubernetesVersion: 'v1.33.1',
-              regionVariable: 'region',
-            }),
+            new ClusterApiProvider(
+              'capi',
+              ClusterApiOptionsSchema.parse({
+                kubeconfig: management.kubeconfig,
+                namespace: NS,
+                classRef: { name: 'burst' },
+                kubernetesVersion: 'v1.33.1',
+                regionVariable: 'region',
+              }),
+            ),
           ],
         ]),
         now: () => new Date(Date.now() + offset * 1000),

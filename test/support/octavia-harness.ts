@@ -1,5 +1,6 @@
 import { OctaviaGateway } from '../../shared/drivers/gateway/octavia.ts';
 import type { OctaviaGatewayOptions } from '../../shared/drivers/gateway/octavia-options.ts';
+import { OctaviaGatewayOptionsSchema } from '../../shared/drivers/gateway/octavia-options.ts';
 import type { KeystoneAuth } from '../../shared/drivers/provider/magnum-keystone.ts';
 import { OctaviaEmulator } from './provider-apis/octavia.ts';
 
@@ -43,7 +44,7 @@ export async function startOctavia(
     authUrl,
     gateway(owner = 'test-installation', options = {}) {
       const gw = new OctaviaGateway(
-        { ...octaviaOptions(authUrl, octavia.pool.name), ...options },
+        OctaviaGatewayOptionsSchema.parse({ ...octaviaOptions(authUrl, octavia.pool.name), ...options }),
         { owner, resolve: async () => '127.0.0.1' },
       );
       gateways.push(gw);

@@ -30,7 +30,6 @@ import {
 import { z } from 'zod';
 import { ConfigError, DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
-import { KUBECONFIG_SOURCE_FIELDS } from '../kube/kubeconfig-source.ts';
 import { driverError, isKubeFailure } from '../store/kubernetes-errors.ts';
 import {
   GATEWAY_SERVER_PREFIX,
@@ -59,24 +58,11 @@ import {
   portsOf,
   serviceFor,
 } from './gateway-api-service.ts';
+import { GATEWAY_API_DEFAULTS, type GatewayApiOptions } from './gateway-api-options.ts';
 
 const DRIVER = 'gateway-api';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-/** Options of the gateway-api driver. */
-export const GatewayApiOptionsSchema = z.object({
-  /** Where the home cluster's kubeconfig comes from (see `loadKubeConfig`); the default chain if unset. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Namespace of the routes (and of the Services we create). @default 'default' */
-  namespace: z.string().regex(DNS_LABEL).default('default'),
-  /** How long after a drain traffic may still flow (connections are not observable). @default 30000 */
-  drainMs: z.number().int().min(0).default(30_000),
-  /** Attempts of a route write that keeps conflicting. @default 10 */
-  maxAttempts: z.number().int().min(1).max(100).default(10),
-});
-/** Options as written in config. */
-export type GatewayApiOptions = z.input<typeof GatewayApiOptionsSchema>;
 
 const RefSchema = z.object({ backend: z.string().regex(DNS_SUBDOMAIN), server: z.string().regex(DNS_LABEL) });
 const SpecSchema = RefSchema.extend({
@@ -100,22 +86,17 @@ export class GatewayApiGateway implements GatewayDriver {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
   readonly #discovery: DiscoveryV1Api;
-  readonly #options: z.output<typeof GatewayApiOptionsSchema>;
+  readonly #options: GatewayApiOptions;
   readonly #now: () => Date;
   readonly #prefix: string;
 
   /** Given the installation (`deps.owner`), it lists and touches only that installation's servers. */
   constructor(
     kubeConfig: KubeConfig,
-    options: GatewayApiOptions = {},
+    options: GatewayApiOptions = GATEWAY_API_DEFAULTS,
     deps: { readonly now?: () => Date; readonly owner?: string } = {},
   ) {
-    const parsed = GatewayApiOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      throw new ConfigError(`gateway.options.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);
-    }
-    this.#options = parsed.data;
+    this.#options = options;
     this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#discovery = kubeConfig.makeApiClient(DiscoveryV1Api);

@@ -40,5 +40,7 @@ export const OctaviaGatewayOptionsSchema = z.strictObject({
   callTimeoutMs: z.number().int().min(100).default(30_000),
 });
 
-/** Options as written in config (defaults not yet applied). */
-export type OctaviaGatewayOptions = z.input<typeof OctaviaGatewayOptionsSchema>;
+/** The options as written in configuration. */
+export type OctaviaGatewayOptionsInput = z.input<typeof OctaviaGatewayOptionsSchema>;
+/** The options the driver receives: parsed once at load, defaults applied. */
+export type OctaviaGatewayOptions = z.output<typeof OctaviaGatewayOptionsSchema>;

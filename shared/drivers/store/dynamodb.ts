@@ -29,23 +29,10 @@ import {
   type RecordPage,
   type RecordQuery,
 } from './store.ts';
+import type { DynamoDbStoreConfigOptions } from './dynamodb-options.ts';
 
-/** The `store.options` of `driver: dynamodb` in clusterburst.yaml. */
-export const DynamoDbStoreOptionsSchema = z.strictObject({
-  /** Table name (serverless.yml: `clusterburst-<stage>-state`). */
-  table: z
-    .string()
-    .min(3)
-    .max(255)
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
-  /** AWS region; the SDK's default chain (AWS_REGION on Lambda) when unset. */
-  region: z.string().min(1).optional(),
-  /** Endpoint override (tests against a local DynamoDB, VPC endpoints). */
-  endpoint: z.url().optional(),
-});
-
-/** Options of the DynamoDB store. */
-export interface DynamoDbStoreOptions extends z.output<typeof DynamoDbStoreOptionsSchema> {
+/** Options of the DynamoDB store: the parsed `store.options`, plus what the runtime and tests add. */
+export interface DynamoDbStoreOptions extends DynamoDbStoreConfigOptions {
   /** A ready client (tests); built from `region`/`endpoint` when absent. */
   readonly client?: DynamoDBClient;
   /** Installation id, kept on the fleet item. */

@@ -8,10 +8,14 @@ import {
 } from '@aws-sdk/client-eks';
 import type { ConfigInput } from '../../../shared/config/config-schema.ts';
 import { AksProvider } from '../../../shared/drivers/provider/aks.ts';
+import { AksOptionsSchema } from '../../../shared/drivers/provider/aks-options.ts';
 import { EksProvider } from '../../../shared/drivers/provider/eks.ts';
+import { EksOptionsSchema } from '../../../shared/drivers/provider/eks-options.ts';
 import { encodeValue, GkeProvider } from '../../../shared/drivers/provider/gke.ts';
+import { GkeOptionsSchema } from '../../../shared/drivers/provider/gke-options.ts';
 import { MagnumProvider } from '../../../shared/drivers/provider/magnum.ts';
 import type { KeystoneAuth } from '../../../shared/drivers/provider/magnum-keystone.ts';
+import { MagnumOptionsSchema } from '../../../shared/drivers/provider/magnum-options.ts';
 import { BURST_LABEL, OWNER_LABEL, type ProviderDriver } from '../../../shared/drivers/provider/provider.ts';
 import { ArmEmulator } from './aks.ts';
 import { EksFake } from './eks.ts';
@@ -159,12 +163,12 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
   if (options.quotaShortage) fake.nodegroupFailure = { ...QUOTA_SHORTAGE.eks };
   const driver = new EksProvider(
     'eks',
-    {
+    EksOptionsSchema.parse({
       region,
       roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
       nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-nodes',
       subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
-    },
+    }),
     { client, credentials },
   );
   /** One call; gone or busy is fine (the next round takes the next step). */
@@ -222,7 +226,7 @@ async function gke(options: EmulatedOptions): Promise<EmulatedProvider> {
   const apiEndpoint = await api.start();
   const driver = new GkeProvider(
     'gke',
-    { project, location: region, apiEndpoint, protocol: 'http' },
+    GkeOptionsSchema.parse({ project, location: region, apiEndpoint, protocol: 'http' }),
     { tokenSource: async () => TOKEN },
   );
   return {
@@ -265,7 +269,13 @@ async function aks(options: EmulatedOptions): Promise<EmulatedProvider> {
   const credential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const driver = new AksProvider(
     'aks',
-    { subscriptionId, resourceGroup, location: region, endpoint, caCertificates: api.ca.certPem },
+    AksOptionsSchema.parse({
+      subscriptionId,
+      resourceGroup,
+      location: region,
+      endpoint,
+      caCertificates: api.ca.certPem,
+    }),
     { credential },
   );
   const deleteOnce = (name: string) =>
@@ -325,12 +335,15 @@ async function magnum(options: EmulatedOptions): Promise<EmulatedProvider> {
   if (options.quotaShortage) api.provisioningFailure = QUOTA_SHORTAGE.magnum.message;
   const authUrl = await api.start();
   const origin = new URL(authUrl).origin;
-  const driver = new MagnumProvider('magnum', {
-    authUrl,
-    auth,
-    region,
-    clusterTemplateId: api.template.uuid,
-  });
+  const driver = new MagnumProvider(
+    'magnum',
+    MagnumOptionsSchema.parse({
+      authUrl,
+      auth,
+      region,
+      clusterTemplateId: api.template.uuid,
+    }),
+  );
   const deleteOnce = async (name: string) => {
     // A token of our own, as the operator's openstack CLI would get one.
     const login = await fetch(`${authUrl}/auth/tokens`, {

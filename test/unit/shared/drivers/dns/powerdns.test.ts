@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { PowerDns } from '../../../../../shared/drivers/dns/powerdns.ts';
+import { PowerDnsOptionsSchema } from '../../../../../shared/drivers/dns/powerdns-options.ts';
 import { ConfigError } from '../../../../../shared/errors.ts';
 
 const API_KEY = 'pdns-api-key-that-must-stay-private';
@@ -18,14 +19,22 @@ describe('powerdns options', () => {
   });
 
   it('never shows the API key when the driver is printed, serialised or inspected', () => {
-    const dns = new PowerDns({ apiUrl: 'http://127.0.0.1:8081/', apiKey: API_KEY, zone: 'Example.org.' });
+    const dns = new PowerDns(
+      PowerDnsOptionsSchema.parse({
+        apiUrl: 'http://127.0.0.1:8081/',
+        apiKey: API_KEY,
+        zone: 'Example.org.',
+      }),
+    );
     expect(String(dns)).toBe('powerdns http://127.0.0.1:8081 zone example.org');
     expect(JSON.stringify(dns)).not.toContain(API_KEY);
     expect(inspect(dns, { depth: 10, showHidden: true })).not.toContain(API_KEY);
   });
 
   it('refuses a record outside its zone before calling the API', async () => {
-    const dns = new PowerDns({ apiUrl: 'http://127.0.0.1:1', apiKey: API_KEY, zone: 'example.org' });
+    const dns = new PowerDns(
+      PowerDnsOptionsSchema.parse({ apiUrl: 'http://127.0.0.1:1', apiKey: API_KEY, zone: 'example.org' }),
+    );
     const record = {
       name: 'web.example.com',
       type: 'A' as const,

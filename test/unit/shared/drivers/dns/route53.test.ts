@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DnsPlan, OwnedDnsRecord } from '../../../../../shared/drivers/dns/dns.ts';
 import { DnsOwnershipError } from '../../../../../shared/drivers/dns/ownership.ts';
 import { Route53Dns } from '../../../../../shared/drivers/dns/route53.ts';
+import { Route53OptionsSchema } from '../../../../../shared/drivers/dns/route53-options.ts';
 import { ConfigError, DriverError } from '../../../../../shared/errors.ts';
 import { runDnsContract } from '../../../../support/contracts/dns.ts';
 
@@ -108,7 +109,7 @@ function dns(
   sleep?: (ms: number) => Promise<void>,
 ) {
   return new Route53Dns(
-    { hostedZoneId: ZONE_ID, zone: 'example.org', ...options },
+    Route53OptionsSchema.parse({ hostedZoneId: ZONE_ID, zone: 'example.org', ...options }),
     { client: new Route53Client({ region: 'us-east-1' }), ...(sleep ? { sleep } : {}) },
   );
 }
@@ -430,10 +431,14 @@ describe('route53 errors and options', () => {
     [{ zone: 'not a zone' }, 'dns.route53.zone'],
     [{ syncTimeoutMs: 0 }, 'dns.route53.syncTimeoutMs'],
   ])('refuses %o naming the field', (change, message) => {
-    expect(() => new Route53Dns({ hostedZoneId: ZONE_ID, zone: 'example.org', ...change })).toThrow(
-      ConfigError,
-    );
-    expect(() => new Route53Dns({ hostedZoneId: ZONE_ID, zone: 'example.org', ...change })).toThrow(message);
+    expect(
+      () =>
+        new Route53Dns(Route53OptionsSchema.parse({ hostedZoneId: ZONE_ID, zone: 'example.org', ...change })),
+    ).toThrow(ConfigError);
+    expect(
+      () =>
+        new Route53Dns(Route53OptionsSchema.parse({ hostedZoneId: ZONE_ID, zone: 'example.org', ...change })),
+    ).toThrow(message);
   });
 
   it('accepts a hosted zone id in the /hostedzone/ form AWS consoles show', async () => {

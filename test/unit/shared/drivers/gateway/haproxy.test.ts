@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { HaproxyGateway } from '../../../../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../../../../shared/drivers/gateway/haproxy-options.ts';
 import { ConfigError, DriverError, ValidationError } from '../../../../../shared/errors.ts';
 
 // Nothing listens here: a test that reached the socket would fail with "unreachable" instead.
-const offline = () => new HaproxyGateway({ runtime: '/nonexistent/clusterburst/admin.sock' });
+const offline = () =>
+  new HaproxyGateway(HaproxyGatewayOptionsSchema.parse({ runtime: '/nonexistent/clusterburst/admin.sock' }));
 const spec = {
   backend: 'web',
   server: 'cb-0a1b2c3d4e5f',
@@ -14,14 +16,14 @@ const spec = {
 
 describe('haproxy gateway options', () => {
   it('names the invalid field', () => {
-    expect(() => new HaproxyGateway({ runtime: '' })).toThrow(ConfigError);
-    expect(() => new HaproxyGateway({ runtime: '/s', check: { interMs: 5 } })).toThrow(
-      /gateway\.options\.check\.interMs/,
-    );
+    expect(() => new HaproxyGateway(HaproxyGatewayOptionsSchema.parse({ runtime: '' }))).toThrow(ConfigError);
+    expect(
+      () => new HaproxyGateway(HaproxyGatewayOptionsSchema.parse({ runtime: '/s', check: { interMs: 5 } })),
+    ).toThrow(/gateway\.options\.check\.interMs/);
   });
 
   it('refuses a runtime address that is neither a socket path nor host:port', () => {
-    expect(() => new HaproxyGateway({ runtime: 'haproxy-host' })).toThrow(
+    expect(() => new HaproxyGateway(HaproxyGatewayOptionsSchema.parse({ runtime: 'haproxy-host' }))).toThrow(
       /neither a socket path nor host:port/,
     );
   });

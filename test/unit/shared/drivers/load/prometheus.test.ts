@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import type { BurstCluster } from '../../../../../shared/domain/burst-cluster.ts';
 import { forCluster, PrometheusLoad } from '../../../../../shared/drivers/load/prometheus.ts';
+import { PrometheusLoadOptionsSchema } from '../../../../../shared/drivers/load/prometheus-options.ts';
 import { createLoad } from '../../../../../shared/drivers/registry.ts';
 import { ConfigError } from '../../../../../shared/errors.ts';
 import { makeRecord } from '../../../../support/records.ts';
@@ -87,7 +88,9 @@ const vector = (value: string | undefined) => ({
 });
 
 const driver = (extra: Record<string, unknown> = {}) =>
-  new PrometheusLoad({ url, query: 'max(utilisation)', stepSeconds: 10, ...extra });
+  new PrometheusLoad(
+    PrometheusLoadOptionsSchema.parse({ url, query: 'max(utilisation)', stepSeconds: 10, ...extra }),
+  );
 
 describe('range queries over the window', () => {
   it('reports the highest utilisation seen over the whole window', async () => {
@@ -138,7 +141,9 @@ describe('range queries over the window', () => {
 
   it('keeps a path prefix of the configured URL', async () => {
     handler = answerRange([0.1, 0.1]);
-    await new PrometheusLoad({ url: `${url}/prometheus`, query: 'up', stepSeconds: 60 }).observe({
+    await new PrometheusLoad(
+      PrometheusLoadOptionsSchema.parse({ url: `${url}/prometheus`, query: 'up', stepSeconds: 60 }),
+    ).observe({
       clusters: [A],
       windowSeconds: 60,
       now: NOW,
@@ -310,7 +315,7 @@ describe('credentials and configuration', () => {
     [{ url: 'http://example.org', query: 'up', perClusterQuery: 'up' }, 'perClusterQuery: must contain'],
     [{ url: 'http://example.org', query: 'up', timeoutMs: 0 }, 'timeoutMs'],
   ])('refuses options %j at start-up, naming the field', (options, field) => {
-    expect(() => PrometheusLoad.fromConfig(options)).toThrow(ConfigError);
-    expect(() => PrometheusLoad.fromConfig(options)).toThrow(field);
+    expect(() => new PrometheusLoad(options)).toThrow(ConfigError);
+    expect(() => new PrometheusLoad(options)).toThrow(field);
   });
 });
