@@ -109,7 +109,7 @@ export async function main(): Promise<void> {
       keyName: bind.keyName,
       keySecret: bind.keySecret,
     };
-    const driver50 = new Rfc2136Dns(options);
+    const driver50 = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options));
     const driver100 = new Rfc2136Dns(Rfc2136OptionsSchema.parse({ ...options, batchSize: 100 }));
     const times = {
       driver50: [] as number[],

@@ -7,7 +7,6 @@ import {
   GatewaySchema,
   LoadSchema,
   providerEntrySchema,
-  STORE_RETENTION_SECONDS,
   StoreSchema,
 } from './driver-schemas.ts';
 

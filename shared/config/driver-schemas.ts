@@ -34,7 +34,11 @@ function branch<D extends string, O extends z.ZodType, F extends z.core.$ZodLoos
   options: O,
   fields: F,
 ) {
-  return z.strictObject({ ...fields, driver: z.literal(driver), options: options.prefault(NONE as z.input<O>) });
+  return z.strictObject({
+    ...fields,
+    driver: z.literal(driver),
+    options: options.prefault(NONE as z.input<O>),
+  });
 }
 
 /** Missing options are parsed as none given, so each required field is reported by name. */
@@ -103,26 +107,28 @@ const DNS_FIELDS = {
 const ZONED = new Set(['rfc2136', 'powerdns', 'route53']);
 
 /** `dns`: which DNS server records are written to. Its options get `dns.zone` unless they name one. */
-export const DnsSchema = z.preprocess(
-  (value) => {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-    const dns = value as { driver?: unknown; zone?: unknown; options?: unknown };
-    if (!ZONED.has(String(dns.driver))) return value;
-    const options = dns.options ?? {};
-    if (typeof options !== 'object' || Array.isArray(options) || 'zone' in options) return value;
-    return { ...dns, options: { zone: dns.zone ?? DEFAULT_DNS_ZONE, ...options } };
-  },
-  z.discriminatedUnion(
-    'driver',
-    [
-      fallback('memory', NoOptionsSchema, DNS_FIELDS),
-      branch('rfc2136', Rfc2136OptionsSchema, DNS_FIELDS),
-      branch('route53', Route53OptionsSchema, DNS_FIELDS),
-      branch('powerdns', PowerDnsOptionsSchema, DNS_FIELDS),
-    ],
-    names('memory', 'rfc2136', 'route53', 'powerdns'),
-  ),
-).prefault({});
+export const DnsSchema = z
+  .preprocess(
+    (value) => {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+      const dns = value as { driver?: unknown; zone?: unknown; options?: unknown };
+      if (!ZONED.has(String(dns.driver))) return value;
+      const options = dns.options ?? {};
+      if (typeof options !== 'object' || Array.isArray(options) || 'zone' in options) return value;
+      return { ...dns, options: { zone: dns.zone ?? DEFAULT_DNS_ZONE, ...options } };
+    },
+    z.discriminatedUnion(
+      'driver',
+      [
+        fallback('memory', NoOptionsSchema, DNS_FIELDS),
+        branch('rfc2136', Rfc2136OptionsSchema, DNS_FIELDS),
+        branch('route53', Route53OptionsSchema, DNS_FIELDS),
+        branch('powerdns', PowerDnsOptionsSchema, DNS_FIELDS),
+      ],
+      names('memory', 'rfc2136', 'route53', 'powerdns'),
+    ),
+  )
+  .prefault({});
 
 /** `gateway`: where burst clusters are added as backend servers. */
 export const GatewaySchema = z

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsPlan, DnsRecord, OwnedDnsRecord } from '../../shared/drivers/dns/dns.ts';
 import { DnsOwnershipError } from '../../shared/drivers/dns/ownership.ts';
 import { planDns } from '../../shared/drivers/dns/plan.ts';
-import type { Rfc2136Options } from '../../shared/drivers/dns/rfc2136/options.ts';
+import type { Rfc2136OptionsInput } from '../../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136OptionsSchema } from '../../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136Dns } from '../../shared/drivers/dns/rfc2136/rfc2136.ts';
 import { DriverError } from '../../shared/errors.ts';
@@ -32,7 +32,7 @@ afterAll(async () => {
   await bind?.stop();
 });
 
-function options(overrides: Partial<Rfc2136Options> = {}): Rfc2136Options {
+function options(overrides: Partial<Rfc2136OptionsInput> = {}): Rfc2136OptionsInput {
   return {
     server: bind.host,
     port: bind.port,

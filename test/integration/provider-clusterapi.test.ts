@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
+import { loadConfig } from '../../shared/config/load-config.ts';
 import { ClusterApiProvider } from '../../shared/drivers/provider/clusterapi.ts';
 import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import type { ClusterSpec } from '../../shared/drivers/provider/provider.ts';
@@ -199,13 +200,13 @@ describe('clusterapi provider on an emulated management cluster', () => {
 
   it('refuses options that cannot work, naming the field', async () => {
     management = await startKubeEmulator({ name: 'management' });
+    const entry = { name: 'capi', driver: 'clusterapi', regions: ['r1'], pricePerNodeHour: 1 } as const;
     const bad = () =>
-      new ClusterApiProvider(
-        'capi',
-        ClusterApiOptionsSchema.parse({ ...options(management), kubernetesVersion: '1.33' }),
-      );
+      loadConfig({
+        value: { providers: [{ ...entry, options: { ...options(management), kubernetesVersion: '1.33' } }] },
+      });
     expect(bad).toThrow(ConfigError);
-    expect(bad).toThrow(/providers\.capi\.options: kubernetesVersion: must be a Kubernetes version/);
+    expect(bad).toThrow(/providers\.0\.options\.kubernetesVersion: must be a Kubernetes version/);
     expect(
       () =>
         new ClusterApiProvider(

@@ -4,10 +4,16 @@
  * everything a join may leave behind. Shared by the contract, fault and lifecycle tests and
  * the join/leave benchmark.
  */
-import { KarmadaFederation, type KarmadaOptions } from '../../shared/drivers/federation/karmada.ts';
-import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada-options.ts';
-import { KubefedFederation, type KubefedOptions } from '../../shared/drivers/federation/kubefed.ts';
-import { KubefedOptionsSchema } from '../../shared/drivers/federation/kubefed-options.ts';
+import { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
+import {
+  type KarmadaOptionsInput as KarmadaOptions,
+  KarmadaOptionsSchema,
+} from '../../shared/drivers/federation/karmada-options.ts';
+import { KubefedFederation } from '../../shared/drivers/federation/kubefed.ts';
+import {
+  type KubefedOptionsInput as KubefedOptions,
+  KubefedOptionsSchema,
+} from '../../shared/drivers/federation/kubefed-options.ts';
 import type { ClusterCredentials } from '../../shared/drivers/provider/provider.ts';
 import { startKarmadaController } from './karmada-controller.ts';
 import { type KubeEmulator, type KubeEmulatorOptions, startKubeEmulator } from './kube-emulator/index.ts';

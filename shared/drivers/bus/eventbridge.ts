@@ -4,10 +4,8 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
-import { ConfigError, DriverError, ValidationError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { LIFECYCLE_EVENT_SOURCE, type LifecycleEvent } from '../../schemas/lifecycle-event.ts';
-import { parseInput } from '../../schemas/parse.ts';
 import type { EventBus } from './bus.ts';
 import type { EventBridgeBusOptions as ParsedOptions } from './eventbridge-options.ts';
 

@@ -11,7 +11,7 @@
  * plain DNS and are refused.
  */
 import { z } from 'zod';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import type { DnsChange, DnsDriver, DnsPlan, DnsRecord, OwnedDnsRecord } from './dns.ts';
 import {
   assertManageable,

@@ -25,8 +25,7 @@ import {
   Route53Client,
   type RRType,
 } from '@aws-sdk/client-route-53';
-import { z } from 'zod';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { classifyError } from '../provider/classify-error.ts';
 import type { DnsChange, DnsDriver, DnsPlan, OwnedDnsRecord } from './dns.ts';
 import {

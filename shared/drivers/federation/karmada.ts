@@ -18,8 +18,8 @@ import { revokeMemberAccess } from '../kube/member-access.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 import { OWNER_LABEL } from '../provider/provider.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
-import type { KarmadaOptions } from './karmada-options.ts';
 import { joinKarmadaMember, karmadaMemberNames } from './karmada-member.ts';
+import type { KarmadaOptions } from './karmada-options.ts';
 
 /** Taint key of a cordoned (NoSchedule) or evicted (NoExecute) burst member. */
 export const DRAINING_TAINT = 'clusterburst.io/draining';

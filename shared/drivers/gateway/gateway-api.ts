@@ -28,7 +28,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import { driverError, isKubeFailure } from '../store/kubernetes-errors.ts';
 import {
@@ -39,6 +39,7 @@ import {
   type GatewayServerStatus,
   ownedServerPrefix,
 } from './gateway.ts';
+import { GATEWAY_API_DEFAULTS, type GatewayApiOptions } from './gateway-api-options.ts';
 import {
   ROUTE_KINDS,
   type Route,
@@ -58,7 +59,6 @@ import {
   portsOf,
   serviceFor,
 } from './gateway-api-service.ts';
-import { GATEWAY_API_DEFAULTS, type GatewayApiOptions } from './gateway-api-options.ts';
 
 const DRIVER = 'gateway-api';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -1,10 +1,22 @@
 /** Options of the `haproxy` gateway driver; zod only. */
 import { z } from 'zod';
 
+/** A unix socket path (`/…`, `./…`, `unix@…`) or `host:port`, as parseRuntimeAddress takes them. */
+function isRuntimeAddress(address: string): boolean {
+  const bare = address.replace(/^(unix@|unix:|ipv4@|ipv6@|tcp:\/\/)/, '');
+  if (address.startsWith('unix') || bare.startsWith('/') || bare.startsWith('.')) return true;
+  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(bare);
+  const port = Number(match?.[2]);
+  return Boolean(match?.[1]) && Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
 /** Options of the haproxy driver, validated once at construction. */
 export const HaproxyGatewayOptionsSchema = z.object({
   /** Runtime API: a unix socket path or `host:port` of a `stats socket … level admin`. */
-  runtime: z.string().min(1),
+  runtime: z
+    .string()
+    .min(1)
+    .refine(isRuntimeAddress, { message: 'must be a socket path (/run/haproxy.sock) or host:port' }),
   /** Config file (or `-f` directory of `*.cfg`) declaring the backends; omit to skip reload survival. */
   configPath: z.string().min(1).optional(),
   /** @default 5000 */

@@ -23,7 +23,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import {
   GATEWAY_SERVER_PREFIX,

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import type { LoadReport } from '../../domain/load-report.ts';
-import { ConfigError, ValidationError } from '../../errors.ts';
-import { parseInput } from '../../schemas/parse.ts';
 import type { LoadDriver } from './load.ts';
 import type { PrometheusLoadOptions } from './prometheus-options.ts';
 

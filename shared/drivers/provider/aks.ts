@@ -3,6 +3,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import type { AksOptions } from './aks-options.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
 import {
@@ -14,7 +15,6 @@ import {
   type ProviderDriver,
 } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
-import type { AksOptions } from './aks-options.ts';
 
 /** The credential type the SDK takes (an @azure/core-auth TokenCredential). */
 export type AzureCredential = ConstructorParameters<typeof ContainerServiceClient>[0];

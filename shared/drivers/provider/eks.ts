@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
+import type { EksOptions } from './eks-options.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import {
@@ -33,7 +34,6 @@ import {
   type ProviderDriver,
 } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
-import type { EksOptions } from './eks-options.ts';
 
 /** Injected collaborators (tests pass a mocked client and fixed credentials). */
 export interface EksDeps {

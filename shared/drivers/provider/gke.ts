@@ -1,6 +1,7 @@
 import { ClusterManagerClient, protos } from '@google-cloud/container';
 import { DriverError } from '../../errors.ts';
 import { classifyError, GrpcCode, grpcFacts, isQuotaMessage } from './classify-error.ts';
+import type { GkeOptions } from './gke-options.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import {
   BURST_LABEL,
@@ -11,7 +12,6 @@ import {
   type ProviderDriver,
 } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
-import type { GkeOptions } from './gke-options.ts';
 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;

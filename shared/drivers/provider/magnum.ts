@@ -3,6 +3,7 @@ import { DriverError } from '../../errors.ts';
 import { isQuotaMessage } from './classify-error.ts';
 import { makeClientCsr } from './magnum-csr.ts';
 import { KeystoneSession, type ServiceResponse } from './magnum-keystone.ts';
+import type { MagnumOptions } from './magnum-options.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import {
   BURST_LABEL,
@@ -13,7 +14,6 @@ import {
   type ProviderDriver,
 } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
-import type { MagnumOptions } from './magnum-options.ts';
 
 const MagnumClusterSchema = z.looseObject({
   uuid: z.string(),

@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive, type Phase, TERMINAL_PHASES } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { dynamoError, isConditionFailed } from './dynamodb-errors.ts';
 import { DynamoFleet, type FleetItem } from './dynamodb-fleet.ts';
+import type { DynamoDbStoreConfigOptions } from './dynamodb-options.ts';
 import { DynamoReader } from './dynamodb-reader.ts';
 import {
   casUpdate,
@@ -29,7 +29,6 @@ import {
   type RecordPage,
   type RecordQuery,
 } from './store.ts';
-import type { DynamoDbStoreConfigOptions } from './dynamodb-options.ts';
 
 /** Options of the DynamoDB store: the parsed `store.options`, plus what the runtime and tests add. */
 export interface DynamoDbStoreOptions extends DynamoDbStoreConfigOptions {

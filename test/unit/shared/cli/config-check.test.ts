@@ -54,7 +54,9 @@ describe('clusterburst config check', () => {
       const effective = parse(run.stdout);
       // References stay `env:NAME` in the output; the runtime resolves them before it checks.
       const result = ConfigSchema.safeParse(effective);
-      const judged = result.error?.issues.filter((i) => !String(valueAt(effective, i.path)).startsWith('env:'));
+      const judged = result.error?.issues.filter(
+        (i) => !String(valueAt(effective, i.path)).startsWith('env:'),
+      );
       expect(judged ?? []).toEqual([]);
     },
   );

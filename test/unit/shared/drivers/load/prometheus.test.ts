@@ -6,8 +6,8 @@ import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import type { BurstCluster } from '../../../../../shared/domain/burst-cluster.ts';
 import { forCluster, PrometheusLoad } from '../../../../../shared/drivers/load/prometheus.ts';
 import { PrometheusLoadOptionsSchema } from '../../../../../shared/drivers/load/prometheus-options.ts';
-import { createLoad } from '../../../../../shared/drivers/registry.ts';
 import { ConfigError } from '../../../../../shared/errors.ts';
+import { createLoad } from '../../../../../shared/runtime/build-drivers.ts';
 import { makeRecord } from '../../../../support/records.ts';
 
 /** One request the fake Prometheus received, form fields decoded. */
@@ -311,11 +311,12 @@ describe('credentials and configuration', () => {
   it.each([
     [{ query: 'up' }, 'url'],
     [{ url: 'ftp://example.org', query: 'up' }, 'url'],
-    [{ url: 'http://user:pw@example.org', query: 'up' }, 'must not carry credentials'],
+    [{ url: 'http://user:pw@example.org', query: 'up' }, 'url: must not carry credentials'],
     [{ url: 'http://example.org', query: 'up', perClusterQuery: 'up' }, 'perClusterQuery: must contain'],
     [{ url: 'http://example.org', query: 'up', timeoutMs: 0 }, 'timeoutMs'],
   ])('refuses options %j at start-up, naming the field', (options, field) => {
-    expect(() => new PrometheusLoad(options)).toThrow(ConfigError);
-    expect(() => new PrometheusLoad(options)).toThrow(field);
+    const load = () => loadConfig({ value: { load: { driver: 'prometheus', options } } });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`load.options.${field}`);
   });
 });

@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AksOptionsSchema, AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
+import { AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
 import { AksOptionsSchema } from '../../../../../shared/drivers/provider/aks-options.ts';
 import {
   BURST_LABEL,

@@ -13,7 +13,7 @@ import {
   UnsupportedAvailabilityZoneException,
 } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
-import { EksOptionsSchema, EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
+import { EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
 import { EksOptionsSchema } from '../../../../../shared/drivers/provider/eks-options.ts';
 import { CLUSTER_ID_HEADER, decodeEksToken } from '../../../../../shared/drivers/provider/eks-token.ts';
 import {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GkeOptionsSchema, GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
+import { GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
 import { GkeOptionsSchema } from '../../../../../shared/drivers/provider/gke-options.ts';
 import {
   BURST_LABEL,

@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MagnumOptionsSchema, MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
+import { MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
 import type { KeystoneAuth } from '../../../../../shared/drivers/provider/magnum-keystone.ts';
 import { MagnumOptionsSchema } from '../../../../../shared/drivers/provider/magnum-options.ts';
 import {
