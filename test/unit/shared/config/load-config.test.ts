@@ -60,9 +60,10 @@ describe('loadConfig', () => {
   });
 
   it('refuses direct DNS mode with a driver that has no weighted records, and duplicate provider names', () => {
-    expect(() => loadConfig({ value: { dns: { driver: 'rfc2136', mode: 'direct' } } })).toThrow(
-      /dns\.mode: direct mode needs weighted records/,
-    );
+    const rfc2136 = { server: '127.0.0.1', keyName: 'k', keySecret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ=' };
+    expect(() =>
+      loadConfig({ value: { dns: { driver: 'rfc2136', mode: 'direct', options: rfc2136 } } }),
+    ).toThrow(/dns\.mode: direct mode needs weighted records/);
     const p = { driver: 'simulated', regions: ['x'], pricePerNodeHour: 1 };
     expect(() =>
       loadConfig({
