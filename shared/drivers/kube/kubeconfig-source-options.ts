@@ -18,8 +18,25 @@ export const KUBECONFIG_SOURCE_FIELDS = {
   context: z.string().min(1).optional(),
 } as const;
 
+/**
+ * At most one of `kubeconfig`, `kubeconfigPath` and `inCluster`: a check for every options schema
+ * spreading KUBECONFIG_SOURCE_FIELDS, so an ambiguous source fails when the configuration loads.
+ */
+export function oneKubeconfigSource(
+  source: { readonly kubeconfig?: string; readonly kubeconfigPath?: string; readonly inCluster?: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  const given = (['kubeconfig', 'kubeconfigPath', 'inCluster'] as const).filter(
+    (k) => source[k] !== undefined && source[k] !== false,
+  );
+  if (given.length > 1)
+    ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give only one of ${given.join(', ')}` });
+}
+
 /** Where a kubeconfig comes from (options of a driver talking to one cluster). */
-export const KubeconfigSourceSchema = z.strictObject(KUBECONFIG_SOURCE_FIELDS);
+export const KubeconfigSourceSchema = z
+  .strictObject(KUBECONFIG_SOURCE_FIELDS)
+  .superRefine(oneKubeconfigSource);
 
 /** A validated kubeconfig source. */
 export type KubeconfigSource = z.output<typeof KubeconfigSourceSchema>;

@@ -72,6 +72,16 @@ describe('kubeconfig-source options in the configuration', () => {
     });
   });
 
+  it('refuses two kubeconfig sources when the configuration loads, naming the second', () => {
+    expect(() =>
+      loadConfig({
+        value: {
+          store: { driver: 'kubernetes', options: { kubeconfig: text, kubeconfigPath: '/etc/kubeconfig' } },
+        },
+      }),
+    ).toThrow(/store\.options\.kubeconfigPath: give only one of kubeconfig, kubeconfigPath/);
+  });
+
   it('names the field of a bad option', () => {
     expect(() =>
       loadConfig({ value: { federation: { driver: 'karmada', options: { clusterNamspace: 'x' } } } }),
