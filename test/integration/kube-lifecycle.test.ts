@@ -24,7 +24,16 @@ const NS = 'clusterburst-system';
 const CRD = parse(
   readFileSync(new URL('../../deploy/crds/burstclusters.clusterburst.io.yaml', import.meta.url), 'utf8'),
 ) as KubeObject;
-const PROVIDERS = [{ name: 'capi', driver: 'clusterapi' as const, regions: ['eu-1'], pricePerNodeHour: 0.2 }];
+/** The provider entry; its driver is an override, but the configuration still checks its options. */
+const PROVIDERS = [
+  {
+    name: 'capi',
+    driver: 'clusterapi' as const,
+    regions: ['eu-1'],
+    pricePerNodeHour: 0.2,
+    options: { classRef: { name: 'burst' }, kubernetesVersion: 'v1.33.1' },
+  },
+];
 
 /** Management cluster, Karmada control plane and store cluster, each an emulator, with fakes. */
 interface Clusters {
