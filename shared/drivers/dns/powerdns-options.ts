@@ -1,7 +1,7 @@
 /** Options of the `powerdns` DNS driver; zod only. */
 import { z } from 'zod';
 
-/** Options of the powerdns driver, validated once at construction. */
+/** Options of the powerdns driver, validated once when the configuration loads. */
 export const PowerDnsOptionsSchema = z.object({
   /** Base URL of the PowerDNS webserver, e.g. `http://127.0.0.1:8081`. */
   apiUrl: z.url({ protocol: /^https?$/ }),

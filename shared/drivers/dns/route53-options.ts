@@ -1,6 +1,7 @@
 /** Options of the `route53` DNS driver; zod only, so the config loads it without the AWS SDK. */
 import { z } from 'zod';
 
+/** Options of the route53 driver, validated once when the configuration loads. */
 export const Route53OptionsSchema = z.object({
   /** Hosted zone id, `Z0123456789ABC` or `/hostedzone/Z0123456789ABC`. */
   hostedZoneId: z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'must be a hosted zone id'),

@@ -46,8 +46,6 @@ const DRIVER = 'route53';
 const MAX_RECORDS = 1000;
 const MAX_CHARACTERS = 32_000;
 
-/** Options of the route53 driver, validated once at construction. */
-
 /** What tests and runtimes may inject. */
 export interface Route53Deps {
   readonly client?: Route53Client;

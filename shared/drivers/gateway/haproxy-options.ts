@@ -10,7 +10,7 @@ function isRuntimeAddress(address: string): boolean {
   return Boolean(match?.[1]) && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
-/** Options of the haproxy driver, validated once at construction. */
+/** Options of the haproxy driver, validated once when the configuration loads. */
 export const HaproxyGatewayOptionsSchema = z.object({
   /** Runtime API: a unix socket path or `host:port` of a `stats socket … level admin`. */
   runtime: z

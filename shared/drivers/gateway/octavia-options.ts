@@ -8,7 +8,7 @@ const secureUrl = z
     message: 'must be https (plain http only to loopback)',
   });
 
-/** Options of the `octavia` gateway driver, validated once when the driver is built. */
+/** Options of the `octavia` gateway driver, validated once when the configuration loads. */
 export const OctaviaGatewayOptionsSchema = z.strictObject({
   /** Keystone v3 root, e.g. `https://keystone.example.org:5000/v3` (the Magnum provider's, if both are used). */
   authUrl: secureUrl,
