@@ -25,6 +25,9 @@ import { SimulatedProviderOptionsSchema } from '../drivers/provider/simulated-op
 import { DynamoDbStoreOptionsSchema } from '../drivers/store/dynamodb-options.ts';
 import { KubernetesStoreOptionsSchema } from '../drivers/store/kubernetes-options.ts';
 
+/** Missing options are parsed as none given, so each required field is reported by name. */
+const NONE = {};
+
 /**
  * One branch: this driver name with its options. `prefault` parses a missing `options` as `{}`,
  * so a driver with required options reports each missing field by name.
@@ -40,9 +43,6 @@ function branch<D extends string, O extends z.ZodType, F extends z.core.$ZodLoos
     options: options.prefault(NONE as z.input<O>),
   });
 }
-
-/** Missing options are parsed as none given, so each required field is reported by name. */
-const NONE = {};
 
 /** The message when `driver` names none of the branches (instead of zod's list of literals). */
 const unknownDriver = (names: readonly string[]) => (issue: z.core.$ZodRawIssue) =>
