@@ -102,10 +102,14 @@ describe('Lambda event handlers (EventBridge rules)', () => {
   });
 });
 
-describe('Lambda functions with a broken gateway option', () => {
+describe('Lambda functions with a gateway that cannot be built', () => {
   // Only the route, drain and leave steps (and reconcile) touch the gateway; nothing else builds it.
+  // (A bad option never gets this far: the configuration refuses it at cold start.)
   beforeEach(async () =>
-    configure({ gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } }, server: { auth: 'none' } }),
+    configure({
+      gateway: { driver: 'gateway-api', options: { kubeconfigPath: '/nonexistent/clusterburst/kubeconfig' } },
+      server: { auth: 'none' },
+    }),
   );
   const context = lambdaContext('events');
 
@@ -132,7 +136,11 @@ describe('Lambda functions with a broken gateway option', () => {
       lambdaContext('schedule'),
     );
     expect(report).toMatchObject({
-      errors: [expect.objectContaining({ error: expect.stringMatching(/gateway\.options\.runtime/) })],
+      errors: [
+        expect.objectContaining({
+          error: expect.stringMatching(/gateway\.options: cannot load the kubeconfig/),
+        }),
+      ],
     });
   });
 });

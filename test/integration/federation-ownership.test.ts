@@ -6,7 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
+import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada-options.ts';
 import { KubefedFederation } from '../../shared/drivers/federation/kubefed.ts';
+import { KubefedOptionsSchema } from '../../shared/drivers/federation/kubefed-options.ts';
 import { OWNER_LABEL } from '../../shared/drivers/provider/provider.ts';
 import { type FederationSetup, startKarmadaSetup, startKubefedSetup } from '../support/federation-harness.ts';
 import type { ObjectRef } from '../support/kube-emulator/index.ts';
@@ -15,7 +17,8 @@ import { burstId } from '../support/records.ts';
 const KINDS = {
   karmada: {
     start: () => startKarmadaSetup(),
-    driver: (kubeconfig: string, owner: string) => new KarmadaFederation({ kubeconfig }, undefined, owner),
+    driver: (kubeconfig: string, owner: string) =>
+      new KarmadaFederation(KarmadaOptionsSchema.parse({ kubeconfig }), undefined, owner),
     namespace: 'karmada-cluster',
     member: (name: string): ObjectRef => ({
       apiVersion: 'cluster.karmada.io/v1alpha1',
@@ -25,7 +28,8 @@ const KINDS = {
   },
   kubefed: {
     start: () => startKubefedSetup(),
-    driver: (kubeconfig: string, owner: string) => new KubefedFederation({ kubeconfig }, undefined, owner),
+    driver: (kubeconfig: string, owner: string) =>
+      new KubefedFederation(KubefedOptionsSchema.parse({ kubeconfig }), undefined, owner),
     namespace: 'kube-federation-system',
     member: (name: string): ObjectRef => ({
       apiVersion: 'core.kubefed.io/v1beta1',

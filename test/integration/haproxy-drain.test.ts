@@ -2,6 +2,7 @@ import { type ClientRequest, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyGateway } from '../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
 import { waitForDrain } from '../../shared/drivers/gateway/wait-for-drain.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
@@ -60,11 +61,13 @@ describe('teardown while long-lived connections are open', () => {
   let gw: HaproxyGateway;
   beforeAll(async () => {
     hx = await startHaproxy({ checkInterMs: 250 });
-    gw = new HaproxyGateway({
-      runtime: hx.socketPath,
-      configPath: hx.configDir,
-      check: { interMs: 250, rise: 1 },
-    });
+    gw = new HaproxyGateway(
+      HaproxyGatewayOptionsSchema.parse({
+        runtime: hx.socketPath,
+        configPath: hx.configDir,
+        check: { interMs: 250, rise: 1 },
+      }),
+    );
   });
   afterAll(async () => {
     await hx?.stop();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyGateway } from '../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
 import { waitForDrain } from '../../shared/drivers/gateway/wait-for-drain.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import { type NamedHttpServer, startNamedHttpServer } from '../support/haproxy-backends.ts';
@@ -27,11 +28,13 @@ describe('zero-downtime burst in and out through HAProxy', () => {
   });
 
   it('adds and later removes a cluster under 300 requests/s, kept-alive and new connections, without one failed request', async () => {
-    const gw = new HaproxyGateway({
-      runtime: hx.socketPath,
-      configPath: hx.configDir,
-      check: { interMs: 250, rise: 2, fall: 3 },
-    });
+    const gw = new HaproxyGateway(
+      HaproxyGatewayOptionsSchema.parse({
+        runtime: hx.socketPath,
+        configPath: hx.configDir,
+        check: { interMs: 250, rise: 2, fall: 3 },
+      }),
+    );
     const server = {
       backend: hx.httpBackend,
       server: 'cb-0a1b2c3d4e5f',

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyGateway } from '../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
 import { parseServersState } from '../../shared/drivers/gateway/haproxy-runtime.ts';
 import { runGatewayContract } from '../support/contracts/gateway.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
@@ -68,7 +69,11 @@ afterAll(async () => {
 });
 const gatewayFor = (hx: HaproxyInstance, runtime = hx.socketPath, owner?: string) =>
   new HaproxyGateway(
-    { runtime, configPath: hx.configDir, check: { interMs: 250, rise: 1, fall: 2 } },
+    HaproxyGatewayOptionsSchema.parse({
+      runtime,
+      configPath: hx.configDir,
+      check: { interMs: 250, rise: 1, fall: 2 },
+    }),
     owner === undefined ? {} : { owner },
   );
 
@@ -255,7 +260,7 @@ describe('haproxy gateway on a real HAProxy 2.6', () => {
     const burst = await startHttp('burst-named');
     const asked: string[] = [];
     const resolving = new HaproxyGateway(
-      { runtime: hx.socketPath, configPath: hx.configDir },
+      HaproxyGatewayOptionsSchema.parse({ runtime: hx.socketPath, configPath: hx.configDir }),
       {
         resolve: async (host) => {
           asked.push(host);

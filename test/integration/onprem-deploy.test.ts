@@ -14,10 +14,10 @@ import { z } from 'zod';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { Rfc2136OptionsSchema } from '../../shared/drivers/dns/rfc2136/options.ts';
-import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada.ts';
-import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy.ts';
-import { PrometheusLoadOptionsSchema } from '../../shared/drivers/load/prometheus.ts';
-import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi.ts';
+import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada-options.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
+import { PrometheusLoadOptionsSchema } from '../../shared/drivers/load/prometheus-options.ts';
+import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import {
   allowedBy,
   type KubeEmulator,

@@ -4,34 +4,17 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
-import { ConfigError, DriverError, ValidationError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { currentSignal, retry } from '../../retry.ts';
 import { LIFECYCLE_EVENT_SOURCE, type LifecycleEvent } from '../../schemas/lifecycle-event.ts';
-import { parseInput } from '../../schemas/parse.ts';
 import type { EventBus } from './bus.ts';
+import type { EventBridgeBusOptions as ParsedOptions } from './eventbridge-options.ts';
 
 /** PutEvents accepts 1 to 10 entries per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 
-/** The `bus.options` of `driver: eventbridge` in clusterburst.yaml. */
-export const EventBridgeBusOptionsSchema = z.strictObject({
-  /** Name or ARN of the custom bus (`clusterburst-<stage>` in serverless.yml). */
-  busName: z.string().min(1).max(1600),
-  /** AWS region; the SDK's default chain (AWS_REGION on Lambda) when unset. */
-  region: z.string().min(1).optional(),
-  /** Endpoint override (tests, VPC endpoints). */
-  endpoint: z.url().optional(),
-  /** PutEvents calls per batch before giving up on entries that keep failing. @default 4 */
-  maxAttempts: z.number().int().min(1).max(20).default(4),
-  /** First pause before resending failed entries, doubled each time. @default 100 */
-  baseDelayMs: z.number().int().min(0).default(100),
-  /** Longest pause between resends. @default 2000 */
-  maxDelayMs: z.number().int().min(0).default(2000),
-});
-
-/** Options of the EventBridge bus (validated config options, plus a client for tests). */
-export type EventBridgeBusOptions = z.input<typeof EventBridgeBusOptionsSchema> & {
+/** Options of the EventBridge bus (parsed config options, plus a client for tests). */
+export type EventBridgeBusOptions = ParsedOptions & {
   /** A ready client; built from `region`/`endpoint` when absent. */
   readonly client?: EventBridgeClient;
 };
@@ -46,22 +29,17 @@ export type EventBridgeBusOptions = z.input<typeof EventBridgeBusOptionsSchema> 
 export class EventBridgeBus implements EventBus {
   readonly name = 'eventbridge';
   readonly #client: EventBridgeClient;
-  readonly #options: z.output<typeof EventBridgeBusOptionsSchema>;
+  readonly #options: ParsedOptions;
 
   constructor(options: EventBridgeBusOptions) {
     const { client, ...rest } = options;
-    this.#options = parseOptions(rest);
+    this.#options = rest;
     this.#client =
       client ??
       new EventBridgeClient({
         ...(this.#options.region && { region: this.#options.region }),
         ...(this.#options.endpoint && { endpoint: this.#options.endpoint }),
       });
-  }
-
-  /** Build from the unchecked `bus.options` of clusterburst.yaml; bad options are a ConfigError. */
-  static fromConfig(options: Readonly<Record<string, unknown>>): EventBridgeBus {
-    return new EventBridgeBus(parseOptions(options));
   }
 
   async publish(events: readonly LifecycleEvent[]): Promise<void> {
@@ -131,16 +109,6 @@ export class EventBridgeBus implements EventBus {
         retryable: serverFault || isThrottle(error),
       });
     }
-  }
-}
-
-/** Bad options are a configuration error (500 at start-up), never a 400 to whoever triggered it. */
-function parseOptions(options: unknown): z.output<typeof EventBridgeBusOptionsSchema> {
-  try {
-    return parseInput(EventBridgeBusOptionsSchema, options, 'configuration bus.options');
-  } catch (error) {
-    if (error instanceof ValidationError) throw new ConfigError(error.message, { cause: error });
-    throw error;
   }
 }
 

@@ -13,8 +13,7 @@ import {
 } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
-import { parseDriverOptions } from '../kube/driver-options.ts';
-import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';
 import { ownedBy, refuseForeign } from '../kube/owned.ts';
@@ -22,23 +21,7 @@ import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secr
 import { OWNER_LABEL } from '../provider/provider.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 import { joinKarmadaMember, karmadaMemberNames } from './karmada-member.ts';
-
-/** Options of the `karmada` federation driver (`federation.options` in clusterburst.yaml). */
-export const KarmadaOptionsSchema = z.strictObject({
-  /** The karmada-apiserver kubeconfig (inline, path or in-cluster); see KUBECONFIG_SOURCE_FIELDS. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Control-plane namespace of the members' token Secrets. @default 'karmada-cluster' */
-  clusterNamespace: z.string().min(1).default('karmada-cluster'),
-  /** Member namespace of Karmada's service accounts. @default 'karmada-cluster' */
-  memberNamespace: z.string().min(1).default('karmada-cluster'),
-  /** Bound on the wait for the member's token controller at join. @default 30 */
-  tokenTimeoutSeconds: z.number().positive().default(30),
-  /** Bound on a Cluster staying in deletion (Works not released) before leave reports it. @default 600 */
-  leaveTimeoutSeconds: z.number().positive().default(600),
-});
-
-/** The options as written in configuration. */
-export type KarmadaOptions = z.input<typeof KarmadaOptionsSchema>;
+import type { KarmadaOptions } from './karmada-options.ts';
 
 /** Taint key of a cordoned (NoSchedule) or evicted (NoExecute) burst member. */
 export const DRAINING_TAINT = 'clusterburst.io/draining';
@@ -87,14 +70,14 @@ export class KarmadaFederation implements FederationDriver {
   readonly name = 'karmada';
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
-  readonly #options: z.output<typeof KarmadaOptionsSchema>;
+  readonly #options: KarmadaOptions;
 
   /** The installation: members and Secrets not labelled with it are never touched. */
   readonly #owner: string | undefined;
 
   constructor(options: KarmadaOptions, kubeConfig?: KubeConfig, owner?: string) {
     this.#owner = owner;
-    this.#options = parseDriverOptions(KarmadaOptionsSchema, options, 'federation.options');
+    this.#options = options;
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);

@@ -11,33 +11,14 @@ import {
 } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
-import { parseDriverOptions } from '../kube/driver-options.ts';
-import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { grantMemberAccess, revokeMemberAccess } from '../kube/member-access.ts';
 import { ownedBy, refuseForeign } from '../kube/owned.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 import { OWNER_LABEL } from '../provider/provider.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
-
-/** Options of the `kubefed` federation driver (`federation.options` in clusterburst.yaml). */
-export const KubefedOptionsSchema = z.strictObject({
-  /** The host cluster's kubeconfig (inline, path or in-cluster); see KUBECONFIG_SOURCE_FIELDS. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Host namespace of KubeFed (KubeFedClusters and their Secrets). @default 'kube-federation-system' */
-  federationNamespace: z.string().min(1).default('kube-federation-system'),
-  /** Member namespace of the KubeFed service account. @default 'kube-federation-system' */
-  memberNamespace: z.string().min(1).default('kube-federation-system'),
-  /** Name of the host cluster, as `kubefedctl join --host-cluster-context` names it. @default 'host' */
-  hostClusterName: z.string().min(1).default('host'),
-  /** Bound on the wait for the member's token controller at join. @default 30 */
-  tokenTimeoutSeconds: z.number().positive().default(30),
-  /** Bound on a KubeFedCluster staying in deletion before leave reports it. @default 600 */
-  leaveTimeoutSeconds: z.number().positive().default(600),
-});
-
-/** The options as written in configuration. */
-export type KubefedOptions = z.input<typeof KubefedOptionsSchema>;
+import type { KubefedOptions } from './kubefed-options.ts';
 
 /** Label set on cordon (informational: see the class comment). */
 export const CORDONED_LABEL = 'clusterburst.io/cordoned';
@@ -89,14 +70,14 @@ export class KubefedFederation implements FederationDriver {
   readonly name = 'kubefed';
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
-  readonly #options: z.output<typeof KubefedOptionsSchema>;
+  readonly #options: KubefedOptions;
 
   /** The installation: members and Secrets not labelled with it are never touched. */
   readonly #owner: string | undefined;
 
   constructor(options: KubefedOptions, kubeConfig?: KubeConfig, owner?: string) {
     this.#owner = owner;
-    this.#options = parseDriverOptions(KubefedOptionsSchema, options, 'federation.options');
+    this.#options = options;
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);

@@ -27,9 +27,8 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
-import { KUBECONFIG_SOURCE_FIELDS } from '../kube/kubeconfig-source.ts';
 import {
   GATEWAY_SERVER_PREFIX,
   type GatewayDriver,
@@ -38,6 +37,7 @@ import {
   type GatewayServerStatus,
   ownedServerPrefix,
 } from './gateway.ts';
+import { GATEWAY_API_DEFAULTS, type GatewayApiOptions } from './gateway-api-options.ts';
 import {
   ROUTE_KINDS,
   type ServerState,
@@ -53,20 +53,6 @@ import { BackendServices } from './gateway-api-services.ts';
 const DRIVER = 'gateway-api';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-/** Options of the gateway-api driver. */
-export const GatewayApiOptionsSchema = z.object({
-  /** Where the home cluster's kubeconfig comes from (see `loadKubeConfig`); the default chain if unset. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Namespace of the routes (and of the Services we create). @default 'default' */
-  namespace: z.string().regex(DNS_LABEL).default('default'),
-  /** How long after a drain traffic may still flow (connections are not observable). @default 30000 */
-  drainMs: z.number().int().min(0).default(30_000),
-  /** Attempts of a route write that keeps conflicting. @default 10 */
-  maxAttempts: z.number().int().min(1).max(100).default(10),
-});
-/** Options as written in config. */
-export type GatewayApiOptions = z.input<typeof GatewayApiOptionsSchema>;
 
 const RefSchema = z.object({ backend: z.string().regex(DNS_SUBDOMAIN), server: z.string().regex(DNS_LABEL) });
 const SpecSchema = RefSchema.extend({
@@ -87,22 +73,17 @@ export class GatewayApiGateway implements GatewayDriver {
   readonly name = DRIVER;
   readonly #routes: GatewayRoutes;
   readonly #services: BackendServices;
-  readonly #options: z.output<typeof GatewayApiOptionsSchema>;
+  readonly #options: GatewayApiOptions;
   readonly #now: () => Date;
   readonly #prefix: string;
 
   /** Given the installation (`deps.owner`), it lists and touches only that installation's servers. */
   constructor(
     kubeConfig: KubeConfig,
-    options: GatewayApiOptions = {},
+    options: GatewayApiOptions = GATEWAY_API_DEFAULTS,
     deps: { readonly now?: () => Date; readonly owner?: string } = {},
   ) {
-    const parsed = GatewayApiOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      throw new ConfigError(`gateway.options.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);
-    }
-    this.#options = parsed.data;
+    this.#options = options;
     const { namespace, maxAttempts } = this.#options;
     this.#routes = new GatewayRoutes(kubeConfig.makeApiClient(CustomObjectsApi), namespace, maxAttempts);
     this.#services = new BackendServices(

@@ -3,6 +3,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import type { AksOptions } from './aks-options.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import { classifyError, type ErrorFacts, isQuotaMessage } from './classify-error.ts';
 import {
@@ -14,30 +15,6 @@ import {
   type ProviderDriver,
 } from './provider.ts';
 import { checkNodeCount, checkOwned } from './resize-checks.ts';
-
-/** Options of the AKS provider: one subscription, resource group and region. */
-export const AksOptionsSchema = z.strictObject({
-  /** Azure subscription id. */
-  subscriptionId: z.guid(),
-  /** Resource group the managed clusters go into (it must exist). */
-  resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, 'an Azure resource group name'),
-  /** Azure region, e.g. `westeurope`. */
-  location: z.string().regex(/^[a-z0-9]+$/, 'an Azure region name such as westeurope'),
-  /** VM size of the node pool. @default 'Standard_D4s_v5' */
-  vmSize: z.string().min(1).default('Standard_D4s_v5'),
-  /** OS disk of each node in GB. @default 64 */
-  osDiskSizeGB: z.number().int().min(30).max(2048).default(64),
-  /** Kubernetes version, e.g. `1.33`. @default the AKS default */
-  kubernetesVersion: z.string().min(1).optional(),
-  /** Another Azure Resource Manager endpoint (sovereign cloud, Azure Stack Hub). @default https://management.azure.com */
-  endpoint: z
-    .url({ protocol: /^https$/ })
-    .transform((url) => url.replace(/\/+$/, ''))
-    .optional(),
-  /** PEM CA certificates to trust for `endpoint` instead of the public ones (private clouds). */
-  caCertificates: z.string().includes('BEGIN CERTIFICATE').optional(),
-});
-export type AksOptions = z.input<typeof AksOptionsSchema>;
 
 /** The credential type the SDK takes (an @azure/core-auth TokenCredential). */
 export type AzureCredential = ConstructorParameters<typeof ContainerServiceClient>[0];
@@ -63,7 +40,7 @@ const AGENT_POOL = 'burst';
  * provisioningState (and the provisioning error when it failed).
  */
 export class AksProvider implements ProviderDriver {
-  readonly #options: z.output<typeof AksOptionsSchema>;
+  readonly #options: AksOptions;
   readonly #client: ContainerServiceClient;
 
   constructor(
@@ -71,7 +48,7 @@ export class AksProvider implements ProviderDriver {
     options: AksOptions,
     deps: AksDeps = {},
   ) {
-    this.#options = AksOptionsSchema.parse(options);
+    this.#options = options;
     const { endpoint, caCertificates, subscriptionId } = this.#options;
     this.#client = new ContainerServiceClient(
       deps.credential ?? new DefaultAzureCredential(),

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive, type Phase, TERMINAL_PHASES } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
@@ -8,6 +7,7 @@ import { retry } from '../../retry.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { dynamoError, isConditionFailed } from './dynamodb-errors.ts';
 import { DynamoFleet, type FleetItem } from './dynamodb-fleet.ts';
+import type { DynamoDbStoreConfigOptions } from './dynamodb-options.ts';
 import { DynamoReader } from './dynamodb-reader.ts';
 import {
   casUpdate,
@@ -31,22 +31,8 @@ import {
   type RecordQuery,
 } from './store.ts';
 
-/** The `store.options` of `driver: dynamodb` in clusterburst.yaml. */
-export const DynamoDbStoreOptionsSchema = z.strictObject({
-  /** Table name (serverless.yml: `clusterburst-<stage>-state`). */
-  table: z
-    .string()
-    .min(3)
-    .max(255)
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
-  /** AWS region; the SDK's default chain (AWS_REGION on Lambda) when unset. */
-  region: z.string().min(1).optional(),
-  /** Endpoint override (tests against a local DynamoDB, VPC endpoints). */
-  endpoint: z.url().optional(),
-});
-
-/** Options of the DynamoDB store. */
-export interface DynamoDbStoreOptions extends z.output<typeof DynamoDbStoreOptionsSchema> {
+/** Options of the DynamoDB store: the parsed `store.options`, plus what the runtime and tests add. */
+export interface DynamoDbStoreOptions extends DynamoDbStoreConfigOptions {
   /** A ready client (tests); built from `region`/`endpoint` when absent. */
   readonly client?: DynamoDBClient;
   /** Installation id, kept on the fleet item. */

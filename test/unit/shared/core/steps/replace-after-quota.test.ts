@@ -6,6 +6,7 @@ import type { CapacitySignal } from '../../../../../shared/domain/capacity-signa
 import { isLive } from '../../../../../shared/domain/lifecycle.ts';
 import type { ProviderDriver } from '../../../../../shared/drivers/provider/provider.ts';
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
+import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { SqliteStore } from '../../../../../shared/drivers/store/sqlite.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { createDeps } from '../../../../../shared/runtime/create-deps.ts';
@@ -39,7 +40,9 @@ const SIGNAL: CapacitySignal = {
 
 describe('replaceAfterQuota', () => {
   it('reaches the third provider when the first two refuse for quota, each failure naming its own replacement', async () => {
-    const sims = ['first', 'second', 'third'].map((n) => new SimulatedProvider(n, { readyAfterMs: 0 }));
+    const sims = ['first', 'second', 'third'].map(
+      (n) => new SimulatedProvider(n, SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 })),
+    );
     const [first, second, third] = sims as [SimulatedProvider, SimulatedProvider, SimulatedProvider];
     const config = loadConfig({
       value: {
@@ -88,8 +91,8 @@ describe('replaceAfterQuota', () => {
   });
 
   it('never has a burst and its quota replacement live together, so max clusters 1 holds at every write', async () => {
-    const first = new SimulatedProvider('first', { readyAfterMs: 0 });
-    const second = new SimulatedProvider('second', { readyAfterMs: 0 });
+    const first = new SimulatedProvider('first', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
+    const second = new SimulatedProvider('second', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
     const config = loadConfig({
       value: {
         policy: { maxClusters: 1 },

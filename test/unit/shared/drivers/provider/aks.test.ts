@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AksOptionsSchema, AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
+import { AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
+import { AksOptionsSchema } from '../../../../../shared/drivers/provider/aks-options.ts';
 import {
   BURST_LABEL,
   type ClusterSpec,
@@ -20,13 +21,13 @@ async function setup() {
   const credential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const provider = new AksProvider(
     'aks-we',
-    {
+    AksOptionsSchema.parse({
       subscriptionId: SUBSCRIPTION,
       resourceGroup: 'rg-burst',
       location: LOCATION,
       endpoint,
       caCertificates: api.ca.certPem,
-    },
+    }),
     { credential },
   );
   const harness = {
@@ -204,13 +205,13 @@ describe('AKS provider', () => {
     });
     const denied = new AksProvider(
       'aks-we',
-      {
+      AksOptionsSchema.parse({
         subscriptionId: SUBSCRIPTION,
         resourceGroup: 'rg-burst',
         location: LOCATION,
         endpoint,
         caCertificates: api.ca.certPem,
-      },
+      }),
       {
         credential: {
           getToken: async () => ({ token: 'wrong', expiresOnTimestamp: Date.now() + 3_600_000 }),

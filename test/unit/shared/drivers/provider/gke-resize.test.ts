@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
+import { GkeOptionsSchema } from '../../../../../shared/drivers/provider/gke-options.ts';
 import { BURST_LABEL, OWNER_LABEL } from '../../../../../shared/drivers/provider/provider.ts';
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { GkeEmulator } from '../../../../support/provider-apis/gke.ts';
@@ -17,7 +18,13 @@ describe('GKE node pool resize', () => {
     const apiEndpoint = await api.start();
     const provider = new GkeProvider(
       'gke-eu',
-      { project: 'ri-burst-01', location: LOCATION, apiEndpoint, protocol: 'http', mode },
+      GkeOptionsSchema.parse({
+        project: 'ri-burst-01',
+        location: LOCATION,
+        apiEndpoint,
+        protocol: 'http',
+        mode,
+      }),
       { tokenSource: async () => TOKEN },
     );
     await provider.create({

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GkeOptionsSchema, GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
+import { GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
+import { GkeOptionsSchema } from '../../../../../shared/drivers/provider/gke-options.ts';
 import {
   BURST_LABEL,
   type ClusterSpec,
@@ -17,13 +18,13 @@ async function setup(options: { mode?: 'standard' | 'autopilot'; tokenSource?: (
   const apiEndpoint = await api.start();
   const provider = new GkeProvider(
     'gke-eu',
-    {
+    GkeOptionsSchema.parse({
       project: 'ri-burst-01',
       location: LOCATION,
       apiEndpoint,
       protocol: 'http',
       mode: options.mode ?? 'standard',
-    },
+    }),
     { tokenSource: options.tokenSource ?? (async () => TOKEN) },
   );
   const harness = {
@@ -92,7 +93,7 @@ describe('GKE provider', () => {
     await provider.create(spec());
     const other = new GkeProvider(
       'gke-eu',
-      { project: 'ri-burst-01', location: LOCATION, apiEndpoint, protocol: 'http' },
+      GkeOptionsSchema.parse({ project: 'ri-burst-01', location: LOCATION, apiEndpoint, protocol: 'http' }),
       { tokenSource: async () => TOKEN },
     );
     const seen = await other.describe('cb-0123456789ab');
