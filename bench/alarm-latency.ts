@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startLocalRuntime } from '../functions/local/runtime.ts';
 import { loadConfig } from '../shared/config/load-config.ts';
 import type { ClusterSpec, ProviderDriver } from '../shared/drivers/provider/provider.ts';
 import { SimulatedProvider } from '../shared/drivers/provider/simulated.ts';
-import { startLocalRuntime } from '../shared/runtime/local/app.ts';
+import { SimulatedProviderOptionsSchema } from '../shared/drivers/provider/simulated-options.ts';
 import { createLogger } from '../shared/runtime/logger.ts';
 import { loadEvent } from '../test/support/events.ts';
 
@@ -24,7 +25,10 @@ function percentile(sorted: number[], p: number): number {
 export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const created = new Map<string, number>();
-  const simulated = new SimulatedProvider('simulated', { readyAfterMs: 3_600_000 });
+  const simulated = new SimulatedProvider(
+    'simulated',
+    SimulatedProviderOptionsSchema.parse({ readyAfterMs: 3_600_000 }),
+  );
   const provider: ProviderDriver = {
     name: 'simulated',
     create: (spec: ClusterSpec) => {

@@ -2,15 +2,19 @@
  * Bundle benchmark: each function's bundle (esbuild, minified ESM, node22, code splitting) as
  * a cold start loads it (entry + statically imported chunks) and the chunks it only loads on
  * demand (drivers named by the configuration), and the cold import time of each bundle in a
- * fresh `node` process (median of 5) next to an empty module's. Target: every bundle < 1 MB.
+ * fresh `node` process (median of 5) next to an empty module's. Targets: every bundle < 1 MB,
+ * cold import at most 3x an empty module's. With `--baseline DIR` (another checkout of the
+ * repository, e.g. `git archive <commit> | tar -x -C DIR` with node_modules linked in), that
+ * tree's bundles are built too and timed in the same rounds, for a same-run before/after.
  * @example
  * npx tsx bench/bundle.ts
+ * npx tsx bench/bundle.ts --baseline /tmp/clusterburst-main
  */
 import { execFile } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { buildFunctions, functionEntries } from '../scripts/build-functions.ts';
 
 const run = promisify(execFile);
@@ -58,15 +62,36 @@ async function coldImportMs(files: readonly string[]): Promise<number[]> {
 
 const kB = (bytes: number) => (bytes / 1024).toFixed(1);
 
+/** The baseline tree's bundles, built with that tree's own build script. */
+async function baselineBundles(root: string): Promise<Map<string, string>> {
+  const script = pathToFileURL(join(root, 'scripts/build-functions.ts')).href;
+  const other = (await import(script)) as typeof import('../scripts/build-functions.ts');
+  const out = join(root, OUT);
+  const { outdir, bundles } = await other.buildFunctions({
+    outdir: out,
+    entries: other.functionEntries({ gcp: true }),
+  });
+  return new Map(bundles.map((b) => [b.name, join(outdir, b.entry)]));
+}
+
 /** Build, measure and print every function's bundle; returns the figures. */
 export async function main(): Promise<BundleFigures[]> {
+  const { values } = parseArgs({ options: { baseline: { type: 'string' } }, strict: false });
   rmSync(OUT, { recursive: true, force: true });
   const { outdir, bundles } = await buildFunctions({ outdir: OUT, entries: functionEntries({ gcp: true }) });
+  const baseline = typeof values.baseline === 'string' ? await baselineBundles(values.baseline) : new Map();
+  const baseNames = [...baseline.keys()];
   const size = (files: readonly string[]) =>
     files.reduce((sum, f) => sum + statSync(join(outdir, f)).size, 0);
   const empty = join(outdir, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
-  const [emptyMs, ...importMs] = await coldImportMs([empty, ...bundles.map((b) => join(outdir, b.entry))]);
+  const [emptyMs, ...allMs] = await coldImportMs([
+    empty,
+    ...bundles.map((b) => join(outdir, b.entry)),
+    ...baseNames.map((n) => baseline.get(n)!),
+  ]);
+  const importMs = allMs.slice(0, bundles.length);
+  const baseMs = new Map(baseNames.map((n, i) => [n, allMs[bundles.length + i]!]));
   const figures: BundleFigures[] = bundles.map((b, i) => ({
     name: b.name,
     eagerBytes: size(b.eager),
@@ -84,11 +109,24 @@ export async function main(): Promise<BundleFigures[]> {
     `${'function'.padEnd(15)}${'bundle kB'.padStart(11)}${'files'.padStart(7)}${'lazy kB'.padStart(10)}${'chunks'.padStart(8)}${'largest'.padStart(9)}${'import ms'.padStart(11)}`,
   );
   console.log(`${'(empty module)'.padEnd(15)}${''.padStart(45)}${emptyMs!.toFixed(1).padStart(11)}`);
+  const times = (ms: number) => `${(ms / emptyMs!).toFixed(1)}x`;
   for (const f of figures) {
+    const before = baseMs.get(f.name);
     console.log(
-      `${f.name.padEnd(15)}${kB(f.eagerBytes).padStart(11)}${String(f.eagerFiles).padStart(7)}${kB(f.lazyBytes).padStart(10)}${String(f.lazyFiles).padStart(8)}${kB(f.largestLazyBytes).padStart(9)}${f.importMs.toFixed(1).padStart(11)}`,
+      `${f.name.padEnd(15)}${kB(f.eagerBytes).padStart(11)}${String(f.eagerFiles).padStart(7)}${kB(f.lazyBytes).padStart(10)}${String(f.lazyFiles).padStart(8)}${kB(f.largestLazyBytes).padStart(9)}${f.importMs.toFixed(1).padStart(11)}${times(f.importMs).padStart(7)}${before === undefined ? '' : `   baseline ${before.toFixed(1)} ms ${times(before)}`}`,
     );
   }
+  for (const name of baseNames.filter((n) => !figures.some((f) => f.name === n))) {
+    console.log(
+      `${name.padEnd(15)}${'(gone)'.padStart(11)}${''.padStart(45)}   baseline ${baseMs.get(name)!.toFixed(1)} ms ${times(baseMs.get(name)!)}`,
+    );
+  }
+  const worst = Math.max(...figures.map((f) => f.importMs)) / emptyMs!;
+  console.log(
+    worst <= 3
+      ? `cold import target met: every bundle within 3x an empty module (worst ${worst.toFixed(1)}x)`
+      : `cold import target missed: worst bundle ${worst.toFixed(1)}x an empty module (target 3x)`,
+  );
   const over = figures.filter((f) => f.eagerBytes >= LIMIT_BYTES);
   console.log(
     over.length

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DnsChangeSet } from '../shared/domain/dns-changes.ts';
 import { ownershipName, ownershipValue } from '../shared/drivers/dns/ownership.ts';
+import { Rfc2136OptionsSchema } from '../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136Dns } from '../shared/drivers/dns/rfc2136/rfc2136.ts';
 import { type BindServer, startBind } from '../test/support/bind.ts';
 
@@ -108,8 +109,8 @@ export async function main(): Promise<void> {
       keyName: bind.keyName,
       keySecret: bind.keySecret,
     };
-    const driver50 = new Rfc2136Dns(options);
-    const driver100 = new Rfc2136Dns({ ...options, batchSize: 100 });
+    const driver50 = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options));
+    const driver100 = new Rfc2136Dns(Rfc2136OptionsSchema.parse({ ...options, batchSize: 100 }));
     const times = {
       driver50: [] as number[],
       driver100: [] as number[],

@@ -9,6 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { HaproxyGateway } from '../shared/drivers/gateway/haproxy.ts';
 import { HaproxyConfigFiles } from '../shared/drivers/gateway/haproxy-config.ts';
+import { HaproxyGatewayOptionsSchema } from '../shared/drivers/gateway/haproxy-options.ts';
 import { waitForDrain } from '../shared/drivers/gateway/wait-for-drain.ts';
 import { type HaproxyInstance, startHaproxy } from '../test/support/haproxy.ts';
 import { type NamedHttpServer, startNamedHttpServer } from '../test/support/haproxy-backends.ts';
@@ -53,8 +54,10 @@ async function round(hx: HaproxyInstance, load: RemoteLoad, method: Method, n: n
   const check = { interMs: 500, rise: 1, fall: 3 };
   const gw =
     method === 'runtime API'
-      ? new HaproxyGateway({ runtime: hx.socketPath, check })
-      : new HaproxyGateway({ runtime: hx.socketPath, configPath: hx.configDir, check });
+      ? new HaproxyGateway(HaproxyGatewayOptionsSchema.parse({ runtime: hx.socketPath, check }))
+      : new HaproxyGateway(
+          HaproxyGatewayOptionsSchema.parse({ runtime: hx.socketPath, configPath: hx.configDir, check }),
+        );
   const files = new HaproxyConfigFiles(hx.configDir);
   try {
     const started = clock();

@@ -13,8 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startLocalRuntime } from '../functions/local/runtime.ts';
 import { loadConfig } from '../shared/config/load-config.ts';
-import { startLocalRuntime } from '../shared/runtime/local/app.ts';
 import { createLogger } from '../shared/runtime/logger.ts';
 import { loadEvent } from '../test/support/events.ts';
 

@@ -5,9 +5,7 @@
  */
 import type { Deps } from '../shared/core/deps.ts';
 import { handleSignal, type SignalOutcome } from '../shared/core/handle-signal.ts';
-import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
-import { triggerHandler } from '../shared/runtime/aws/trigger-handler.ts';
-import type { HttpAnswer, HttpRoute } from '../shared/runtime/function-def.ts';
+import type { HttpAnswer, HttpRoute } from '../shared/runtime/http/route.ts';
 import { AlertmanagerWebhookSchema } from '../shared/schemas/alertmanager.ts';
 import {
   CloudMonitoringNotificationSchema,
@@ -73,9 +71,3 @@ export const routes: readonly HttpRoute[] = [
     handle: async (deps, req) => signalAnswer(await fromCloudMonitoring(deps, req.body)),
   },
 ];
-
-/** Lambda handler for the webhook routes (API Gateway HTTP API). */
-export const handler = httpHandler(routes);
-
-/** Lambda handler for CloudWatch "Alarm State Change" events delivered by an EventBridge rule. */
-export const cloudWatchHandler = triggerHandler('capacityAlarm', fromCloudWatch);

@@ -1,10 +1,6 @@
 /** federate: Ready -> Joined: join the cluster to the federation. */
 import { federate as step } from '../shared/core/steps/federate.ts';
-import { eventHandler } from '../shared/runtime/aws/event-handler.ts';
 import { eventFunction } from '../shared/runtime/event-function.ts';
 
 /** The federate function, triggered by ClusterReady. */
 export const federate = eventFunction('federate', ['ClusterReady'], step);
-
-/** Lambda handler for its EventBridge rule on the lifecycle bus. */
-export const handler = eventHandler(federate);

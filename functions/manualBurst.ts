@@ -6,13 +6,12 @@ import { z } from 'zod';
 import type { Deps } from '../shared/core/deps.ts';
 import { handleSignal } from '../shared/core/handle-signal.ts';
 import { plan } from '../shared/core/plan.ts';
-import { drain } from '../shared/core/steps/drain.ts';
+import { requestTeardown } from '../shared/core/steps/request-teardown.ts';
 import type { BurstCluster } from '../shared/domain/burst-cluster.ts';
 import { isLive } from '../shared/domain/lifecycle.ts';
 import { unplaceable } from '../shared/domain/place.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
-import { httpHandler } from '../shared/runtime/aws/http-handler.ts';
-import type { HttpRoute } from '../shared/runtime/function-def.ts';
+import type { HttpRoute } from '../shared/runtime/http/route.ts';
 import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
 import { normaliseManual } from '../shared/schemas/normalise-manual.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
@@ -120,9 +119,9 @@ export const routes: readonly HttpRoute[] = [
     path: '/bursts/{id}',
     auth: true,
     handle: async (deps, req) => {
+      // Recorded and answered at once; the drain function does the drain from the event.
       const record = await getBurst(deps, req.params);
-      const result = await drain(deps, record.id, 'teardown requested by an operator');
-      return { status: 202, body: result };
+      return { status: 202, body: await requestTeardown(deps, record) };
     },
   },
   {
@@ -132,6 +131,3 @@ export const routes: readonly HttpRoute[] = [
     handle: async (deps) => ({ status: 200, body: await plan(deps) }),
   },
 ];
-
-/** Lambda handler for the operator's API (API Gateway HTTP API). */
-export const handler = httpHandler(routes);

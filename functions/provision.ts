@@ -1,10 +1,6 @@
 /** provision: Requested -> Provisioning: ask the provider for the cluster (idempotent by name). */
 import { provision as step } from '../shared/core/steps/provision.ts';
-import { eventHandler } from '../shared/runtime/aws/event-handler.ts';
 import { eventFunction } from '../shared/runtime/event-function.ts';
 
 /** The provision function, triggered by BurstRequested. */
 export const provision = eventFunction('provision', ['BurstRequested'], step);
-
-/** Lambda handler for its EventBridge rule on the lifecycle bus. */
-export const handler = eventHandler(provision);

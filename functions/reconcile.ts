@@ -1,10 +1,6 @@
 /** reconcile (schedule): publish the outbox, re-drive stuck bursts, clean up orphans. */
 import { reconcile as pass } from '../shared/core/reconcile.ts';
-import { scheduleHandler } from '../shared/runtime/aws/schedule-handler.ts';
 import type { ScheduleFunction } from '../shared/runtime/event-function.ts';
 
 /** The reconcile function. */
 export const reconcile: ScheduleFunction = { name: 'reconcile', task: 'reconcile', run: pass };
-
-/** Lambda handler for its EventBridge schedule. */
-export const handler = scheduleHandler(reconcile);

@@ -1,6 +1,5 @@
 /** scaleDown (schedule): observe the load over the window, decide, drain what is unneeded. */
 import { scaleDown as pass } from '../shared/core/scale-down.ts';
-import { scheduleHandler } from '../shared/runtime/aws/schedule-handler.ts';
 import type { ScheduleFunction } from '../shared/runtime/event-function.ts';
 
 /** The scaleDown function. */
@@ -9,6 +8,3 @@ export const scaleDown: ScheduleFunction = {
   task: 'scale-down',
   run: (deps) => pass(deps),
 };
-
-/** Lambda handler for its EventBridge schedule. */
-export const handler = scheduleHandler(scaleDown);

@@ -1,5 +1,5 @@
 /**
- * One esbuild build of the function entry points in functions/: minified ESM for Node 22, one
+ * One esbuild build of the function entry points (functions/lambda/*, functions/gcp/index): minified ESM for Node 22, one
  * bundle per function, code splitting on so that drivers loaded with `await import()` (the
  * registry) become chunks a function only loads when its configuration names them. Shared by
  * the Lambda packaging (scripts/build-lambda.ts) and the bundle benchmark (bench/bundle.ts).
@@ -19,19 +19,24 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const EXTERNAL = ['better-sqlite3', '@google-cloud/functions-framework'];
 
-/** Files in functions/ that are not a function's entry point. */
-const NOT_ENTRIES = new Set(['catalog.ts']);
-
-/** Entry points that are not Lambda handlers (the Cloud Functions bundle). */
+/** The Cloud Functions bundle's entry name (every function registered in one module). */
 export const GCP_ENTRY = 'gcp';
 
-/** Function entry names (file names without `.ts`), sorted. */
+/** Lambda entry names (files in functions/lambda/ without `.ts`), sorted. */
 export function functionEntries(options: { readonly gcp?: boolean } = {}): string[] {
-  return readdirSync(join(ROOT, 'functions'))
-    .filter((f) => f.endsWith('.ts') && !NOT_ENTRIES.has(f))
-    .map((f) => f.slice(0, -3))
-    .filter((name) => options.gcp || name !== GCP_ENTRY)
-    .sort();
+  const lambda = readdirSync(join(ROOT, 'functions/lambda'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3));
+  return [...lambda, ...(options.gcp ? [GCP_ENTRY] : [])].sort();
+}
+
+/**
+ * Where an entry's source is and where its bundle lands, without `.ts`/`.js`: Lambda entries
+ * at `functions/lambda/<name>` (serverless.yml's `handler: functions/lambda/<name>.handler`),
+ * the Cloud Functions entry at `functions/gcp/index`. Only these files carry platform libraries.
+ */
+export function entryPath(name: string): string {
+  return name === GCP_ENTRY ? 'functions/gcp/index' : `functions/lambda/${name}`;
 }
 
 /** Options of `buildFunctions`. */
@@ -90,7 +95,7 @@ const englishOnlyZodLocales: Plugin = {
 /** Marks the build output as ES modules. */
 export const PACKAGE_JSON = '{ "type": "module" }\n';
 
-/** Bundle the function entry points; entries land at `functions/<name>.js`, chunks in `chunks/`. */
+/** Bundle the function entry points; entries land at `entryPath(name).js`, chunks in `chunks/`. */
 export async function buildFunctions(options: BuildFunctionsOptions): Promise<BuildResult> {
   const outdir = resolve(ROOT, options.outdir);
   // Chunk names carry content hashes: clear old ones so packages hold only this build's files.
@@ -98,7 +103,7 @@ export async function buildFunctions(options: BuildFunctionsOptions): Promise<Bu
   const entries = options.entries ?? functionEntries();
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(entries.map((name) => [`functions/${name}`, `functions/${name}.ts`])),
+    entryPoints: Object.fromEntries(entries.map((name) => [entryPath(name), `${entryPath(name)}.ts`])),
     outdir,
     bundle: true,
     splitting: true,
@@ -124,8 +129,9 @@ export async function buildFunctions(options: BuildFunctionsOptions): Promise<Bu
 
 function bundleOf(metafile: Metafile, outdir: string, name: string): FunctionBundle {
   const outputs = metafile.outputs;
-  const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint === `functions/${name}.ts`);
-  if (!entry) throw new Error(`esbuild produced no output for functions/${name}.ts`);
+  const source = `${entryPath(name)}.ts`;
+  const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint === source);
+  if (!entry) throw new Error(`esbuild produced no output for ${source}`);
   const closure = (start: readonly string[], kinds: readonly string[]): Set<string> => {
     const seen = new Set<string>();
     const todo = [...start];

@@ -1,5 +1,5 @@
 /**
- * Build the Cloud Functions source directory dist/gcp: the bundle of functions/gcp.ts (every
+ * Build the Cloud Functions source directory dist/gcp: the bundle of functions/gcp/index.ts (every
  * function registered under its name) and a package.json whose only dependency is the
  * functions framework, which Cloud Functions installs and starts (it must not be bundled: the
  * functions register in the framework's own registry). Deploy with `--source dist/gcp`.
@@ -12,7 +12,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildFunctions, GCP_ENTRY, ROOT } from './build-functions.ts';
+import { buildFunctions, entryPath, GCP_ENTRY, ROOT } from './build-functions.ts';
 import { checkDeployConfig } from './check-deploy-config.ts';
 
 /** The Cloud Functions source directory. */
@@ -37,7 +37,7 @@ export async function buildGcp(options: { readonly config?: string } = {}): Prom
     name: 'clusterburst-gcp',
     private: true,
     type: 'module',
-    main: `functions/${GCP_ENTRY}.js`,
+    main: `${entryPath(GCP_ENTRY)}.js`,
     engines: { node: '>=22' },
     dependencies: { [framework]: ours.dependencies[framework] },
   };

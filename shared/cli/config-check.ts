@@ -4,11 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
-import { ConfigSchema } from '../config/config-schema.ts';
-import { ConfigError, ValidationError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { effectiveAuth } from '../runtime/auth.ts';
-import { parseInput } from '../schemas/parse.ts';
-import { driverOptionIssues } from './driver-options.ts';
+import { checkAgainstSchema } from './driver-options.ts';
 import { UsageError } from './usage-error.ts';
 
 /** What the check found: the effective configuration as YAML, and notes for the operator. */
@@ -78,17 +76,14 @@ export async function checkConfig(path: string | undefined, env: NodeJS.ProcessE
     raw = doc.toJS() ?? {};
   }
   const refs = envRefs(raw);
-  let config: ReturnType<typeof ConfigSchema.parse>;
-  try {
-    config = parseInput(ConfigSchema, resolveWhereSet(raw, env), `configuration ${where}`);
-  } catch (error) {
-    if (error instanceof ValidationError)
-      // One line per problem when there are several, so each field is named.
-      throw new UsageError(
-        [error.message, ...(error.issues.length > 1 ? error.issues.map((i) => `  ${i}`) : [])].join('\n'),
-      );
-    throw error;
-  }
+  const unresolved = new Set(refs.filter((r) => !env[r.name]).map((r) => r.path.join('.')));
+  const checked = checkAgainstSchema(resolveWhereSet(raw, env), unresolved, where);
+  if (checked.issues)
+    // One line per problem when there are several, so each field is named.
+    throw new UsageError(
+      [checked.message, ...(checked.issues.length > 1 ? checked.issues.map((i) => `  ${i}`) : [])].join('\n'),
+    );
+  const { config } = checked;
   // The same rule the local runtime applies at start-up (shared/runtime/auth.ts).
   try {
     effectiveAuth(config.server.auth, config.server.host);
@@ -96,17 +91,6 @@ export async function checkConfig(path: string | undefined, env: NodeJS.ProcessE
     if (error instanceof ConfigError)
       throw new UsageError(`invalid configuration ${where}: ${error.message.replace(/^configuration /, '')}`);
     throw error;
-  }
-  const unresolved = new Set(refs.filter((r) => !env[r.name]).map((r) => r.path.join('.')));
-  const optionIssues = await driverOptionIssues(config, unresolved);
-  if (optionIssues.length > 0) {
-    const more = optionIssues.length > 1 ? ` (and ${optionIssues.length - 1} more)` : '';
-    throw new UsageError(
-      [
-        `invalid configuration ${where}: ${optionIssues[0]}${more}`,
-        ...(optionIssues.length > 1 ? optionIssues.map((i) => `  ${i}`) : []),
-      ].join('\n'),
-    );
   }
   const notes = refs
     .filter((r) => !env[r.name])

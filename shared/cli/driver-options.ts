@@ -1,81 +1,43 @@
 /**
- * The `options` of each configured driver, checked offline against the schema that driver
- * parses them with at start-up, so `config check` finds a missing `classRef` or a bad runtime
- * address before a deploy does. Schemas are imported only for the drivers the file names.
+ * The configuration checked offline with the very schema the runtime loads it with (driver
+ * options included: each driver's schema is part of it, shared/config/driver-schemas.ts), so
+ * `config check` finds a missing `classRef` or a bad runtime address before a deploy does.
+ * The one difference: a field holding an `env:` reference this shell cannot resolve is not
+ * judged, since its value is only known where the runtime runs.
  */
-import type { z } from 'zod';
-import type { Config } from '../config/config-schema.ts';
+import { type Config, ConfigSchema } from '../config/config-schema.ts';
+import { ValidationError } from '../errors.ts';
+import { parseInput } from '../schemas/parse.ts';
 
-interface OptionsCheck {
-  /** Where the options are in the file, e.g. `providers.0.options`. */
-  readonly at: string;
-  readonly value: unknown;
-  readonly schema: () => Promise<z.ZodType>;
-}
-
-/** Option schemas by capability and driver name; drivers without options are absent. */
-const PROVIDERS: Record<string, () => Promise<z.ZodType>> = {
-  simulated: async () => (await import('../drivers/provider/simulated.ts')).SimulatedProviderOptionsSchema,
-  clusterapi: async () => (await import('../drivers/provider/clusterapi.ts')).ClusterApiOptionsSchema,
-  eks: async () => (await import('../drivers/provider/eks.ts')).EksOptionsSchema,
-  gke: async () => (await import('../drivers/provider/gke.ts')).GkeOptionsSchema,
-  aks: async () => (await import('../drivers/provider/aks.ts')).AksOptionsSchema,
-  magnum: async () => (await import('../drivers/provider/magnum.ts')).MagnumOptionsSchema,
-};
-const FEDERATION: Record<string, () => Promise<z.ZodType>> = {
-  karmada: async () => (await import('../drivers/federation/karmada.ts')).KarmadaOptionsSchema,
-  kubefed: async () => (await import('../drivers/federation/kubefed.ts')).KubefedOptionsSchema,
-};
-const DNS: Record<string, () => Promise<z.ZodType>> = {
-  rfc2136: async () => (await import('../drivers/dns/rfc2136/options.ts')).Rfc2136OptionsSchema,
-  powerdns: async () => (await import('../drivers/dns/powerdns.ts')).PowerDnsOptionsSchema,
-  route53: async () => (await import('../drivers/dns/route53.ts')).Route53OptionsSchema,
-};
-const GATEWAY: Record<string, () => Promise<z.ZodType>> = {
-  haproxy: async () => (await import('../drivers/gateway/haproxy.ts')).HaproxyGatewayOptionsSchema,
-  'gateway-api': async () => (await import('../drivers/gateway/gateway-api.ts')).GatewayApiOptionsSchema,
-  octavia: async () => (await import('../drivers/gateway/octavia-options.ts')).OctaviaGatewayOptionsSchema,
-};
-const LOAD: Record<string, () => Promise<z.ZodType>> = {
-  prometheus: async () => (await import('../drivers/load/prometheus.ts')).PrometheusLoadOptionsSchema,
-};
-const BUS: Record<string, () => Promise<z.ZodType>> = {
-  eventbridge: async () => (await import('../drivers/bus/eventbridge.ts')).EventBridgeBusOptionsSchema,
-};
+/** The checked configuration, or the problems as `path: message` lines naming fields in the file. */
+export type CheckedConfig =
+  | { readonly config: Config; readonly issues?: undefined }
+  | { readonly config?: undefined; readonly issues: readonly string[]; readonly message: string };
 
 /**
- * Problems in driver options as `path: message` lines naming the field in the file. Fields whose
- * value is an `env:` reference this shell cannot resolve (`unresolved`, dotted paths) are not
- * judged: their value is only known where the runtime runs.
+ * Check `input` (references resolved where this shell has them); `unresolved` holds the dotted
+ * paths of the references it has not. When only those fail, each section that holds one is
+ * kept as written and the others get their defaults, so the effective configuration still prints.
  */
-export async function driverOptionIssues(config: Config, unresolved: ReadonlySet<string>): Promise<string[]> {
-  const checks: OptionsCheck[] = [];
-  const add = (
-    table: Record<string, () => Promise<z.ZodType>>,
-    driver: string,
-    at: string,
-    value: unknown,
-  ) => {
-    const schema = table[driver];
-    if (schema) checks.push({ at, value, schema });
-  };
-  config.providers.forEach((p, i) => {
-    add(PROVIDERS, p.driver, `providers.${i}.options`, p.options);
-  });
-  add(FEDERATION, config.federation.driver, 'federation.options', config.federation.options);
-  // The DNS drivers get the zone from `dns.zone` unless their options name one (registry.ts).
-  add(DNS, config.dns.driver, 'dns.options', { zone: config.dns.zone, ...config.dns.options });
-  add(GATEWAY, config.gateway.driver, 'gateway.options', config.gateway.options);
-  add(LOAD, config.load.driver, 'load.options', config.load.options);
-  add(BUS, config.bus.driver, 'bus.options', config.bus.options);
-  const issues: string[] = [];
-  for (const check of checks) {
-    const result = (await check.schema()).safeParse(check.value);
-    if (result.success) continue;
-    for (const issue of result.error.issues) {
-      const path = [check.at, ...issue.path.map(String)].join('.');
-      if (!unresolved.has(path)) issues.push(`${path}: ${issue.message}`);
+export function checkAgainstSchema(
+  input: unknown,
+  unresolved: ReadonlySet<string>,
+  where: string,
+): CheckedConfig {
+  try {
+    return { config: parseInput(ConfigSchema, input, `configuration ${where}`) };
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const judged = error.issues.filter((line) => !unresolved.has(line.slice(0, line.indexOf(': '))));
+    if (judged.length > 0) {
+      const more = judged.length > 1 ? ` (and ${judged.length - 1} more)` : '';
+      return { issues: judged, message: `invalid configuration ${where}: ${judged[0]}${more}` };
     }
+    const raw = (input ?? {}) as Record<string, unknown>;
+    const sections = Object.entries(ConfigSchema.shape).map(([key, schema]) => {
+      const parsed = schema.safeParse(raw[key]);
+      return [key, parsed.success ? parsed.data : raw[key]] as const;
+    });
+    return { config: Object.fromEntries(sections) as Config };
   }
-  return issues;
 }

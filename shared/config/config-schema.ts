@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import { DEFAULT_POLICY } from '../domain/policy.ts';
+import {
+  BusSchema,
+  DnsSchema,
+  FederationSchema,
+  GatewaySchema,
+  LoadSchema,
+  providerEntrySchema,
+  StoreSchema,
+} from './driver-schemas.ts';
 
 /** A secret: a literal (discouraged) or a reference `env:NAME` resolved at start-up. */
 export const SecretSchema = z.string().min(1);
@@ -27,18 +36,9 @@ const PolicySchema = z.strictObject({
   stuckAfterSeconds: z.number().int().min(1).default(DEFAULT_POLICY.stuckAfterSeconds),
 });
 
-/** A driver choice: its name and its own options (validated by the driver's schema). */
-const driver = <D extends string>(names: readonly [D, ...D[]], fallback: D) =>
-  z
-    .strictObject({
-      driver: z.enum(names).default(fallback),
-      options: z.record(z.string(), z.unknown()).default({}),
-    })
-    .default({ driver: fallback, options: {} });
-
-const ProviderEntrySchema = z.strictObject({
+/** One `providers[]` entry: placement fields, and `driver` with that driver's `options`. */
+const ProviderEntrySchema = providerEntrySchema({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'must be lowercase letters, digits and dashes'),
-  driver: z.enum(['simulated', 'clusterapi', 'eks', 'gke', 'aks', 'magnum']),
   regions: z.array(z.string().min(1)).min(1),
   pricePerNodeHour: z.number().min(0),
   maxClusters: z.number().int().min(0).default(10),
@@ -48,7 +48,6 @@ const ProviderEntrySchema = z.strictObject({
    * provider (an EKS control plane alone takes about 15 min), the policy's deadline for simulated.
    */
   provisioningDeadlineSeconds: z.number().int().min(1).optional(),
-  options: z.record(z.string(), z.unknown()).default({}),
 });
 
 /** Provisioning deadline of a real provider when its entry sets none. */
@@ -64,9 +63,6 @@ const ServiceSchema = z.strictObject({
   /** Port of the service's ingress on a burst cluster; default: the port of the cluster endpoint. */
   port: z.number().int().min(1).max(65535).optional(),
 });
-
-/** Default retention of ended records (7 days: longer than any cooldown). */
-const STORE_RETENTION_SECONDS = 7 * 24 * 3600;
 
 const AUTH_SHAPE = 'must be { bearerToken } and/or { basic: { username, password } }, or "none"';
 
@@ -116,49 +112,16 @@ export const ConfigSchema = z
     providers: z
       .array(ProviderEntrySchema)
       .min(1)
-      .default([
-        {
-          name: 'simulated',
-          driver: 'simulated',
-          regions: ['local'],
-          pricePerNodeHour: 0.1,
-          maxClusters: 10,
-          priority: 0,
-          options: {},
-        },
-      ]),
-    federation: driver(['simulated', 'karmada', 'kubefed'], 'simulated'),
-    dns: z
-      .strictObject({
-        driver: z.enum(['memory', 'rfc2136', 'route53', 'powerdns']).default('memory'),
-        /** gateway: users keep reaching the RI gateway; direct: weighted records per service. */
-        mode: z.enum(['gateway', 'direct']).default('gateway'),
-        /** Zone for per-cluster ingress records (gateway mode). */
-        zone: z.string().min(1).default('burst.clusterburst.local'),
-        options: z.record(z.string(), z.unknown()).default({}),
-      })
-      .default({ driver: 'memory', mode: 'gateway', zone: 'burst.clusterburst.local', options: {} }),
-    gateway: driver(['memory', 'haproxy', 'gateway-api', 'octavia'], 'memory'),
+      .prefault([{ name: 'simulated', driver: 'simulated', regions: ['local'], pricePerNodeHour: 0.1 }]),
+    federation: FederationSchema,
+    dns: DnsSchema,
+    gateway: GatewaySchema,
     services: z
       .array(ServiceSchema)
       .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
-    store: z
-      .strictObject({
-        driver: z.enum(['sqlite', 'kubernetes', 'dynamodb']).default('sqlite'),
-        /** SQLite file. */
-        path: z.string().min(1).default('.clusterburst/state.db'),
-        /** How long ended (Deleted/Failed) records are kept before they are pruned. @default 7 days */
-        retentionSeconds: z.number().int().positive().default(STORE_RETENTION_SECONDS),
-        options: z.record(z.string(), z.unknown()).default({}),
-      })
-      .default({
-        driver: 'sqlite',
-        path: '.clusterburst/state.db',
-        retentionSeconds: STORE_RETENTION_SECONDS,
-        options: {},
-      }),
-    bus: driver(['memory', 'eventbridge'], 'memory'),
-    load: driver(['signal', 'prometheus'], 'signal'),
+    store: StoreSchema,
+    bus: BusSchema,
+    load: LoadSchema,
     /** Cron expressions (6 fields: seconds first) for the local runtime's schedules. */
     schedules: z
       .strictObject({
@@ -190,6 +153,17 @@ export const ConfigSchema = z
         path: ['store', 'retentionSeconds'],
         message: `must be longer than policy.cooldownSeconds (${config.policy.cooldownSeconds}): cooldown looks at ended bursts`,
       });
+    }
+    // Every routed service needs its Octavia pool: say so at start-up, not at the first burst.
+    if (config.gateway.driver === 'octavia') {
+      const { pools } = config.gateway.options;
+      const missing = config.services.map((s) => s.backend ?? s.name).find((b) => !(b in pools));
+      if (missing !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gateway', 'options', 'pools'],
+          message: `no pool for backend "${missing}"`,
+        });
     }
     const names = config.providers.map((p) => p.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

@@ -14,8 +14,9 @@ export interface ConfigSource {
 }
 
 /**
- * Load, validate and resolve the configuration once, at start-up. Errors name the field:
- * `invalid configuration clusterburst.yaml: policy.maxClusters: Too small: expected number to be >=0`.
+ * Load, validate and resolve the configuration once, at start-up (or cold start), driver options
+ * included. Errors are ConfigErrors naming the field:
+ * `invalid configuration clusterburst.yaml: gateway.options.runtime: Invalid input: expected string, received undefined`.
  * Secrets written as `env:NAME` are replaced by the variable's value; a missing one is an error.
  */
 export function loadConfig(source: ConfigSource = {}): Config {
@@ -41,7 +42,8 @@ export function loadConfig(source: ConfigSource = {}): Config {
     const config = parseInput(ConfigSchema, resolveEnv(raw, env, []), `configuration ${where}`);
     return config;
   } catch (error) {
-    if (error instanceof ValidationError) throw new ConfigError(error.message, { cause: error });
+    // No `cause`: a zod error may carry the rejected input, and that may be a secret.
+    if (error instanceof ValidationError) throw new ConfigError(error.message);
     throw error;
   }
 }

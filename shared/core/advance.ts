@@ -6,6 +6,7 @@ import { awaitDrain } from './steps/await-drain.ts';
 import { checkActive } from './steps/check-active.ts';
 import { checkProvisioning } from './steps/check-provisioning.ts';
 import { deleteCluster } from './steps/delete-cluster.ts';
+import { drain } from './steps/drain.ts';
 import { federate } from './steps/federate.ts';
 import { finalize } from './steps/finalize.ts';
 import { provision } from './steps/provision.ts';
@@ -32,6 +33,7 @@ export const STEP_FOR_EVENT: Readonly<Partial<Record<LifecycleEventType, Step>>>
   ClusterProvisioning: checkProvisioning,
   ClusterReady: federate,
   ClusterJoined: route,
+  TeardownRequested: drain,
   DrainStarted: awaitDrain,
   ClusterLeaving: deleteCluster,
   ClusterDeleting: finalize,

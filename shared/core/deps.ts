@@ -31,6 +31,11 @@ export interface Deps {
   readonly now: () => Date;
   /** Whether an endpoint passes its health check (`GET /healthz` answers 2xx), trusting `caData`. */
   readonly probe: (endpoint: string, caData?: string) => Promise<boolean>;
+  /**
+   * Aborts shortly before the invocation's deadline (Lambda's remaining time, Cloud Functions'
+   * timeout); absent locally. Retry loops stop on it, so a step fails retryably in time.
+   */
+  readonly signal?: AbortSignal;
   /** Called at named points between side effects; the crash tests kill the process there. */
   readonly checkpoint: (name: string) => void;
 }

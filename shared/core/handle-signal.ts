@@ -3,6 +3,7 @@ import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import { decideBurst } from '../domain/decide-burst.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { burstIdFor, clusterNameFor } from '../domain/names.ts';
+import type { AdmitClose } from '../drivers/store/store.ts';
 import type { Deps } from './deps.ts';
 import { eventFor, patchRecord } from './transition.ts';
 
@@ -15,6 +16,8 @@ export interface SignalOutcome {
   /** Bursts whose signal was marked resolved. */
   readonly resolved?: readonly string[];
   readonly record?: BurstCluster;
+  /** The replaced burst, as closed by the same admission (`AdmitOptions.close`). */
+  readonly closed?: BurstCluster;
 }
 
 /**
@@ -58,6 +61,12 @@ export interface AdmitOptions {
   readonly exclude?: readonly string[];
   /** The burst being replaced; the new id is derived from it, so a retried replacement collides. */
   readonly replaces?: string;
+  /**
+   * How to close the replaced burst (as it is stored now) once its replacement's id is known:
+   * written in the same admission, so the two never hold a slot of max clusters or the budget
+   * together.
+   */
+  readonly close?: (replaced: BurstCluster, replacementId: string) => AdmitClose | undefined;
 }
 
 /**
@@ -118,7 +127,9 @@ export async function admitSignal(
       history: [{ phase: 'Requested', at, why }],
       version: 0,
     };
-    return { admit: true, record, events: [eventFor(record, 'BurstRequested', 1)] };
+    const replaced = options.replaces ? records.find((r) => r.id === options.replaces) : undefined;
+    const close = replaced && isLive(replaced.phase) ? options.close?.(replaced, id) : undefined;
+    return { admit: true, record, events: [eventFor(record, 'BurstRequested', 1)], ...(close && { close }) };
   });
   if (result.admitted) {
     return {
@@ -126,6 +137,7 @@ export async function admitSignal(
       burstId: result.record.id,
       why: result.record.history[0]!.why,
       record: result.record,
+      ...(result.closed && { closed: result.closed }),
     };
   }
   if (result.duplicateOf) return { decision: 'duplicate', burstId: result.duplicateOf, why: result.why };

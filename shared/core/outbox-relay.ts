@@ -1,5 +1,6 @@
 import type { EventBus } from '../drivers/bus/bus.ts';
 import type { BurstStore } from '../drivers/store/store.ts';
+import { backoffDelay } from '../retry.ts';
 import type { LifecycleEvent } from '../schemas/lifecycle-event.ts';
 
 /** Options of the outbox relay. */
@@ -134,9 +135,7 @@ export class OutboxRelay {
       return;
     }
     await this.store.nackEvent(event.id);
-    this.#retryAt.set(
-      event.id,
-      Date.now() + Math.min(this.#options.maxBackoffMs ?? 60_000, 1000 * 2 ** attempts),
-    );
+    // Jittered: events that failed together (a bus outage) are not all retried in one burst.
+    this.#retryAt.set(event.id, Date.now() + backoffDelay(tries, 1000, this.#options.maxBackoffMs ?? 60_000));
   }
 }

@@ -5,6 +5,8 @@ import { BURST_ID_LABEL, ownedServerPrefix } from '../domain/names.ts';
 
 import { type PassReport, runAll } from './cluster-health.ts';
 import type { Deps } from './deps.ts';
+import { drain } from './steps/drain.ts';
+import { teardownPending } from './steps/request-teardown.ts';
 import { patchWhilePhase } from './transition.ts';
 
 /** What reconcile found and did. */
@@ -37,10 +39,29 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   const stuck = records.filter(
     (r) => isLive(r.phase) && now - Date.parse(r.updatedAt) > deps.policy.stuckAfterSeconds * 1000,
   );
-  const pass = await runAll(
+  // A teardown request whose event was lost (dead-lettered) is taken up here.
+  const requested = stuck.filter(teardownPending);
+  const advanced = await runAll(
     deps,
-    stuck.map((r) => ({ id: r.id, phase: r.phase })),
+    stuck.filter((r) => !teardownPending(r)).map((r) => ({ id: r.id, phase: r.phase })),
   );
+  const drained = await Promise.allSettled(requested.map((r) => drain(deps, r.id)));
+  const pass = {
+    results: [...advanced.results, ...drained.flatMap((d) => (d.status === 'fulfilled' ? [d.value] : []))],
+    errors: [
+      ...advanced.errors,
+      ...drained.flatMap((d, n) =>
+        d.status === 'rejected'
+          ? [
+              {
+                burstId: requested[n]!.id,
+                error: d.reason instanceof Error ? d.reason.message : String(d.reason),
+              },
+            ]
+          : [],
+      ),
+    ],
+  };
   const live = new Set((await deps.store.list({ live: true })).map((r) => r.id));
   const errors = [...pass.errors];
   const orphans = await cleanOrphans(deps, live, errors);

@@ -110,17 +110,19 @@ export async function commitWhilePhase(
 
 /**
  * `patchRecord` re-read and retried on a lost compare-and-swap while `still` holds for the fresh
- * record (by default: the phase is unchanged); undefined once it does not.
+ * record (by default: the phase is unchanged); undefined once it does not. `events` go into the
+ * outbox in the same write.
  */
 export async function patchWhilePhase(
   deps: Deps,
   record: BurstCluster,
   patch: (current: BurstCluster) => Partial<Omit<BurstCluster, 'phase' | 'version'>>,
   still: (fresh: BurstCluster) => boolean = (fresh) => fresh.phase === record.phase,
+  events: (saved: BurstCluster) => LifecycleEvent[] = () => [],
 ): Promise<BurstCluster | undefined> {
   let current = record;
   for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
-    const saved = await patchRecord(deps, current, patch(current));
+    const saved = await patchRecord(deps, current, patch(current), events);
     if (saved) return saved;
     const fresh = await deps.store.get(record.id);
     if (!fresh || !still(fresh)) return undefined;

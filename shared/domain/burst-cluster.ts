@@ -35,6 +35,10 @@ export interface OwnedGatewayServerRef {
 
 /** Timestamps and facts the teardown steps need. */
 export interface TeardownState {
+  /** When a teardown was asked for (`DELETE /bursts/{id}`); the drain function acts on it. */
+  readonly requestedAt?: string;
+  /** Why it was asked for: the drain step's history entry. */
+  readonly requestedWhy?: string;
   /** When traffic stopped being sent to the cluster (Draining entered). */
   readonly drainStartedAt?: string;
   /** Whether the drain bound was hit and open connections were cut. */

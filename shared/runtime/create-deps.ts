@@ -12,7 +12,7 @@ import {
   createLoad,
   createProvider,
   createStore,
-} from '../drivers/registry.ts';
+} from './build-drivers.ts';
 import { LazyDns, LazyFederation, LazyGateway, LazyLoad, LazyProvider } from './lazy-drivers.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';

@@ -1,5 +1,6 @@
 import type { Deps } from '../core/deps.ts';
 import { ClusterburstError, DriverError } from '../errors.ts';
+import { withDeadline } from './deadline.ts';
 import { lazyDeps } from './lazy-deps.ts';
 
 /** What a trigger invocation answers when it acknowledged an event it could not use. */
@@ -25,10 +26,18 @@ export function shouldRetry(error: unknown): boolean {
  * logged and acknowledged. When the bus refuses events, the invocation fails retryably too:
  * the redelivered step finds its work done and publishes again, where acknowledging would leave
  * the next step waiting for reconcile.
- * Platform-neutral: the Lambda and Cloud Functions adapters share it.
+ * Platform-neutral: the Lambda and Cloud Functions adapters share it; `remainingMs` is the
+ * invocation's time left (see withDeadline).
  */
-export async function runTrigger<T>(name: string, run: (deps: Deps) => Promise<T>): Promise<T | Ignored> {
-  const deps = await lazyDeps();
+export async function runTrigger<T>(
+  name: string,
+  run: (deps: Deps) => Promise<T>,
+  remainingMs?: number,
+): Promise<T | Ignored> {
+  return withDeadline(await lazyDeps(), remainingMs, (deps) => runWith(name, deps, run));
+}
+
+async function runWith<T>(name: string, deps: Deps, run: (deps: Deps) => Promise<T>): Promise<T | Ignored> {
   let ran = false;
   try {
     const result = await run(deps);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cli } from '../support/cli.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
@@ -23,14 +23,16 @@ async function bin(args: string[], env: NodeJS.ProcessEnv) {
 
 /** Poll `GET /bursts/{id}` with credentials until the burst is in `phase`. */
 async function waitForPhase(rt: TestRuntime, id: string, phase: string): Promise<void> {
-  const until = Date.now() + 15_000;
-  let last: Json;
-  while (Date.now() < until) {
-    last = (await rt.request('GET', `/bursts/${id}`, undefined, { authorization: `Bearer ${TOKEN}` })).body;
-    if (last.phase === phase) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`burst ${id} did not reach ${phase}; last: ${JSON.stringify(last)}`);
+  // vi.waitFor, not expect.poll: this also runs in beforeAll.
+  await vi.waitFor(
+    async () => {
+      const last = (await rt.request('GET', `/bursts/${id}`, undefined, { authorization: `Bearer ${TOKEN}` }))
+        .body;
+      if (last.phase !== phase)
+        throw new Error(`burst ${id} did not reach ${phase}; last: ${JSON.stringify(last)}`);
+    },
+    { timeout: 15_000, interval: 100 },
+  );
 }
 
 /** The bursts of a `GET /bursts` answer, whether a plain list, `{bursts}` or a page `{items, next}`. */

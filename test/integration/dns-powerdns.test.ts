@@ -3,6 +3,8 @@ import type { DnsChangeSet, DnsRecord, OwnedDnsRecord } from '../../shared/domai
 import { dnsChanges } from '../../shared/domain/dns-changes.ts';
 import { DnsOwnershipError } from '../../shared/drivers/dns/ownership.ts';
 import { PowerDns } from '../../shared/drivers/dns/powerdns.ts';
+import { PowerDnsOptionsSchema } from '../../shared/drivers/dns/powerdns-options.ts';
+import { Rfc2136OptionsSchema } from '../../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136Dns } from '../../shared/drivers/dns/rfc2136/rfc2136.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { runDnsContract } from '../support/contracts/dns.ts';
@@ -32,7 +34,7 @@ afterAll(async () => {
 });
 
 function driver(apiKey = pdns.apiKey): PowerDns {
-  return new PowerDns({ apiUrl: pdns.apiUrl, apiKey, zone: pdns.zone });
+  return new PowerDns(PowerDnsOptionsSchema.parse({ apiUrl: pdns.apiUrl, apiKey, zone: pdns.zone }));
 }
 
 function owned(record: DnsRecord, id: string): OwnedDnsRecord {
@@ -60,13 +62,15 @@ runDnsContract('powerdns HTTP API on PowerDNS 4.7', async () => ({
 }));
 
 runDnsContract('rfc2136 on PowerDNS 4.7 (dnsupdate with TSIG)', async () => ({
-  dns: new Rfc2136Dns({
-    server: pdns.host,
-    port: pdns.port,
-    zone: pdns.zone,
-    keyName: pdns.tsig?.keyName ?? '',
-    keySecret: pdns.tsig?.keySecret ?? '',
-  }),
+  dns: new Rfc2136Dns(
+    Rfc2136OptionsSchema.parse({
+      server: pdns.host,
+      port: pdns.port,
+      zone: pdns.zone,
+      keyName: pdns.tsig?.keyName ?? '',
+      keySecret: pdns.tsig?.keySecret ?? '',
+    }),
+  ),
   zone: pdns.zone,
   foreign,
   lookup: (name, type) => pdns.query(name, type),
@@ -229,7 +233,14 @@ describe('powerdns driver', () => {
   });
 
   it('reports an unreachable API as a retryable error', async () => {
-    const dns = new PowerDns({ apiUrl: 'http://127.0.0.1:1', apiKey: 'x', zone: pdns.zone, timeoutMs: 2000 });
+    const dns = new PowerDns(
+      PowerDnsOptionsSchema.parse({
+        apiUrl: 'http://127.0.0.1:1',
+        apiKey: 'x',
+        zone: pdns.zone,
+        timeoutMs: 2000,
+      }),
+    );
     const error = await dns.listOwned(OWNER).catch((caught: unknown) => caught);
     expect((error as DriverError).retryable).toBe(true);
   });

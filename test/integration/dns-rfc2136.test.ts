@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsChangeSet, DnsRecord, OwnedDnsRecord } from '../../shared/domain/dns-changes.ts';
 import { dnsChanges } from '../../shared/domain/dns-changes.ts';
 import { DnsOwnershipError } from '../../shared/drivers/dns/ownership.ts';
-import type { Rfc2136Options } from '../../shared/drivers/dns/rfc2136/options.ts';
+import type { Rfc2136OptionsInput } from '../../shared/drivers/dns/rfc2136/options.ts';
+import { Rfc2136OptionsSchema } from '../../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136Dns } from '../../shared/drivers/dns/rfc2136/rfc2136.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { type BindServer, startBind } from '../support/bind.ts';
@@ -31,7 +32,7 @@ afterAll(async () => {
   await bind?.stop();
 });
 
-function options(overrides: Partial<Rfc2136Options> = {}): Rfc2136Options {
+function options(overrides: Partial<Rfc2136OptionsInput> = {}): Rfc2136OptionsInput {
   return {
     server: bind.host,
     port: bind.port,
@@ -95,7 +96,7 @@ async function sync(dns: Rfc2136Dns, id: string, desired: DnsRecord[]): Promise<
 }
 
 runDnsContract('rfc2136 on BIND 9', async () => ({
-  dns: new Rfc2136Dns(options()),
+  dns: new Rfc2136Dns(Rfc2136OptionsSchema.parse(options())),
   zone: bind.zone,
   foreign: { name: `legacy.${bind.zone}`, type: 'A', ttl: 300, values: ['192.0.2.1'] },
   lookup: (name, type) => bind.query(name, type),
@@ -103,7 +104,7 @@ runDnsContract('rfc2136 on BIND 9', async () => ({
 
 describe('rfc2136 driver on BIND 9', () => {
   it('writes each record with an ownership TXT beside it that names the owner and the burst', async () => {
-    const dns = new Rfc2136Dns(options());
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
     const id = burstId();
     await sync(dns, id, [
       { name: `${id}.example.org`, type: 'A', ttl: 45, values: ['192.0.2.10', '192.0.2.11'] },
@@ -120,7 +121,7 @@ describe('rfc2136 driver on BIND 9', () => {
   });
 
   it('updates the TTL and values of a record it owns, and lists it back as written', async () => {
-    const dns = new Rfc2136Dns(options());
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
     const id = burstId();
     const name = `${id}.example.org`;
     await sync(dns, id, [{ name, type: 'AAAA', ttl: 30, values: ['2001:db8::10'] }]);
@@ -133,7 +134,7 @@ describe('rfc2136 driver on BIND 9', () => {
   });
 
   it('creates, repoints and deletes a CNAME (gateway mode points a name at the cluster ingress)', async () => {
-    const dns = new Rfc2136Dns(options());
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
     const id = burstId();
     const name = `svc-${id}.example.org`;
     await sync(dns, id, [{ name, type: 'CNAME', ttl: 30, values: ['ingress-1.example.net'] }]);
@@ -150,7 +151,7 @@ describe('rfc2136 driver on BIND 9', () => {
 
     it('survives an attempted create over it, refused as an ownership conflict', async () => {
       const before = await snapshot(legacy.name);
-      const dns = new Rfc2136Dns(options());
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
       const plan: DnsChangeSet = {
         changes: [{ action: 'create', record: owned({ ...legacy, values: ['198.51.100.1'] }, burstId()) }],
       };
@@ -162,7 +163,7 @@ describe('rfc2136 driver on BIND 9', () => {
 
     it('survives an update or delete that claims it is ours', async () => {
       const before = await snapshot(legacy.name);
-      const dns = new Rfc2136Dns(options());
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
       const claimed = owned(legacy, burstId());
       const update: DnsChangeSet = {
         changes: [{ action: 'update', previous: claimed, record: { ...claimed, values: ['198.51.100.2'] } }],
@@ -177,7 +178,7 @@ describe('rfc2136 driver on BIND 9', () => {
 
     it('survives a CNAME create at its name (a CNAME cannot share a name)', async () => {
       const before = await snapshot(legacy.name);
-      const dns = new Rfc2136Dns(options());
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
       const record = owned(
         { name: legacy.name, type: 'CNAME', ttl: 30, values: ['ingress.example.net'] },
         burstId(),
@@ -188,7 +189,7 @@ describe('rfc2136 driver on BIND 9', () => {
 
     it('survives an A create at the name of a foreign CNAME', async () => {
       const before = await snapshot('alias.example.org');
-      const dns = new Rfc2136Dns(options());
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
       const record = owned(
         { name: 'alias.example.org', type: 'A', ttl: 30, values: ['198.51.100.3'] },
         burstId(),
@@ -199,7 +200,7 @@ describe('rfc2136 driver on BIND 9', () => {
 
     it('survives when it is owned by another clusterburst installation, and is never listed as ours', async () => {
       const before = await snapshot('taken.example.org');
-      const dns = new Rfc2136Dns(options());
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
       const claimed = owned(
         { name: 'taken.example.org', type: 'A', ttl: 300, values: ['192.0.2.50'] },
         'b-other',
@@ -218,7 +219,7 @@ describe('rfc2136 driver on BIND 9', () => {
   });
 
   it('applies none of a batch when one of its changes would overwrite a foreign record', async () => {
-    const dns = new Rfc2136Dns(options());
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
     const id = burstId();
     const plan: DnsChangeSet = {
       changes: [
@@ -239,7 +240,7 @@ describe('rfc2136 driver on BIND 9', () => {
   });
 
   it('treats a create repeated after it already succeeded as done, not as a conflict', async () => {
-    const dns = new Rfc2136Dns(options());
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
     const id = burstId();
     const plan: DnsChangeSet = {
       changes: [
@@ -257,7 +258,7 @@ describe('rfc2136 driver on BIND 9', () => {
   it('applies 120 changes in UPDATE messages of at most 50 changes', async () => {
     const proxy = await countingProxy(bind.port);
     try {
-      const dns = new Rfc2136Dns(options({ port: proxy.port }));
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options({ port: proxy.port })));
       const id = burstId();
       const desired: DnsRecord[] = Array.from({ length: 120 }, (_, i) => ({
         name: `n${i}.${id}.example.org`,
@@ -283,14 +284,14 @@ describe('rfc2136 driver on BIND 9', () => {
   });
 
   it('sends small updates over UDP when asked to', async () => {
-    const dns = new Rfc2136Dns(options({ transport: 'udp' }));
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options({ transport: 'udp' })));
     const id = burstId();
     await sync(dns, id, [{ name: `${id}.example.org`, type: 'A', ttl: 30, values: ['192.0.2.40'] }]);
     expect(await bind.query(`${id}.example.org`, 'A')).toEqual(['192.0.2.40']);
   });
 
   it('refuses weighted records, which plain DNS cannot express, before sending anything', async () => {
-    const dns = new Rfc2136Dns(options());
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options()));
     const id = burstId();
     const record = owned(
       {
@@ -313,7 +314,7 @@ describe('rfc2136 driver on BIND 9', () => {
     const wrongSecret = randomBytes(32).toString('base64');
 
     it('is refused on update with an error naming the key and the server (BADSIG)', async () => {
-      const dns = new Rfc2136Dns(options({ keySecret: wrongSecret }));
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options({ keySecret: wrongSecret })));
       const id = burstId();
       const plan: DnsChangeSet = {
         changes: [
@@ -334,14 +335,14 @@ describe('rfc2136 driver on BIND 9', () => {
     });
 
     it('is refused on the zone transfer that lists what we own', async () => {
-      const dns = new Rfc2136Dns(options({ keySecret: wrongSecret }));
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options({ keySecret: wrongSecret })));
       await expect(dns.listOwned(OWNER)).rejects.toThrow(
         `TSIG key "clusterburst-key" refused by 127.0.0.1:${bind.port} (BADSIG)`,
       );
     });
 
     it('is refused as BADKEY when BIND does not know its name', async () => {
-      const dns = new Rfc2136Dns(options({ keyName: 'unknown-key' }));
+      const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options({ keyName: 'unknown-key' })));
       await expect(dns.listOwned(OWNER)).rejects.toThrow(
         `TSIG key "unknown-key" refused by 127.0.0.1:${bind.port} (BADKEY)`,
       );
@@ -349,7 +350,7 @@ describe('rfc2136 driver on BIND 9', () => {
   });
 
   it('reports an unreachable server as a retryable error', async () => {
-    const dns = new Rfc2136Dns(options({ port: 1, timeoutMs: 2000 }));
+    const dns = new Rfc2136Dns(Rfc2136OptionsSchema.parse(options({ port: 1, timeoutMs: 2000 })));
     const error = await dns.listOwned(OWNER).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DriverError);
     expect((error as DriverError).retryable).toBe(true);
@@ -366,14 +367,16 @@ describe('rfc2136 driver with an hmac-sha512 key', () => {
   });
 
   it('creates and lists records signed with hmac-sha512', async () => {
-    const dns = new Rfc2136Dns({
-      server: bind512.host,
-      port: bind512.port,
-      zone: bind512.zone,
-      keyName: bind512.keyName,
-      keyAlgorithm: 'hmac-sha512',
-      keySecret: bind512.keySecret,
-    });
+    const dns = new Rfc2136Dns(
+      Rfc2136OptionsSchema.parse({
+        server: bind512.host,
+        port: bind512.port,
+        zone: bind512.zone,
+        keyName: bind512.keyName,
+        keyAlgorithm: 'hmac-sha512',
+        keySecret: bind512.keySecret,
+      }),
+    );
     const id = burstId();
     await sync(dns, id, [{ name: `${id}.example.org`, type: 'A', ttl: 30, values: ['192.0.2.80'] }]);
     expect(await bind512.query(`${id}.example.org`, 'A')).toEqual(['192.0.2.80']);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { MemberSpec } from '../../shared/drivers/federation/federation.ts';
 import type { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
@@ -37,15 +37,6 @@ const RBAC = parseAllDocuments(
 ).map((d) => d.toJSON() as KubeObject);
 const rulesOf = (kind: string, name: string) =>
   RBAC.find((d) => d.kind === kind && d.metadata.name === name)!.rules as PolicyRule[];
-
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > deadline) return v;
-    await tick();
-  }
-}
 
 describe('karmada driver on emulated clusters', () => {
   let s: FederationSetup<KarmadaFederation>;
@@ -169,9 +160,13 @@ describe('karmada driver on emulated clusters', () => {
     s = await startKarmadaSetup({ releaseDelayMs: 400 });
     const m = await memberSpec();
     await s.federation.join(m);
-    await until(
-      () => s.federation.status(m.name),
-      (st) => st?.ready === true,
+    await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.status(m.name))();
+        if (!((st) => st?.ready === true)(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     ); // adopted by Karmada
     expect(await s.federation.leave(m.name)).toBe('pending');
     expect((await s.federation.status(m.name))?.message).toMatch(/^leaving/);
@@ -179,9 +174,13 @@ describe('karmada driver on emulated clusters', () => {
       m.member.objects({ labelSelector: `clusterburst.io/burst-id=${m.burstId}` }).length,
     ).toBeGreaterThan(0);
     expect(
-      await until(
-        () => s.federation.leave(m.name),
-        (r) => r === 'left',
+      await vi.waitFor(
+        async () => {
+          const value = await (() => s.federation.leave(m.name))();
+          if (!((r) => r === 'left')(value)) throw new Error(`not yet: ${String(value)}`);
+          return value;
+        },
+        { timeout: 10_000, interval: 20 },
       ),
     ).toBe('left');
     expect(await s.leftovers(m.name)).toEqual([]);
@@ -197,16 +196,24 @@ describe('karmada driver on emulated clusters', () => {
     const m = await memberSpec();
     await s.federation.join(m);
     await m.member.stop();
-    const refused = await until(
-      () => s.federation.leave(m.name).catch((e: unknown) => e),
-      (r) => r instanceof Error,
+    const refused = await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.leave(m.name).catch((e: unknown) => e))();
+        if (!((r) => r instanceof Error)(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     );
     expect(refused).toBeInstanceOf(DriverError);
     expect((refused as DriverError).message).toContain('leave with force');
     expect(
-      await until(
-        () => s.federation.leave(m.name, { force: true }),
-        (r) => r === 'left',
+      await vi.waitFor(
+        async () => {
+          const value = await (() => s.federation.leave(m.name, { force: true }))();
+          if (!((r) => r === 'left')(value)) throw new Error(`not yet: ${String(value)}`);
+          return value;
+        },
+        { timeout: 10_000, interval: 20 },
       ),
     ).toBe('left');
     expect(s.controlPlane.objects({ labelSelector: `clusterburst.io/burst-id=${m.burstId}` })).toEqual([]);
@@ -218,14 +225,22 @@ describe('karmada driver on emulated clusters', () => {
     s = await startKarmadaSetup({ releaseDelayMs: 60_000, leaveTimeoutSeconds: 1 });
     const m = await memberSpec();
     await s.federation.join(m);
-    await until(
-      () => s.federation.status(m.name),
-      (st) => st?.ready === true,
+    await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.status(m.name))();
+        if (!((st) => st?.ready === true)(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     ); // adopted by Karmada
     expect(await s.federation.leave(m.name)).toBe('pending');
-    const error = await until(
-      () => s.federation.leave(m.name).catch((e: unknown) => e),
-      (r) => r instanceof Error,
+    const error = await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.leave(m.name).catch((e: unknown) => e))();
+        if (!((r) => r instanceof Error)(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     );
     expect(error).toBeInstanceOf(DriverError);
     expect((error as Error).message).toMatch(/still deleting after \d+s.*karmada\.io\/cluster-controller/);
@@ -260,16 +275,24 @@ describe('karmada driver on emulated clusters', () => {
     s = await startKarmadaSetup({ clusterNamespace: secretsNamespace });
     const m = await memberSpec();
     await s.federation.join(m);
-    await until(
-      () => s.federation.status(m.name),
-      (st) => st?.ready === true,
+    await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.status(m.name))();
+        if (!((st) => st?.ready === true)(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     );
     await s.federation.cordon(m.name);
     await s.federation.evict(m.name);
     await s.federation.list(m.owner);
-    await until(
-      () => s.federation.leave(m.name),
-      (r) => r === 'left',
+    await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.leave(m.name))();
+        if (!((r) => r === 'left')(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     );
     const log = s.controlPlane.requests();
     const granted = [

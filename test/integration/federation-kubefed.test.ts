@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { MemberSpec } from '../../shared/drivers/federation/federation.ts';
 import type { KubefedFederation } from '../../shared/drivers/federation/kubefed.ts';
@@ -30,15 +30,6 @@ runFederationContract('kubefed (emulator)', async () => {
     cleanup: () => s.stop(),
   };
 });
-
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > deadline) return v;
-    await tick();
-  }
-}
 
 describe('kubefed driver on emulated clusters', () => {
   let s: FederationSetup<KubefedFederation>;
@@ -101,9 +92,13 @@ describe('kubefed driver on emulated clusters', () => {
     await s.federation.join(m);
     expect(
       (
-        await until(
-          () => s.federation.status(m.name),
-          (st) => st?.ready === true,
+        await vi.waitFor(
+          async () => {
+            const value = await (() => s.federation.status(m.name))();
+            if (!((st) => st?.ready === true)(value)) throw new Error(`not yet: ${String(value)}`);
+            return value;
+          },
+          { timeout: 10_000, interval: 20 },
         )
       )?.message,
     ).toContain('Ready (ClusterReady)');
@@ -162,16 +157,24 @@ describe('kubefed driver on emulated clusters', () => {
     s = await startKubefedSetup();
     const m = await memberSpec();
     await s.federation.join(m);
-    await until(
-      () => s.federation.status(m.name),
-      (st) => st?.ready === true,
+    await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.status(m.name))();
+        if (!((st) => st?.ready === true)(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     );
     await s.federation.cordon(m.name);
     await s.federation.evict(m.name);
     await s.federation.list(m.owner);
-    await until(
-      () => s.federation.leave(m.name),
-      (r) => r === 'left',
+    await vi.waitFor(
+      async () => {
+        const value = await (() => s.federation.leave(m.name))();
+        if (!((r) => r === 'left')(value)) throw new Error(`not yet: ${String(value)}`);
+        return value;
+      },
+      { timeout: 10_000, interval: 20 },
     );
     const rbac = parseAllDocuments(
       readFileSync(new URL('../../deploy/rbac/clusterburst.yaml', import.meta.url), 'utf8'),

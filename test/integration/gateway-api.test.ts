@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayApiGateway } from '../../shared/drivers/gateway/gateway-api.ts';
+import { GatewayApiOptionsSchema } from '../../shared/drivers/gateway/gateway-api-options.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { runGatewayContract } from '../support/contracts/gateway.ts';
 import {
@@ -116,11 +117,17 @@ runGatewayContract('gateway-api', async () => {
   kube.create(httpRoute(name));
   return {
     // Drained servers count as idle at once here; the drain period has its own test below.
-    gateway: new GatewayApiGateway(kube.kubeConfig(), { namespace: NS, drainMs: 0 }),
+    gateway: new GatewayApiGateway(
+      kube.kubeConfig(),
+      GatewayApiOptionsSchema.parse({ namespace: NS, drainMs: 0 }),
+    ),
     backend: name,
     target: async () => ({ address: '203.0.113.9', port: 80 }),
     foreign: { backend: name, server: 'home' },
-    forOwner: (owner) => new GatewayApiGateway(kube.kubeConfig(), { namespace: NS, drainMs: 0 }, { owner }),
+    forOwner: (owner) =>
+      new GatewayApiGateway(kube.kubeConfig(), GatewayApiOptionsSchema.parse({ namespace: NS, drainMs: 0 }), {
+        owner,
+      }),
   };
 });
 
@@ -129,7 +136,11 @@ describe('gateway-api driver on the Kubernetes emulator', () => {
   let gw: GatewayApiGateway;
   beforeEach(() => {
     now = new Date('2026-11-22T10:00:00Z');
-    gw = new GatewayApiGateway(kube.kubeConfig(), { namespace: NS, drainMs: 30_000 }, { now: () => now });
+    gw = new GatewayApiGateway(
+      kube.kubeConfig(),
+      GatewayApiOptionsSchema.parse({ namespace: NS, drainMs: 30_000 }),
+      { now: () => now },
+    );
   });
 
   it('adds a weight-0 backendRef to every rule with backends, and a Service with the address', async () => {
@@ -313,7 +324,11 @@ describe('gateway-api driver on the Kubernetes emulator', () => {
     kube.create(httpRoute('busy'));
     const servers = Array.from({ length: 6 }, () => server('busy'));
     const writers = servers.map(
-      () => new GatewayApiGateway(kube.kubeConfig(), { namespace: NS, maxAttempts: 50 }),
+      () =>
+        new GatewayApiGateway(
+          kube.kubeConfig(),
+          GatewayApiOptionsSchema.parse({ namespace: NS, maxAttempts: 50 }),
+        ),
     );
     await Promise.all(servers.map((s, i) => writers[i]?.add(s)));
     const names = refsOf(route(kube, 'busy'))[0]?.map((r) => r.name) ?? [];

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GCP_FUNCTIONS } from '../../functions/gcp.ts';
+import { GCP_FUNCTIONS } from '../../functions/gcp/index.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import type { EventBus } from '../../shared/drivers/bus/bus.ts';
 import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
@@ -155,9 +155,11 @@ describe('Cloud Functions HTTP functions (functions framework)', () => {
     expect(json(answer.text).error).toContain('text/plain');
   });
 
-  it('answers 400 to malformed JSON without running the function', async () => {
+  it('answers 400 with our JSON error to malformed JSON without running the function', async () => {
     const answer = await postJson('capacityAlarm', '/alerts/gcp', '{"incident": ');
     expect(answer.status).toBe(400);
+    expect(answer.type).toMatch(/^application\/json/);
+    expect(json(answer.text).error).toMatch(/^malformed JSON/);
     expect(await records()).toEqual([]);
   });
 

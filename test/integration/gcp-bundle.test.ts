@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GCP_FUNCTIONS } from '../../functions/gcp.ts';
+import { GCP_FUNCTIONS } from '../../functions/gcp/index.ts';
 import { buildGcp } from '../../scripts/build-gcp.ts';
 
 const run = promisify(execFile);
@@ -16,7 +16,7 @@ beforeAll(async () => {
 describe('Cloud Functions source (scripts/build-gcp.ts)', () => {
   it('declares the bundle as the main module and the functions framework as its only dependency', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(manifest).toMatchObject({ type: 'module', main: 'functions/gcp.js' });
+    expect(manifest).toMatchObject({ type: 'module', main: 'functions/gcp/index.js' });
     expect(Object.keys(manifest.dependencies as object)).toEqual(['@google-cloud/functions-framework']);
   });
 
@@ -28,7 +28,11 @@ describe('Cloud Functions source (scripts/build-gcp.ts)', () => {
       const names = JSON.parse(process.env.NAMES);
       console.log(JSON.stringify(names.filter((n) => typeof getFunction(n) === 'function')));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, MAIN: join(dir, 'functions/gcp.js'), NAMES: JSON.stringify(GCP_FUNCTIONS) },
+      env: {
+        ...process.env,
+        MAIN: join(dir, 'functions/gcp/index.js'),
+        NAMES: JSON.stringify(GCP_FUNCTIONS),
+      },
       timeout: 60_000,
     });
     expect(JSON.parse(stdout)).toEqual(GCP_FUNCTIONS);

@@ -2,21 +2,13 @@ import { type ClientRequest, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyGateway } from '../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
 import { waitForDrain } from '../../shared/drivers/gateway/wait-for-drain.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import { startNamedHttpServer, startNamedTcpServer } from '../support/haproxy-backends.ts';
 
 const DRAIN_BOUND_MS = 1500;
-
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A long streaming response through HAProxy: who serves it, and whether it ended or was cut. */
 interface Stream {
@@ -69,11 +61,13 @@ describe('teardown while long-lived connections are open', () => {
   let gw: HaproxyGateway;
   beforeAll(async () => {
     hx = await startHaproxy({ checkInterMs: 250 });
-    gw = new HaproxyGateway({
-      runtime: hx.socketPath,
-      configPath: hx.configDir,
-      check: { interMs: 250, rise: 1 },
-    });
+    gw = new HaproxyGateway(
+      HaproxyGatewayOptionsSchema.parse({
+        runtime: hx.socketPath,
+        configPath: hx.configDir,
+        check: { interMs: 250, rise: 1 },
+      }),
+    );
   });
   afterAll(async () => {
     await hx?.stop();
@@ -87,11 +81,16 @@ describe('teardown while long-lived connections are open', () => {
       await gw.add({ ...ref, address: burst.address, port: burst.port });
       await gw.enable(ref);
       // Round robin: open streams until one lands on the burst cluster (and some on home).
-      await until('a stream on the burst cluster', async () => {
-        streams.push(slowGet(hx.httpPort));
-        const names = await Promise.all(streams.map((s) => s.backend));
-        return names.includes('burst-slow') && names.includes('home');
-      });
+      await expect
+        .poll(
+          async () => {
+            streams.push(slowGet(hx.httpPort));
+            const names = await Promise.all(streams.map((s) => s.backend));
+            return names.includes('burst-slow') && names.includes('home');
+          },
+          { message: 'a stream on the burst cluster', timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
       const ours = (await Promise.all(streams.map((s) => s.backend))).filter(
         (n) => n === 'burst-slow',
       ).length;
@@ -120,7 +119,13 @@ describe('teardown while long-lived connections are open', () => {
         if ((await s.backend) === 'burst-slow') expect(await streams[i]?.outcome).toBe('cut');
       }
       // The home server's streams are not ours: they carry on.
-      await until('the cut to reach the burst server', () => burst.inFlight === 0);
+      await expect
+        .poll(() => burst.inFlight === 0, {
+          message: 'the cut to reach the burst server',
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
       expect(hx.home.http.inFlight).toBe(streams.length - ours);
     } finally {
       for (const s of streams) s.req.destroy();
@@ -135,11 +140,16 @@ describe('teardown while long-lived connections are open', () => {
     try {
       await gw.add({ ...ref, address: echo.address, port: echo.port, protocol: 'tcp' });
       await gw.enable(ref);
-      await until('a connection on the burst cluster', async () => {
-        conns.push(idleTcp(hx.tcpPort));
-        const names = await Promise.all(conns.map((c) => c.backend));
-        return names.includes('burst-idle') && names.includes('home');
-      });
+      await expect
+        .poll(
+          async () => {
+            conns.push(idleTcp(hx.tcpPort));
+            const names = await Promise.all(conns.map((c) => c.backend));
+            return names.includes('burst-idle') && names.includes('home');
+          },
+          { message: 'a connection on the burst cluster', timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
       const names = await Promise.all(conns.map((c) => c.backend));
 
       await gw.drain(ref);
@@ -173,10 +183,15 @@ describe('teardown while long-lived connections are open', () => {
     try {
       await gw.add({ ...ref, address: echo.address, port: echo.port, protocol: 'tcp' });
       await gw.enable(ref);
-      await until('a connection on the burst cluster', async () => {
-        conns.push(idleTcp(hx.tcpPort));
-        return (await Promise.all(conns.map((c) => c.backend))).includes('burst-brief');
-      });
+      await expect
+        .poll(
+          async () => {
+            conns.push(idleTcp(hx.tcpPort));
+            return (await Promise.all(conns.map((c) => c.backend))).includes('burst-brief');
+          },
+          { message: 'a connection on the burst cluster', timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
       await gw.drain(ref);
       // The clients finish on their own a moment after the drain starts.
       setTimeout(() => {

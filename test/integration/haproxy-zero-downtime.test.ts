@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyGateway } from '../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
 import { waitForDrain } from '../../shared/drivers/gateway/wait-for-drain.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import { type NamedHttpServer, startNamedHttpServer } from '../support/haproxy-backends.ts';
@@ -12,15 +13,6 @@ function summarise(failures: readonly { readonly reason: string }[]): Record<str
   const byReason: Record<string, number> = {};
   for (const f of failures) byReason[f.reason] = (byReason[f.reason] ?? 0) + 1;
   return byReason;
-}
-
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('zero-downtime burst in and out through HAProxy', () => {
@@ -36,11 +28,13 @@ describe('zero-downtime burst in and out through HAProxy', () => {
   });
 
   it('adds and later removes a cluster under 300 requests/s, kept-alive and new connections, without one failed request', async () => {
-    const gw = new HaproxyGateway({
-      runtime: hx.socketPath,
-      configPath: hx.configDir,
-      check: { interMs: 250, rise: 2, fall: 3 },
-    });
+    const gw = new HaproxyGateway(
+      HaproxyGatewayOptionsSchema.parse({
+        runtime: hx.socketPath,
+        configPath: hx.configDir,
+        check: { interMs: 250, rise: 2, fall: 3 },
+      }),
+    );
     const server = {
       backend: hx.httpBackend,
       server: 'cb-0a1b2c3d4e5f',
@@ -52,22 +46,36 @@ describe('zero-downtime burst in and out through HAProxy', () => {
     // In its own process, so the load keeps its pace even when this one is busy serving.
     const load = await startLoadProcess({ url: `http://127.0.0.1:${hx.httpPort}/`, ratePerSecond: RATE });
     try {
-      await until(
-        'traffic on the home server',
-        async () => ((await load.report()).perBackend.home ?? 0) >= 300,
-      );
+      await expect
+        .poll(async () => ((await load.report()).perBackend.home ?? 0) >= 300, {
+          message: 'traffic on the home server',
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
 
       await gw.add(server);
       // The core's own health check of the cluster's endpoint, before it enables the server.
-      await until('the cluster to answer its health check', async () => {
-        const res = await fetch(`http://${burst.address}:${burst.port}/healthz`).catch(() => undefined);
-        return res?.ok === true;
-      });
+      await expect
+        .poll(
+          async () => {
+            const res = await fetch(`http://${burst.address}:${burst.port}/healthz`).catch(() => undefined);
+            return res?.ok === true;
+          },
+          { message: 'the cluster to answer its health check', timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
       expect(burst.served).toBe(0);
       const enabledAt = clock();
       await gw.enable(server);
       const enableMs = clock() - enabledAt;
-      await until('the cluster to serve 300 requests', () => burst.served >= 300);
+      await expect
+        .poll(() => burst.served >= 300, {
+          message: 'the cluster to serve 300 requests',
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
 
       await gw.drain(server);
       const drain = await waitForDrain({
@@ -78,10 +86,13 @@ describe('zero-downtime burst in and out through HAProxy', () => {
       await gw.remove(server, { force: !drain.drained });
       const servedAtRemoval = burst.served;
       const removedAt = clock();
-      await until(
-        'more traffic on the home server',
-        async () => ((await load.report()).lastServedAt.home ?? 0) > removedAt + 1000,
-      );
+      await expect
+        .poll(async () => ((await load.report()).lastServedAt.home ?? 0) > removedAt + 1000, {
+          message: 'more traffic on the home server',
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
       const report = await load.stop();
 
       const firstBurstMs = (burst.firstServedAt ?? Number.NaN) - enabledAt;

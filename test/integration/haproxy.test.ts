@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyGateway } from '../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
 import { parseServersState } from '../../shared/drivers/gateway/haproxy-runtime.ts';
 import { runGatewayContract } from '../support/contracts/gateway.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
@@ -12,15 +13,6 @@ import {
   startNamedTcpServer,
 } from '../support/haproxy-backends.ts';
 import { burstId } from '../support/records.ts';
-
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** One GET on a new connection; resolves to the body (the serving backend's name). */
 function get(port: number): Promise<string> {
@@ -77,7 +69,11 @@ afterAll(async () => {
 });
 const gatewayFor = (hx: HaproxyInstance, runtime = hx.socketPath, owner?: string) =>
   new HaproxyGateway(
-    { runtime, configPath: hx.configDir, check: { interMs: 250, rise: 1, fall: 2 } },
+    HaproxyGatewayOptionsSchema.parse({
+      runtime,
+      configPath: hx.configDir,
+      check: { interMs: 250, rise: 1, fall: 2 },
+    }),
     owner === undefined ? {} : { owner },
   );
 
@@ -121,7 +117,13 @@ describe('haproxy gateway on a real HAProxy 2.6', () => {
     expect(await servedBy(hx.httpPort, 6)).toEqual(Array(6).fill('home'));
 
     await gw.enable(s);
-    await until('the cluster to serve', async () => (await get(hx.httpPort)) === 'burst-http');
+    await expect
+      .poll(async () => (await get(hx.httpPort)) === 'burst-http', {
+        message: 'the cluster to serve',
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBe(true);
     expect(new Set(await servedBy(hx.httpPort, 6))).toEqual(new Set(['home', 'burst-http']));
 
     await gw.drain(s);
@@ -148,7 +150,13 @@ describe('haproxy gateway on a real HAProxy 2.6', () => {
     expect(await tcpGreeting(hx.tcpPort)).toBe('home');
 
     await gw.enable(s);
-    await until('the cluster to serve', async () => (await tcpGreeting(hx.tcpPort)) === 'burst-tcp');
+    await expect
+      .poll(async () => (await tcpGreeting(hx.tcpPort)) === 'burst-tcp', {
+        message: 'the cluster to serve',
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBe(true);
     await gw.drain(s);
     const clients = echo.clients;
     for (let i = 0; i < 4; i++) expect(await tcpGreeting(hx.tcpPort)).toBe('home');
@@ -218,10 +226,13 @@ describe('haproxy gateway on a real HAProxy 2.6', () => {
       [sDisabled.server]: 'disabled',
       [sDrain.server]: 'drain',
     });
-    await until(
-      'the enabled cluster to serve after the reload',
-      async () => (await get(hx.httpPort)) === 'r-ready',
-    );
+    await expect
+      .poll(async () => (await get(hx.httpPort)) === 'r-ready', {
+        message: 'the enabled cluster to serve after the reload',
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBe(true);
     const names = new Set(await servedBy(hx.httpPort, 8));
     expect(names).toEqual(new Set(['home', 'r-ready']));
 
@@ -249,7 +260,7 @@ describe('haproxy gateway on a real HAProxy 2.6', () => {
     const burst = await startHttp('burst-named');
     const asked: string[] = [];
     const resolving = new HaproxyGateway(
-      { runtime: hx.socketPath, configPath: hx.configDir },
+      HaproxyGatewayOptionsSchema.parse({ runtime: hx.socketPath, configPath: hx.configDir }),
       {
         resolve: async (host) => {
           asked.push(host);

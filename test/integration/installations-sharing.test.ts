@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedProvider } from '../../shared/drivers/provider/simulated.ts';
+import { SimulatedProviderOptionsSchema } from '../../shared/drivers/provider/simulated-options.ts';
 import { type BindServer, startBind } from '../support/bind.ts';
 import { loadEvent } from '../support/events.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
@@ -55,7 +56,10 @@ describe('two installations sharing a provider account, a BIND zone and an HAPro
     bind = await startBind({ zone: 'burst.example.org' });
     hx = await startHaproxy();
     process.env.CB_TEST_TSIG = bind.keySecret;
-    account = new SimulatedProvider('simulated', { readyAfterMs: 200, deleteAfterMs: 0 });
+    account = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 200, deleteAfterMs: 0 }),
+    );
     runtimes[LISBON] = await start(LISBON);
     runtimes[PORTO] = await start(PORTO);
   });

@@ -7,16 +7,10 @@ import {
   setHeaderOptions,
   Watch,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KARMADA_CLUSTER_CRD } from '../support/karmada-controller.ts';
 import type { KubeEmulator, KubeObject } from '../support/kube-emulator/index.ts';
-import {
-  crdManifest,
-  eventually,
-  failureOf,
-  isNotFound,
-  startKubeEmulator,
-} from '../support/kube-emulator/index.ts';
+import { crdManifest, failureOf, isNotFound, startKubeEmulator } from '../support/kube-emulator/index.ts';
 
 const GADGETS = { group: 'example.com', version: 'v1', plural: 'gadgets' } as const;
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -220,14 +214,30 @@ describe('namespace deletion', () => {
       namespace: ns,
       body: { metadata: { name: 's' }, stringData: { a: 'b' } },
     });
-    await createGadget('g', {}, ns);
+    // A finalizer holds one object, so the namespace stays Terminating however fast the
+    // controller empties it (on a loaded machine it could otherwise be gone before the create).
+    const held = { metadata: { name: 'g', finalizers: ['example.com/hold'] } };
+    await createGadget('g', held, ns);
     const deleting = await core.deleteNamespace({ name: ns });
     expect((deleting as { status?: { phase?: string } }).status?.phase).toBe('Terminating');
     const forbidden = await failureOf(
       core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'late' } } }),
     );
     expect([forbidden.code, forbidden.status.reason]).toEqual([403, 'Forbidden']);
-    await eventually(async () => ((await isNotFound(core.readNamespace({ name: ns }))) ? true : undefined));
+    const gadget = { apiVersion: 'example.com/v1', kind: 'Gadget', namespace: ns, name: 'g' };
+    await vi.waitFor(() => {
+      if (!emulator.get(gadget)?.metadata.deletionTimestamp) throw new Error('gadget not yet deleting');
+    });
+    emulator.patch(gadget, { metadata: { finalizers: [] } });
+    await vi.waitFor(
+      async () => {
+        const value = await (async () =>
+          (await isNotFound(core.readNamespace({ name: ns }))) ? true : undefined)();
+        if (value === undefined) throw new Error('condition not met');
+        return value;
+      },
+      { timeout: 10_000, interval: 10 },
+    );
     expect(emulator.objects({ namespace: ns })).toEqual([]);
   });
 });
@@ -245,10 +255,17 @@ describe('token controller', () => {
         type: 'kubernetes.io/service-account-token',
       },
     });
-    const secret = await eventually(async () => {
-      const s = await core.readNamespacedSecret({ namespace: 'default', name: 'robot-token' });
-      return s.data?.token ? s : undefined;
-    });
+    const secret = await vi.waitFor(
+      async () => {
+        const value = await (async () => {
+          const s = await core.readNamespacedSecret({ namespace: 'default', name: 'robot-token' });
+          return s.data?.token ? s : undefined;
+        })();
+        if (value === undefined) throw new Error('condition not met');
+        return value;
+      },
+      { timeout: 10_000, interval: 10 },
+    );
     expect(Buffer.from(secret.data!['ca.crt']!, 'base64').toString()).toBe(emulator.caCrt);
     expect(Buffer.from(secret.data!.namespace!, 'base64').toString()).toBe('default');
     expect(secret.metadata?.annotations?.['kubernetes.io/service-account.uid']).toMatch(/^[0-9a-f-]{36}$/);
@@ -271,10 +288,16 @@ describe('token controller', () => {
         type: 'kubernetes.io/service-account-token',
       },
     });
-    await eventually(async () =>
-      (await isNotFound(core.readNamespacedSecret({ namespace: 'default', name: 'orphan-token' })))
-        ? true
-        : undefined,
+    await vi.waitFor(
+      async () => {
+        const value = await (async () =>
+          (await isNotFound(core.readNamespacedSecret({ namespace: 'default', name: 'orphan-token' })))
+            ? true
+            : undefined)();
+        if (value === undefined) throw new Error('condition not met');
+        return value;
+      },
+      { timeout: 10_000, interval: 10 },
     );
   });
 
@@ -395,7 +418,14 @@ describe('watch', () => {
     );
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'second' } } });
     await core.deleteNamespacedConfigMap({ namespace: ns, name: 'first' });
-    await eventually(() => (seen.length >= 3 ? true : undefined));
+    await vi.waitFor(
+      async () => {
+        const value = await (() => (seen.length >= 3 ? true : undefined))();
+        if (value === undefined) throw new Error('condition not met');
+        return value;
+      },
+      { timeout: 10_000, interval: 10 },
+    );
     controller.abort();
     expect(seen).toEqual(['ADDED first', 'ADDED second', 'DELETED first']);
   });

@@ -164,6 +164,7 @@ describe.each(DRIVERS)('$name driver under injected faults', (driver) => {
     expect(calls.member).toBe(1); // one DELETE of the ClusterRole, with the federation's own token
 
     const problems: string[] = [];
+    const notFired: string[] = [];
     for (const when of ['before', 'after'] as When[]) {
       for (const target of ['controlPlane', 'member'] as Target[]) {
         for (let k = 0; k < calls[target]; k++) {
@@ -177,7 +178,10 @@ describe.each(DRIVERS)('$name driver under injected faults', (driver) => {
               () => f.s.federation.leave(f.spec.name),
               (r) => r === 'left',
             );
-            if (f.emulators[target].faults.injected() !== 1) problems.push(`${at}: no fault was injected`);
+            // While the finalizer holds the member, leave polls a timing-dependent number of
+            // times (more on a loaded machine, fewer on an idle one): the last k may not come.
+            if (f.emulators[target].faults.injected() !== 1) notFired.push(at);
+            f.emulators[target].faults.clear();
             problems.push(...retryableOnly(errors).map((e) => `${at}: ${e}`));
             const left = await f.s.leftovers(f.spec.name);
             if (left.length) problems.push(`${at}: left behind ${left.join(', ')}`);
@@ -189,5 +193,6 @@ describe.each(DRIVERS)('$name driver under injected faults', (driver) => {
       }
     }
     expect(problems).toEqual([]);
+    expect(notFired.length).toBeLessThanOrEqual(4);
   }, 180_000);
 });

@@ -8,7 +8,9 @@ import type { Deps } from '../../shared/core/deps.ts';
 import { provision } from '../../shared/core/steps/provision.ts';
 import { commit } from '../../shared/core/transition.ts';
 import { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
+import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada-options.ts';
 import { ClusterApiProvider } from '../../shared/drivers/provider/clusterapi.ts';
+import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import { KubernetesStore } from '../../shared/drivers/store/kubernetes.ts';
 import { closeDeps, createDeps } from '../../shared/runtime/create-deps.ts';
 import { type CapiController, startCapiController } from '../support/capi-controller.ts';
@@ -22,7 +24,16 @@ const NS = 'clusterburst-system';
 const CRD = parse(
   readFileSync(new URL('../../deploy/crds/burstclusters.clusterburst.io.yaml', import.meta.url), 'utf8'),
 ) as KubeObject;
-const PROVIDERS = [{ name: 'capi', driver: 'clusterapi' as const, regions: ['eu-1'], pricePerNodeHour: 0.2 }];
+/** The provider entry; its driver is an override, but the configuration still checks its options. */
+const PROVIDERS = [
+  {
+    name: 'capi',
+    driver: 'clusterapi' as const,
+    regions: ['eu-1'],
+    pricePerNodeHour: 0.2,
+    options: { classRef: { name: 'burst' }, kubernetesVersion: 'v1.33.1' },
+  },
+];
 
 /** Management cluster, Karmada control plane and store cluster, each an emulator, with fakes. */
 interface Clusters {
@@ -51,14 +62,17 @@ async function startClusters(): Promise<Clusters> {
     capi,
     karmadaController,
     provider: () =>
-      new ClusterApiProvider('capi', {
-        kubeconfig: management.kubeconfig,
-        namespace: NS,
-        classRef: { name: 'burst' },
-        kubernetesVersion: 'v1.33.1',
-        regionVariable: 'region',
-      }),
-    federation: () => new KarmadaFederation({ kubeconfig: karmada.kubeconfig }),
+      new ClusterApiProvider(
+        'capi',
+        ClusterApiOptionsSchema.parse({
+          kubeconfig: management.kubeconfig,
+          namespace: NS,
+          classRef: { name: 'burst' },
+          kubernetesVersion: 'v1.33.1',
+          regionVariable: 'region',
+        }),
+      ),
+    federation: () => new KarmadaFederation(KarmadaOptionsSchema.parse({ kubeconfig: karmada.kubeconfig })),
     store: () => new KubernetesStore({ kubeConfig: storeCluster.kubeConfig(), namespace: NS }),
     async stop() {
       karmadaController.stop();

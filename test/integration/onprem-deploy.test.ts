@@ -11,13 +11,13 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { Rfc2136OptionsSchema } from '../../shared/drivers/dns/rfc2136/options.ts';
-import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada.ts';
-import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy.ts';
-import { PrometheusLoadOptionsSchema } from '../../shared/drivers/load/prometheus.ts';
-import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../shared/runtime/local/app.ts';
+import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada-options.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
+import { PrometheusLoadOptionsSchema } from '../../shared/drivers/load/prometheus-options.ts';
+import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import {
   allowedBy,
   type KubeEmulator,
@@ -252,14 +252,14 @@ describe('deploy/onprem against a running runtime and a Kubernetes API', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const waitFor = async (id: string, phase: string) => {
-    const until = Date.now() + 15_000;
-    while (Date.now() < until) {
-      if ((await api('GET', `/bursts/${id}`)).body.phase === phase) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${id} did not reach ${phase}`);
-  };
+  const waitFor = (id: string, phase: string) =>
+    expect
+      .poll(async () => (await api('GET', `/bursts/${id}`)).body.phase, {
+        message: `${id} to reach ${phase}`,
+        timeout: 15_000,
+        interval: 100,
+      })
+      .toBe(phase);
 
   it('answers the probes on the routes they name, without credentials', async () => {
     const probes = ['startupProbe', 'livenessProbe', 'readinessProbe'].map((p) => container[p]);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
+import { loadConfig } from '../../shared/config/load-config.ts';
 import { ClusterApiProvider } from '../../shared/drivers/provider/clusterapi.ts';
+import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import type { ClusterSpec } from '../../shared/drivers/provider/provider.ts';
 import { ConfigError, DriverError } from '../../shared/errors.ts';
 import { CAPI_CLUSTER_CRD, startCapiController } from '../support/capi-controller.ts';
@@ -38,7 +40,7 @@ runProviderContract('clusterapi (emulator)', async () => {
     scaleDelayMs: 1000,
   });
   return {
-    provider: new ClusterApiProvider('capi', options(management)),
+    provider: new ClusterApiProvider('capi', ClusterApiOptionsSchema.parse(options(management))),
     region: 'eu-1',
     tick,
     resizeRequests: (name) => controller.scalings.get(name) ?? 0,
@@ -71,7 +73,7 @@ describe('clusterapi provider on an emulated management cluster', () => {
   const start = async () => {
     management = await startKubeEmulator({ name: 'management', namespaces: [NS] });
     management.create(crdManifest(CAPI_CLUSTER_CRD));
-    return new ClusterApiProvider('capi', options(management));
+    return new ClusterApiProvider('capi', ClusterApiOptionsSchema.parse(options(management)));
   };
   const cluster = (name: string) =>
     management.get({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', namespace: NS, name })!;
@@ -180,7 +182,11 @@ describe('clusterapi provider on an emulated management cluster', () => {
   it('keeps a deleted cluster as deleting while the finalizer holds it', async () => {
     await start();
     const controller = startCapiController(management, { provisionDelayMs: 40, deleteDelayMs: 300 });
-    const h = { provider: new ClusterApiProvider('capi', options(management)), region: 'eu-1', tick };
+    const h = {
+      provider: new ClusterApiProvider('capi', ClusterApiOptionsSchema.parse(options(management))),
+      region: 'eu-1',
+      tick,
+    };
     const s = spec();
     await h.provider.create(s);
     const ready = await pollCluster(h, s.name, (c) => c?.state === 'ready');
@@ -194,18 +200,30 @@ describe('clusterapi provider on an emulated management cluster', () => {
 
   it('refuses options that cannot work, naming the field', async () => {
     management = await startKubeEmulator({ name: 'management' });
-    const bad = () => new ClusterApiProvider('capi', { ...options(management), kubernetesVersion: '1.33' });
+    const entry = { name: 'capi', driver: 'clusterapi', regions: ['r1'], pricePerNodeHour: 1 } as const;
+    const bad = () =>
+      loadConfig({
+        value: { providers: [{ ...entry, options: { ...options(management), kubernetesVersion: '1.33' } }] },
+      });
     expect(bad).toThrow(ConfigError);
-    expect(bad).toThrow(/providers\.capi\.options: kubernetesVersion: must be a Kubernetes version/);
-    expect(() => new ClusterApiProvider('capi', { ...options(management), kubeconfigPath: '/x' })).toThrow(
-      /give only one of kubeconfig, kubeconfigPath/,
-    );
+    expect(bad).toThrow(/providers\.0\.options\.kubernetesVersion: must be a Kubernetes version/);
+    expect(
+      () =>
+        new ClusterApiProvider(
+          'capi',
+          ClusterApiOptionsSchema.parse({ ...options(management), kubeconfigPath: '/x' }),
+        ),
+    ).toThrow(/give only one of kubeconfig, kubeconfigPath/);
   });
 
   it('needs on the management cluster exactly what deploy/rbac grants it', async () => {
     await start();
     const controller = startCapiController(management, { provisionDelayMs: 40, deleteDelayMs: 40 });
-    const h = { provider: new ClusterApiProvider('capi', options(management)), region: 'eu-1', tick };
+    const h = {
+      provider: new ClusterApiProvider('capi', ClusterApiOptionsSchema.parse(options(management))),
+      region: 'eu-1',
+      tick,
+    };
     const s = spec();
     await h.provider.create(s);
     await h.provider.create(s);
@@ -249,7 +267,7 @@ describe('clusterapi provider resizing the worker MachineDeployment', () => {
       deleteDelayMs: 40,
       scaleDelayMs: 200,
     });
-    const provider = new ClusterApiProvider('capi', options(management));
+    const provider = new ClusterApiProvider('capi', ClusterApiOptionsSchema.parse(options(management)));
     const id = burstId();
     const name = `cb-${id.slice(2)}`;
     await provider.create({ name, burstId: id, owner: 'test-owner', region: 'eu-1', nodes: 2, labels: {} });

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../shared/domain/names.ts';
-
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import {
   EMULATED_KINDS,
@@ -15,20 +14,6 @@ const OWNER = 'ri-lisbon';
 const ORPHAN = { name: 'cb-0ff0ff0ff0ff', burstId: 'b-0ff0ff0ff0ff' };
 const UNTAGGED = 'physics-analysis';
 const THEIRS = 'cb-e15e00000001';
-
-/** Wait until `done` holds, running `between` (a scheduled pass) between looks. */
-async function until(
-  done: () => boolean,
-  between: () => Promise<unknown>,
-  timeoutMs = 45_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await between();
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('ownership and cleanup at each commercial provider (emulated API)', () => {
   let rt: TestRuntime | undefined;
@@ -73,11 +58,15 @@ describe('ownership and cleanup at each commercial provider (emulated API)', () 
       labels: { [OWNER_LABEL]: OWNER, [BURST_ID_LABEL]: ORPHAN.burstId },
     });
     let state: string | undefined;
-    await until(
-      () => state === 'ready',
+    await vi.waitFor(
       async () => {
-        state = (await cloud.driver.describe(ORPHAN.name))?.state;
+        if ((() => state === 'ready')()) return;
+        await (async () => {
+          state = (await cloud.driver.describe(ORPHAN.name))?.state;
+        })();
+        if (!(() => state === 'ready')()) throw new Error('condition not met');
       },
+      { timeout: 45_000, interval: 200 },
     );
   }
 
@@ -113,9 +102,13 @@ describe('ownership and cleanup at each commercial provider (emulated API)', () 
       const { cloud, rt } = await start(kind);
       await lostCluster(cloud);
       cloud.seed(THEIRS, 'another-site');
-      await until(
-        () => !cloud.clusterNames().includes(ORPHAN.name),
-        () => rt.request('POST', '/schedule/reconcile'),
+      await vi.waitFor(
+        async () => {
+          if ((() => !cloud.clusterNames().includes(ORPHAN.name))()) return;
+          await (() => rt.request('POST', '/schedule/reconcile'))();
+          if (!(() => !cloud.clusterNames().includes(ORPHAN.name))()) throw new Error('condition not met');
+        },
+        { timeout: 45_000, interval: 200 },
       );
       expect(cloud.clusterNames()).toEqual([THEIRS]);
     },

@@ -82,7 +82,7 @@ describe('serverless package (osls, offline)', () => {
           EventPattern: { source: ['clusterburst.lifecycle'], 'detail-type': [...events] },
         }),
       ]);
-      expect(handlerOf(name)).toBe(`functions/${name}.handler`);
+      expect(handlerOf(name)).toBe(`functions/lambda/${name}.handler`);
     },
   );
 
@@ -93,7 +93,7 @@ describe('serverless package (osls, offline)', () => {
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
     });
-    expect(handlerOf('capacityAlarmCloudWatch')).toBe('functions/capacityAlarm.cloudWatchHandler');
+    expect(handlerOf('capacityAlarmCloudWatch')).toBe('functions/lambda/capacityAlarm.cloudWatchHandler');
   });
 
   it('runs the cron functions on their schedules', () => {
@@ -191,7 +191,7 @@ describe('serverless package (osls, offline)', () => {
     for (const [id, r] of ofType('AWS::Lambda::Function')) {
       const handler = r.Properties.Handler as string;
       const file = handler.slice(0, handler.lastIndexOf('.'));
-      const zipName = `${file.split('/')[1]}.zip`;
+      const zipName = `${file.split('/').at(-1)}.zip`;
       const names = readZip(readFileSync(join(ROOT, 'dist/lambda', zipName))).map((f) => f.name);
       expect(names, id).toEqual(expect.arrayContaining([`${file}.js`, 'clusterburst.yaml', 'package.json']));
     }

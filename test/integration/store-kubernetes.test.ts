@@ -203,6 +203,8 @@ describe('kubernetes store on the BurstCluster CRD', () => {
     // Required<>: a field added to the record (or its teardown) fails to compile here until it is
     // set, and then fails this test until the CRD declares it.
     const teardown: Required<TeardownState> = {
+      requestedAt: '2026-11-22T11:29:00.000Z',
+      requestedWhy: 'teardown requested by an operator',
       drainStartedAt: '2026-11-22T11:30:00.000Z',
       forced: true,
       failed: true,

@@ -74,17 +74,31 @@ describe('teardown waits and DNS modes', () => {
   });
 
   it('gives real providers a 30 min provisioning deadline unless their entry sets one', async () => {
+    // Options the configuration accepts; the drivers themselves are never built here.
+    const EKS = {
+      region: 'eu-west-1',
+      roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
+      nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-nodes',
+      subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
+    };
+    const MAGNUM = {
+      authUrl: 'https://keystone.example.org:5000/v3',
+      auth: { type: 'applicationCredential' as const, id: 'ac', secret: 's' },
+      region: 'gra',
+      clusterTemplateId: 'k8s-template',
+    };
     const config = loadConfig({
       value: {
         providers: [
           fast,
-          { name: 'aws', driver: 'eks', regions: ['eu-west-1'], pricePerNodeHour: 0.2 },
+          { name: 'aws', driver: 'eks', regions: ['eu-west-1'], pricePerNodeHour: 0.2, options: EKS },
           {
             name: 'ovh',
             driver: 'magnum',
             regions: ['gra'],
             pricePerNodeHour: 0.1,
             provisioningDeadlineSeconds: 3600,
+            options: MAGNUM,
           },
         ],
         policy: { provisioningDeadlineSeconds: 120 },

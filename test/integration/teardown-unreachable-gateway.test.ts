@@ -19,6 +19,7 @@ import type {
   GatewayServerSpec,
 } from '../../shared/drivers/gateway/gateway.ts';
 import { HaproxyGateway } from '../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../shared/drivers/gateway/haproxy-options.ts';
 import { MemoryGateway } from '../../shared/drivers/gateway/memory.ts';
 import { DriverError } from '../../shared/errors.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
@@ -129,12 +130,14 @@ async function haproxyOutage(): Promise<Outage> {
   };
   await open();
   const { gateway, log } = recording(
-    new HaproxyGateway({
-      runtime: `127.0.0.1:${linkPort}`,
-      configPath: hx.configDir,
-      timeoutMs: 2000,
-      deleteWaitMs: 500,
-    }),
+    new HaproxyGateway(
+      HaproxyGatewayOptionsSchema.parse({
+        runtime: `127.0.0.1:${linkPort}`,
+        configPath: hx.configDir,
+        timeoutMs: 2000,
+        deleteWaitMs: 500,
+      }),
+    ),
   );
   return {
     gateway,

@@ -16,6 +16,7 @@ import type { BurstCluster } from '../../shared/domain/burst-cluster.ts';
 import type { Phase } from '../../shared/domain/lifecycle.ts';
 import type { FederationDriver } from '../../shared/drivers/federation/federation.ts';
 import { ClusterApiProvider } from '../../shared/drivers/provider/clusterapi.ts';
+import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import { closeDeps, createDeps } from '../../shared/runtime/create-deps.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
@@ -42,11 +43,26 @@ async function startWorld(kind: 'karmada' | 'kubefed'): Promise<World> {
   const federation: FederationSetup<FederationDriver> =
     kind === 'karmada' ? await startKarmadaSetup() : await startKubefedSetup();
   let offset = 0;
+  const capiOptions = {
+    kubeconfig: management.kubeconfig,
+    namespace: NS,
+    classRef: { name: 'burst' },
+    kubernetesVersion: 'v1.33.1',
+    regionVariable: 'region',
+  };
   const deps = await createDeps(
     loadConfig({
       value: {
         logLevel: 'ERROR',
-        providers: [{ name: 'capi', driver: 'clusterapi', regions: ['eu-1'], pricePerNodeHour: 0.2 }],
+        providers: [
+          {
+            name: 'capi',
+            driver: 'clusterapi',
+            regions: ['eu-1'],
+            pricePerNodeHour: 0.2,
+            options: capiOptions,
+          },
+        ],
         policy: { leaveDeadlineSeconds: 600 },
       },
     }),
@@ -56,16 +72,7 @@ async function startWorld(kind: 'karmada' | 'kubefed'): Promise<World> {
         store: new SqliteStore(':memory:'),
         federation: federation.federation,
         providers: new Map([
-          [
-            'capi',
-            new ClusterApiProvider('capi', {
-              kubeconfig: management.kubeconfig,
-              namespace: NS,
-              classRef: { name: 'burst' },
-              kubernetesVersion: 'v1.33.1',
-              regionVariable: 'region',
-            }),
-          ],
+          ['capi', new ClusterApiProvider('capi', ClusterApiOptionsSchema.parse(capiOptions))],
         ]),
         now: () => new Date(Date.now() + offset * 1000),
       },

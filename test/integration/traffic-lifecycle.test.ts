@@ -6,14 +6,6 @@ import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts'
 
 const RATE = 250;
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * The whole traffic path with real servers: the local runtime bursts to a simulated cluster (a
  * real HTTP server), writes its ingress record to a real BIND 9 over RFC 2136 + TSIG, and puts
@@ -72,18 +64,24 @@ describe('burst in and out through real BIND and HAProxy, under load', () => {
     const load = await startLoadProcess({ url: `http://127.0.0.1:${hx.httpPort}/`, ratePerSecond: RATE });
     let report: Awaited<ReturnType<typeof load.stop>>;
     try {
-      await until(
-        'traffic on the home server',
-        async () => ((await load.report()).perBackend.home ?? 0) >= 200,
-      );
+      await expect
+        .poll(async () => ((await load.report()).perBackend.home ?? 0) >= 200, {
+          message: 'traffic on the home server',
+          timeout: 30_000,
+          interval: 50,
+        })
+        .toBe(true);
       const { body } = await rt.request('POST', '/bursts', { reason: 'traffic test' });
       const active = await rt.waitForPhase(body.burstId, 'Active', 30_000);
       const name: string = active.name;
       expect(await bind.query(`${name}.${bind.zone}`, 'A')).toEqual(['127.0.0.1']);
-      await until(
-        'traffic on the burst cluster',
-        async () => ((await load.report()).perBackend[name] ?? 0) >= 100,
-      );
+      await expect
+        .poll(async () => ((await load.report()).perBackend[name] ?? 0) >= 100, {
+          message: 'traffic on the burst cluster',
+          timeout: 30_000,
+          interval: 50,
+        })
+        .toBe(true);
       const joinedAt = Date.parse(active.history.find((h: { phase: string }) => h.phase === 'Joined').at);
       const firstServed = (await load.report()).firstServedAt[name]!;
 
@@ -92,10 +90,13 @@ describe('burst in and out through real BIND and HAProxy, under load', () => {
       const atRemoval = await load.report();
       const servedBefore = atRemoval.perBackend[name] ?? 0;
       // A second of traffic after the removal: none of it may reach the deleted cluster or fail.
-      await until(
-        'more traffic after the removal',
-        async () => (await load.report()).requests > atRemoval.requests + RATE,
-      );
+      await expect
+        .poll(async () => (await load.report()).requests > atRemoval.requests + RATE, {
+          message: 'more traffic after the removal',
+          timeout: 30_000,
+          interval: 50,
+        })
+        .toBe(true);
       report = await load.stop();
 
       expect(report.failures).toEqual([]);

@@ -12,6 +12,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FederationDriver } from '../../shared/drivers/federation/federation.ts';
 import { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
+import { KarmadaOptionsSchema } from '../../shared/drivers/federation/karmada-options.ts';
 import { runFederationContract } from '../support/contracts/federation.ts';
 import { realFederation } from '../support/real-federation.ts';
 
@@ -25,6 +26,8 @@ runFederationContract('karmada (real cluster)', async () => {
   env('KUBECONFIG');
   const member = new KubeConfig();
   member.loadFromDefault();
-  const federation: FederationDriver = new KarmadaFederation({ kubeconfigPath: env('KARMADA_KUBECONFIG') });
+  const federation: FederationDriver = new KarmadaFederation(
+    KarmadaOptionsSchema.parse({ kubeconfigPath: env('KARMADA_KUBECONFIG') }),
+  );
   return realFederation(federation, member);
 });

@@ -9,6 +9,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubefedFederation } from '../../shared/drivers/federation/kubefed.ts';
+import { KubefedOptionsSchema } from '../../shared/drivers/federation/kubefed-options.ts';
 import { runFederationContract } from '../support/contracts/federation.ts';
 import { realFederation } from '../support/real-federation.ts';
 
@@ -18,5 +19,5 @@ runFederationContract('kubefed (real cluster)', async () => {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   // No kubeconfig option: the driver does the same default search (KUBECONFIG).
-  return realFederation(new KubefedFederation({}), kc);
+  return realFederation(new KubefedFederation(KubefedOptionsSchema.parse({})), kc);
 });

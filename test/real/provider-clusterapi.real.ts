@@ -12,6 +12,7 @@
  */
 
 import { ClusterApiProvider } from '../../shared/drivers/provider/clusterapi.ts';
+import { ClusterApiOptionsSchema } from '../../shared/drivers/provider/clusterapi-options.ts';
 import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { runProviderContract } from '../support/contracts/provider.ts';
 
@@ -23,14 +24,17 @@ function env(name: string): string {
 
 runProviderContract('clusterapi (real management cluster)', async () => {
   env('KUBECONFIG'); // the driver's default search reads it
-  const provider = new ClusterApiProvider('capi', {
-    namespace: process.env.CAPI_NAMESPACE ?? 'default',
-    classRef: { name: env('CAPI_CLUSTER_CLASS') },
-    kubernetesVersion: env('CAPI_KUBERNETES_VERSION'),
-    workerClass: process.env.CAPI_WORKER_CLASS ?? 'default-worker',
-    variables: JSON.parse(process.env.CAPI_VARIABLES ?? '{}') as Record<string, unknown>,
-    ...(process.env.CAPI_REGION_VARIABLE ? { regionVariable: process.env.CAPI_REGION_VARIABLE } : {}),
-  });
+  const provider = new ClusterApiProvider(
+    'capi',
+    ClusterApiOptionsSchema.parse({
+      namespace: process.env.CAPI_NAMESPACE ?? 'default',
+      classRef: { name: env('CAPI_CLUSTER_CLASS') },
+      kubernetesVersion: env('CAPI_KUBERNETES_VERSION'),
+      workerClass: process.env.CAPI_WORKER_CLASS ?? 'default-worker',
+      variables: JSON.parse(process.env.CAPI_VARIABLES ?? '{}') as Record<string, unknown>,
+      ...(process.env.CAPI_REGION_VARIABLE ? { regionVariable: process.env.CAPI_REGION_VARIABLE } : {}),
+    }),
+  );
   const created = new Map<string, string>();
   const recording: ProviderDriver = {
     name: provider.name,

@@ -4,8 +4,16 @@
  * everything a join may leave behind. Shared by the contract, fault and lifecycle tests and
  * the join/leave benchmark.
  */
-import { KarmadaFederation, type KarmadaOptions } from '../../shared/drivers/federation/karmada.ts';
-import { KubefedFederation, type KubefedOptions } from '../../shared/drivers/federation/kubefed.ts';
+import { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
+import {
+  type KarmadaOptionsInput as KarmadaOptions,
+  KarmadaOptionsSchema,
+} from '../../shared/drivers/federation/karmada-options.ts';
+import { KubefedFederation } from '../../shared/drivers/federation/kubefed.ts';
+import {
+  type KubefedOptionsInput as KubefedOptions,
+  KubefedOptionsSchema,
+} from '../../shared/drivers/federation/kubefed-options.ts';
 import type { ClusterCredentials } from '../../shared/drivers/provider/provider.ts';
 import { startKarmadaController } from './karmada-controller.ts';
 import { type KubeEmulator, type KubeEmulatorOptions, startKubeEmulator } from './kube-emulator/index.ts';
@@ -81,7 +89,9 @@ export async function startKarmadaSetup(
   const { releaseDelayMs, ...driverOptions } = options;
   const controlPlane = await startKubeEmulator({ name: 'karmada-apiserver' });
   const controller = startKarmadaController(controlPlane, { releaseDelayMs: releaseDelayMs ?? 50 });
-  const federation = new KarmadaFederation({ kubeconfig: controlPlane.kubeconfig, ...driverOptions });
+  const federation = new KarmadaFederation(
+    KarmadaOptionsSchema.parse({ kubeconfig: controlPlane.kubeconfig, ...driverOptions }),
+  );
   return setup(
     controlPlane,
     federation,
@@ -115,7 +125,9 @@ export async function startKubefedSetup(
     namespaces: ['kube-federation-system'],
   });
   const controller = startKubefedController(controlPlane);
-  const federation = new KubefedFederation({ kubeconfig: controlPlane.kubeconfig, ...options });
+  const federation = new KubefedFederation(
+    KubefedOptionsSchema.parse({ kubeconfig: controlPlane.kubeconfig, ...options }),
+  );
   const host = options.hostClusterName ?? 'host';
   return setup(
     controlPlane,

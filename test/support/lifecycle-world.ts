@@ -13,6 +13,7 @@ import { route } from '../../shared/core/steps/route.ts';
 import type { BurstCluster } from '../../shared/domain/burst-cluster.ts';
 import type { ProviderDriver } from '../../shared/drivers/provider/provider.ts';
 import { SimulatedProvider } from '../../shared/drivers/provider/simulated.ts';
+import { SimulatedProviderOptionsSchema } from '../../shared/drivers/provider/simulated-options.ts';
 import { SqliteStore } from '../../shared/drivers/store/sqlite.ts';
 import type { BurstStore } from '../../shared/drivers/store/store.ts';
 import { type CreateDepsOptions, closeDeps, createDeps } from '../../shared/runtime/create-deps.ts';
@@ -46,7 +47,10 @@ export async function startLifecycleWorld(
   } & CreateDepsOptions = {},
 ): Promise<LifecycleWorld> {
   let offset = 0;
-  const provider = new SimulatedProvider('simulated', { readyAfterMs: 0, deleteAfterMs: 0 });
+  const provider = new SimulatedProvider(
+    'simulated',
+    SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0, deleteAfterMs: 0 }),
+  );
   const inner = new SqliteStore(':memory:');
   const deps = await createDeps(
     loadConfig({

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import type { ConfigInput } from '../../shared/config/config-schema.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import type { CreateDepsOptions } from '../../shared/runtime/create-deps.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../shared/runtime/local/app.ts';
 
 /** Schedules that never fire by themselves (tests run them through POST /schedule/...). */
 export const MANUAL_SCHEDULES = { scaleDown: '0 0 0 1 1 *', health: '* * * * * *', reconcile: '0 0 0 1 1 *' };

@@ -1,5 +1,6 @@
 import { OctaviaGateway } from '../../shared/drivers/gateway/octavia.ts';
-import type { OctaviaGatewayOptions } from '../../shared/drivers/gateway/octavia-options.ts';
+import type { OctaviaGatewayOptionsInput } from '../../shared/drivers/gateway/octavia-options.ts';
+import { OctaviaGatewayOptionsSchema } from '../../shared/drivers/gateway/octavia-options.ts';
 import type { KeystoneAuth } from '../../shared/drivers/openstack/keystone.ts';
 import { OctaviaEmulator } from './provider-apis/octavia.ts';
 
@@ -14,12 +15,12 @@ export const OCTAVIA_CREDENTIALS: KeystoneAuth = {
 export interface OctaviaSetup {
   readonly octavia: OctaviaEmulator;
   readonly authUrl: string;
-  gateway(owner?: string, options?: Partial<OctaviaGatewayOptions>): OctaviaGateway;
+  gateway(owner?: string, options?: Partial<OctaviaGatewayOptionsInput>): OctaviaGateway;
   stop(): Promise<void>;
 }
 
 /** Octavia driver options for the emulator: fast backoff, so 409 retries take milliseconds. */
-export function octaviaOptions(authUrl: string, pool: string): OctaviaGatewayOptions {
+export function octaviaOptions(authUrl: string, pool: string): OctaviaGatewayOptionsInput {
   return {
     authUrl,
     auth: OCTAVIA_CREDENTIALS,
@@ -43,7 +44,7 @@ export async function startOctavia(
     authUrl,
     gateway(owner = 'test-installation', options = {}) {
       const gw = new OctaviaGateway(
-        { ...octaviaOptions(authUrl, octavia.pool.name), ...options },
+        OctaviaGatewayOptionsSchema.parse({ ...octaviaOptions(authUrl, octavia.pool.name), ...options }),
         { owner, resolve: async () => '127.0.0.1' },
       );
       gateways.push(gw);

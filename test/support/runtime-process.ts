@@ -35,7 +35,7 @@ export async function spawnRuntime(
 ): Promise<RuntimeProcess> {
   const file = join(dir, 'clusterburst.yaml');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'shared/runtime/local/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
     env: { ...process.env, CLUSTERBURST_CONFIG: file, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

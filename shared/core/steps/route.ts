@@ -5,7 +5,7 @@ import { clusterCaOf } from '../cluster-ca.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { type StepResult, waiting } from '../step-result.ts';
-import { desiredDns, desiredServers, removeServers, syncDns } from '../traffic.ts';
+import { desiredDns, desiredServers, drainTraffic, removeServers, syncDns } from '../traffic.ts';
 import { commitWhilePhase } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';
 import { providerFor } from './provider-for.ts';
@@ -67,9 +67,14 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
 async function withdraw(deps: Deps, record: BurstCluster): Promise<StepResult> {
   const id = record.id;
   const now = await deps.store.get(id);
-  // Active, or Draining after it: a twin route won, and the servers are that burst's to drain.
-  if (now?.phase === 'Active' || now?.phase === 'Draining')
-    return waiting(id, 'route', 'another worker moved it on');
+  // Active: a twin route won, and the servers are that burst's.
+  if (now?.phase === 'Active') return waiting(id, 'route', 'another worker moved it on');
+  // Draining after a twin's Active: this route's enable may have landed after the drain, so
+  // put the servers back in drain (idempotent) rather than leave them taking new traffic.
+  if (now?.phase === 'Draining') {
+    await drainTraffic(deps, now);
+    return waiting(id, 'route', 'another worker moved it on and its drain began: servers drained again');
+  }
   const removed = await removeServers(deps, id, true);
   if (!now || !isLive(now.phase)) await syncDns(deps, record, []);
   return waiting(

@@ -4,33 +4,17 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
-import { ConfigError, DriverError, ValidationError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
+import { currentSignal, retry } from '../../retry.ts';
 import { LIFECYCLE_EVENT_SOURCE, type LifecycleEvent } from '../../schemas/lifecycle-event.ts';
-import { parseInput } from '../../schemas/parse.ts';
 import type { EventBus } from './bus.ts';
+import type { EventBridgeBusOptions as ParsedOptions } from './eventbridge-options.ts';
 
 /** PutEvents accepts 1 to 10 entries per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 
-/** The `bus.options` of `driver: eventbridge` in clusterburst.yaml. */
-export const EventBridgeBusOptionsSchema = z.strictObject({
-  /** Name or ARN of the custom bus (`clusterburst-<stage>` in serverless.yml). */
-  busName: z.string().min(1).max(1600),
-  /** AWS region; the SDK's default chain (AWS_REGION on Lambda) when unset. */
-  region: z.string().min(1).optional(),
-  /** Endpoint override (tests, VPC endpoints). */
-  endpoint: z.url().optional(),
-  /** PutEvents calls per batch before giving up on entries that keep failing. @default 4 */
-  maxAttempts: z.number().int().min(1).max(20).default(4),
-  /** First pause before resending failed entries, doubled each time. @default 100 */
-  baseDelayMs: z.number().int().min(0).default(100),
-  /** Longest pause between resends. @default 2000 */
-  maxDelayMs: z.number().int().min(0).default(2000),
-});
-
-/** Options of the EventBridge bus (validated config options, plus a client for tests). */
-export type EventBridgeBusOptions = z.input<typeof EventBridgeBusOptionsSchema> & {
+/** Options of the EventBridge bus (parsed config options, plus a client for tests). */
+export type EventBridgeBusOptions = ParsedOptions & {
   /** A ready client; built from `region`/`endpoint` when absent. */
   readonly client?: EventBridgeClient;
 };
@@ -45,22 +29,17 @@ export type EventBridgeBusOptions = z.input<typeof EventBridgeBusOptionsSchema> 
 export class EventBridgeBus implements EventBus {
   readonly name = 'eventbridge';
   readonly #client: EventBridgeClient;
-  readonly #options: z.output<typeof EventBridgeBusOptionsSchema>;
+  readonly #options: ParsedOptions;
 
   constructor(options: EventBridgeBusOptions) {
     const { client, ...rest } = options;
-    this.#options = parseOptions(rest);
+    this.#options = rest;
     this.#client =
       client ??
       new EventBridgeClient({
         ...(this.#options.region && { region: this.#options.region }),
         ...(this.#options.endpoint && { endpoint: this.#options.endpoint }),
       });
-  }
-
-  /** Build from the unchecked `bus.options` of clusterburst.yaml; bad options are a ConfigError. */
-  static fromConfig(options: Readonly<Record<string, unknown>>): EventBridgeBus {
-    return new EventBridgeBus(parseOptions(options));
   }
 
   async publish(events: readonly LifecycleEvent[]): Promise<void> {
@@ -87,27 +66,40 @@ export class EventBridgeBus implements EventBus {
   async #putBatch(batch: readonly PutEventsRequestEntry[]): Promise<void> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
     let pending = batch;
-    let refusals: string[] = [];
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (attempt > 1) await sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 2)));
-      const result = await this.#send(pending);
-      if (!result.FailedEntryCount) return;
-      // Result entries line up with request entries; a refused one carries an ErrorCode.
-      const refused = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
-      refusals = describeRefusals(result.Entries ?? []);
-      // A count without matching entries would loop on nothing: resend the whole batch instead.
-      pending = refused.length ? refused : pending;
+    try {
+      await retry(
+        async () => {
+          const result = await this.#send(pending);
+          if (!result.FailedEntryCount) return;
+          // Result entries line up with request entries; a refused one carries an ErrorCode.
+          const refused = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
+          // A count without matching entries would loop on nothing: resend the whole batch instead.
+          pending = refused.length ? refused : pending;
+          throw new Refused(describeRefusals(result.Entries ?? []));
+        },
+        {
+          attempts: maxAttempts,
+          baseMs: baseDelayMs,
+          maxMs: maxDelayMs,
+          retryIf: (e) => e instanceof Refused,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      throw new DriverError(
+        'eventbridge',
+        `${pending.length} of ${batch.length} events refused after ${maxAttempts} attempts (${error.codes.join(', ')})`,
+        { retryable: true },
+      );
     }
-    throw new DriverError(
-      'eventbridge',
-      `${pending.length} of ${batch.length} events refused after ${maxAttempts} attempts (${refusals.join(', ')})`,
-      { retryable: true },
-    );
   }
 
   async #send(entries: readonly PutEventsRequestEntry[]) {
     try {
-      return await this.#client.send(new PutEventsCommand({ Entries: [...entries] }));
+      const abortSignal = currentSignal();
+      return await this.#client.send(new PutEventsCommand({ Entries: [...entries] }), {
+        ...(abortSignal && { abortSignal }),
+      });
     } catch (error) {
       // The SDK already retried throttling and 5xx; what is left is either the service still
       // failing (retry later) or a fault of ours such as a missing permission (will not heal).
@@ -117,16 +109,6 @@ export class EventBridgeBus implements EventBus {
         retryable: serverFault || isThrottle(error),
       });
     }
-  }
-}
-
-/** Bad options are a configuration error (500 at start-up), never a 400 to whoever triggered it. */
-function parseOptions(options: unknown): z.output<typeof EventBridgeBusOptionsSchema> {
-  try {
-    return parseInput(EventBridgeBusOptionsSchema, options, 'configuration bus.options');
-  } catch (error) {
-    if (error instanceof ValidationError) throw new ConfigError(error.message, { cause: error });
-    throw error;
   }
 }
 
@@ -140,6 +122,9 @@ function isThrottle(error: unknown): boolean {
   return /Throttl|TooManyRequests|LimitExceeded/i.test(name);
 }
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+/** Some entries of a PutEvents call were refused; only these are sent again. */
+class Refused extends Error {
+  constructor(readonly codes: readonly string[]) {
+    super(codes.join(', '));
+  }
 }

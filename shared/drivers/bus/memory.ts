@@ -1,3 +1,4 @@
+import { retry } from '../../retry.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import type { EventBus } from './bus.ts';
 
@@ -8,7 +9,7 @@ export type EventHandler = (event: LifecycleEvent) => Promise<void>;
 export interface MemoryBusOptions {
   /** Deliveries per event before `publish` gives up. @default 5 */
   readonly maxAttempts?: number;
-  /** First retry delay, doubled each time. @default 50 */
+  /** Cap of the first retry delay (jittered between half and all of it), doubled each time. @default 50 */
   readonly baseDelayMs?: number;
   /** Longest retry delay. @default 2000 */
   readonly maxDelayMs?: number;
@@ -50,20 +51,18 @@ export class MemoryBus implements EventBus {
   }
 
   async #deliver(event: LifecycleEvent): Promise<void> {
-    const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    const { maxAttempts, baseDelayMs, maxDelayMs, onError } = this.#options;
+    await retry(
+      async () => {
         for (const handler of this.#handlers) await handler(event);
-        return;
-      } catch (error) {
-        this.#options.onError?.(event, error, attempt);
-        if (attempt >= maxAttempts || this.#closed) throw error;
-        await sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
-      }
-    }
+      },
+      {
+        attempts: maxAttempts,
+        baseMs: baseDelayMs,
+        maxMs: maxDelayMs,
+        retryIf: () => !this.#closed,
+        ...(onError && { onFailure: (error: unknown, attempt: number) => onError(event, error, attempt) }),
+      },
+    );
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { DnsChange, DnsChangeSet, DnsRecord, OwnedDnsRecord } from '../../domain/dns-changes.ts';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import type { DnsDriver } from './dns.ts';
 import {
   assertManageable,
@@ -27,28 +27,9 @@ import {
   ownershipValue,
   parseOwnershipValue,
 } from './ownership.ts';
+import type { PowerDnsOptions } from './powerdns-options.ts';
 
 const DRIVER = 'powerdns';
-
-/** Options of the powerdns driver, validated once at construction. */
-export const PowerDnsOptionsSchema = z.object({
-  /** Base URL of the PowerDNS webserver, e.g. `http://127.0.0.1:8081`. */
-  apiUrl: z.url({ protocol: /^https?$/ }),
-  /** The `api-key` of pdns.conf, sent as `X-API-Key`. Never logged or shown in errors. */
-  apiKey: z.string().min(1),
-  /** @default 'localhost' */
-  serverId: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+$/)
-    .default('localhost'),
-  /** Zone holding the records, e.g. `example.org`. */
-  zone: z.string().regex(/^([A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$/, 'must be a DNS name'),
-  /** Per request. @default 10000 */
-  timeoutMs: z.number().int().positive().default(10_000),
-});
-
-/** Options as written in config (defaults not yet applied). */
-export type PowerDnsOptions = Readonly<z.input<typeof PowerDnsOptionsSchema>>;
 
 /** An rrset as the API returns it. */
 const RrsetSchema = z.object({
@@ -76,20 +57,12 @@ interface RrsetChange {
  */
 export class PowerDns implements DnsDriver {
   readonly name = DRIVER;
-  readonly #options: z.output<typeof PowerDnsOptionsSchema>;
+  readonly #options: PowerDnsOptions;
   readonly #zone: string;
 
   constructor(options: PowerDnsOptions) {
-    const parsed = PowerDnsOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        (issue) => `dns.powerdns.${issue.path.join('.')}: ${issue.message}`,
-      );
-      // No `cause`: the zod error could carry the rejected input, which may be the API key.
-      throw new ConfigError(issues.join('; '));
-    }
-    this.#options = { ...parsed.data, apiUrl: parsed.data.apiUrl.replace(/\/+$/, '') };
-    this.#zone = normaliseName(parsed.data.zone);
+    this.#options = { ...options, apiUrl: options.apiUrl.replace(/\/+$/, '') };
+    this.#zone = normaliseName(options.zone);
   }
 
   toString(): string {

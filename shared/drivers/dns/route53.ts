@@ -28,9 +28,8 @@ import {
   Route53Client,
   type RRType,
 } from '@aws-sdk/client-route-53';
-import { z } from 'zod';
 import type { DnsChange, DnsChangeSet, OwnedDnsRecord } from '../../domain/dns-changes.ts';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { classifyError } from '../cloud/classify-error.ts';
 import type { DnsDriver } from './dns.ts';
 import {
@@ -44,30 +43,12 @@ import {
   ownershipName,
   ownershipValue,
 } from './ownership.ts';
+import type { Route53Options } from './route53-options.ts';
 
 const DRIVER = 'route53';
 /** Route 53 limits per ChangeResourceRecordSets request. */
 const MAX_RECORDS = 1000;
 const MAX_CHARACTERS = 32_000;
-
-/** Options of the route53 driver, validated once at construction. */
-export const Route53OptionsSchema = z.object({
-  /** Hosted zone id, `Z0123456789ABC` or `/hostedzone/Z0123456789ABC`. */
-  hostedZoneId: z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'must be a hosted zone id'),
-  /** The hosted zone's name, e.g. `example.org`; records outside it are refused. */
-  zone: z.string().regex(/^([A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$/, 'must be a DNS name'),
-  /** Route 53 is global; the SDK still wants a region. @default 'us-east-1' */
-  region: z.string().min(1).default('us-east-1'),
-  /** Wait after each batch until Route 53 reports it INSYNC on its servers. @default false */
-  waitForSync: z.boolean().default(false),
-  /** Upper bound of that wait. @default 120000 */
-  syncTimeoutMs: z.number().int().positive().default(120_000),
-  /** Polling interval of that wait. @default 5000 */
-  syncPollMs: z.number().int().positive().default(5_000),
-});
-
-/** Options as written in config (defaults not yet applied). */
-export type Route53Options = Readonly<z.input<typeof Route53OptionsSchema>>;
 
 /** What tests and runtimes may inject. */
 export interface Route53Deps {
@@ -83,7 +64,7 @@ export interface Route53Deps {
  */
 export class Route53Dns implements DnsDriver {
   readonly name = DRIVER;
-  readonly #options: z.output<typeof Route53OptionsSchema>;
+  readonly #options: Route53Options;
   readonly #zoneId: string;
   readonly #zone: string;
   readonly #client: Route53Client;
@@ -91,17 +72,10 @@ export class Route53Dns implements DnsDriver {
   readonly #now: () => number;
 
   constructor(options: Route53Options, deps: Route53Deps = {}) {
-    const parsed = Route53OptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        (issue) => `dns.route53.${issue.path.join('.')}: ${issue.message}`,
-      );
-      throw new ConfigError(issues.join('; '), { cause: parsed.error });
-    }
-    this.#options = parsed.data;
-    this.#zoneId = parsed.data.hostedZoneId.replace(/^\/hostedzone\//, '');
-    this.#zone = normaliseName(parsed.data.zone);
-    this.#client = deps.client ?? new Route53Client({ region: parsed.data.region });
+    this.#options = options;
+    this.#zoneId = options.hostedZoneId.replace(/^\/hostedzone\//, '');
+    this.#zone = normaliseName(options.zone);
+    this.#client = deps.client ?? new Route53Client({ region: options.region });
     this.#sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#now = deps.now ?? Date.now;
   }

@@ -2,35 +2,20 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@ku
 import { z } from 'zod';
 import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import { createIfAbsent, deleteIfPresent, kubeCall, MERGE_PATCH, readIfPresent } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
-import { parseDriverOptions } from '../kube/driver-options.ts';
 import { driverError, isKubeFailure } from '../kube/errors.ts';
-import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';
+import { ownedBy, refuseForeign } from '../kube/owned.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 import { joinKarmadaMember, karmadaMemberNames } from './karmada-member.ts';
-
-/** Options of the `karmada` federation driver (`federation.options` in clusterburst.yaml). */
-export const KarmadaOptionsSchema = z.strictObject({
-  /** The karmada-apiserver kubeconfig (inline, path or in-cluster); see KUBECONFIG_SOURCE_FIELDS. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Control-plane namespace of the members' token Secrets. @default 'karmada-cluster' */
-  clusterNamespace: z.string().min(1).default('karmada-cluster'),
-  /** Member namespace of Karmada's service accounts. @default 'karmada-cluster' */
-  memberNamespace: z.string().min(1).default('karmada-cluster'),
-  /** Bound on the wait for the member's token controller at join. @default 30 */
-  tokenTimeoutSeconds: z.number().positive().default(30),
-  /** Bound on a Cluster staying in deletion (Works not released) before leave reports it. @default 600 */
-  leaveTimeoutSeconds: z.number().positive().default(600),
-});
-
-/** The options as written in configuration. */
-export type KarmadaOptions = z.input<typeof KarmadaOptionsSchema>;
+import type { KarmadaOptions } from './karmada-options.ts';
 
 /** Taint key of a cordoned (NoSchedule) or evicted (NoExecute) burst member. */
 export const DRAINING_TAINT = 'clusterburst.io/draining';
@@ -79,10 +64,14 @@ export class KarmadaFederation implements FederationDriver {
   readonly name = 'karmada';
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
-  readonly #options: z.output<typeof KarmadaOptionsSchema>;
+  readonly #options: KarmadaOptions;
 
-  constructor(options: KarmadaOptions, kubeConfig?: KubeConfig) {
-    this.#options = parseDriverOptions(KarmadaOptionsSchema, options, 'federation.options');
+  /** The installation: members and Secrets not labelled with it are never touched. */
+  readonly #owner: string | undefined;
+
+  constructor(options: KarmadaOptions, kubeConfig?: KubeConfig, owner?: string) {
+    this.#owner = owner;
+    this.#options = options;
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
@@ -90,6 +79,8 @@ export class KarmadaFederation implements FederationDriver {
 
   async join(member: MemberSpec): Promise<void> {
     const existing = await this.#get(member.name);
+    // Adopt only our own member: a Cluster of that name from anyone else is refused.
+    if (existing) refuseForeign(DRIVER, `Cluster ${member.name}`, existing.metadata.labels, member.owner);
     if (existing?.metadata.deletionTimestamp)
       throw new DriverError(DRIVER, `Cluster ${member.name} is still leaving; join again once it is gone`, {
         retryable: true,
@@ -148,6 +139,7 @@ export class KarmadaFederation implements FederationDriver {
 
   async leave(name: string, options: { readonly force?: boolean } = {}): Promise<'left' | 'pending'> {
     const cluster = await this.#get(name);
+    if (cluster) refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
     if (cluster?.metadata.deletionTimestamp) {
       const waited = (Date.now() - Date.parse(cluster.metadata.deletionTimestamp)) / 1000;
       if (waited <= this.#options.leaveTimeoutSeconds) return 'pending';
@@ -167,6 +159,11 @@ export class KarmadaFederation implements FederationDriver {
     const namespace = this.#options.clusterNamespace;
     if (!options.force) await this.#revokeMember(name);
     for (const secret of [name, `${name}-impersonator`]) {
+      const found: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${secret}`, () =>
+        this.#core.readNamespacedSecret({ namespace, name: secret }),
+      );
+      // Named like ours but not labelled ours: someone else's, left alone.
+      if (!found || !ownedBy(found.metadata?.labels, this.#owner)) continue;
       await deleteIfPresent(DRIVER, `Secret ${namespace}/${secret}`, () =>
         this.#core.deleteNamespacedSecret({ namespace, name: secret }),
       );
@@ -225,31 +222,39 @@ export class KarmadaFederation implements FederationDriver {
 
   /** Adds the draining taint with `effect`, keeping the taints Karmada set (CAS on resourceVersion). */
   async #taint(name: string, effect: 'NoSchedule' | 'NoExecute'): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const cluster = await this.#get(name);
-      if (!cluster) return; // nothing to keep workloads off (a join that never happened)
-      const taints = cluster.spec.taints;
-      if (taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)) return;
-      const taint = { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() };
-      try {
-        await this.#custom.patchClusterCustomObject(
-          {
-            ...CLUSTER,
-            name,
-            body: {
-              metadata: { resourceVersion: cluster.metadata.resourceVersion },
-              spec: { taints: [...taints, taint] },
+    // 409: Karmada changed the Cluster since we read it; 404 on the patch: it went away between
+    // the read and the write (the next read says so). Both are read again and decided afresh.
+    const raced = (error: unknown) => isKubeFailure(error, 409) || isKubeFailure(error, 404);
+    try {
+      await retry(
+        async () => {
+          const cluster = await this.#get(name);
+          if (!cluster) return; // nothing to keep workloads off (a join that never happened)
+          refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
+          const taints = cluster.spec.taints;
+          if (taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)) return;
+          const taint = { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() };
+          await this.#custom.patchClusterCustomObject(
+            {
+              ...CLUSTER,
+              name,
+              body: {
+                metadata: { resourceVersion: cluster.metadata.resourceVersion },
+                spec: { taints: [...taints, taint] },
+              },
             },
-          },
-          MERGE_PATCH,
-        );
-        return;
-      } catch (error) {
-        if (isKubeFailure(error, 409) || isKubeFailure(error, 404)) continue;
-        throw driverError(DRIVER, `tainting Cluster ${name} ${effect}`, error);
+            MERGE_PATCH,
+          );
+        },
+        { attempts: 5, baseMs: 20, maxMs: 200, retryIf: raced },
+      );
+    } catch (error) {
+      if (error instanceof DriverError) throw error;
+      if (raced(error)) {
+        throw new DriverError(DRIVER, `tainting Cluster ${name} kept conflicting`, { retryable: true });
       }
+      throw driverError(DRIVER, `tainting Cluster ${name} ${effect}`, error);
     }
-    throw new DriverError(DRIVER, `tainting Cluster ${name} kept conflicting`, { retryable: true });
   }
 }
 

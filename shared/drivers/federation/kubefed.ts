@@ -12,32 +12,14 @@ import {
 } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
 import { kubeConfigFromCredentials } from '../kube/credentials.ts';
-import { parseDriverOptions } from '../kube/driver-options.ts';
-import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { grantMemberAccess, revokeMemberAccess } from '../kube/member-access.ts';
+import { ownedBy, refuseForeign } from '../kube/owned.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
-
-/** Options of the `kubefed` federation driver (`federation.options` in clusterburst.yaml). */
-export const KubefedOptionsSchema = z.strictObject({
-  /** The host cluster's kubeconfig (inline, path or in-cluster); see KUBECONFIG_SOURCE_FIELDS. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Host namespace of KubeFed (KubeFedClusters and their Secrets). @default 'kube-federation-system' */
-  federationNamespace: z.string().min(1).default('kube-federation-system'),
-  /** Member namespace of the KubeFed service account. @default 'kube-federation-system' */
-  memberNamespace: z.string().min(1).default('kube-federation-system'),
-  /** Name of the host cluster, as `kubefedctl join --host-cluster-context` names it. @default 'host' */
-  hostClusterName: z.string().min(1).default('host'),
-  /** Bound on the wait for the member's token controller at join. @default 30 */
-  tokenTimeoutSeconds: z.number().positive().default(30),
-  /** Bound on a KubeFedCluster staying in deletion before leave reports it. @default 600 */
-  leaveTimeoutSeconds: z.number().positive().default(600),
-});
-
-/** The options as written in configuration. */
-export type KubefedOptions = z.input<typeof KubefedOptionsSchema>;
+import type { KubefedOptions } from './kubefed-options.ts';
 
 /** Label set on cordon (informational: see the class comment). */
 export const CORDONED_LABEL = 'clusterburst.io/cordoned';
@@ -89,10 +71,14 @@ export class KubefedFederation implements FederationDriver {
   readonly name = 'kubefed';
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
-  readonly #options: z.output<typeof KubefedOptionsSchema>;
+  readonly #options: KubefedOptions;
 
-  constructor(options: KubefedOptions, kubeConfig?: KubeConfig) {
-    this.#options = parseDriverOptions(KubefedOptionsSchema, options, 'federation.options');
+  /** The installation: members and Secrets not labelled with it are never touched. */
+  readonly #owner: string | undefined;
+
+  constructor(options: KubefedOptions, kubeConfig?: KubeConfig, owner?: string) {
+    this.#owner = owner;
+    this.#options = options;
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
@@ -100,6 +86,9 @@ export class KubefedFederation implements FederationDriver {
 
   async join(member: MemberSpec): Promise<void> {
     const existing = await this.#get(member.name);
+    // Adopt only our own member: a KubeFedCluster of that name from anyone else is refused.
+    if (existing)
+      refuseForeign(DRIVER, `KubeFedCluster ${member.name}`, existing.metadata.labels, member.owner);
     if (existing?.metadata.deletionTimestamp)
       throw new DriverError(DRIVER, `KubeFedCluster ${member.name} is still leaving`, { retryable: true });
     if (existing) return; // created last, so everything before it is there
@@ -157,6 +146,7 @@ export class KubefedFederation implements FederationDriver {
   async leave(name: string, options: { readonly force?: boolean } = {}): Promise<'left' | 'pending'> {
     const namespace = this.#options.federationNamespace;
     const cluster = await this.#get(name);
+    if (cluster) refuseForeign(DRIVER, `KubeFedCluster ${name}`, cluster.metadata.labels, this.#owner);
     if (cluster?.metadata.deletionTimestamp) {
       const waited = (Date.now() - Date.parse(cluster.metadata.deletionTimestamp)) / 1000;
       if (waited <= this.#options.leaveTimeoutSeconds) return 'pending';
@@ -172,12 +162,14 @@ export class KubefedFederation implements FederationDriver {
       const kept = KubeFedClusterSchema.safeParse(answer);
       if (kept.success && kept.data.metadata.finalizers.length > 0) return 'pending';
     }
+    const secret: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${name}`, () =>
+      this.#core.readNamespacedSecret({ namespace, name }),
+    );
+    // No Secret: never joined, or revoked before a crash (the Secret is deleted last). Named like
+    // ours but not labelled ours: someone else's, left alone.
+    if (!secret || !ownedBy(secret.metadata?.labels, this.#owner)) return 'left';
     if (!options.force) {
-      const secret: V1Secret | undefined = await readIfPresent(DRIVER, `Secret ${namespace}/${name}`, () =>
-        this.#core.readNamespacedSecret({ namespace, name }),
-      );
-      // No Secret: never joined, or revoked before a crash (the Secret is deleted last).
-      const kc = secret && kubeConfigFromTokenSecret(secret, 'caBundle');
+      const kc = kubeConfigFromTokenSecret(secret, 'caBundle');
       if (kc)
         await revokeMemberAccess(DRIVER, kc, `kubefed-controller-manager:${this.#serviceAccount(name)}`);
     }
@@ -227,6 +219,9 @@ export class KubefedFederation implements FederationDriver {
   /** One merge patch (labels merge key by key); a member that never joined has nothing to label. */
   async #label(name: string, label: string): Promise<void> {
     const namespace = this.#options.federationNamespace;
+    const cluster = await this.#get(name);
+    if (!cluster) return;
+    refuseForeign(DRIVER, `KubeFedCluster ${name}`, cluster.metadata.labels, this.#owner);
     await ifPresent(DRIVER, `labelling KubeFedCluster ${name} ${label}`, () =>
       this.#custom.patchNamespacedCustomObject(
         { ...KFC, namespace, name, body: { metadata: { labels: { [label]: 'true' } } } },

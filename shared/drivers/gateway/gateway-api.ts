@@ -18,8 +18,6 @@
  * a Service or EndpointSlice without our label is never updated or deleted. Route writes are
  * compare-and-swap on resourceVersion, retried on conflict, so concurrent edits are kept.
  */
-
-import { isIP } from 'node:net';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -30,47 +28,25 @@ import {
 } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { BURST_ID_LABEL, GATEWAY_SERVER_PREFIX, ownedServerPrefix } from '../../domain/names.ts';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
 import { parseInput } from '../../schemas/parse.ts';
-import { driverError, isKubeFailure } from '../kube/errors.ts';
-import { KUBECONFIG_SOURCE_FIELDS } from '../kube/kubeconfig-source.ts';
 import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
+import { GATEWAY_API_DEFAULTS, type GatewayApiOptions } from './gateway-api-options.ts';
 import {
   ROUTE_KINDS,
-  type Route,
-  RouteSchema,
   type ServerState,
   serversOf,
   stateOf,
   withoutServer,
   withServer,
 } from './gateway-api-route.ts';
-import {
-  addressOf,
-  type BackendTarget,
-  endpointSliceFor,
-  isOurs,
-  portsOf,
-  serviceFor,
-} from './gateway-api-service.ts';
+import { GatewayRoutes } from './gateway-api-routes.ts';
+import { addressOf } from './gateway-api-service.ts';
+import { BackendServices } from './gateway-api-services.ts';
 
 const DRIVER = 'gateway-api';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-/** Options of the gateway-api driver. */
-export const GatewayApiOptionsSchema = z.object({
-  /** Where the home cluster's kubeconfig comes from (see `loadKubeConfig`); the default chain if unset. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Namespace of the routes (and of the Services we create). @default 'default' */
-  namespace: z.string().regex(DNS_LABEL).default('default'),
-  /** How long after a drain traffic may still flow (connections are not observable). @default 30000 */
-  drainMs: z.number().int().min(0).default(30_000),
-  /** Attempts of a route write that keeps conflicting. @default 10 */
-  maxAttempts: z.number().int().min(1).max(100).default(10),
-});
-/** Options as written in config. */
-export type GatewayApiOptions = z.input<typeof GatewayApiOptionsSchema>;
 
 const RefSchema = z.object({ backend: z.string().regex(DNS_SUBDOMAIN), server: z.string().regex(DNS_LABEL) });
 const SpecSchema = RefSchema.extend({
@@ -81,8 +57,6 @@ const SpecSchema = RefSchema.extend({
   weight: z.number().int().min(0).max(1_000_000).optional(),
 });
 
-type Protocol = keyof typeof ROUTE_KINDS;
-
 /**
  * The gateway driver for the Kubernetes Gateway API on the home cluster.
  * @example
@@ -91,28 +65,27 @@ type Protocol = keyof typeof ROUTE_KINDS;
  */
 export class GatewayApiGateway implements GatewayDriver {
   readonly name = DRIVER;
-  readonly #custom: CustomObjectsApi;
-  readonly #core: CoreV1Api;
-  readonly #discovery: DiscoveryV1Api;
-  readonly #options: z.output<typeof GatewayApiOptionsSchema>;
+  readonly #routes: GatewayRoutes;
+  readonly #services: BackendServices;
+  readonly #options: GatewayApiOptions;
   readonly #now: () => Date;
   readonly #prefix: string;
 
   /** Given the installation (`deps.owner`), it lists and touches only that installation's servers. */
   constructor(
     kubeConfig: KubeConfig,
-    options: GatewayApiOptions = {},
+    options: GatewayApiOptions = GATEWAY_API_DEFAULTS,
     deps: { readonly now?: () => Date; readonly owner?: string } = {},
   ) {
-    const parsed = GatewayApiOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      throw new ConfigError(`gateway.options.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);
-    }
-    this.#options = parsed.data;
-    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.#core = kubeConfig.makeApiClient(CoreV1Api);
-    this.#discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
+    this.#options = options;
+    const { namespace, maxAttempts } = this.#options;
+    this.#routes = new GatewayRoutes(kubeConfig.makeApiClient(CustomObjectsApi), namespace, maxAttempts);
+    this.#services = new BackendServices(
+      kubeConfig.makeApiClient(CoreV1Api),
+      kubeConfig.makeApiClient(DiscoveryV1Api),
+      namespace,
+      maxAttempts,
+    );
     this.#now = deps.now ?? (() => new Date());
     this.#prefix = deps.owner === undefined ? GATEWAY_SERVER_PREFIX : ownedServerPrefix(deps.owner);
   }
@@ -121,11 +94,11 @@ export class GatewayApiGateway implements GatewayDriver {
     const statuses: GatewayServerStatus[] = [];
     const services = new Map<string, Promise<[V1Service | undefined, V1EndpointSlice | undefined]>>();
     for (const protocol of ['http', 'tcp'] as const) {
-      for (const route of await this.#listRoutes(protocol)) {
+      for (const route of await this.#routes.list(protocol)) {
         for (const s of serversOf(route)) {
           if (!s.name.startsWith(this.#prefix)) continue;
           if (!services.has(s.name))
-            services.set(s.name, Promise.all([this.#service(s.name), this.#slice(s.name)]));
+            services.set(s.name, Promise.all([this.#services.service(s.name), this.#services.slice(s.name)]));
           const [service, slice] = (await services.get(s.name)) ?? [undefined, undefined];
           const burstId = s.state?.burstId ?? service?.metadata?.labels?.[BURST_ID_LABEL] ?? '';
           statuses.push({
@@ -149,14 +122,14 @@ export class GatewayApiGateway implements GatewayDriver {
     assertOurs(input, this.#prefix);
     const spec = parseInput(SpecSchema, input, 'gateway server');
     const protocol = spec.protocol ?? 'http';
-    await this.#ensureService({
+    await this.#services.ensure({
       name: spec.server,
       namespace: this.#options.namespace,
       burstId: spec.burstId,
       address: spec.address,
       ports: [spec.port],
     });
-    const updated = await this.#updateRoute(protocol, spec.backend, (route) => {
+    const updated = await this.#routes.update(protocol, spec.backend, (route) => {
       const previous = stateOf(route, spec.server);
       // A repeated add keeps whatever enable or drain did since.
       const state: ServerState = previous ?? {
@@ -195,7 +168,7 @@ export class GatewayApiGateway implements GatewayDriver {
   async connections(ref: GatewayServerRef): Promise<number> {
     assertOurs(ref, this.#prefix);
     parseInput(RefSchema, ref, 'gateway server');
-    const found = await this.#findRoute(ref.backend);
+    const found = await this.#routes.find(ref.backend);
     const server = found && serversOf(found.route).find((s) => s.name === ref.server);
     return server ? this.#estimate(server.state, server.weight) : 0;
   }
@@ -211,9 +184,9 @@ export class GatewayApiGateway implements GatewayDriver {
         },
       );
     }
-    const found = await this.#findRoute(ref.backend);
+    const found = await this.#routes.find(ref.backend);
     if (found) {
-      await this.#updateRoute(found.protocol, ref.backend, (route) =>
+      await this.#routes.update(found.protocol, ref.backend, (route) =>
         serversOf(route).some((s) => s.name === ref.server) ? withoutServer(route, ref.server) : undefined,
       );
     }
@@ -224,10 +197,10 @@ export class GatewayApiGateway implements GatewayDriver {
   async #setState(ref: GatewayServerRef, state: 'ready' | 'drain'): Promise<boolean> {
     assertOurs(ref, this.#prefix);
     parseInput(RefSchema, ref, 'gateway server');
-    const found = await this.#findRoute(ref.backend);
+    const found = await this.#routes.find(ref.backend);
     if (!found) return false;
     let present = false;
-    await this.#updateRoute(found.protocol, ref.backend, (route) => {
+    await this.#routes.update(found.protocol, ref.backend, (route) => {
       const server = serversOf(route).find((s) => s.name === ref.server);
       present = server !== undefined;
       if (!server || server.state?.state === state) return undefined;
@@ -250,169 +223,14 @@ export class GatewayApiGateway implements GatewayDriver {
     return (state?.state ?? (weight > 0 ? 'ready' : 'disabled')) === 'ready' ? 1 : 0;
   }
 
-  /** Read-change-write with the resourceVersion as precondition; `change` returns undefined for "no change". */
-  async #updateRoute(
-    protocol: Protocol,
-    name: string,
-    change: (route: Route) => Route | undefined,
-  ): Promise<Route | undefined> {
-    const kind = ROUTE_KINDS[protocol];
-    for (let attempt = 1; ; attempt++) {
-      const route = await this.#getRoute(protocol, name);
-      if (!route) return undefined;
-      const next = change(route);
-      if (!next) return route;
-      try {
-        const body = { apiVersion: `${kind.group}/${kind.version}`, kind: kind.kind, ...next };
-        await this.#custom.replaceNamespacedCustomObject({ ...this.#path(kind), name, body });
-        return next;
-      } catch (error) {
-        if (!isKubeFailure(error, 409) || attempt >= this.#options.maxAttempts) {
-          throw driverError(DRIVER, `update ${kind.kind} ${this.#where(name)}`, error);
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-      }
-    }
-  }
-
-  async #findRoute(name: string): Promise<{ protocol: Protocol; route: Route } | undefined> {
-    for (const protocol of ['http', 'tcp'] as const) {
-      const route = await this.#getRoute(protocol, name);
-      if (route) return { protocol, route };
-    }
-    return undefined;
-  }
-
-  async #getRoute(protocol: Protocol, name: string): Promise<Route | undefined> {
-    const kind = ROUTE_KINDS[protocol];
-    try {
-      const raw: unknown = await this.#custom.getNamespacedCustomObject({ ...this.#path(kind), name });
-      return parseRoute(raw, kind.kind);
-    } catch (error) {
-      if (isKubeFailure(error, 404)) return undefined;
-      throw driverError(DRIVER, `get ${kind.kind} ${this.#where(name)}`, error);
-    }
-  }
-
-  async #listRoutes(protocol: Protocol): Promise<Route[]> {
-    const kind = ROUTE_KINDS[protocol];
-    try {
-      const list = (await this.#custom.listNamespacedCustomObject(this.#path(kind))) as { items?: unknown[] };
-      return (list.items ?? []).map((item) => parseRoute(item, kind.kind));
-    } catch (error) {
-      // The CRD is not installed (TCPRoute often is not): no routes of that kind.
-      if (isKubeFailure(error, 404)) return [];
-      throw driverError(DRIVER, `list ${kind.plural}`, error);
-    }
-  }
-
-  /** Creates our Service (and EndpointSlice) or widens its ports; refuses one that is not ours. */
-  async #ensureService(target: BackendTarget): Promise<void> {
-    const namespace = this.#options.namespace;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const existing = await this.#service(target.name);
-        let wanted = target;
-        if (!existing) {
-          await this.#core.createNamespacedService({ namespace, body: serviceFor(target) });
-        } else {
-          if (!isOurs(existing)) {
-            throw new DriverError(
-              DRIVER,
-              `Service ${this.#where(target.name)} exists and is not clusterburst's`,
-            );
-          }
-          const current = addressOf(existing, await this.#slice(target.name));
-          if (current && current !== target.address) {
-            throw new DriverError(DRIVER, `Service ${this.#where(target.name)} already points at ${current}`);
-          }
-          wanted = { ...target, ports: [...new Set([...portsOf(existing), ...target.ports])] };
-          if (wanted.ports.length > portsOf(existing).length) {
-            // Carries the resourceVersion read above: a concurrent change makes this a 409, retried.
-            const body = { ...serviceFor(wanted), metadata: { ...existing.metadata } };
-            await this.#core.replaceNamespacedService({ name: target.name, namespace, body });
-          }
-        }
-        if (isIP(target.address)) await this.#ensureSlice(wanted);
-        return;
-      } catch (error) {
-        if (error instanceof DriverError) throw error;
-        if (!isKubeFailure(error, 409) || attempt >= this.#options.maxAttempts) {
-          throw driverError(DRIVER, `write Service ${this.#where(target.name)}`, error);
-        }
-      }
-    }
-  }
-
-  async #ensureSlice(target: BackendTarget): Promise<void> {
-    const namespace = this.#options.namespace;
-    const existing = await this.#slice(target.name);
-    const body = endpointSliceFor(target);
-    if (!existing) {
-      await this.#discovery.createNamespacedEndpointSlice({ namespace, body });
-      return;
-    }
-    if (!isOurs(existing))
-      throw new DriverError(DRIVER, `EndpointSlice ${this.#where(target.name)} is not clusterburst's`);
-    const portList = (slice: V1EndpointSlice) =>
-      (slice.ports ?? []).map((p) => p.port ?? 0).sort((a, b) => a - b);
-    const same = portList(existing).join() === portList(body).join();
-    if (same && addressOf(undefined, existing) === target.address) return;
-    await this.#discovery.replaceNamespacedEndpointSlice({
-      name: target.name,
-      namespace,
-      body: { ...body, metadata: { ...existing.metadata, labels: body.metadata?.labels } },
-    });
-  }
-
+  /** Deletes our Service of a server once no route sends to it any more. */
   async #deleteServiceIfUnused(name: string): Promise<void> {
     for (const protocol of ['http', 'tcp'] as const) {
-      for (const route of await this.#listRoutes(protocol)) {
+      for (const route of await this.#routes.list(protocol)) {
         if (serversOf(route).some((s) => s.name === name)) return;
       }
     }
-    const namespace = this.#options.namespace;
-    const slice = await this.#slice(name);
-    if (slice && isOurs(slice)) {
-      await this.#discovery.deleteNamespacedEndpointSlice({ name, namespace }).catch((error: unknown) => {
-        if (!isKubeFailure(error, 404))
-          throw driverError(DRIVER, `delete EndpointSlice ${this.#where(name)}`, error);
-      });
-    }
-    const service = await this.#service(name);
-    if (service && isOurs(service)) {
-      await this.#core.deleteNamespacedService({ name, namespace }).catch((error: unknown) => {
-        if (!isKubeFailure(error, 404))
-          throw driverError(DRIVER, `delete Service ${this.#where(name)}`, error);
-      });
-    }
-  }
-
-  async #service(name: string): Promise<V1Service | undefined> {
-    try {
-      return await this.#core.readNamespacedService({ name, namespace: this.#options.namespace });
-    } catch (error) {
-      if (isKubeFailure(error, 404)) return undefined;
-      throw driverError(DRIVER, `read Service ${this.#where(name)}`, error);
-    }
-  }
-
-  async #slice(name: string): Promise<V1EndpointSlice | undefined> {
-    try {
-      return await this.#discovery.readNamespacedEndpointSlice({ name, namespace: this.#options.namespace });
-    } catch (error) {
-      if (isKubeFailure(error, 404)) return undefined;
-      throw driverError(DRIVER, `read EndpointSlice ${this.#where(name)}`, error);
-    }
-  }
-
-  #path(kind: (typeof ROUTE_KINDS)[Protocol]) {
-    return {
-      group: kind.group,
-      version: kind.version,
-      namespace: this.#options.namespace,
-      plural: kind.plural,
-    };
+    await this.#services.deleteOurs(name);
   }
 
   #where(name: string): string {
@@ -423,13 +241,6 @@ export class GatewayApiGateway implements GatewayDriver {
 /** Weight a server in `state` gets on the route: only an enabled one takes traffic. */
 function liveWeight(state: ServerState): number {
   return state.state === 'ready' ? state.weight : 0;
-}
-
-function parseRoute(raw: unknown, kind: string): Route {
-  const parsed = RouteSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new DriverError(DRIVER, `unexpected ${kind} shape: ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
 }
 
 function assertOurs(ref: GatewayServerRef, prefix: string): void {

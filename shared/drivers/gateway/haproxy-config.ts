@@ -3,6 +3,7 @@ import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GATEWAY_SERVER_PREFIX } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 
 const DRIVER = 'haproxy';
 /** Marks our lines for humans and carries what the server line itself cannot say. */
@@ -219,20 +220,27 @@ const LOCK_STALE_MS = 30_000;
 
 async function withLock<T>(file: string, action: () => Promise<T>): Promise<T> {
   const lock = join(dirname(file), `.${basename(file)}.cb-lock`);
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await (await open(lock, 'wx')).close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) await rm(lock, { force: true });
-      else if (Date.now() > deadline) {
-        throw new DriverError(DRIVER, `${lock} is held by another writer`, { retryable: true });
-      } else await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
-    }
-  }
+  const held = new DriverError(DRIVER, `${lock} is held by another writer`, { retryable: true });
+  await retry(
+    async () => {
+      try {
+        await (await open(lock, 'wx')).close();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+        // A lock older than any write is left by a crashed writer: break it and try again.
+        if (age > LOCK_STALE_MS) await rm(lock, { force: true });
+        throw held;
+      }
+    },
+    {
+      attempts: Number.POSITIVE_INFINITY,
+      baseMs: 40,
+      maxMs: 200,
+      maxElapsedMs: LOCK_WAIT_MS,
+      retryIf: (e) => e === held,
+    },
+  );
   try {
     return await action();
   } finally {

@@ -25,10 +25,12 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { GATEWAY_SERVER_PREFIX, ownedServerPrefix } from '../../domain/names.ts';
-import { ConfigError, DriverError } from '../../errors.ts';
+import { DriverError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import type { GatewayDriver, GatewayServerRef, GatewayServerSpec, GatewayServerStatus } from './gateway.ts';
 import { type ConfigServer, HaproxyConfigFiles } from './haproxy-config.ts';
+import type { HaproxyGatewayOptions } from './haproxy-options.ts';
 import {
   HaproxyRuntime,
   isMissingAnswer,
@@ -39,33 +41,6 @@ import {
 } from './haproxy-runtime.ts';
 
 const DRIVER = 'haproxy';
-
-/** Options of the haproxy driver, validated once at construction. */
-export const HaproxyGatewayOptionsSchema = z.object({
-  /** Runtime API: a unix socket path or `host:port` of a `stats socket … level admin`. */
-  runtime: z.string().min(1),
-  /** Config file (or `-f` directory of `*.cfg`) declaring the backends; omit to skip reload survival. */
-  configPath: z.string().min(1).optional(),
-  /** @default 5000 */
-  timeoutMs: z.number().int().positive().default(5000),
-  /** HAProxy's own health check on our servers; `false` adds them without `check`. */
-  check: z
-    .object({
-      enabled: z.boolean().default(true),
-      /** @default 2000 */
-      interMs: z.number().int().min(100).default(2000),
-      /** @default 2 */
-      rise: z.number().int().min(1).max(100).default(2),
-      /** @default 3 */
-      fall: z.number().int().min(1).max(100).default(3),
-    })
-    .prefault({}),
-  /** How long `remove` retries `del server` while cut sessions finish closing. @default 5000 */
-  deleteWaitMs: z.number().int().min(0).default(5000),
-});
-
-/** Options as written in config (defaults not yet applied). */
-export type HaproxyGatewayOptions = z.input<typeof HaproxyGatewayOptionsSchema>;
 
 /** HAProxy names allow letters, digits and `-_.:`; anything else could split a runtime command. */
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -92,7 +67,7 @@ export class HaproxyGateway implements GatewayDriver {
   readonly name = DRIVER;
   readonly #runtime: HaproxyRuntime;
   readonly #files: HaproxyConfigFiles | undefined;
-  readonly #options: z.output<typeof HaproxyGatewayOptionsSchema>;
+  readonly #options: HaproxyGatewayOptions;
   readonly #resolve: (host: string) => Promise<string>;
   readonly #prefix: string;
 
@@ -100,19 +75,9 @@ export class HaproxyGateway implements GatewayDriver {
     options: HaproxyGatewayOptions,
     deps: { readonly resolve?: (host: string) => Promise<string>; readonly owner?: string } = {},
   ) {
-    const parsed = HaproxyGatewayOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      throw new ConfigError(
-        `gateway.options.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
-        {
-          cause: parsed.error,
-        },
-      );
-    }
-    this.#options = parsed.data;
-    this.#runtime = new HaproxyRuntime({ address: parsed.data.runtime, timeoutMs: parsed.data.timeoutMs });
-    this.#files = parsed.data.configPath ? new HaproxyConfigFiles(parsed.data.configPath) : undefined;
+    this.#options = options;
+    this.#runtime = new HaproxyRuntime({ address: options.runtime, timeoutMs: options.timeoutMs });
+    this.#files = options.configPath ? new HaproxyConfigFiles(options.configPath) : undefined;
     this.#resolve = deps.resolve ?? (async (host) => (await lookup(host)).address);
     this.#prefix = deps.owner === undefined ? GATEWAY_SERVER_PREFIX : ownedServerPrefix(deps.owner);
   }
@@ -231,16 +196,27 @@ export class HaproxyGateway implements GatewayDriver {
 
   /** `del server` refuses while sessions remain; cut ones take a moment to close. */
   async #delete(ref: GatewayServerRef, force: boolean): Promise<void> {
-    const deadline = performance.now() + this.#options.deleteWaitMs;
-    for (let attempt = 0; ; attempt++) {
-      if (force) await this.#expectEmpty(`shutdown sessions server ${key(ref)}`, true);
-      const answer = await this.#runtime.run(`del server ${key(ref)}`);
-      if (/Server deleted/i.test(answer) || isMissingAnswer(answer)) return;
-      if (!/connections/i.test(answer) || performance.now() > deadline) {
-        throw refused(`del server ${key(ref)}`, answer, /connections/i.test(answer));
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
-    }
+    const command = `del server ${key(ref)}`;
+    let busy: DriverError | undefined;
+    await retry(
+      async () => {
+        if (force) await this.#expectEmpty(`shutdown sessions server ${key(ref)}`, true);
+        const answer = await this.#runtime.run(command);
+        if (/Server deleted/i.test(answer) || isMissingAnswer(answer)) return;
+        const stillOpen = /connections/i.test(answer);
+        const error = refused(command, answer, stillOpen);
+        busy = stillOpen ? error : undefined;
+        throw error;
+      },
+      {
+        attempts: Number.POSITIVE_INFINITY,
+        baseMs: 50,
+        maxMs: 500,
+        maxElapsedMs: this.#options.deleteWaitMs,
+        // Only "still has connections" heals by waiting; any other failure is thrown as it is.
+        retryIf: (e) => e === busy,
+      },
+    );
   }
 
   async #find(ref: GatewayServerRef): Promise<ServerStateRow | undefined> {

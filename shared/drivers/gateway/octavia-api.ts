@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import type { KeystoneSession, ServiceResponse } from '../openstack/keystone.ts';
 
 /** One pool member as Octavia returns it (fields we read; others pass through). */
@@ -47,7 +48,15 @@ export interface PendingRetry {
   readonly timeoutMs: number;
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Waits between tries (tests); the retry helper's sleep when absent. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A write refused with 409 while the load balancer is busy: read fresh state and try again. */
+class Pending extends Error {
+  constructor(readonly status: string) {
+    super(`load balancer ${status}`);
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -118,29 +127,39 @@ export class OctaviaApi {
     conflict?: () => Promise<boolean>,
   ): Promise<ServiceResponse | undefined> {
     const started = performance.now();
-    for (let n = 0; ; n++) {
-      const r = await attempt(n > 0);
-      if (r === undefined || r.status !== 409) return r;
-      const status = await this.#loadBalancerStatus(loadBalancerId);
-      if (status === 'ERROR') {
-        throw new DriverError(
-          this.driver,
-          `${action}: load balancer ${loadBalancerId} is in ERROR and refuses changes until an operator fails it over`,
-          { retryable: true },
-        );
-      }
-      if (!status.startsWith('PENDING_') && (await conflict?.())) return r;
-      const waited = performance.now() - started;
-      if (waited >= this.retry.timeoutMs) {
-        throw new DriverError(
-          this.driver,
-          `${action}: load balancer ${loadBalancerId} still ${status === 'ACTIVE' ? 'refusing with 409' : status} after ${Math.round(waited)} ms`,
-          { retryable: true },
-        );
-      }
-      const backoff = Math.min(this.retry.backoffMs * 2 ** n, this.retry.maxBackoffMs);
-      // Full jitter: concurrent writers to one load balancer do not retry in step.
-      await this.retry.sleep(Math.min(Math.ceil(backoff * (0.5 + Math.random() / 2)), this.retry.timeoutMs));
+    try {
+      return await retry(
+        async (n) => {
+          const r = await attempt(n > 1);
+          if (r === undefined || r.status !== 409) return r;
+          const status = await this.#loadBalancerStatus(loadBalancerId);
+          if (status === 'ERROR') {
+            throw new DriverError(
+              this.driver,
+              `${action}: load balancer ${loadBalancerId} is in ERROR and refuses changes until an operator fails it over`,
+              { retryable: true },
+            );
+          }
+          if (!status.startsWith('PENDING_') && (await conflict?.())) return r;
+          throw new Pending(status);
+        },
+        {
+          attempts: Number.POSITIVE_INFINITY,
+          baseMs: this.retry.backoffMs,
+          maxMs: this.retry.maxBackoffMs,
+          maxElapsedMs: this.retry.timeoutMs,
+          retryIf: (e) => e instanceof Pending,
+          ...(this.retry.sleep && { sleep: this.retry.sleep }),
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof Pending)) throw error;
+      const waited = Math.round(performance.now() - started);
+      throw new DriverError(
+        this.driver,
+        `${action}: load balancer ${loadBalancerId} still ${error.status === 'ACTIVE' ? 'refusing with 409' : error.status} after ${waited} ms`,
+        { retryable: true },
+      );
     }
   }
 

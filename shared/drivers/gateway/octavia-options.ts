@@ -8,7 +8,7 @@ const secureUrl = z
     message: 'must be https (plain http only to loopback)',
   });
 
-/** Options of the `octavia` gateway driver, validated once when the driver is built. */
+/** Options of the `octavia` gateway driver, validated once when the configuration loads. */
 export const OctaviaGatewayOptionsSchema = z.strictObject({
   /** Keystone v3 root, e.g. `https://keystone.example.org:5000/v3` (the Magnum provider's, if both are used). */
   authUrl: secureUrl,
@@ -40,5 +40,7 @@ export const OctaviaGatewayOptionsSchema = z.strictObject({
   callTimeoutMs: z.number().int().min(100).default(30_000),
 });
 
-/** Options as written in config (defaults not yet applied). */
-export type OctaviaGatewayOptions = z.input<typeof OctaviaGatewayOptionsSchema>;
+/** The options as written in configuration. */
+export type OctaviaGatewayOptionsInput = z.input<typeof OctaviaGatewayOptionsSchema>;
+/** The options the driver receives: parsed once at load, defaults applied. */
+export type OctaviaGatewayOptions = z.output<typeof OctaviaGatewayOptionsSchema>;

@@ -1,3 +1,5 @@
+import { sleep } from '../../retry.ts';
+
 /** How to wait for a drained server (or cluster) to lose its last connection. */
 export interface WaitForDrainOptions {
   /** Counts the connections still open; polled until it says 0. */
@@ -30,7 +32,7 @@ export interface DrainResult {
  */
 export async function waitForDrain(options: WaitForDrainOptions): Promise<DrainResult> {
   const now = options.now ?? (() => performance.now());
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = options.sleep ?? sleep;
   const pollMs = Math.max(1, options.pollMs ?? 500);
   const started = now();
   for (;;) {
@@ -39,6 +41,6 @@ export async function waitForDrain(options: WaitForDrainOptions): Promise<DrainR
     if (remaining <= 0) return { drained: true, waitedMs, remaining: 0 };
     const left = options.timeoutMs - waitedMs;
     if (left <= 0) return { drained: false, waitedMs, remaining };
-    await sleep(Math.min(pollMs, left));
+    await wait(Math.min(pollMs, left));
   }
 }

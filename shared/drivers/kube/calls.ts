@@ -68,8 +68,3 @@ export function deleteIfPresent<T>(
 ): Promise<T | undefined> {
   return ifPresent(driver, `deleting ${what}`, remove);
 }
-
-/** Waits `ms`, for bounded polls. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,29 +1,12 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
+import type { KubeconfigSource } from './kubeconfig-source-options.ts';
 
-/**
- * The fields naming where a driver finds the kubeconfig of a cluster it talks to (federation
- * control plane, Cluster API management cluster). Spread into a driver's options schema.
- * At most one of `kubeconfig`, `kubeconfigPath` and `inCluster`; none means client-node's
- * default search (`KUBECONFIG`, `~/.kube/config`, then the pod's service account).
- */
-export const KUBECONFIG_SOURCE_FIELDS = {
-  /** Inline kubeconfig YAML; write `env:NAME` in clusterburst.yaml so it stays out of the file. */
-  kubeconfig: z.string().min(1).optional(),
-  /** Path of a kubeconfig file. */
-  kubeconfigPath: z.string().min(1).optional(),
-  /** Use the service account of the pod clusterburst runs in. */
-  inCluster: z.boolean().optional(),
-  /** Context to use instead of the kubeconfig's current-context. */
-  context: z.string().min(1).optional(),
-} as const;
-
-/** Where a kubeconfig comes from (options of a driver talking to one cluster). */
-export const KubeconfigSourceSchema = z.strictObject(KUBECONFIG_SOURCE_FIELDS);
-
-/** A validated kubeconfig source. */
-export type KubeconfigSource = z.output<typeof KubeconfigSourceSchema>;
+export {
+  KUBECONFIG_SOURCE_FIELDS,
+  type KubeconfigSource,
+  KubeconfigSourceSchema,
+} from './kubeconfig-source-options.ts';
 
 /**
  * A client-node KubeConfig from a source. Throws a ConfigError naming the fields when the source

@@ -8,7 +8,8 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { DriverError } from '../../errors.ts';
-import { createIfAbsent, kubeCall, readIfPresent, sleep } from './calls.ts';
+import { retry } from '../../retry.ts';
+import { createIfAbsent, kubeCall, readIfPresent } from './calls.ts';
 import { driverError, isKubeFailure } from './errors.ts';
 
 /** The service-account access a federation control plane gets in a member cluster. */
@@ -107,30 +108,41 @@ async function waitForTokens(
   names: readonly string[],
   timeoutMs: number,
 ): Promise<Record<string, ServiceAccountToken>> {
-  const deadline = Date.now() + timeoutMs;
   const found: Record<string, ServiceAccountToken> = {};
-  for (let attempt = 0; ; attempt++) {
-    for (const name of names.filter((n) => !found[n])) {
-      const secret: V1Secret | undefined = await readIfPresent(
-        driver,
-        `token Secret ${namespace}/${name} in the member`,
-        () => core.readNamespacedSecret({ namespace, name }),
-      );
-      const token = secret?.data?.token;
-      const caCrt = secret?.data?.['ca.crt'];
-      if (token && caCrt) found[name] = { token, caCrt };
-    }
-    if (names.every((n) => found[n])) return found;
-    if (Date.now() > deadline) {
-      const missing = names.filter((n) => !found[n]).join(', ');
-      throw new DriverError(
-        driver,
-        `token Secrets ${missing} in the member were not filled within ${timeoutMs} ms (is the token controller running?)`,
-        { retryable: true },
-      );
-    }
-    await sleep(Math.min(50 * 2 ** attempt, 1000));
+  const unfilled = () => names.filter((n) => !found[n]);
+  const notYet = new Error('token Secrets not filled yet');
+  try {
+    await retry(
+      async () => {
+        for (const name of unfilled()) {
+          const secret: V1Secret | undefined = await readIfPresent(
+            driver,
+            `token Secret ${namespace}/${name} in the member`,
+            () => core.readNamespacedSecret({ namespace, name }),
+          );
+          const token = secret?.data?.token;
+          const caCrt = secret?.data?.['ca.crt'];
+          if (token && caCrt) found[name] = { token, caCrt };
+        }
+        if (unfilled().length > 0) throw notYet;
+      },
+      {
+        attempts: Number.POSITIVE_INFINITY,
+        baseMs: 100,
+        maxMs: 1000,
+        maxElapsedMs: timeoutMs,
+        retryIf: (e) => e === notYet,
+      },
+    );
+  } catch (error) {
+    if (error !== notYet) throw error;
+    throw new DriverError(
+      driver,
+      `token Secrets ${unfilled().join(', ')} in the member were not filled within ${timeoutMs} ms (is the token controller running?)`,
+      { retryable: true },
+    );
   }
+  return found;
 }
 
 /**

@@ -1,40 +1,8 @@
 import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import type { LoadReport } from '../../domain/load-report.ts';
-import { ConfigError, ValidationError } from '../../errors.ts';
-import { parseInput } from '../../schemas/parse.ts';
 import type { LoadDriver } from './load.ts';
-
-/** Options of the Prometheus load driver (`load.options` in clusterburst.yaml). */
-export const PrometheusLoadOptionsSchema = z.strictObject({
-  /** Base URL of the Prometheus HTTP API; a path prefix (`/prometheus`) is kept. */
-  url: z
-    .url({ protocol: /^https?$/ })
-    .refine((u) => !new URL(u).username, { message: 'must not carry credentials: use bearerToken' }),
-  /** PromQL giving the overall utilisation (0..1) of what the bursts serve; series are maxed. */
-  query: z.string().min(1),
-  /** PromQL for one burst cluster: `{{burst_id}}` and `{{cluster}}` are replaced by its id and name. */
-  perClusterQuery: z
-    .string()
-    .min(1)
-    .refine((q) => q.includes('{{burst_id}}') || q.includes('{{cluster}}'), {
-      message: 'must contain {{burst_id}} or {{cluster}}',
-    })
-    .optional(),
-  /**
-   * `range`: one `query_range` over the window, maxed here, gaps seen step by step; `instant`:
-   * `max_over_time` and `count_over_time` subqueries evaluated by Prometheus. @default 'range'
-   */
-  mode: z.enum(['range', 'instant']).default('range'),
-  /** Bound on each HTTP request. @default 5000 */
-  timeoutMs: z.number().int().min(100).max(120_000).default(5000),
-  /** Resolution of the window; the scrape interval or a multiple of it. @default 15 */
-  stepSeconds: z.number().int().min(1).max(3600).default(15),
-  /** Sent as `Authorization: Bearer`; write `env:NAME` in the file. */
-  bearerToken: z.string().min(1).optional(),
-});
-/** Options as written in the configuration. */
-export type PrometheusLoadOptions = z.input<typeof PrometheusLoadOptionsSchema>;
+import type { PrometheusLoadOptions } from './prometheus-options.ts';
 
 /** What one expression showed over the window: its highest value and how much of the window has data. */
 type Reading =
@@ -71,31 +39,19 @@ type Data = z.output<typeof SuccessSchema>['data'];
  * reaches back to its start without a gap. Never throws: an unreachable Prometheus, an HTTP or
  * PromQL error, or no data at all is `{ ok: false }`, and scale-down then drains nothing.
  * @example
- * const load = PrometheusLoad.fromConfig({ url: 'http://127.0.0.1:9090', query: 'max(up)' });
+ * const load = new PrometheusLoad(config.load.options); // parsed when the configuration loaded
  */
 export class PrometheusLoad implements LoadDriver {
   readonly name = 'prometheus';
-  readonly #options: z.output<typeof PrometheusLoadOptionsSchema>;
+  readonly #options: PrometheusLoadOptions;
   readonly #base: URL;
   /** Where Prometheus is, for messages: never with credentials. */
   readonly #where: string;
 
   constructor(options: PrometheusLoadOptions) {
-    this.#options = PrometheusLoadOptionsSchema.parse(options);
+    this.#options = options;
     this.#base = new URL(this.#options.url.endsWith('/') ? this.#options.url : `${this.#options.url}/`);
     this.#where = `${this.#base.origin}${this.#base.pathname.replace(/\/$/, '')}`;
-  }
-
-  /** Validate `load.options` of the configuration; errors name the field. */
-  static fromConfig(options: unknown): PrometheusLoad {
-    try {
-      return new PrometheusLoad(
-        parseInput(PrometheusLoadOptionsSchema, options, 'configuration load.options'),
-      );
-    } catch (error) {
-      if (error instanceof ValidationError) throw new ConfigError(error.message, { cause: error });
-      throw error;
-    }
   }
 
   async observe(query: Parameters<LoadDriver['observe']>[0]): Promise<LoadReport> {

@@ -1,38 +1,14 @@
 import { ContainerServiceClient, type ManagedCluster } from '@azure/arm-containerservice';
 import { DefaultAzureCredential } from '@azure/identity';
-import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts } from '../cloud/classify-error.ts';
 import { credentialsFromKubeconfig } from '../kube/credentials.ts';
 import { armFacts, failedForQuota, statusOf } from './aks-errors.ts';
+import type { AksOptions } from './aks-options.ts';
 import { type AksResizeContext, aksResizeView, getAgentPool, requestAksResize } from './aks-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkDeletable, checkNodeCount, checkOwned, checkRegion, resized } from './provider-checks.ts';
-
-/** Options of the AKS provider: one subscription, resource group and region. */
-export const AksOptionsSchema = z.strictObject({
-  /** Azure subscription id. */
-  subscriptionId: z.guid(),
-  /** Resource group the managed clusters go into (it must exist). */
-  resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, 'an Azure resource group name'),
-  /** Azure region, e.g. `westeurope`. */
-  location: z.string().regex(/^[a-z0-9]+$/, 'an Azure region name such as westeurope'),
-  /** VM size of the node pool. @default 'Standard_D4s_v5' */
-  vmSize: z.string().min(1).default('Standard_D4s_v5'),
-  /** OS disk of each node in GB. @default 64 */
-  osDiskSizeGB: z.number().int().min(30).max(2048).default(64),
-  /** Kubernetes version, e.g. `1.33`. @default the AKS default */
-  kubernetesVersion: z.string().min(1).optional(),
-  /** Another Azure Resource Manager endpoint (sovereign cloud, Azure Stack Hub). @default https://management.azure.com */
-  endpoint: z
-    .url({ protocol: /^https$/ })
-    .transform((url) => url.replace(/\/+$/, ''))
-    .optional(),
-  /** PEM CA certificates to trust for `endpoint` instead of the public ones (private clouds). */
-  caCertificates: z.string().includes('BEGIN CERTIFICATE').optional(),
-});
-export type AksOptions = z.input<typeof AksOptionsSchema>;
 
 /** The credential type the SDK takes (an @azure/core-auth TokenCredential). */
 export type AzureCredential = ConstructorParameters<typeof ContainerServiceClient>[0];
@@ -58,7 +34,7 @@ const AGENT_POOL = 'burst';
  * provisioningState (and the provisioning error when it failed).
  */
 export class AksProvider implements ProviderDriver {
-  readonly #options: z.output<typeof AksOptionsSchema>;
+  readonly #options: AksOptions;
   readonly #client: ContainerServiceClient;
 
   constructor(
@@ -66,7 +42,7 @@ export class AksProvider implements ProviderDriver {
     options: AksOptions,
     deps: AksDeps = {},
   ) {
-    this.#options = AksOptionsSchema.parse(options);
+    this.#options = options;
     const { endpoint, caCertificates, subscriptionId } = this.#options;
     this.#client = new ContainerServiceClient(
       deps.credential ?? new DefaultAzureCredential(),

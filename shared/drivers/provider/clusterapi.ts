@@ -5,35 +5,11 @@ import { DriverError } from '../../errors.ts';
 import { createIfAbsent, deleteIfPresent, kubeCall, readIfPresent } from '../kube/calls.ts';
 import { ConditionsSchema } from '../kube/conditions.ts';
 import { credentialsFromKubeconfig } from '../kube/credentials.ts';
-import { parseDriverOptions } from '../kube/driver-options.ts';
-import { KUBECONFIG_SOURCE_FIELDS, loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
+import type { ClusterApiOptions } from './clusterapi-options.ts';
 import { type CapiResizeContext, capiResizeView, requestCapiResize } from './clusterapi-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned, resized } from './provider-checks.ts';
-
-/** Options of a `clusterapi` provider (`providers[].options` in clusterburst.yaml). */
-export const ClusterApiOptionsSchema = z.strictObject({
-  /** The management cluster's kubeconfig (inline, path or in-cluster); see KUBECONFIG_SOURCE_FIELDS. */
-  ...KUBECONFIG_SOURCE_FIELDS,
-  /** Namespace of the Cluster objects and their kubeconfig Secrets. @default 'clusterburst-system' */
-  namespace: z.string().min(1).default('clusterburst-system'),
-  /** The ClusterClass; its namespace defaults to the Cluster's. */
-  classRef: z.strictObject({ name: z.string().min(1), namespace: z.string().min(1).optional() }),
-  kubernetesVersion: z.string().regex(/^v\d+\.\d+\.\d+/, 'must be a Kubernetes version such as v1.33.1'),
-  /** @default 1 */
-  controlPlaneReplicas: z.number().int().min(1).default(1),
-  /** MachineDeployment class of the workers in the ClusterClass. @default 'default-worker' */
-  workerClass: z.string().min(1).default('default-worker'),
-  /** Name of the one MachineDeployment topology; its replicas are the burst's nodes. @default 'md-0' */
-  machineDeploymentName: z.string().min(1).default('md-0'),
-  /** ClusterClass variables, by name. @default {} */
-  variables: z.record(z.string(), z.unknown()).default({}),
-  /** Variable that receives the burst's region, when the ClusterClass has one (e.g. `region`). */
-  regionVariable: z.string().min(1).optional(),
-});
-
-/** The options as written in configuration. */
-export type ClusterApiOptions = z.input<typeof ClusterApiOptionsSchema>;
 
 /** Annotation carrying the burst's region (Cluster API has no region of its own). */
 export const REGION_ANNOTATION = 'clusterburst.io/region';
@@ -79,14 +55,14 @@ type CapiCluster = z.output<typeof CapiClusterSchema>;
 export class ClusterApiProvider implements ProviderDriver {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
-  readonly #options: z.output<typeof ClusterApiOptionsSchema>;
+  readonly #options: ClusterApiOptions;
 
   constructor(
     readonly name: string,
     options: ClusterApiOptions,
     kubeConfig?: KubeConfig,
   ) {
-    this.#options = parseDriverOptions(ClusterApiOptionsSchema, options, `providers.${name}.options`);
+    this.#options = options;
     const kc = kubeConfig ?? loadKubeConfig(this.#options, `providers.${name}.options`);
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);

@@ -20,64 +20,15 @@ import {
   ResourceNotFoundException,
   TagResourceCommand,
 } from '@aws-sdk/client-eks';
-import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { classifyError, type ErrorFacts } from '../cloud/classify-error.ts';
 import { eksFacts, issues, someQuota } from './eks-errors.ts';
+import type { EksOptions } from './eks-options.ts';
 import { type EksResizeContext, eksResizeView, requestEksResize } from './eks-resize.ts';
 import { type AwsCredentials, eksToken } from './eks-token.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkDeletable, checkNodeCount, checkOwned, checkRegion, resized } from './provider-checks.ts';
-
-const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
-/** An IPv4 block allowed to call a cluster's public API endpoint: never the whole Internet. */
-const PublicAccessCidr = z
-  .cidrv4('must be an IPv4 CIDR block such as 192.0.2.0/24')
-  .refine(
-    (cidr) => !cidr.endsWith('/0'),
-    'must not be the whole Internet (/0): list who calls the cluster API',
-  );
-
-/** Options of the EKS provider: one AWS account and region. Credentials come from the SDK's default chain. */
-export const EksOptionsSchema = z.strictObject({
-  /** AWS region, e.g. `eu-west-1`. Every cluster of this provider lives there. */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1'),
-  /** IAM role the EKS control plane assumes. */
-  roleArn: z.string().regex(IAM_ROLE, 'an IAM role ARN'),
-  /** IAM role of the managed node group's instances. */
-  nodeRoleArn: z.string().regex(IAM_ROLE, 'an IAM role ARN'),
-  /** Subnets in at least two availability zones (an EKS requirement). */
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(2),
-  /** Extra security groups for the control plane ENIs. @default [] */
-  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
-  /**
-   * Who may reach the cluster's Kubernetes API (control plane only; the services' ingress is
-   * not affected): IPv4 CIDRs of whatever calls it from outside the VPC, i.e. clusterburst and
-   * the federation controller (up to 40, the EKS limit; a /0 is refused). Empty: no public API
-   * endpoint at all, only the private one in the VPC, which the control plane must then reach
-   * over VPN, Direct Connect or peering. The API is never open to the whole Internet.
-   * @default [] (private endpoint only)
-   */
-  publicAccessCidrs: z.array(PublicAccessCidr).max(40).default([]),
-  /** Kubernetes minor version, e.g. `1.33`. @default the EKS default */
-  kubernetesVersion: z
-    .string()
-    .regex(/^\d+\.\d+$/)
-    .optional(),
-  /** Instance types of the node group. @default ['m5.large'] */
-  instanceTypes: z.array(z.string().min(1)).min(1).default(['m5.large']),
-  /** On-demand or spot nodes. @default 'ON_DEMAND' */
-  capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
-  /** Root volume size of each node in GiB. @default 20 */
-  diskSizeGiB: z.number().int().min(1).max(16384).default(20),
-  /** Another EKS API endpoint (VPC endpoint, FIPS). @default the regional endpoint */
-  endpoint: z.url().optional(),
-  /** STS host the bearer token is presigned for. @default sts.<region>.amazonaws.com */
-  stsHost: z.string().min(1).optional(),
-});
-export type EksOptions = z.input<typeof EksOptionsSchema>;
 
 /** Injected collaborators (tests pass a mocked client and fixed credentials). */
 export interface EksDeps {
@@ -104,7 +55,7 @@ const DELETING_TAG = 'clusterburst.io/deleting';
  * the control plane is ACTIVE and, after `delete`, deletes the node groups and then the cluster.
  */
 export class EksProvider implements ProviderDriver {
-  readonly #options: z.output<typeof EksOptionsSchema>;
+  readonly #options: EksOptions;
   readonly #client: EKSClient;
   readonly #credentials: AwsCredentials;
 
@@ -113,7 +64,7 @@ export class EksProvider implements ProviderDriver {
     options: EksOptions,
     deps: EksDeps = {},
   ) {
-    this.#options = EksOptionsSchema.parse(options);
+    this.#options = options;
     this.#client =
       deps.client ??
       new EKSClient({

@@ -4,7 +4,6 @@
  * and its options schema leaves with issue 10 item 3.
  */
 import { ClusterManagerClient, protos } from '@google-cloud/container';
-import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { classifyError, GrpcCode, grpcFacts } from '../cloud/classify-error.ts';
@@ -17,6 +16,7 @@ import {
   statusIsQuota,
 } from './gke-errors.ts';
 import { decodeLabels, encodeLabels, encodeValue, LABEL_KEYS } from './gke-labels.ts';
+import type { GkeOptions } from './gke-options.ts';
 import { type GkeResizeContext, gkeResizeView, requestGkeResize } from './gke-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkDeletable, checkNodeCount, checkRegion, checkResizable, resized } from './provider-checks.ts';
@@ -24,39 +24,6 @@ import { checkDeletable, checkNodeCount, checkRegion, checkResizable, resized } 
 type GkeCluster = protos.google.container.v1.ICluster;
 type GkeOperation = protos.google.container.v1.IOperation;
 const { Cluster, Operation } = protos.google.container.v1;
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
-
-/** Options of the GKE provider: one project and location. Credentials: Application Default Credentials. */
-export const GkeOptionsSchema = z
-  .strictObject({
-    /** Google Cloud project id. */
-    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a Google Cloud project id'),
-    /** Region (regional cluster) or zone (zonal cluster), e.g. `europe-west1` or `europe-west1-b`. */
-    location: z.string().regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/, 'a Google Cloud region or zone'),
-    /** Standard (our node pool) or Autopilot (Google sizes the nodes; `nodes` is ignored). @default 'standard' */
-    mode: z.enum(['standard', 'autopilot']).default('standard'),
-    /** Machine type of the node pool (Standard). @default 'e2-standard-4' */
-    machineType: z.string().min(1).default('e2-standard-4'),
-    /** Boot disk of each node in GB (Standard). @default 50 */
-    diskSizeGb: z.number().int().min(10).max(65536).default(50),
-    /** Initial Kubernetes version, e.g. `1.33`. @default the GKE default */
-    kubernetesVersion: z.string().min(1).optional(),
-    /** VPC network and subnetwork. @default the project's default network */
-    network: z.string().min(1).optional(),
-    subnetwork: z.string().min(1).optional(),
-    /** Another API host[:port] (private endpoint, emulator). @default container.googleapis.com */
-    apiEndpoint: z.string().min(1).optional(),
-    /** Scheme of `apiEndpoint`; plain http only to loopback, since it carries a bearer token. @default 'https' */
-    protocol: z.enum(['https', 'http']).default('https'),
-    /** Deadline of one API call in ms. @default 30000 */
-    callTimeoutMs: z.number().int().min(1000).default(30_000),
-  })
-  .refine((o) => o.protocol === 'https' || (o.apiEndpoint !== undefined && LOOPBACK.test(o.apiEndpoint)), {
-    message: 'protocol http is allowed only with a loopback apiEndpoint',
-    path: ['protocol'],
-  });
-export type GkeOptions = z.input<typeof GkeOptionsSchema>;
 
 /** Injected collaborators. */
 export interface GkeDeps {
@@ -75,7 +42,7 @@ const NODE_POOL = 'burst';
  * and, while it provisions or after it failed, the create operation for the why.
  */
 export class GkeProvider implements ProviderDriver {
-  readonly #options: z.output<typeof GkeOptionsSchema>;
+  readonly #options: GkeOptions;
   readonly #client: ClusterManagerClient;
   readonly #tokenSource: () => Promise<string>;
   /** Create operations started by this instance; other instances find theirs by listing. */
@@ -86,7 +53,7 @@ export class GkeProvider implements ProviderDriver {
     options: GkeOptions,
     deps: GkeDeps = {},
   ) {
-    this.#options = GkeOptionsSchema.parse(options);
+    this.#options = options;
     const { apiEndpoint, protocol } = this.#options;
     const [host, port] = apiEndpoint?.split(/:(?=\d+$)/) ?? [];
     const tokenSource = deps.tokenSource;

@@ -6,50 +6,12 @@ import { z } from 'zod';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import { isQuotaMessage } from '../cloud/classify-error.ts';
-import { KeystoneAuthSchema, KeystoneSession, type ServiceResponse } from '../openstack/keystone.ts';
+import { KeystoneSession, type ServiceResponse } from '../openstack/keystone.ts';
 import { makeClientCsr } from './magnum-csr.ts';
+import type { MagnumOptions } from './magnum-options.ts';
 import { type MagnumResizeContext, magnumResizeView, requestMagnumResize } from './magnum-resize.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkDeletable, checkNodeCount, checkRegion, checkResizable, resized } from './provider-checks.ts';
-
-/** https, or http to loopback only: the password and tokens travel in these requests. */
-const secureUrl = z
-  .url()
-  .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(u), {
-    message: 'must be https (plain http only to loopback)',
-  });
-
-/** Options of the Magnum provider: one OpenStack project and region. */
-export const MagnumOptionsSchema = z.strictObject({
-  /** Keystone v3 root, e.g. `https://keystone.example.org:5000/v3`. */
-  authUrl: secureUrl,
-  /** Keystone credentials (secrets by reference in the config file). */
-  auth: KeystoneAuthSchema,
-  /** OpenStack region: the catalog region and what placement calls this provider's region. */
-  region: z.string().min(1),
-  /** Catalog interface of the Magnum endpoint. @default 'public' */
-  interface: z.enum(['public', 'internal', 'admin']).default('public'),
-  /** Magnum endpoint instead of the catalog's, e.g. `https://magnum.example.org:9511/v1`. */
-  magnumUrl: secureUrl.optional(),
-  /** Cluster template (UUID or name) the clusters are made from. */
-  clusterTemplateId: z.string().min(1),
-  /** Nova keypair for the nodes. @default the template's */
-  keypair: z.string().min(1).optional(),
-  /** Flavors of workers and masters. @default the template's */
-  flavorId: z.string().min(1).optional(),
-  masterFlavorId: z.string().min(1).optional(),
-  /** Control-plane nodes. @default 1 */
-  masterCount: z.number().int().min(1).default(1),
-  /** Minutes Magnum (Heat) allows the create before it fails it. @default 60 */
-  createTimeoutMinutes: z.number().int().min(1).default(60),
-  /** Labels that configure the driver (e.g. `kube_tag`), merged with ours. @default {} */
-  labels: z.record(z.string(), z.string()).default({}),
-  /** Merge our labels into the template's instead of replacing them (Magnum `merge_labels`). @default true */
-  mergeLabels: z.boolean().default(true),
-  /** Deadline of one HTTP call in ms. @default 30000 */
-  callTimeoutMs: z.number().int().min(1000).default(30_000),
-});
-export type MagnumOptions = z.input<typeof MagnumOptionsSchema>;
 
 const MagnumClusterSchema = z.looseObject({
   uuid: z.string(),
@@ -91,7 +53,7 @@ const NOVA_CAPACITY = /no valid host was found|not enough hosts available|insuff
  * keeps the oldest cluster of the burst and deletes the rest.
  */
 export class MagnumProvider implements ProviderDriver {
-  readonly #options: z.output<typeof MagnumOptionsSchema>;
+  readonly #options: MagnumOptions;
   readonly #session: KeystoneSession;
   /** Credentials signed per cluster name, with the uuid they were signed for. */
   readonly #minted = new Map<string, { uuid: string; credentials: Promise<ClusterCredentials> }>();
@@ -100,7 +62,7 @@ export class MagnumProvider implements ProviderDriver {
     readonly name: string,
     options: MagnumOptions,
   ) {
-    this.#options = MagnumOptionsSchema.parse(options);
+    this.#options = options;
     const o = this.#options;
     this.#session = new KeystoneSession(name, {
       authUrl: o.authUrl,

@@ -1,29 +1,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
 import { OWNER_LABEL } from '../../domain/names.ts';
 import { DriverError } from '../../errors.ts';
 import type { ClusterCredentials, ClusterSpec, ProviderCluster, ProviderDriver } from './provider.ts';
 import { checkNodeCount, checkOwned } from './provider-checks.ts';
 import { SimulatedClusterServer } from './simulated-cluster.ts';
-
-/** Options of the simulated provider. */
-export const SimulatedProviderOptionsSchema = z.strictObject({
-  /** Time from create to ready. @default 2000 */
-  readyAfterMs: z.number().int().min(0).default(2000),
-  /** Time from delete to gone. @default 100 */
-  deleteAfterMs: z.number().int().min(0).default(100),
-  /** Time a resize of the node pool takes. @default 500 */
-  resizeAfterMs: z.number().int().min(0).default(500),
-  /** Nodes the simulated account may run over all clusters; a resize beyond is refused for quota. */
-  maxNodes: z.number().int().min(0).optional(),
-  /**
-   * Where the simulated cloud keeps its inventory. The cloud outlives the control plane: after
-   * a crash, clusters listed here come back (so a leak stays visible until cleaned up).
-   */
-  inventoryFile: z.string().min(1).optional(),
-});
-export type SimulatedProviderOptions = z.input<typeof SimulatedProviderOptionsSchema>;
+import { SIMULATED_PROVIDER_DEFAULTS, type SimulatedProviderOptions } from './simulated-options.ts';
 
 interface InventoryEntry {
   readonly name: string;
@@ -53,7 +35,7 @@ interface SimulatedResize {
  * ready after a delay. `fail` and `vanish` let tests play a broken or lost cluster.
  */
 export class SimulatedProvider implements ProviderDriver {
-  readonly #options: z.output<typeof SimulatedProviderOptionsSchema>;
+  readonly #options: SimulatedProviderOptions;
   readonly #inventory = new Map<string, InventoryEntry>();
   readonly #servers = new Map<string, SimulatedClusterServer>();
   readonly #pending = new Map<string, Promise<ProviderCluster>>();
@@ -63,9 +45,9 @@ export class SimulatedProvider implements ProviderDriver {
 
   constructor(
     readonly name: string,
-    options: SimulatedProviderOptions = {},
+    options: SimulatedProviderOptions = SIMULATED_PROVIDER_DEFAULTS,
   ) {
-    this.#options = SimulatedProviderOptionsSchema.parse(options);
+    this.#options = options;
   }
 
   /** Bring back the clusters of the inventory file (after a restart of the control plane). */

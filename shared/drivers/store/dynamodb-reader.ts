@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Phase } from '../../domain/lifecycle.ts';
 import { DriverError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import { dynamoError } from './dynamodb-errors.ts';
 import { PHASE_INDEX, type RecordItem, recordKey } from './dynamodb-table.ts';
 
@@ -29,18 +30,22 @@ export class DynamoReader {
   async batchGet(ids: readonly string[]): Promise<RecordItem[]> {
     const items: RecordItem[] = [];
     let keys: Record<string, unknown>[] = ids.map(recordKey);
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      if (attempt >= this.#maxAttempts)
-        throw new DriverError('dynamodb', 'batch read kept being throttled', { retryable: true });
-      const out = await this.#send('reading records', () =>
-        this.#doc.send(
-          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
-        ),
-      );
-      items.push(...((out.Responses?.[this.#table] ?? []) as RecordItem[]));
-      keys = (out.UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
-    }
+    if (keys.length === 0) return items;
+    const throttled = new DriverError('dynamodb', 'batch read kept being throttled', { retryable: true });
+    // Only the keys DynamoDB left unprocessed (throttled) are asked for again.
+    await retry(
+      async () => {
+        const out = await this.#send('reading records', () =>
+          this.#doc.send(
+            new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
+          ),
+        );
+        items.push(...((out.Responses?.[this.#table] ?? []) as RecordItem[]));
+        keys = (out.UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length > 0) throw throttled;
+      },
+      { attempts: this.#maxAttempts, baseMs: 10, maxMs: 150, retryIf: (e) => e === throttled },
+    );
     return items;
   }
 
@@ -132,9 +137,4 @@ export class DynamoReader {
       throw dynamoError(what, error);
     }
   }
-}
-
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(attempt, 6) * (5 + Math.random() * 20);
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,13 +4,14 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive, type Phase, TERMINAL_PHASES } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import { dynamoError, isConditionFailed } from './dynamodb-errors.ts';
 import { DynamoFleet, type FleetItem } from './dynamodb-fleet.ts';
+import type { DynamoDbStoreConfigOptions } from './dynamodb-options.ts';
 import { DynamoReader } from './dynamodb-reader.ts';
 import {
   casUpdate,
@@ -34,22 +35,8 @@ import {
   type RecordQuery,
 } from './store.ts';
 
-/** The `store.options` of `driver: dynamodb` in clusterburst.yaml. */
-export const DynamoDbStoreOptionsSchema = z.strictObject({
-  /** Table name (serverless.yml: `clusterburst-<stage>-state`). */
-  table: z
-    .string()
-    .min(3)
-    .max(255)
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
-  /** AWS region; the SDK's default chain (AWS_REGION on Lambda) when unset. */
-  region: z.string().min(1).optional(),
-  /** Endpoint override (tests against a local DynamoDB, VPC endpoints). */
-  endpoint: z.url().optional(),
-});
-
-/** Options of the DynamoDB store. */
-export interface DynamoDbStoreOptions extends z.output<typeof DynamoDbStoreOptionsSchema> {
+/** Options of the DynamoDB store: the parsed `store.options`, plus what the runtime and tests add. */
+export interface DynamoDbStoreOptions extends DynamoDbStoreConfigOptions {
   /** A ready client (tests); built from `region`/`endpoint` when absent. */
   readonly client?: DynamoDBClient;
   /** Installation id, kept on the fleet item. */
@@ -172,43 +159,57 @@ export class DynamoDbStore implements BurstStore {
     signalKey: string,
     decide: (records: readonly BurstCluster[]) => AdmitDecision,
   ): Promise<AdmitResult> {
-    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
-      const fleet = await this.#fleet.read();
-      if (fleet.pending) {
-        // A claimed admission whose writer may have died: finish it before deciding anything.
-        await this.#finishClaim(fleet.pending);
-        continue;
-      }
-      const [open, ofSignal] = await Promise.all([
-        this.#unsettled(fleet),
-        this.#read.query(SIGNAL_INDEX, '#k = :k', { '#k': 'signalKey' }, { ':k': signalKey }),
-      ]);
-      const view = new Map<string, BurstCluster>();
-      for (const item of open) if (isLive(item.phase as Phase)) view.set(idOfKey(item.pk), recordOf(item));
-      for (const item of ofSignal) view.set(idOfKey(item.pk), recordOf(item));
-      const decision = decide([...view.values()].sort((a, b) => (a.id < b.id ? -1 : 1)));
-      if (!decision.admit) {
-        return {
-          admitted: false,
-          why: decision.why,
-          ...(decision.duplicateOf && { duplicateOf: decision.duplicateOf }),
-        };
-      }
-      const { id } = decision.record;
-      if (view.has(id) || (await this.#read.get(id))) {
-        return { admitted: false, why: `burst ${id} already exists`, duplicateOf: id };
-      }
-      const record: BurstCluster = { ...decision.record, version: 1 };
-      const item = newItem(record, decision.events, this.#now(), this.#retentionMs);
-      if (!(await this.#fleet.claim(fleet, id, item))) {
-        await backoff(attempt + 1);
-        continue;
-      }
-      await this.#finishClaim(item);
-      if (decision.events.length > 0) this.#notify();
-      return { admitted: true, record };
+    try {
+      return await retry(() => this.#admitOnce(signalKey, decide), {
+        attempts: this.#maxAttempts,
+        baseMs: 10,
+        maxMs: 150,
+        retryIf: (e) => e instanceof FleetBusy,
+      });
+    } catch (error) {
+      if (!(error instanceof FleetBusy)) throw error;
+      throw new DriverError('dynamodb', 'admission kept conflicting on the fleet item', { retryable: true });
     }
-    throw new DriverError('dynamodb', 'admission kept conflicting on the fleet item', { retryable: true });
+  }
+
+  /** One admission under the fleet item; FleetBusy when another admission held or took it. */
+  async #admitOnce(
+    signalKey: string,
+    decide: (records: readonly BurstCluster[]) => AdmitDecision,
+  ): Promise<AdmitResult> {
+    const fleet = await this.#fleet.read();
+    if (fleet.pending) {
+      // A claimed admission whose writer may have died: finish it before deciding anything.
+      await this.#finishClaim(fleet.pending);
+      throw new FleetBusy();
+    }
+    const [open, ofSignal] = await Promise.all([
+      this.#unsettled(fleet),
+      this.#read.query(SIGNAL_INDEX, '#k = :k', { '#k': 'signalKey' }, { ':k': signalKey }),
+    ]);
+    const view = new Map<string, BurstCluster>();
+    for (const item of open) if (isLive(item.phase as Phase)) view.set(idOfKey(item.pk), recordOf(item));
+    for (const item of ofSignal) view.set(idOfKey(item.pk), recordOf(item));
+    const decision = decide([...view.values()].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    if (!decision.admit) {
+      return {
+        admitted: false,
+        why: decision.why,
+        ...(decision.duplicateOf && { duplicateOf: decision.duplicateOf }),
+      };
+    }
+    const { id } = decision.record;
+    if (view.has(id) || (await this.#read.get(id))) {
+      return { admitted: false, why: `burst ${id} already exists`, duplicateOf: id };
+    }
+    const record: BurstCluster = { ...decision.record, version: 1 };
+    const item = newItem(record, decision.events, this.#now(), this.#retentionMs);
+    if (!(await this.#fleet.claim(fleet, id, item))) throw new FleetBusy();
+    await this.#finishClaim(item);
+    // No transactions (dynalite has none): the close follows the insert (see AdmitDecision.close).
+    const closed = decision.close && (await this.update(decision.close.record, decision.close.events));
+    if (decision.events.length > 0) this.#notify();
+    return { admitted: true, record, ...(closed && { closed }) };
   }
 
   async update(record: BurstCluster, events: readonly LifecycleEvent[] = []): Promise<BurstCluster> {
@@ -366,7 +367,5 @@ export class DynamoDbStore implements BurstStore {
   }
 }
 
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(attempt, 6) * (5 + Math.random() * 20);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** The fleet item was claimed by another admission (or held by an unfinished one): try again. */
+class FleetBusy extends Error {}

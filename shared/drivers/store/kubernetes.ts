@@ -2,24 +2,20 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
-import { driverError, isKubeFailure } from '../kube/errors.ts';
 import { FleetLock, type FleetState } from './kubernetes-fleet-lock.ts';
 import {
   assertSameIdentity,
-  BURST_CLUSTER_RESOURCE,
   enqueue,
-  fromObject,
-  labelsToHeal,
   objectFor,
   SETTLED_LABEL,
   SIGNAL_KEY_LABEL,
   type StoredBurst,
   type StoredOutboxEntry,
   signalKeyLabel,
-  statusOf,
 } from './kubernetes-mapping.ts';
-import { BurstClusterObjects } from './kubernetes-objects.ts';
+import { BurstRecords } from './kubernetes-records.ts';
 import {
   type AdmitDecision,
   type AdmitResult,
@@ -54,10 +50,12 @@ const EVENT_BURST_ID = /^(b-[0-9a-f]{12}):/;
 /** Records that may still change: live ones, and ended ones with events to deliver. */
 const UNSETTLED = `!${SETTLED_LABEL}`;
 
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(attempt, 6) * (5 + Math.random() * 20);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Backoff of a write that lost a compare-and-swap: short, writers are in the same region. */
+const CAS_BACKOFF = { baseMs: 10, maxMs: 150 } as const;
+
+/** A compare-and-swap lost to a concurrent writer: read again and retry. */
+class Conflict extends Error {}
+const isConflict = (error: unknown) => error instanceof Conflict;
 
 /**
  * The store on Kubernetes: one `BurstCluster` custom resource per record on the federation
@@ -72,26 +70,26 @@ function backoff(attempt: number): Promise<void> {
  */
 export class KubernetesStore implements BurstStore {
   readonly name = 'kubernetes';
-  readonly #custom: CustomObjectsApi;
   readonly #fleet: FleetLock;
-  readonly #objects: BurstClusterObjects;
+  readonly #records: BurstRecords;
   readonly #namespace: string;
   readonly #owner: string | undefined;
   readonly #maxAttempts: number;
   readonly #retentionMs: number;
   readonly #now: () => Date;
-  /** The last version of each record this instance read or wrote: saves a GET before a write. */
-  readonly #seen = new Map<string, StoredBurst>();
   readonly #listeners: (() => void)[] = [];
 
   constructor(options: KubernetesStoreOptions) {
-    this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
     this.#namespace = options.namespace ?? 'clusterburst-system';
     this.#owner = options.owner;
     this.#maxAttempts = options.maxAttempts ?? 25;
     this.#retentionMs = (options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS) * 1000;
     this.#now = options.now ?? (() => new Date());
-    this.#objects = new BurstClusterObjects(this.#custom, this.#namespace, this.#owner);
+    this.#records = new BurstRecords(
+      options.kubeConfig.makeApiClient(CustomObjectsApi),
+      this.#namespace,
+      this.#owner,
+    );
     const core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.#fleet = new FleetLock(
       core,
@@ -102,7 +100,7 @@ export class KubernetesStore implements BurstStore {
   }
 
   async get(id: string): Promise<BurstCluster | undefined> {
-    return (await this.#fetch(id))?.record;
+    return (await this.#records.fetch(id))?.record;
   }
 
   async list(query: RecordQuery = {}): Promise<BurstCluster[]> {
@@ -111,28 +109,28 @@ export class KubernetesStore implements BurstStore {
       selector.push(`${SIGNAL_KEY_LABEL}=${signalKeyLabel(query.signalKey)}`);
     // Live phases are all among the unsettled records (a superset while a label lags).
     if (query.live || query.phases?.every(isLive)) selector.push(UNSETTLED);
-    const stored = await this.#listStored(selector);
+    const stored = await this.#records.list(selector);
     return stored.map((s) => s.record).filter((r) => matchesQuery(r, query));
   }
 
   async page(options: { readonly limit: number; readonly cursor?: string }): Promise<RecordPage> {
-    const { items, next } = await this.#objects.list([], {
+    const { items, next } = await this.#records.objects.list([], {
       limit: Math.max(1, Math.floor(options.limit)),
       ...(options.cursor !== undefined ? { _continue: options.cursor } : {}),
     });
-    return { records: items.map((s) => this.#remember(s).record), ...(next ? { next } : {}) };
+    return { records: items.map((s) => this.#records.remember(s).record), ...(next ? { next } : {}) };
   }
 
   async prune(): Promise<number> {
     const before = this.#now().getTime() - this.#retentionMs;
     let pruned = 0;
-    for (const stored of await this.#listStored([`${SETTLED_LABEL}=true`])) {
+    for (const stored of await this.#records.list([`${SETTLED_LABEL}=true`])) {
       const { record } = stored;
       if (isLive(record.phase) || stored.outbox.length > 0 || Date.parse(record.updatedAt) >= before)
         continue;
       // The precondition keeps a record that changed since it was read.
-      if (await this.#objects.remove(record.id, stored.resourceVersion)) {
-        this.#seen.delete(record.id);
+      if (await this.#records.objects.remove(record.id, stored.resourceVersion)) {
+        this.#records.forget(record.id);
         pruned++;
       }
     }
@@ -143,75 +141,106 @@ export class KubernetesStore implements BurstStore {
     signalKey: string,
     decide: (records: readonly BurstCluster[]) => AdmitDecision,
   ): Promise<AdmitResult> {
-    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
-      const state = await this.#fleet.read();
-      if (state.pending) {
-        // A claimed admission whose writer may have died: finish it before deciding anything.
-        await this.#finishClaim(state, state.pending).catch((error: unknown) => {
-          if (error instanceof DriverError && !error.retryable) return; // rejected for good: dropped
-          throw error;
-        });
-        continue;
-      }
-      const stored = await this.#admissionView(signalKey);
-      const decision = decide(stored.map((s) => s.record));
-      if (!decision.admit) {
-        return {
-          admitted: false,
-          why: decision.why,
-          ...(decision.duplicateOf ? { duplicateOf: decision.duplicateOf } : {}),
-        };
-      }
-      const { id } = decision.record;
-      // A settled record of another signal key is not in the view: ask for the id itself.
-      if (stored.some((s) => s.record.id === id) || (await this.#fetch(id))) {
-        return { admitted: false, why: `burst ${id} already exists`, duplicateOf: id };
-      }
-      const record: BurstCluster = { ...decision.record, version: 1 };
-      const body = objectFor(record, enqueue([], decision.events, this.#now()), this.#namespace);
-      const claimed = await this.#fleet.claim(state, body);
-      if (!claimed) {
-        await backoff(attempt + 1);
-        continue;
-      }
-      await this.#finishClaim(claimed, body);
-      if (decision.events.length > 0) this.#notify();
-      return { admitted: true, record };
+    try {
+      return await retry(() => this.#admitOnce(signalKey, decide), {
+        attempts: this.#maxAttempts,
+        ...CAS_BACKOFF,
+        retryIf: isConflict,
+      });
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      throw new DriverError(DRIVER, 'admission kept conflicting on the fleet lock', { retryable: true });
     }
-    throw new DriverError(DRIVER, 'admission kept conflicting on the fleet lock', { retryable: true });
+  }
+
+  /** One admission under the fleet lock; a Conflict when the lock was taken or held. */
+  async #admitOnce(
+    signalKey: string,
+    decide: (records: readonly BurstCluster[]) => AdmitDecision,
+  ): Promise<AdmitResult> {
+    const state = await this.#fleet.read();
+    if (state.pending) {
+      // A claimed admission whose writer may have died: finish it before deciding anything.
+      await this.#finishClaim(state, state.pending).catch((error: unknown) => {
+        if (error instanceof DriverError && !error.retryable) return; // rejected for good: dropped
+        throw error;
+      });
+      throw new Conflict();
+    }
+    const stored = await this.#admissionView(signalKey);
+    const decision = decide(stored.map((s) => s.record));
+    if (!decision.admit) {
+      return {
+        admitted: false,
+        why: decision.why,
+        ...(decision.duplicateOf ? { duplicateOf: decision.duplicateOf } : {}),
+      };
+    }
+    const { id } = decision.record;
+    // A settled record of another signal key is not in the view: ask for the id itself.
+    if (stored.some((s) => s.record.id === id) || (await this.#records.fetch(id))) {
+      return { admitted: false, why: `burst ${id} already exists`, duplicateOf: id };
+    }
+    const record: BurstCluster = { ...decision.record, version: 1 };
+    const body = objectFor(record, enqueue([], decision.events, this.#now()), this.#namespace);
+    const claimed = await this.#fleet.claim(state, body);
+    if (!claimed) throw new Conflict();
+    await this.#finishClaim(claimed, body);
+    // No multi-object transaction here: the close follows the insert (see AdmitDecision.close).
+    const closed = decision.close && (await this.update(decision.close.record, decision.close.events));
+    if (decision.events.length > 0) this.#notify();
+    return { admitted: true, record, ...(closed && { closed }) };
   }
 
   async update(record: BurstCluster, events: readonly LifecycleEvent[] = []): Promise<BurstCluster> {
     const next: BurstCluster = { ...record, version: record.version + 1 };
-    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
-      const cached = this.#seen.get(record.id);
-      const stored = cached?.record.version === record.version ? cached : await this.#fetch(record.id);
-      if (!stored) throw new NotFoundError(`burst ${record.id} not found`);
-      if (stored.record.version !== record.version) throw new VersionConflictError(record.id, record.version);
-      assertSameIdentity(stored.record, record);
-      if (events.length > 0 && stored.labels[SETTLED_LABEL]) {
-        // Events for a settled record: make it visible to the relay before they are written.
-        await this.#label(record.id, { [SETTLED_LABEL]: null });
-        this.#seen.delete(record.id);
-        continue;
-      }
-      const written = await this.#writeStatus(stored, next, enqueue(stored.outbox, events, this.#now()));
-      if (written === 'gone') throw new NotFoundError(`burst ${record.id} not found`);
-      if (written === 'conflict') {
-        // Moved since we saw it: maybe a competing writer (then the re-read reports the
-        // conflict), maybe only an outbox ack (then the write is retried).
-        this.#seen.delete(record.id);
-        continue;
-      }
-      if (events.length > 0) this.#notify();
-      await this.#settleIfDone(record.id);
-      return next;
+    try {
+      await retry(() => this.#updateOnce(record, next, events), {
+        attempts: this.#maxAttempts,
+        ...CAS_BACKOFF,
+        retryIf: isConflict,
+      });
+    } catch (error) {
+      if (isConflict(error)) throw new VersionConflictError(record.id, record.version);
+      throw error;
     }
-    throw new VersionConflictError(record.id, record.version);
+    return next;
+  }
+
+  async #updateOnce(
+    record: BurstCluster,
+    next: BurstCluster,
+    events: readonly LifecycleEvent[],
+  ): Promise<void> {
+    const cached = this.#records.cached(record.id);
+    const stored = cached?.record.version === record.version ? cached : await this.#records.fetch(record.id);
+    if (!stored) throw new NotFoundError(`burst ${record.id} not found`);
+    if (stored.record.version !== record.version) throw new VersionConflictError(record.id, record.version);
+    assertSameIdentity(stored.record, record);
+    if (events.length > 0 && stored.labels[SETTLED_LABEL]) {
+      // Events for a settled record: make it visible to the relay before they are written.
+      await this.#records.label(record.id, { [SETTLED_LABEL]: null });
+      this.#records.forget(record.id);
+      throw new Conflict();
+    }
+    const written = await this.#records.writeStatus(
+      stored,
+      next,
+      enqueue(stored.outbox, events, this.#now()),
+    );
+    if (written === 'gone') throw new NotFoundError(`burst ${record.id} not found`);
+    if (written === 'conflict') {
+      // Moved since we saw it: maybe a competing writer (then the re-read reports the
+      // conflict), maybe only an outbox ack (then the write is retried).
+      this.#records.forget(record.id);
+      throw new Conflict();
+    }
+    if (events.length > 0) this.#notify();
+    await this.#records.settleIfDone(record.id);
   }
 
   async pendingEvents(limit: number): Promise<OutboxEntry[]> {
-    const entries = (await this.#listStored([UNSETTLED])).flatMap((s) =>
+    const entries = (await this.#records.list([UNSETTLED])).flatMap((s) =>
       s.outbox.map((e, index) => ({
         e,
         key: `${e.enqueuedAt}|${s.record.id}|${String(index).padStart(6, '0')}`,
@@ -225,7 +254,7 @@ export class KubernetesStore implements BurstStore {
     const remove = new Set(ids);
     for (const burstId of await this.#burstsHolding(ids)) {
       await this.#mutateOutbox(burstId, (outbox) => outbox.filter((e) => !remove.has(e.event.id)));
-      await this.#settleIfDone(burstId);
+      await this.#records.settleIfDone(burstId);
     }
   }
 
@@ -242,7 +271,7 @@ export class KubernetesStore implements BurstStore {
   }
 
   async close(): Promise<void> {
-    this.#seen.clear();
+    this.#records.clear();
   }
 
   /** Burst ids whose outboxes may hold these events: from the id prefix, else by listing. */
@@ -250,7 +279,7 @@ export class KubernetesStore implements BurstStore {
     const direct = ids.map((id) => EVENT_BURST_ID.exec(id)?.[1]);
     if (direct.every((b) => b !== undefined)) return [...new Set(direct as string[])];
     const wanted = new Set(ids);
-    return (await this.#listStored([UNSETTLED]))
+    return (await this.#records.list([UNSETTLED]))
       .filter((s) => s.outbox.some((e) => wanted.has(e.event.id)))
       .map((s) => s.record.id);
   }
@@ -259,48 +288,22 @@ export class KubernetesStore implements BurstStore {
     id: string,
     change: (outbox: readonly StoredOutboxEntry[]) => StoredOutboxEntry[],
   ): Promise<void> {
-    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
-      const stored = this.#seen.get(id) ?? (await this.#fetch(id));
-      if (!stored) return;
-      const outbox = change(stored.outbox);
-      if (JSON.stringify(outbox) === JSON.stringify(stored.outbox)) return;
-      const written = await this.#writeStatus(stored, stored.record, outbox);
-      if (written === 'gone') return;
-      if (written === 'ok') return;
-      this.#seen.delete(id);
-      await backoff(attempt + 1);
-    }
-    throw new DriverError(DRIVER, `outbox of burst ${id} kept conflicting`, { retryable: true });
-  }
-
-  /** PUT /status with the resourceVersion `stored` was read at. */
-  async #writeStatus(
-    stored: StoredBurst,
-    record: BurstCluster,
-    outbox: readonly StoredOutboxEntry[],
-  ): Promise<'ok' | 'conflict' | 'gone'> {
-    const body = {
-      apiVersion: `${BURST_CLUSTER_RESOURCE.group}/${BURST_CLUSTER_RESOURCE.version}`,
-      kind: 'BurstCluster',
-      metadata: { name: record.id, namespace: this.#namespace, resourceVersion: stored.resourceVersion },
-      status: statusOf(record, outbox),
-    };
     try {
-      const saved = await this.#custom.replaceNamespacedCustomObjectStatus({
-        ...BURST_CLUSTER_RESOURCE,
-        namespace: this.#namespace,
-        name: record.id,
-        body,
-      });
-      this.#remember(fromObject(saved));
-      return 'ok';
+      await retry(
+        async () => {
+          const stored = this.#records.cached(id) ?? (await this.#records.fetch(id));
+          if (!stored) return;
+          const outbox = change(stored.outbox);
+          if (JSON.stringify(outbox) === JSON.stringify(stored.outbox)) return;
+          if ((await this.#records.writeStatus(stored, stored.record, outbox)) !== 'conflict') return;
+          this.#records.forget(id);
+          throw new Conflict();
+        },
+        { attempts: this.#maxAttempts, ...CAS_BACKOFF, retryIf: isConflict },
+      );
     } catch (error) {
-      if (isKubeFailure(error, 409)) return 'conflict';
-      if (isKubeFailure(error, 404)) {
-        this.#seen.delete(record.id);
-        return 'gone';
-      }
-      throw driverError(DRIVER, `writing status of BurstCluster ${record.id}`, error);
+      if (!isConflict(error)) throw error;
+      throw new DriverError(DRIVER, `outbox of burst ${id} kept conflicting`, { retryable: true });
     }
   }
 
@@ -310,7 +313,7 @@ export class KubernetesStore implements BurstStore {
    */
   async #finishClaim(state: FleetState, body: Record<string, unknown>): Promise<void> {
     try {
-      await this.#createRecord(body);
+      await this.#records.create(body);
     } catch (error) {
       if (error instanceof DriverError && !error.retryable) await this.#fleet.release(state);
       throw error;
@@ -318,82 +321,16 @@ export class KubernetesStore implements BurstStore {
     await this.#fleet.release(state);
   }
 
-  /** Creates a claimed record (a second create of the same one is fine), then fills its status. */
-  async #createRecord(body: Record<string, unknown>): Promise<void> {
-    let created: StoredBurst;
-    try {
-      created = fromObject(
-        await this.#custom.createNamespacedCustomObject({
-          ...BURST_CLUSTER_RESOURCE,
-          namespace: this.#namespace,
-          body,
-        }),
-      );
-    } catch (error) {
-      if (isKubeFailure(error, 409, 'AlreadyExists')) return;
-      throw driverError(DRIVER, 'creating BurstCluster', error);
-    }
-    this.#remember(created);
-    try {
-      // Status makes the record visible to `kubectl get` columns; spec.initial already holds it.
-      await this.#writeStatus(created, created.record, created.outbox);
-    } catch {
-      // Best effort: the record is durable and readable from spec.initial.
-    }
-  }
-
-  async #fetch(id: string): Promise<StoredBurst | undefined> {
-    const stored = await this.#objects.get(id);
-    if (stored) return this.#remember(stored);
-    this.#seen.delete(id);
-    return undefined;
-  }
-
   /** The live records plus every record of `signalKey`: what admission decides on. */
   async #admissionView(signalKey: string): Promise<StoredBurst[]> {
     const [unsettled, ofSignal] = await Promise.all([
-      this.#listStored([UNSETTLED]),
-      this.#listStored([`${SIGNAL_KEY_LABEL}=${signalKeyLabel(signalKey)}`]),
+      this.#records.list([UNSETTLED]),
+      this.#records.list([`${SIGNAL_KEY_LABEL}=${signalKeyLabel(signalKey)}`]),
     ]);
     const byId = new Map<string, StoredBurst>();
     for (const s of unsettled) if (isLive(s.record.phase)) byId.set(s.record.id, s);
     for (const s of ofSignal) if (s.record.reason.signalKey === signalKey) byId.set(s.record.id, s);
     return [...byId.values()].sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
-  }
-
-  /** Every object matching `selector` (owner added), sorted by id; heals lagging labels. */
-  async #listStored(selector: readonly string[]): Promise<StoredBurst[]> {
-    const stored = (await this.#objects.listAll(selector)).map((s) => this.#remember(s));
-    await Promise.all(stored.map((s) => this.#healLabels(s)));
-    return stored.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
-  }
-
-  /** Labels a record settled once it has ended with nothing left to deliver. */
-  async #settleIfDone(id: string): Promise<void> {
-    const stored = this.#seen.get(id);
-    if (stored) await this.#healLabels(stored);
-  }
-
-  /**
-   * Best effort: a missing settled or signal-key label (a crash between the status write and the
-   * label, or an object from before the labels existed) is set when the record is next read.
-   */
-  async #healLabels(stored: StoredBurst): Promise<void> {
-    const want = labelsToHeal(stored);
-    if (want) await this.#label(stored.record.id, want).catch(() => undefined);
-  }
-
-  /** One merge patch of labels on the object (a null value removes the label). */
-  async #label(id: string, labels: Record<string, string | null>): Promise<void> {
-    const saved = await this.#objects.label(id, labels);
-    if (saved) this.#remember(saved);
-  }
-
-  #remember(stored: StoredBurst): StoredBurst {
-    this.#seen.set(stored.record.id, stored);
-    // Bounded: an old entry only costs a GET when it is needed again.
-    if (this.#seen.size > 1000) this.#seen.delete(this.#seen.keys().next().value!);
-    return stored;
   }
 
   #notify(): void {

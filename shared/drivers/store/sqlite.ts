@@ -196,9 +196,12 @@ export class SqliteStore implements BurstStore {
         };
       }
       const record = { ...decision.record, version: 1 };
+      // The close first: a lost compare-and-swap throws and rolls the insert back with it.
+      const closed = decision.close && this.#write(decision.close.record, decision.close.events);
       this.#insert(record);
       this.#enqueue(decision.events);
-      return { admitted: true, record, events: decision.events.length };
+      const events = decision.events.length + (decision.close?.events.length ?? 0);
+      return { admitted: true, record, ...(closed && { closed }), events };
     });
     const { events, ...result } = run.immediate();
     if (events) this.#notify();
@@ -206,20 +209,23 @@ export class SqliteStore implements BurstStore {
   }
 
   async update(record: BurstCluster, events: readonly LifecycleEvent[] = []): Promise<BurstCluster> {
-    const next = { ...record, version: record.version + 1 };
-    const run = this.#db.transaction(() => {
-      const info = this.#prepare(
-        'UPDATE bursts SET version = ?, phase = ?, record = ?, live = ?, signal_key = ?, updated_at = ? WHERE id = ? AND version = ?',
-      ).run(...this.#columns(next), record.id, record.version);
-      if (info.changes === 0) {
-        const exists = this.#prepare('SELECT 1 FROM bursts WHERE id = ?').get(record.id);
-        if (!exists) throw new NotFoundError(`burst ${record.id} not found`);
-        throw new VersionConflictError(record.id, record.version);
-      }
-      this.#enqueue(events);
-    });
-    run.immediate();
+    const next = this.#db.transaction(() => this.#write(record, events)).immediate();
     if (events.length) this.#notify();
+    return next;
+  }
+
+  /** CAS write of `record` (stored at `record.version`) with its events; call in a transaction. */
+  #write(record: BurstCluster, events: readonly LifecycleEvent[]): BurstCluster {
+    const next = { ...record, version: record.version + 1 };
+    const info = this.#prepare(
+      'UPDATE bursts SET version = ?, phase = ?, record = ?, live = ?, signal_key = ?, updated_at = ? WHERE id = ? AND version = ?',
+    ).run(...this.#columns(next), record.id, record.version);
+    if (info.changes === 0) {
+      const exists = this.#prepare('SELECT 1 FROM bursts WHERE id = ?').get(record.id);
+      if (!exists) throw new NotFoundError(`burst ${record.id} not found`);
+      throw new VersionConflictError(record.id, record.version);
+    }
+    this.#enqueue(events);
     return next;
   }
 

@@ -2,14 +2,33 @@ import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive, type Phase } from '../../domain/lifecycle.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 
+/** A compare-and-swap write that an admission carries out together with its insert. */
+export interface AdmitClose {
+  /** The record as it is to be written; its `version` is the stored one it replaces. */
+  readonly record: BurstCluster;
+  readonly events: readonly LifecycleEvent[];
+}
+
 /** What `admit` is told to do after it has read the records admission needs. */
 export type AdmitDecision =
-  | { readonly admit: true; readonly record: BurstCluster; readonly events: readonly LifecycleEvent[] }
+  | {
+      readonly admit: true;
+      readonly record: BurstCluster;
+      readonly events: readonly LifecycleEvent[];
+      /**
+       * A record to close in the same admission (a burst replaced after a quota error, so the
+       * two never count together against max clusters and the budget). SQLite writes both in
+       * one transaction; stores without multi-item transactions write the close right after
+       * the insert, so only a crash between the two leaves both live, until the replaced
+       * burst's next step finds its replacement and closes it.
+       */
+      readonly close?: AdmitClose;
+    }
   | { readonly admit: false; readonly why: string; readonly duplicateOf?: string };
 
 /** What `admit` did. */
 export type AdmitResult =
-  | { readonly admitted: true; readonly record: BurstCluster }
+  | { readonly admitted: true; readonly record: BurstCluster; readonly closed?: BurstCluster }
   | { readonly admitted: false; readonly why: string; readonly duplicateOf?: string };
 
 /** An event waiting in the outbox, with its delivery bookkeeping. */

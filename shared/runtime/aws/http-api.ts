@@ -1,21 +1,21 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpAnswer, HttpRequest, HttpRoute } from '../function-def.ts';
-import { matchPath } from '../function-def.ts';
-import { type RouteMatch, resolveRoute } from '../resolve-route.ts';
-
-/** An HTTP API (payload format 2.0) event once the JSON body parser has run: `body` is parsed. */
-export type HttpApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+import { type RawHttpRequest, tooLarge } from '../http/handle-request.ts';
+import type { RouteMatch } from '../http/resolve-route.ts';
+import { type HttpAnswer, type HttpRoute, matchPath } from '../http/route.ts';
 
 /**
- * Find the route of an HTTP API event. API Gateway names the route it matched in `routeKey`
- * (`POST /bursts/{id}`, as written in serverless.yml); a `$default` route or a custom domain
- * mapping falls back to matching method and path, with the local runtime's 404/405 answers.
+ * The route API Gateway matched: it names it in `routeKey` (`POST /bursts/{id}`, as written in
+ * serverless.yml). A `$default` route or a custom domain mapping names none: undefined, and the
+ * shared path matches method and path itself.
  */
-export function findRoute(routes: readonly HttpRoute[], event: HttpApiEvent): RouteMatch {
+export function findRoute(
+  routes: readonly HttpRoute[],
+  event: APIGatewayProxyEventV2,
+): RouteMatch | undefined {
   const byKey = routes.find((r) => `${r.method} ${r.path}` === event.routeKey);
+  if (!byKey) return undefined;
   const path = event.rawPath || event.requestContext.http.path;
-  if (byKey) return { route: byKey, params: matchPath(byKey.path, path) ?? defined(event.pathParameters) };
-  return resolveRoute(routes, event.requestContext.http.method, path);
+  return { route: byKey, params: matchPath(byKey.path, path) ?? defined(event.pathParameters) };
 }
 
 /** Path parameters API Gateway extracted, without absent ones (a mapping may strip a prefix). */
@@ -23,16 +23,24 @@ function defined(params: Readonly<Record<string, string | undefined>> = {}): Rec
   return Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** The runtime-neutral request a function's route handles. */
-export function toHttpRequest(event: HttpApiEvent, match: RouteMatch): HttpRequest {
+/** An HTTP API (payload format 2.0) event as the shared request path takes it. */
+export function toRawRequest(event: APIGatewayProxyEventV2): RawHttpRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const body = event.body ?? '';
   return {
-    method: event.requestContext.http.method.toUpperCase(),
+    method: event.requestContext.http.method,
     path: event.rawPath || event.requestContext.http.path,
-    params: match.params,
     query: event.queryStringParameters ?? {},
-    headers: event.headers ?? {},
-    body: event.body,
+    headers,
+    hasBody: body.length > 0,
+    readBody: async (limit) => {
+      const bytes = Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
+      if (bytes.length > limit) throw tooLarge(limit, bytes.length);
+      return bytes;
+    },
     requestId: event.requestContext.requestId,
+    match: (routes) => findRoute(routes, event),
   };
 }
 

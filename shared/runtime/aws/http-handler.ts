@@ -1,16 +1,10 @@
-import middy, { type MiddlewareObj } from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { AuthError, ValidationError } from '../../errors.ts';
-import { checkAuth, requireAuth } from '../auth.ts';
-import type { HttpRoute } from '../function-def.ts';
-import { errorAnswer, HttpError } from '../http-errors.ts';
+import { withDeadline } from '../deadline.ts';
+import { type HttpApp, handleRequest } from '../http/handle-request.ts';
+import type { HttpRoute } from '../http/route.ts';
 import { lazyDeps } from '../lazy-deps.ts';
-import { createLogger } from '../logger.ts';
-import { publishAfterWrite } from '../publish-after-write.ts';
-import type { RouteMatch } from '../resolve-route.ts';
-import { findRoute, type HttpApiEvent, toHttpRequest, toResult } from './http-api.ts';
-import { jsonBody } from './json-body.ts';
+import { toRawRequest, toResult } from './http-api.ts';
 
 /** A Lambda handler for API Gateway HTTP API (payload 2.0) events. */
 export type HttpApiHandler = (
@@ -18,72 +12,27 @@ export type HttpApiHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** The route each in-flight event resolved to (set before auth, read by the handler). */
-const matches = new WeakMap<object, RouteMatch>();
-
 /**
- * Refuse to serve at all without credentials or `auth: none` (500, the field named in the log),
- * then resolve the route (404/405) and check the webhook credentials if it needs them (401).
- */
-function routeAndAuth(routes: readonly HttpRoute[]): MiddlewareObj<APIGatewayProxyEventV2> {
-  return {
-    name: 'routeAndAuth',
-    before: async function routeAndAuthBefore(request) {
-      const deps = await lazyDeps();
-      requireAuth(deps.config.server.auth, 'a Lambda HTTP function');
-      const match = findRoute(routes, request.event);
-      matches.set(request.event, match);
-      if (match.route.auth) checkAuth(request.event.headers.authorization, deps.config.server.auth);
-    },
-  };
-}
-
-/**
- * Every failure becomes the JSON answer the local runtime gives (errorAnswer): bad input is a
- * 4xx naming the problem, a retryable backend failure 503 so Alertmanager retries. Only
- * failures of our own are logged as errors; nothing from the request (credentials) is logged.
- */
-function answerErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
-  return {
-    name: 'answerErrors',
-    onError: async function answerErrorsOnError(request) {
-      const error = request.error;
-      const answer = errorAnswer(error);
-      if (!(error instanceof ValidationError || error instanceof HttpError || error instanceof AuthError)) {
-        const logger = await lazyDeps().then(
-          (deps) => deps.logger,
-          () => createLogger(),
-        );
-        logger.error('request failed', { path: request.event.rawPath, error: error?.message });
-      }
-      request.response = toResult(answer);
-    },
-  };
-}
-
-/**
- * The Lambda handler of an HTTP function (middy 6): header normaliser, route and auth, JSON body
- * parser, the route's handler, JSON errors. After a route that may have written (anything but
- * GET) the outbox is published before answering, since the instance may be frozen afterwards;
- * a publish failure does not change the answer (see publishAfterWrite).
+ * The Lambda handler (middy 6) of an HTTP function: the event translated, the shared request
+ * path (handleRequest: route, auth, JSON body, errors), the answer translated back. The outbox
+ * is published before answering a route that may have written, since the instance may be
+ * frozen afterwards. Serves nothing without credentials or `auth: none` (500, field logged).
  * @example
  * export const handler = httpHandler(routes);
  */
 export function httpHandler(routes: readonly HttpRoute[]): HttpApiHandler {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .use(httpHeaderNormalizer())
-    .use(answerErrors())
-    .use(routeAndAuth(routes))
-    .use(jsonBody({ limitBytes: async () => (await lazyDeps()).config.server.bodyLimitBytes }))
-    .handler(async (event) => {
-      const parsed = event as HttpApiEvent;
-      const match = matches.get(event) ?? findRoute(routes, parsed);
-      const deps = await lazyDeps();
-      try {
-        return toResult(await match.route.handle(deps, toHttpRequest(parsed, match)));
-      } finally {
-        if (match.route.method !== 'GET')
-          await publishAfterWrite(deps, `${match.route.method} ${match.route.path}`);
-      }
-    });
+  const app: HttpApp = { routes, deps: lazyDeps, where: 'a Lambda HTTP function', publishAfterWrite: true };
+  const answer = async (event: APIGatewayProxyEventV2, scoped: HttpApp) =>
+    toResult((await handleRequest(scoped, toRawRequest(event))).answer);
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
+    async (event, context) => {
+      // Dependencies that cannot be built (a bad configuration) are answered by the request path.
+      const deps = await lazyDeps().catch(() => undefined);
+      if (!deps) return answer(event, app);
+      // Driver calls and retries stop before the invocation's own timeout (retryably).
+      return withDeadline(deps, context.getRemainingTimeInMillis(), (scoped) =>
+        answer(event, { ...app, deps: () => scoped }),
+      );
+    },
+  );
 }

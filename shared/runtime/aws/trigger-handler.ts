@@ -17,5 +17,7 @@ export function triggerHandler<T>(
   name: string,
   run: (deps: Deps, event: unknown) => Promise<T>,
 ): TriggerHandler<T> {
-  return middy<unknown, T | Ignored>().handler((event) => runTrigger(name, (deps) => run(deps, event)));
+  return middy<unknown, T | Ignored>().handler((event, context) =>
+    runTrigger(name, (deps) => run(deps, event), context.getRemainingTimeInMillis()),
+  );
 }

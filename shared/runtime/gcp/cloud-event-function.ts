@@ -8,6 +8,7 @@ import {
   LifecycleEventSchema,
 } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
+import { configuredTimeoutMs } from '../deadline.ts';
 import type { EventFunction } from '../event-function.ts';
 import { type Ignored, runTrigger } from '../run-trigger.ts';
 import { pubSubJson } from './pubsub-json.ts';
@@ -23,7 +24,7 @@ export function cloudEventTrigger<T>(
   run: (deps: Deps, cloudEvent: unknown) => Promise<T>,
 ): CloudEventFunction<unknown> {
   return function onCloudEvent(cloudEvent): Promise<T | Ignored> {
-    return runTrigger(name, (deps) => run(deps, cloudEvent));
+    return runTrigger(name, (deps) => run(deps, cloudEvent), configuredTimeoutMs());
   };
 }
 

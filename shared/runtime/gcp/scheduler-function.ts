@@ -1,6 +1,7 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+import { configuredTimeoutMs } from '../deadline.ts';
 import type { ScheduleFunction } from '../event-function.ts';
-import { errorAnswer } from '../http-errors.ts';
+import { errorAnswer } from '../http/http-errors.ts';
 import { runTrigger } from '../run-trigger.ts';
 import { send } from './http-function.ts';
 
@@ -20,7 +21,10 @@ export function schedulerFunction(fn: ScheduleFunction): HttpFunction {
       return;
     }
     try {
-      send(res, { status: 200, body: { task: fn.task, result: await runTrigger(fn.name, fn.run) } });
+      send(res, {
+        status: 200,
+        body: { task: fn.task, result: await runTrigger(fn.name, fn.run, configuredTimeoutMs()) },
+      });
     } catch (error) {
       // runTrigger logged it already.
       send(res, errorAnswer(error));

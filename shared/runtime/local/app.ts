@@ -2,13 +2,13 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cron } from 'croner';
-import { EVENT_FUNCTIONS, HTTP_ROUTES, SCHEDULE_FUNCTIONS } from '../../../functions/catalog.ts';
 import type { Config } from '../../config/config-schema.ts';
 import { handleEvent } from '../../core/handle-event.ts';
 import { MemoryBus } from '../../drivers/bus/memory.ts';
 import { effectiveAuth } from '../auth.ts';
+import type { FunctionCatalog } from '../catalog.ts';
 import { type CreateDepsOptions, closeDeps, createDeps, type RuntimeDeps } from '../create-deps.ts';
-import type { HttpRoute } from '../function-def.ts';
+import type { HttpRoute } from '../http/route.ts';
 import { createHttpServer } from './http-server.ts';
 
 /** A running local control plane. */
@@ -21,11 +21,12 @@ export interface LocalRuntime {
 }
 
 /**
- * Start the whole control plane in this process: every function behind one HTTP server, the
- * in-process bus fed by the outbox relay, and the schedules (croner). Embedded defaults need
- * no configuration file and no cloud account.
+ * Start the whole control plane in this process: every function of `catalog` behind one HTTP
+ * server, the in-process bus fed by the outbox relay, and the schedules (croner). Embedded
+ * defaults need no configuration file and no cloud account. Entry: functions/local/.
  */
-export async function startLocalRuntime(
+export async function startRuntime(
+  catalog: FunctionCatalog,
   config: Config,
   options: CreateDepsOptions = {},
 ): Promise<LocalRuntime> {
@@ -36,7 +37,7 @@ export async function startLocalRuntime(
   if (deps.bus instanceof MemoryBus)
     deps.bus.subscribe(async (event) => void (await handleEvent(deps, event)));
   deps.relay.start(1000);
-  const crons = SCHEDULE_FUNCTIONS.map((fn) => {
+  const crons = catalog.schedules.map((fn) => {
     const pattern = {
       'scale-down': config.schedules.scaleDown,
       health: config.schedules.health,
@@ -51,8 +52,8 @@ export async function startLocalRuntime(
       }
     });
   });
-  const routes: HttpRoute[] = [...HTTP_ROUTES, ...runtimeRoutes(deps)];
-  const server = createHttpServer(deps, { routes, auth, bodyLimitBytes: config.server.bodyLimitBytes });
+  const routes: HttpRoute[] = [...catalog.http, ...runtimeRoutes(deps, catalog)];
+  const server = createHttpServer(deps, { routes, auth });
   server.listen(port, host);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
@@ -64,7 +65,7 @@ export async function startLocalRuntime(
     dns: deps.dns.name,
     gateway: deps.gateway.name,
     bus: deps.bus.name,
-    events: EVENT_FUNCTIONS.map((f) => f.name),
+    events: catalog.events.map((f) => f.name),
   });
   let stopped = false;
   return {
@@ -83,7 +84,7 @@ export async function startLocalRuntime(
 }
 
 /** Routes the local runtime adds: health, metrics, and running a schedule now. */
-function runtimeRoutes(deps: RuntimeDeps): HttpRoute[] {
+function runtimeRoutes(deps: RuntimeDeps, catalog: FunctionCatalog): HttpRoute[] {
   return [
     { method: 'GET', path: '/healthz', handle: async () => ({ status: 200, body: { ok: true } }) },
     {
@@ -91,7 +92,7 @@ function runtimeRoutes(deps: RuntimeDeps): HttpRoute[] {
       path: '/metrics',
       handle: async () => ({ status: 200, body: await deps.metrics.registry.metrics() }),
     },
-    ...SCHEDULE_FUNCTIONS.map(
+    ...catalog.schedules.map(
       (fn): HttpRoute => ({
         method: 'POST',
         path: `/schedule/${fn.task}`,

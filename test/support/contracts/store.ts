@@ -86,6 +86,30 @@ export function runStoreContract(
       expect(again).toMatchObject({ admitted: false, duplicateOf: record.id });
     });
 
+    it('closes the record an admission replaces in the same admission, with its events', async () => {
+      const old = await admitOne(makeRecord({ phase: 'Provisioning' }));
+      const replacement = makeRecord({ replaces: old.id });
+      const closing = (stored: BurstCluster) => ({
+        ...stored,
+        phase: 'Failed' as const,
+        lastError: `replaced by ${replacement.id}`,
+      });
+      const result = await store.admit(old.reason.signalKey, (records) => {
+        const failed = closing(records.find((r) => r.id === old.id)!);
+        return {
+          admit: true,
+          record: replacement,
+          events: [makeEvent(replacement)],
+          close: { record: failed, events: [makeEvent(failed, 'BurstFailed')] },
+        };
+      });
+      expect(result).toMatchObject({ admitted: true, closed: { id: old.id, version: 2 } });
+      expect((await store.list({ live: true })).map((r) => r.id)).toEqual([replacement.id]);
+      expect((await store.get(old.id))?.lastError).toBe(`replaced by ${replacement.id}`);
+      const pending = (await store.pendingEvents(10)).map((p) => p.event.type);
+      expect(pending).toContain('BurstFailed');
+    });
+
     it('updates with compare-and-swap and bumps the version', async () => {
       const saved = await admitOne(makeRecord());
       const next = await store.update({ ...saved, phase: 'Provisioning' });

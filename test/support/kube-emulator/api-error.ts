@@ -20,20 +20,6 @@ export async function failureOf(call: Promise<unknown>): Promise<{ code: number;
   throw new Error('expected the call to fail with an ApiException, but it succeeded');
 }
 
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Whether the call failed with 404 NotFound (false when it succeeded; other failures throw). */
 export async function isNotFound(call: Promise<unknown>): Promise<boolean> {
   try {

@@ -54,7 +54,7 @@ import type { ChangeEvent, KubeObject } from './storage.ts';
 import { ObjectStore } from './storage.ts';
 import { startTokenController } from './token-controller.ts';
 
-export { eventually, failureOf, isNotFound } from './api-error.ts';
+export { failureOf, isNotFound } from './api-error.ts';
 export type { CrdDefinition } from './crd-manifest.ts';
 export { crdManifest } from './crd-manifest.ts';
 export type { FailOptions, FaultFilter, FaultOptions, Faults } from './faults.ts';

@@ -10,10 +10,14 @@ import type { ConfigInput } from '../../../shared/config/config-schema.ts';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../shared/domain/names.ts';
 import type { KeystoneAuth } from '../../../shared/drivers/openstack/keystone.ts';
 import { AksProvider } from '../../../shared/drivers/provider/aks.ts';
+import { AksOptionsSchema } from '../../../shared/drivers/provider/aks-options.ts';
 import { EksProvider } from '../../../shared/drivers/provider/eks.ts';
+import { EksOptionsSchema } from '../../../shared/drivers/provider/eks-options.ts';
 import { GkeProvider } from '../../../shared/drivers/provider/gke.ts';
 import { encodeValue } from '../../../shared/drivers/provider/gke-labels.ts';
+import { GkeOptionsSchema } from '../../../shared/drivers/provider/gke-options.ts';
 import { MagnumProvider } from '../../../shared/drivers/provider/magnum.ts';
+import { MagnumOptionsSchema } from '../../../shared/drivers/provider/magnum-options.ts';
 import type { ProviderDriver } from '../../../shared/drivers/provider/provider.ts';
 import { ArmEmulator } from './aks.ts';
 import { EksFake } from './eks.ts';
@@ -132,8 +136,15 @@ export async function startEmulatedProvider(
   }
 }
 
-function entry(kind: EmulatedKind, region: string): EmulatedProvider['entry'] {
-  return { name: kind, driver: kind, regions: [region], pricePerNodeHour: 0.2, options: {} };
+function entry(kind: EmulatedKind, region: string, options: object): EmulatedProvider['entry'] {
+  // The options the driver was built from, so the configuration loads as it would at a site.
+  return {
+    name: kind,
+    driver: kind,
+    regions: [region],
+    pricePerNodeHour: 0.2,
+    options,
+  } as EmulatedProvider['entry'];
 }
 
 /** Repeat `attempt` until the cluster is no longer listed (the runtime may poll in between). */
@@ -159,16 +170,13 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
     options.deleteMs === undefined ? {} : { deleteAfterMs: options.deleteMs },
   );
   if (options.quotaShortage) fake.nodegroupFailure = { ...QUOTA_SHORTAGE.eks };
-  const driver = new EksProvider(
-    'eks',
-    {
-      region,
-      roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
-      nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-nodes',
-      subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
-    },
-    { client, credentials },
-  );
+  const input = {
+    region,
+    roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
+    nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-nodes',
+    subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
+  };
+  const driver = new EksProvider('eks', EksOptionsSchema.parse(input), { client, credentials });
   /** One call; gone or busy is fine (the next round takes the next step). */
   const tryCall = async (call: () => Promise<unknown>) => {
     try {
@@ -183,7 +191,7 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
     region,
     driver,
     clock: new EmulatedClock((ms) => fake.tick(ms)),
-    entry: entry('eks', region),
+    entry: entry('eks', region, input),
     clusterNames: () => fake.clusterNames(),
     seed(name, owner) {
       fake.seed({
@@ -224,17 +232,14 @@ async function gke(options: EmulatedOptions): Promise<EmulatedProvider> {
   const api = new GkeEmulator(TOKEN, { provisionMs: 6 * 60_000, deleteMs: options.deleteMs ?? 3 * 60_000 });
   if (options.quotaShortage) api.provisioningFailure = { ...QUOTA_SHORTAGE.gke };
   const apiEndpoint = await api.start();
-  const driver = new GkeProvider(
-    'gke',
-    { project, location: region, apiEndpoint, protocol: 'http' },
-    { tokenSource: async () => TOKEN },
-  );
+  const input = { project, location: region, apiEndpoint, protocol: 'http' };
+  const driver = new GkeProvider('gke', GkeOptionsSchema.parse(input), { tokenSource: async () => TOKEN });
   return {
     kind: 'gke',
     region,
     driver,
     clock: new EmulatedClock((ms) => api.tick(ms)),
-    entry: entry('gke', region),
+    entry: entry('gke', region, input),
     clusterNames: () => api.clusterNames(),
     seed(name, owner) {
       api.seed(
@@ -267,11 +272,14 @@ async function aks(options: EmulatedOptions): Promise<EmulatedProvider> {
   if (options.quotaShortage) api.provisioningFailure = QUOTA_SHORTAGE.aks;
   const endpoint = await api.start();
   const credential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-  const driver = new AksProvider(
-    'aks',
-    { subscriptionId, resourceGroup, location: region, endpoint, caCertificates: api.ca.certPem },
-    { credential },
-  );
+  const input = {
+    subscriptionId,
+    resourceGroup,
+    location: region,
+    endpoint,
+    caCertificates: api.ca.certPem,
+  };
+  const driver = new AksProvider('aks', AksOptionsSchema.parse(input), { credential });
   const deleteOnce = (name: string) =>
     new Promise<void>((resolve, reject) => {
       const url = `${endpoint}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}?api-version=2025-10-01`;
@@ -291,7 +299,7 @@ async function aks(options: EmulatedOptions): Promise<EmulatedProvider> {
     region,
     driver,
     clock: new EmulatedClock((ms) => api.tick(ms)),
-    entry: entry('aks', region),
+    entry: entry('aks', region, input),
     clusterNames: () => api.clusterNames(),
     seed(name, owner) {
       api.seed(
@@ -329,12 +337,13 @@ async function magnum(options: EmulatedOptions): Promise<EmulatedProvider> {
   if (options.quotaShortage) api.provisioningFailure = QUOTA_SHORTAGE.magnum.message;
   const authUrl = await api.start();
   const origin = new URL(authUrl).origin;
-  const driver = new MagnumProvider('magnum', {
+  const input = {
     authUrl,
     auth,
     region,
     clusterTemplateId: api.template.uuid,
-  });
+  };
+  const driver = new MagnumProvider('magnum', MagnumOptionsSchema.parse(input));
   const deleteOnce = async (name: string) => {
     // A token of our own, as the operator's openstack CLI would get one.
     const login = await fetch(`${authUrl}/auth/tokens`, {
@@ -364,7 +373,7 @@ async function magnum(options: EmulatedOptions): Promise<EmulatedProvider> {
     region,
     driver,
     clock: new EmulatedClock((ms) => api.tick(ms)),
-    entry: entry('magnum', region),
+    entry: entry('magnum', region, input),
     clusterNames: () => api.clusterNames(),
     seed(name, owner) {
       api.seed(

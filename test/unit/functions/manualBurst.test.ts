@@ -2,10 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routes } from '../../../functions/manualBurst.ts';
 import { loadConfig } from '../../../shared/config/load-config.ts';
 import type { Deps } from '../../../shared/core/deps.ts';
+import { handleEvent } from '../../../shared/core/handle-event.ts';
+import { reconcile } from '../../../shared/core/reconcile.ts';
+import { MemoryGateway } from '../../../shared/drivers/gateway/memory.ts';
 import { SqliteStore } from '../../../shared/drivers/store/sqlite.ts';
 import { ValidationError } from '../../../shared/errors.ts';
 import { createDeps } from '../../../shared/runtime/create-deps.ts';
-import type { HttpRequest } from '../../../shared/runtime/function-def.ts';
+import type { HttpRequest } from '../../../shared/runtime/http/route.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { makeRecord } from '../../support/records.ts';
 
@@ -81,5 +84,93 @@ describe('GET /bursts', () => {
     const failure = await listRoute.handle(deps, request(query)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ValidationError);
     expect((failure as ValidationError).issues.join('\n')).toMatch(field);
+  });
+});
+
+describe('DELETE /bursts/{id}', () => {
+  const deleteRoute = routes.find((r) => r.method === 'DELETE')!;
+  let store: SqliteStore;
+  afterEach(async () => {
+    await store.close();
+  });
+
+  /** An Active burst carrying traffic through a gateway server. */
+  async function activeBurst(): Promise<{ deps: Deps; id: string; gateway: MemoryGateway }> {
+    store = new SqliteStore(':memory:');
+    const gateway = new MemoryGateway();
+    const base = makeRecord({ phase: 'Active' });
+    const record = makeRecord({ ...base, gatewayServers: [{ backend: 'web', server: base.name }] });
+    await store.admit(record.reason.signalKey, () => ({ admit: true, record, events: [] }));
+    await gateway.add({
+      backend: 'web',
+      server: record.name,
+      burstId: record.id,
+      address: '203.0.113.7',
+      port: 443,
+    });
+    await gateway.enable({ backend: 'web', server: record.name });
+    const config = loadConfig({ value: { logLevel: 'ERROR' } });
+    const deps = await createDeps(config, {
+      logger: createLogger('ERROR'),
+      overrides: { store, gateway, providers: new Map() },
+    });
+    return { deps, id: record.id, gateway };
+  }
+
+  const del = (id: string): HttpRequest => ({
+    method: 'DELETE',
+    path: `/bursts/${id}`,
+    params: { id },
+    query: {},
+    headers: {},
+    body: undefined,
+    requestId: 'test',
+  });
+
+  it('records the request with a TeardownRequested event and answers 202 without draining inside the request', async () => {
+    const { deps, id, gateway } = await activeBurst();
+    const ops = gateway.log.length;
+    const answer = await deleteRoute.handle(deps, del(id));
+    expect(answer).toMatchObject({ status: 202, body: { burstId: id, outcome: 'waiting' } });
+    const record = (await store.get(id))!;
+    expect(record.phase).toBe('Active');
+    expect(record.teardown).toMatchObject({ requestedWhy: 'teardown requested by an operator' });
+    expect((await store.pendingEvents(10)).map((e) => e.event.type)).toEqual(['TeardownRequested']);
+    // Nothing was drained yet: the gateway saw no call.
+    expect(gateway.log.length).toBe(ops);
+  });
+
+  it('lets the TeardownRequested event drain the burst, with the operator as the why', async () => {
+    const { deps, id, gateway } = await activeBurst();
+    await deleteRoute.handle(deps, del(id));
+    const [pending] = await store.pendingEvents(10);
+    const result = await handleEvent(deps, pending!.event);
+    expect(result).toMatchObject({ outcome: 'moved', from: 'Active', to: 'Draining' });
+    const record = (await store.get(id))!;
+    expect(record.history.at(-1)?.why).toBe('teardown requested by an operator');
+    expect((await gateway.listOwned())[0]?.state).toBe('drain');
+  });
+
+  it('writes nothing more when asked again while the request is pending', async () => {
+    const { deps, id } = await activeBurst();
+    await deleteRoute.handle(deps, del(id));
+    const version = (await store.get(id))!.version;
+    const again = await deleteRoute.handle(deps, del(id));
+    expect(again).toMatchObject({
+      status: 202,
+      body: { outcome: 'waiting', why: 'teardown already requested' },
+    });
+    expect((await store.get(id))!.version).toBe(version);
+    expect(await store.pendingEvents(10)).toHaveLength(1);
+  });
+
+  it('lets reconcile take up a request whose event was lost', async () => {
+    const { deps, id } = await activeBurst();
+    await deleteRoute.handle(deps, del(id));
+    // The event is gone (dead-lettered); the request stays on the record.
+    await store.ackEvents((await store.pendingEvents(10)).map((e) => e.event.id));
+    const later = { ...deps, now: () => new Date(Date.now() + (deps.policy.stuckAfterSeconds + 60) * 1000) };
+    await reconcile(later);
+    expect((await store.get(id))!.phase).toBe('Draining');
   });
 });

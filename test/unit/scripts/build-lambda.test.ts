@@ -9,7 +9,10 @@ describe('building the Lambda packages', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-build-'));
     try {
       const file = join(dir, 'site.yaml');
-      writeFileSync(file, 'store: { driver: kubernetes }\nbus: { driver: eventbridge }\n');
+      writeFileSync(
+        file,
+        'store: { driver: kubernetes }\nbus: { driver: eventbridge, options: { busName: cb-test } }\n',
+      );
       await expect(buildLambda({ config: file })).rejects.toThrow(
         /site\.yaml: configuration server\.auth: a cloud deployment needs a bearerToken or basic credentials/,
       );

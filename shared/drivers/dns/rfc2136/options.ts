@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../errors.ts';
 import { DEFAULT_FUDGE } from './tsig.ts';
 import { TSIG_ALGORITHMS } from './tsig-key.ts';
 
@@ -7,7 +6,7 @@ const DNS_NAME =
   /^(?=.{1,253}\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** Options of the rfc2136 driver, validated once at construction. */
+/** Options of the rfc2136 driver, validated once when the configuration loads. */
 export const Rfc2136OptionsSchema = z.object({
   /** Primary server to update (IP address or host name). */
   server: z.string().min(1),
@@ -35,16 +34,7 @@ export const Rfc2136OptionsSchema = z.object({
 });
 
 /** Options as written in config (defaults not yet applied). */
-export type Rfc2136Options = Readonly<z.input<typeof Rfc2136OptionsSchema>>;
+export type Rfc2136OptionsInput = Readonly<z.input<typeof Rfc2136OptionsSchema>>;
 
-/** Options with defaults applied. */
-export type ResolvedRfc2136Options = Readonly<z.output<typeof Rfc2136OptionsSchema>>;
-
-/** Validates the options; the `ConfigError` names the field and never includes the secret. */
-export function parseRfc2136Options(options: unknown): ResolvedRfc2136Options {
-  const parsed = Rfc2136OptionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `dns.rfc2136.${issue.path.join('.')}: ${issue.message}`);
-  // No `cause`: a zod error could carry the rejected input, and that may be the secret.
-  throw new ConfigError(issues.join('; '));
-}
+/** The options the driver receives: parsed once at load, defaults applied. */
+export type Rfc2136Options = Readonly<z.output<typeof Rfc2136OptionsSchema>>;

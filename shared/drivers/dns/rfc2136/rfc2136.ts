@@ -27,7 +27,7 @@ import {
 import { endpointText } from './client.ts';
 import { Opcode, Rcode, RecordClass, RecordType, rcodeName, typeName } from './constants.ts';
 import { makeFlags, rcodeOf, type WireRecord } from './message.ts';
-import { parseRfc2136Options, type ResolvedRfc2136Options, type Rfc2136Options } from './options.ts';
+import type { Rfc2136Options } from './options.ts';
 import { type ExchangeContext, PREREQUISITE_RCODES, rcodeError } from './response-error.ts';
 import { Rfc2136Session } from './session.ts';
 import { TsigKey } from './tsig-key.ts';
@@ -44,13 +44,13 @@ const DRIVER = 'rfc2136';
  */
 export class Rfc2136Dns implements DnsDriver {
   readonly name = DRIVER;
-  readonly #options: Omit<ResolvedRfc2136Options, 'keySecret'>;
+  readonly #options: Omit<Rfc2136Options, 'keySecret'>;
   readonly #key: TsigKey;
   readonly #now: () => number;
   readonly #context: ExchangeContext;
 
   constructor(options: Rfc2136Options, deps: { readonly now?: () => number } = {}) {
-    const { keySecret, ...rest } = parseRfc2136Options(options);
+    const { keySecret, ...rest } = options;
     this.#options = { ...rest, zone: rest.zone.replace(/\.$/, '').toLowerCase() };
     this.#key = new TsigKey(rest.keyName, rest.keyAlgorithm, keySecret);
     this.#now = deps.now ?? Date.now;

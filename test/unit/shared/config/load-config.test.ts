@@ -59,10 +59,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ path: file('policy: [unclosed\n') })).toThrow(/cannot read configuration/);
   });
 
-  it('refuses direct DNS mode with a driver that has no weighted records, and duplicate provider names', () => {
-    expect(() => loadConfig({ value: { dns: { driver: 'rfc2136', mode: 'direct' } } })).toThrow(
-      /dns\.mode: direct mode needs weighted records/,
+  it('names the drivers there are when a capability names one that is not', () => {
+    expect(() => loadConfig({ value: { gateway: { driver: 'nginx' } } })).toThrow(
+      /gateway\.driver: must be one of memory, haproxy, gateway-api, octavia/,
     );
+  });
+
+  it('gives a DNS driver the zone of dns.zone unless its options name one', () => {
+    const options = { server: 'ns1.example.org', keyName: 'k', keySecret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ=' };
+    const zoned = (extra: object) =>
+      loadConfig({
+        value: { dns: { driver: 'rfc2136', zone: 'burst.example.org', options: { ...options, ...extra } } },
+      }).dns.options;
+    expect(zoned({})).toMatchObject({ zone: 'burst.example.org' });
+    expect(zoned({ zone: 'example.org' })).toMatchObject({ zone: 'example.org' });
+  });
+
+  it('refuses direct DNS mode with a driver that has no weighted records, and duplicate provider names', () => {
+    const rfc2136 = { server: '127.0.0.1', keyName: 'k', keySecret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ=' };
+    expect(() =>
+      loadConfig({ value: { dns: { driver: 'rfc2136', mode: 'direct', options: rfc2136 } } }),
+    ).toThrow(/dns\.mode: direct mode needs weighted records/);
     const p = { driver: 'simulated', regions: ['x'], pricePerNodeHour: 1 };
     expect(() =>
       loadConfig({

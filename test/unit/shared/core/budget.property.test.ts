@@ -9,6 +9,7 @@ import type { CapacitySignal } from '../../../../shared/domain/capacity-signal.t
 import { isLive } from '../../../../shared/domain/lifecycle.ts';
 import type { ProviderDriver } from '../../../../shared/drivers/provider/provider.ts';
 import { SimulatedProvider } from '../../../../shared/drivers/provider/simulated.ts';
+import { SimulatedProviderOptionsSchema } from '../../../../shared/drivers/provider/simulated-options.ts';
 import { SqliteStore } from '../../../../shared/drivers/store/sqlite.ts';
 import { DriverError } from '../../../../shared/errors.ts';
 import { createDeps } from '../../../../shared/runtime/create-deps.ts';
@@ -53,8 +54,14 @@ describe('budget under storms of distinct alarms, across providers', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(Action, { minLength: 1, maxLength: 12 }), async (actions) => {
         const quota = { full: false };
-        const cheap = new SimulatedProvider('cheap', { readyAfterMs: 0, deleteAfterMs: 0 });
-        const dear = new SimulatedProvider('dear', { readyAfterMs: 0, deleteAfterMs: 0 });
+        const cheap = new SimulatedProvider(
+          'cheap',
+          SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0, deleteAfterMs: 0 }),
+        );
+        const dear = new SimulatedProvider(
+          'dear',
+          SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0, deleteAfterMs: 0 }),
+        );
         const config = loadConfig({
           value: {
             // 3 nodes: 0.30/h on cheap, 0.45/h on dear; 0.70/h pays for two cheap ones at most.
@@ -110,8 +117,8 @@ describe('budget under storms of distinct alarms, across providers', () => {
 
   it('falls back to the next provider on a quota error, with the why in the history', async () => {
     const quota = { full: true };
-    const cheap = new SimulatedProvider('cheap', { readyAfterMs: 0 });
-    const dear = new SimulatedProvider('dear', { readyAfterMs: 0 });
+    const cheap = new SimulatedProvider('cheap', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
+    const dear = new SimulatedProvider('dear', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
     const config = loadConfig({
       value: {
         providers: [

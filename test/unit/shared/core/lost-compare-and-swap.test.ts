@@ -103,6 +103,38 @@ describe('a lost compare-and-swap never leaves work half done', () => {
     expect(await w.deps.gateway.listOwned({ burstId: burst.id })).toEqual([]);
   });
 
+  it('puts back in drain the gateway servers a late twin route enabled after the drain began', async () => {
+    const twin = { run: undefined as undefined | (() => Promise<void>) };
+    w = await startLifecycleWorld(
+      {},
+      {
+        overrides: {
+          // A twin route runs to Active and the drain starts right after this route found the
+          // endpoint healthy, before it enables its gateway servers.
+          probe: async (endpoint, caData) => {
+            const healthy = await probeHealthz(endpoint, caData);
+            const run = twin.run;
+            twin.run = undefined;
+            await run?.();
+            return healthy;
+          },
+        },
+      },
+    );
+    const burst = await w.admit();
+    await w.walkTo(burst.id, 'Joined');
+    twin.run = async () => {
+      expect((await route(w.deps, burst.id)).outcome).toBe('moved');
+      await drain(w.deps, burst.id, 'teardown requested by an operator');
+    };
+    const late = await route(w.deps, burst.id);
+    expect(late.outcome).toBe('waiting');
+    expect((await w.record(burst.id)).phase).toBe('Draining');
+    const servers = await w.deps.gateway.listOwned({ burstId: burst.id });
+    expect(servers.length).toBeGreaterThan(0);
+    expect(servers.map((s) => s.state)).toEqual(servers.map(() => 'drain'));
+  });
+
   it('closes a burst only after removing gateway servers left enabled towards its cluster', async () => {
     w = await startLifecycleWorld();
     const burst = await w.admit();

@@ -9,28 +9,24 @@ import { MemoryGateway } from '../../../../shared/drivers/gateway/memory.ts';
 import { ConfigError } from '../../../../shared/errors.ts';
 import { closeDeps, createDeps } from '../../../../shared/runtime/create-deps.ts';
 
-const KUBECONFIG = `apiVersion: v1
-kind: Config
-clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:6443' } }]
-users: [{ name: u, user: { token: t } }]
-contexts: [{ name: x, context: { cluster: c, user: u } }]
-current-context: x
-`;
+/** A kubeconfig file that is not there: valid options, but a driver that cannot be built. */
+const MISSING = '/nonexistent/clusterburst/kubeconfig';
+const GATEWAY_API_UNBUILDABLE = { driver: 'gateway-api', options: { kubeconfigPath: MISSING } } as const;
 
-/** Every lazily built capability configured with an option its driver refuses. */
-const BROKEN: ConfigInput = {
+/** Every lazily built capability configured with options that pass the schema but cannot build. */
+const UNBUILDABLE: ConfigInput = {
   providers: [
     {
-      name: 'aws',
-      driver: 'eks',
-      regions: ['eu-west-1'],
+      name: 'capi',
+      driver: 'clusterapi',
+      regions: ['r1'],
       pricePerNodeHour: 0.2,
-      options: { region: 'eu-west-1' },
+      options: { kubeconfigPath: MISSING, classRef: { name: 'c' }, kubernetesVersion: 'v1.33.1' },
     },
   ],
-  federation: { driver: 'karmada', options: { kubeconfig: KUBECONFIG, colour: 1 } },
-  gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } },
-  load: { driver: 'prometheus', options: { query: 'max(up)' } },
+  federation: { driver: 'karmada', options: { kubeconfigPath: MISSING } },
+  gateway: GATEWAY_API_UNBUILDABLE,
+  load: { driver: 'prometheus', options: { url: 'http://127.0.0.1:9', query: 'max(up)' } },
 };
 
 let dir: string;
@@ -47,47 +43,46 @@ afterEach(async () => {
 });
 
 describe('createDeps', () => {
-  it('succeeds with a gateway option that cannot build, and fails only when the gateway is called, naming the field', async () => {
-    const deps = await createDeps(config({ gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } } }));
+  it('succeeds with a gateway that cannot build, and fails only when the gateway is called, naming the field', async () => {
+    const deps = await createDeps(config({ gateway: GATEWAY_API_UNBUILDABLE }));
     built.push(deps);
-    expect(deps.gateway.name).toBe('haproxy');
+    expect(deps.gateway.name).toBe('gateway-api');
     expect(await deps.store.list()).toEqual([]);
     const failure = deps.gateway.listOwned().catch((error: unknown) => error);
     expect(await failure).toBeInstanceOf(ConfigError);
-    expect(((await failure) as Error).message).toMatch(/gateway\.options\.runtime/);
+    expect(((await failure) as Error).message).toMatch(/gateway\.options: cannot load the kubeconfig/);
     // Asked again, it tries again and says the same.
     await expect(
       deps.gateway.add({ backend: 'web', server: 'cb-x', burstId: 'b-x', address: '127.0.0.1', port: 1 }),
-    ).rejects.toThrow(/gateway\.options\.runtime/);
+    ).rejects.toThrow(/gateway\.options: cannot load the kubeconfig/);
   });
 
   it('reports the configured names and builds nothing until a method is called', async () => {
-    const deps = await createDeps(config(BROKEN));
+    const deps = await createDeps(config(UNBUILDABLE));
     built.push(deps);
     expect([
-      deps.providers.get('aws')?.name,
+      deps.providers.get('capi')?.name,
       deps.federation.name,
       deps.gateway.name,
       deps.load.name,
-    ]).toEqual(['aws', 'karmada', 'haproxy', 'prometheus']);
-    await expect(deps.providers.get('aws')!.list('owner')).rejects.toThrow(
-      /providers\.aws\.options: roleArn/,
+    ]).toEqual(['capi', 'karmada', 'gateway-api', 'prometheus']);
+    await expect(deps.providers.get('capi')!.list('owner')).rejects.toThrow(
+      /providers\.capi\.options: cannot load the kubeconfig/,
     );
-    await expect(deps.federation.list('owner')).rejects.toThrow(/federation\.options.*colour/);
-    await expect(deps.load.observe({ clusters: [], windowSeconds: 60, now: new Date() })).rejects.toThrow(
-      /load\.options.*url/,
+    await expect(deps.federation.list('owner')).rejects.toThrow(
+      /federation\.options: cannot load the kubeconfig/,
     );
   });
 
   it('closes cleanly when no lazily built driver was ever used', async () => {
-    const deps = await createDeps(config(BROKEN));
+    const deps = await createDeps(config(UNBUILDABLE));
     await expect(closeDeps(deps)).resolves.toBeUndefined();
   });
 
   it('with eager, fails at once naming the field, as the local runtime wants at start', async () => {
-    await expect(
-      createDeps(config({ gateway: { driver: 'haproxy', options: { timeoutMs: 1000 } } }), { eager: true }),
-    ).rejects.toThrow(/gateway\.options\.runtime/);
+    await expect(createDeps(config({ gateway: GATEWAY_API_UNBUILDABLE }), { eager: true })).rejects.toThrow(
+      /gateway\.options: cannot load the kubeconfig/,
+    );
   });
 
   it('with eager, hands out the drivers themselves', async () => {
@@ -98,7 +93,7 @@ describe('createDeps', () => {
 
   it('uses an override as the driver itself, never wrapped', async () => {
     const gateway = new MemoryGateway();
-    const deps = await createDeps(config(BROKEN), { overrides: { gateway } });
+    const deps = await createDeps(config(UNBUILDABLE), { overrides: { gateway } });
     built.push(deps);
     expect(deps.gateway).toBe(gateway);
   });

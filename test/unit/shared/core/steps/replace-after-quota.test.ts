@@ -6,6 +6,7 @@ import type { CapacitySignal } from '../../../../../shared/domain/capacity-signa
 import { isLive } from '../../../../../shared/domain/lifecycle.ts';
 import type { ProviderDriver } from '../../../../../shared/drivers/provider/provider.ts';
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
+import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { SqliteStore } from '../../../../../shared/drivers/store/sqlite.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { createDeps } from '../../../../../shared/runtime/create-deps.ts';
@@ -39,7 +40,9 @@ const SIGNAL: CapacitySignal = {
 
 describe('replaceAfterQuota', () => {
   it('reaches the third provider when the first two refuse for quota, each failure naming its own replacement', async () => {
-    const sims = ['first', 'second', 'third'].map((n) => new SimulatedProvider(n, { readyAfterMs: 0 }));
+    const sims = ['first', 'second', 'third'].map(
+      (n) => new SimulatedProvider(n, SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 })),
+    );
     const [first, second, third] = sims as [SimulatedProvider, SimulatedProvider, SimulatedProvider];
     const config = loadConfig({
       value: {
@@ -84,6 +87,67 @@ describe('replaceAfterQuota', () => {
     } finally {
       for (const sim of sims) await sim.close();
       await deps.store.close();
+    }
+  });
+
+  it('never has a burst and its quota replacement live together, so max clusters 1 holds at every write', async () => {
+    const first = new SimulatedProvider('first', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
+    const second = new SimulatedProvider('second', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
+    const config = loadConfig({
+      value: {
+        policy: { maxClusters: 1 },
+        providers: [
+          { name: 'first', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.1 },
+          { name: 'second', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.2 },
+        ],
+      },
+    });
+    const store = new SqliteStore(':memory:');
+    // After every committed write (admission or update), count what is live.
+    const liveAfterWrites: number[] = [];
+    const count = async () => liveAfterWrites.push((await store.list({ live: true })).length);
+    const wrapped: Partial<typeof store> = {
+      admit: async (...args) => {
+        const result = await store.admit(...args);
+        await count();
+        return result;
+      },
+      update: async (...args) => {
+        const saved = await store.update(...args);
+        await count();
+        return saved;
+      },
+    };
+    const watched = new Proxy(store, {
+      get: (target, prop) => {
+        const own = wrapped[prop as keyof typeof wrapped];
+        if (own) return own;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const deps = await createDeps(config, {
+      logger: createLogger('ERROR'),
+      overrides: {
+        store: watched,
+        providers: new Map<string, ProviderDriver>([
+          ['first', outOfQuota(first)],
+          ['second', second],
+        ]),
+      },
+    });
+    try {
+      const { burstId } = await handleSignal(deps, SIGNAL);
+      await provision(deps, burstId!);
+      const failed = await deps.store.get(burstId!);
+      expect(failed?.phase).toBe('Failed');
+      const replacement = /replaced by (b-[0-9a-f]{12})$/.exec(failed?.lastError ?? '')?.[1];
+      expect((await deps.store.get(replacement!))?.phase).toBe('Requested');
+      expect(Math.max(...liveAfterWrites)).toBe(1);
+    } finally {
+      await first.close();
+      await second.close();
+      await store.close();
     }
   });
 });

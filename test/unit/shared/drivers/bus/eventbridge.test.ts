@@ -1,7 +1,9 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import { EventBridgeBus } from '../../../../../shared/drivers/bus/eventbridge.ts';
+import { EventBridgeBusOptionsSchema } from '../../../../../shared/drivers/bus/eventbridge-options.ts';
 import { ConfigError, DriverError } from '../../../../../shared/errors.ts';
 import type { LifecycleEvent } from '../../../../../shared/schemas/lifecycle-event.ts';
 
@@ -22,10 +24,8 @@ function events(n: number): LifecycleEvent[] {
 
 function bus(maxAttempts = 4): EventBridgeBus {
   return new EventBridgeBus({
-    busName: 'clusterburst-test',
+    ...EventBridgeBusOptionsSchema.parse({ busName: 'clusterburst-test', maxAttempts, baseDelayMs: 0 }),
     client: new EventBridgeClient({ region: 'eu-west-1' }),
-    maxAttempts,
-    baseDelayMs: 0,
   });
 }
 
@@ -120,8 +120,10 @@ describe('EventBridgeBus', () => {
     expect(calls()).toHaveLength(0);
   });
 
-  it('rejects configuration without a bus name, naming the field', () => {
-    expect(() => EventBridgeBus.fromConfig({ region: 'eu-west-1' })).toThrow(ConfigError);
-    expect(() => EventBridgeBus.fromConfig({ region: 'eu-west-1' })).toThrow(/busName/);
+  it('rejects configuration without a bus name when it loads, naming the field', () => {
+    const load = () =>
+      loadConfig({ value: { bus: { driver: 'eventbridge', options: { region: 'eu-west-1' } } } });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/bus\.options\.busName/);
   });
 });

@@ -1,31 +1,43 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import { PowerDns } from '../../../../../shared/drivers/dns/powerdns.ts';
+import { PowerDnsOptionsSchema } from '../../../../../shared/drivers/dns/powerdns-options.ts';
 import { ConfigError } from '../../../../../shared/errors.ts';
 
 const API_KEY = 'pdns-api-key-that-must-stay-private';
 
 describe('powerdns options', () => {
   it.each([
-    [{ apiUrl: 'ftp://127.0.0.1:8081' }, 'dns.powerdns.apiUrl'],
-    [{ zone: 'not a zone' }, 'dns.powerdns.zone: must be a DNS name'],
-    [{ apiKey: '' }, 'dns.powerdns.apiKey'],
-    [{ serverId: 'local/host' }, 'dns.powerdns.serverId'],
-  ])('refuses %o naming the field', (change, message) => {
+    [{ apiUrl: 'ftp://127.0.0.1:8081' }, 'dns.options.apiUrl'],
+    [{ zone: 'not a zone' }, 'dns.options.zone: must be a DNS name'],
+    [{ apiKey: '' }, 'dns.options.apiKey'],
+    [{ serverId: 'local/host' }, 'dns.options.serverId'],
+  ])('refuses %o when the configuration loads, naming the field and never the API key', (change, message) => {
     const options = { apiUrl: 'http://127.0.0.1:8081', apiKey: API_KEY, zone: 'example.org', ...change };
-    expect(() => new PowerDns(options)).toThrow(ConfigError);
-    expect(() => new PowerDns(options)).toThrow(message);
+    const load = () => loadConfig({ value: { dns: { driver: 'powerdns', options } } });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+    expect(() => load()).not.toThrow(API_KEY);
   });
 
   it('never shows the API key when the driver is printed, serialised or inspected', () => {
-    const dns = new PowerDns({ apiUrl: 'http://127.0.0.1:8081/', apiKey: API_KEY, zone: 'Example.org.' });
+    const dns = new PowerDns(
+      PowerDnsOptionsSchema.parse({
+        apiUrl: 'http://127.0.0.1:8081/',
+        apiKey: API_KEY,
+        zone: 'Example.org.',
+      }),
+    );
     expect(String(dns)).toBe('powerdns http://127.0.0.1:8081 zone example.org');
     expect(JSON.stringify(dns)).not.toContain(API_KEY);
     expect(inspect(dns, { depth: 10, showHidden: true })).not.toContain(API_KEY);
   });
 
   it('refuses a record outside its zone before calling the API', async () => {
-    const dns = new PowerDns({ apiUrl: 'http://127.0.0.1:1', apiKey: API_KEY, zone: 'example.org' });
+    const dns = new PowerDns(
+      PowerDnsOptionsSchema.parse({ apiUrl: 'http://127.0.0.1:1', apiKey: API_KEY, zone: 'example.org' }),
+    );
     const record = {
       name: 'web.example.com',
       type: 'A' as const,

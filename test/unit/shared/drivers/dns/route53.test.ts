@@ -11,9 +11,11 @@ import {
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import type { DnsChangeSet, OwnedDnsRecord } from '../../../../../shared/domain/dns-changes.ts';
 import { DnsOwnershipError } from '../../../../../shared/drivers/dns/ownership.ts';
 import { Route53Dns } from '../../../../../shared/drivers/dns/route53.ts';
+import { Route53OptionsSchema } from '../../../../../shared/drivers/dns/route53-options.ts';
 import { ConfigError, DriverError } from '../../../../../shared/errors.ts';
 import { runDnsContract } from '../../../../support/contracts/dns.ts';
 
@@ -108,7 +110,7 @@ function dns(
   sleep?: (ms: number) => Promise<void>,
 ) {
   return new Route53Dns(
-    { hostedZoneId: ZONE_ID, zone: 'example.org', ...options },
+    Route53OptionsSchema.parse({ hostedZoneId: ZONE_ID, zone: 'example.org', ...options }),
     { client: new Route53Client({ region: 'us-east-1' }), ...(sleep ? { sleep } : {}) },
   );
 }
@@ -426,14 +428,14 @@ describe('route53 errors and options', () => {
   });
 
   it.each([
-    [{ hostedZoneId: 'not-a-zone' }, 'dns.route53.hostedZoneId'],
-    [{ zone: 'not a zone' }, 'dns.route53.zone'],
-    [{ syncTimeoutMs: 0 }, 'dns.route53.syncTimeoutMs'],
-  ])('refuses %o naming the field', (change, message) => {
-    expect(() => new Route53Dns({ hostedZoneId: ZONE_ID, zone: 'example.org', ...change })).toThrow(
-      ConfigError,
-    );
-    expect(() => new Route53Dns({ hostedZoneId: ZONE_ID, zone: 'example.org', ...change })).toThrow(message);
+    [{ hostedZoneId: 'not-a-zone' }, 'dns.options.hostedZoneId'],
+    [{ zone: 'not a zone' }, 'dns.options.zone'],
+    [{ syncTimeoutMs: 0 }, 'dns.options.syncTimeoutMs'],
+  ])('refuses %o when the configuration loads, naming the field', (change, message) => {
+    const options = { hostedZoneId: ZONE_ID, zone: 'example.org', ...change };
+    const load = () => loadConfig({ value: { dns: { driver: 'route53', options } } });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
   });
 
   it('accepts a hosted zone id in the /hostedzone/ form AWS consoles show', async () => {

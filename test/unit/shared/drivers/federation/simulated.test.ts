@@ -1,9 +1,13 @@
 import { SimulatedFederation } from '../../../../../shared/drivers/federation/simulated.ts';
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
+import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { runFederationContract } from '../../../../support/contracts/federation.ts';
 
 runFederationContract('simulated', async () => {
-  const provider = new SimulatedProvider('simulated', { readyAfterMs: 0 });
+  const provider = new SimulatedProvider(
+    'simulated',
+    SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }),
+  );
   let n = 0;
   return {
     federation: new SimulatedFederation(),

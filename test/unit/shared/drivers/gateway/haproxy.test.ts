@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import { HaproxyGateway } from '../../../../../shared/drivers/gateway/haproxy.ts';
+import { HaproxyGatewayOptionsSchema } from '../../../../../shared/drivers/gateway/haproxy-options.ts';
 import { ConfigError, DriverError, ValidationError } from '../../../../../shared/errors.ts';
 
 // Nothing listens here: a test that reached the socket would fail with "unreachable" instead.
-const offline = () => new HaproxyGateway({ runtime: '/nonexistent/clusterburst/admin.sock' });
+const offline = () =>
+  new HaproxyGateway(HaproxyGatewayOptionsSchema.parse({ runtime: '/nonexistent/clusterburst/admin.sock' }));
 const spec = {
   backend: 'web',
   server: 'cb-0a1b2c3d4e5f',
@@ -13,17 +16,18 @@ const spec = {
 };
 
 describe('haproxy gateway options', () => {
-  it('names the invalid field', () => {
-    expect(() => new HaproxyGateway({ runtime: '' })).toThrow(ConfigError);
-    expect(() => new HaproxyGateway({ runtime: '/s', check: { interMs: 5 } })).toThrow(
-      /gateway\.options\.check\.interMs/,
-    );
+  it('names the invalid field when the configuration loads', () => {
+    const load = (options: unknown) => () =>
+      loadConfig({ value: { gateway: { driver: 'haproxy', options } } });
+    expect(load({ runtime: '' })).toThrow(ConfigError);
+    expect(load({ runtime: '' })).toThrow(/gateway\.options\.runtime/);
+    expect(load({ runtime: '/s', check: { interMs: 5 } })).toThrow(/gateway\.options\.check\.interMs/);
   });
 
-  it('refuses a runtime address that is neither a socket path nor host:port', () => {
-    expect(() => new HaproxyGateway({ runtime: 'haproxy-host' })).toThrow(
-      /neither a socket path nor host:port/,
-    );
+  it('refuses a runtime address that is neither a socket path nor host:port when the configuration loads', () => {
+    expect(() =>
+      loadConfig({ value: { gateway: { driver: 'haproxy', options: { runtime: 'haproxy-host' } } } }),
+    ).toThrow(/gateway\.options\.runtime: must be a socket path \(\/run\/haproxy\.sock\) or host:port/);
   });
 });
 

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KarmadaOptionsSchema } from '../../../../../shared/drivers/federation/karmada.ts';
-import { parseDriverOptions } from '../../../../../shared/drivers/kube/driver-options.ts';
+import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import { loadKubeConfig } from '../../../../../shared/drivers/kube/kubeconfig-source.ts';
 import { ConfigError } from '../../../../../shared/errors.ts';
 
@@ -59,9 +58,12 @@ describe('loadKubeConfig', () => {
   });
 });
 
-describe('parseDriverOptions', () => {
-  it('applies the defaults of a driver schema', () => {
-    expect(parseDriverOptions(KarmadaOptionsSchema, { kubeconfig: text }, 'federation.options')).toEqual({
+describe('kubeconfig-source options in the configuration', () => {
+  it('applies the defaults of a driver schema when the configuration loads', () => {
+    const config = loadConfig({
+      value: { federation: { driver: 'karmada', options: { kubeconfig: text } } },
+    });
+    expect(config.federation.options).toEqual({
       kubeconfig: text,
       clusterNamespace: 'karmada-cluster',
       memberNamespace: 'karmada-cluster',
@@ -70,9 +72,19 @@ describe('parseDriverOptions', () => {
     });
   });
 
+  it('refuses two kubeconfig sources when the configuration loads, naming the second', () => {
+    expect(() =>
+      loadConfig({
+        value: {
+          store: { driver: 'kubernetes', options: { kubeconfig: text, kubeconfigPath: '/etc/kubeconfig' } },
+        },
+      }),
+    ).toThrow(/store\.options\.kubeconfigPath: give only one of kubeconfig, kubeconfigPath/);
+  });
+
   it('names the field of a bad option', () => {
     expect(() =>
-      parseDriverOptions(KarmadaOptionsSchema, { clusterNamspace: 'x' }, 'federation.options'),
-    ).toThrow(/invalid configuration federation\.options: .*clusterNamspace/);
+      loadConfig({ value: { federation: { driver: 'karmada', options: { clusterNamspace: 'x' } } } }),
+    ).toThrow(/invalid configuration embedded defaults: federation\.options: .*clusterNamspace/);
   });
 });

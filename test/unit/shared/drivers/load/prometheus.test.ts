@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import type { BurstCluster } from '../../../../../shared/domain/burst-cluster.ts';
 import { forCluster, PrometheusLoad } from '../../../../../shared/drivers/load/prometheus.ts';
-import { createLoad } from '../../../../../shared/drivers/registry.ts';
+import { PrometheusLoadOptionsSchema } from '../../../../../shared/drivers/load/prometheus-options.ts';
 import { ConfigError } from '../../../../../shared/errors.ts';
+import { createLoad } from '../../../../../shared/runtime/build-drivers.ts';
 import { makeRecord } from '../../../../support/records.ts';
 
 /** One request the fake Prometheus received, form fields decoded. */
@@ -87,7 +88,9 @@ const vector = (value: string | undefined) => ({
 });
 
 const driver = (extra: Record<string, unknown> = {}) =>
-  new PrometheusLoad({ url, query: 'max(utilisation)', stepSeconds: 10, ...extra });
+  new PrometheusLoad(
+    PrometheusLoadOptionsSchema.parse({ url, query: 'max(utilisation)', stepSeconds: 10, ...extra }),
+  );
 
 describe('range queries over the window', () => {
   it('reports the highest utilisation seen over the whole window', async () => {
@@ -138,7 +141,9 @@ describe('range queries over the window', () => {
 
   it('keeps a path prefix of the configured URL', async () => {
     handler = answerRange([0.1, 0.1]);
-    await new PrometheusLoad({ url: `${url}/prometheus`, query: 'up', stepSeconds: 60 }).observe({
+    await new PrometheusLoad(
+      PrometheusLoadOptionsSchema.parse({ url: `${url}/prometheus`, query: 'up', stepSeconds: 60 }),
+    ).observe({
       clusters: [A],
       windowSeconds: 60,
       now: NOW,
@@ -306,11 +311,12 @@ describe('credentials and configuration', () => {
   it.each([
     [{ query: 'up' }, 'url'],
     [{ url: 'ftp://example.org', query: 'up' }, 'url'],
-    [{ url: 'http://user:pw@example.org', query: 'up' }, 'must not carry credentials'],
+    [{ url: 'http://user:pw@example.org', query: 'up' }, 'url: must not carry credentials'],
     [{ url: 'http://example.org', query: 'up', perClusterQuery: 'up' }, 'perClusterQuery: must contain'],
     [{ url: 'http://example.org', query: 'up', timeoutMs: 0 }, 'timeoutMs'],
   ])('refuses options %j at start-up, naming the field', (options, field) => {
-    expect(() => PrometheusLoad.fromConfig(options)).toThrow(ConfigError);
-    expect(() => PrometheusLoad.fromConfig(options)).toThrow(field);
+    const load = () => loadConfig({ value: { load: { driver: 'prometheus', options } } });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`load.options.${field}`);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
-
+import { AksOptionsSchema } from '../../../../../shared/drivers/provider/aks-options.ts';
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { ArmEmulator } from '../../../../support/provider-apis/aks.ts';
 
@@ -22,13 +22,13 @@ describe('AKS agent pool resize', () => {
     };
     const provider = new AksProvider(
       'aks-we',
-      {
+      AksOptionsSchema.parse({
         subscriptionId: '00000000-1111-2222-3333-444444444444',
         resourceGroup: 'rg-burst',
         location: LOCATION,
         endpoint,
         caCertificates: api.ca.certPem,
-      },
+      }),
       { credential },
     );
     await provider.create({

@@ -1,7 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
-import { AksOptionsSchema, AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
+import { AksProvider } from '../../../../../shared/drivers/provider/aks.ts';
+import { AksOptionsSchema } from '../../../../../shared/drivers/provider/aks-options.ts';
 import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
@@ -17,13 +18,13 @@ async function setup() {
   const credential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const provider = new AksProvider(
     'aks-we',
-    {
+    AksOptionsSchema.parse({
       subscriptionId: SUBSCRIPTION,
       resourceGroup: 'rg-burst',
       location: LOCATION,
       endpoint,
       caCertificates: api.ca.certPem,
-    },
+    }),
     { credential },
   );
   const harness = {
@@ -201,13 +202,13 @@ describe('AKS provider', () => {
     });
     const denied = new AksProvider(
       'aks-we',
-      {
+      AksOptionsSchema.parse({
         subscriptionId: SUBSCRIPTION,
         resourceGroup: 'rg-burst',
         location: LOCATION,
         endpoint,
         caCertificates: api.ca.certPem,
-      },
+      }),
       {
         credential: {
           getToken: async () => ({ token: 'wrong', expiresOnTimestamp: Date.now() + 3_600_000 }),

@@ -2,7 +2,7 @@ import { EKSClient, ResourceLimitExceededException, UpdateNodegroupConfigCommand
 import { describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
-
+import { EksOptionsSchema } from '../../../../../shared/drivers/provider/eks-options.ts';
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { EksFake } from '../../../../support/provider-apis/eks.ts';
 
@@ -18,12 +18,12 @@ async function readyCluster() {
   const fake = new EksFake(client, REGION);
   const provider = new EksProvider(
     'eks-eu',
-    {
+    EksOptionsSchema.parse({
       region: REGION,
       roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
       nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-nodes',
       subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
-    },
+    }),
     { client, credentials: CREDENTIALS },
   );
   const harness = { provider, region: REGION, tick: async () => fake.tick() };
@@ -140,12 +140,12 @@ describe('EKS node group resize', () => {
     const fake = new EksFake(client, REGION);
     const provider = new EksProvider(
       'eks-eu',
-      {
+      EksOptionsSchema.parse({
         region: REGION,
         roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
         nodeRoleArn: 'arn:aws:iam::123456789012:role/eks-nodes',
         subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
-      },
+      }),
       { client, credentials: CREDENTIALS },
     );
     await provider.create({

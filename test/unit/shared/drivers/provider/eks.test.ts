@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
-import { EksOptionsSchema, EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
+import { EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
+import { EksOptionsSchema } from '../../../../../shared/drivers/provider/eks-options.ts';
 import { CLUSTER_ID_HEADER, decodeEksToken } from '../../../../../shared/drivers/provider/eks-token.ts';
 import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
@@ -37,7 +38,10 @@ const meta = { $metadata: {} };
 function setup() {
   const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
   const fake = new EksFake(client, REGION);
-  const provider = new EksProvider('eks-eu', OPTIONS, { client, credentials: CREDENTIALS });
+  const provider = new EksProvider('eks-eu', EksOptionsSchema.parse(OPTIONS), {
+    client,
+    credentials: CREDENTIALS,
+  });
   return {
     client,
     fake,
@@ -337,7 +341,11 @@ describe('EKS provider', () => {
     const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
     const fake = new EksFake(client, REGION);
     const cidrs = ['192.0.2.0/24', '198.51.100.7/32'];
-    const provider = new EksProvider('eks-eu', { ...OPTIONS, publicAccessCidrs: cidrs }, { client });
+    const provider = new EksProvider(
+      'eks-eu',
+      EksOptionsSchema.parse({ ...OPTIONS, publicAccessCidrs: cidrs }),
+      { client },
+    );
     await provider.create(spec());
     const vpc = fake.stub.commandCalls(CreateClusterCommand)[0]?.args[0].input.resourcesVpcConfig;
     expect(vpc).toMatchObject({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
-
+import { GkeOptionsSchema } from '../../../../../shared/drivers/provider/gke-options.ts';
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { GkeEmulator } from '../../../../support/provider-apis/gke.ts';
 
@@ -18,7 +18,13 @@ describe('GKE node pool resize', () => {
     const apiEndpoint = await api.start();
     const provider = new GkeProvider(
       'gke-eu',
-      { project: 'ri-burst-01', location: LOCATION, apiEndpoint, protocol: 'http', mode },
+      GkeOptionsSchema.parse({
+        project: 'ri-burst-01',
+        location: LOCATION,
+        apiEndpoint,
+        protocol: 'http',
+        mode,
+      }),
       { tokenSource: async () => TOKEN },
     );
     await provider.create({

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
-import { GkeOptionsSchema, GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
+import { GkeProvider } from '../../../../../shared/drivers/provider/gke.ts';
+import { GkeOptionsSchema } from '../../../../../shared/drivers/provider/gke-options.ts';
 import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
@@ -14,13 +15,13 @@ async function setup(options: { mode?: 'standard' | 'autopilot'; tokenSource?: (
   const apiEndpoint = await api.start();
   const provider = new GkeProvider(
     'gke-eu',
-    {
+    GkeOptionsSchema.parse({
       project: 'ri-burst-01',
       location: LOCATION,
       apiEndpoint,
       protocol: 'http',
       mode: options.mode ?? 'standard',
-    },
+    }),
     { tokenSource: options.tokenSource ?? (async () => TOKEN) },
   );
   const harness = {
@@ -89,7 +90,7 @@ describe('GKE provider', () => {
     await provider.create(spec());
     const other = new GkeProvider(
       'gke-eu',
-      { project: 'ri-burst-01', location: LOCATION, apiEndpoint, protocol: 'http' },
+      GkeOptionsSchema.parse({ project: 'ri-burst-01', location: LOCATION, apiEndpoint, protocol: 'http' }),
       { tokenSource: async () => TOKEN },
     );
     const seen = await other.describe('cb-0123456789ab');

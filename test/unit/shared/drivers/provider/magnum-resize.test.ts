@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import type { KeystoneAuth } from '../../../../../shared/drivers/openstack/keystone.ts';
 import { MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
-
+import { MagnumOptionsSchema } from '../../../../../shared/drivers/provider/magnum-options.ts';
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { MagnumEmulator } from '../../../../support/provider-apis/magnum.ts';
 
@@ -24,12 +24,15 @@ describe('Magnum cluster resize', () => {
   async function readyCluster() {
     api = new MagnumEmulator(AUTH, REGION);
     const authUrl = await api.start();
-    const provider = new MagnumProvider('magnum-incd', {
-      authUrl,
-      auth: AUTH,
-      region: REGION,
-      clusterTemplateId: api.template.uuid,
-    });
+    const provider = new MagnumProvider(
+      'magnum-incd',
+      MagnumOptionsSchema.parse({
+        authUrl,
+        auth: AUTH,
+        region: REGION,
+        clusterTemplateId: api.template.uuid,
+      }),
+    );
     await provider.create({
       name: NAME,
       burstId: 'b-0123456789ab',

@@ -2,7 +2,8 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import type { KeystoneAuth } from '../../../../../shared/drivers/openstack/keystone.ts';
-import { MagnumOptionsSchema, MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
+import { MagnumProvider } from '../../../../../shared/drivers/provider/magnum.ts';
+import { MagnumOptionsSchema } from '../../../../../shared/drivers/provider/magnum-options.ts';
 import type { ClusterSpec } from '../../../../../shared/drivers/provider/provider.ts';
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
@@ -21,15 +22,18 @@ const AUTH: KeystoneAuth = {
 async function setup(auth: KeystoneAuth = AUTH) {
   const api = new MagnumEmulator(AUTH, REGION);
   const authUrl = await api.start();
-  const provider = new MagnumProvider('magnum-incd', {
-    authUrl,
-    auth,
-    region: REGION,
-    clusterTemplateId: api.template.uuid,
-    keypair: 'burst-key',
-    flavorId: 'm1.large',
-    labels: { kube_tag: 'v1.33.1' },
-  });
+  const provider = new MagnumProvider(
+    'magnum-incd',
+    MagnumOptionsSchema.parse({
+      authUrl,
+      auth,
+      region: REGION,
+      clusterTemplateId: api.template.uuid,
+      keypair: 'burst-key',
+      flavorId: 'm1.large',
+      labels: { kube_tag: 'v1.33.1' },
+    }),
+  );
   const harness = {
     provider,
     region: REGION,
@@ -198,12 +202,15 @@ describe('Magnum provider', () => {
     const appCred: KeystoneAuth = { type: 'applicationCredential', id: 'a1b2c3', secret: 'app-secret' };
     const api = new MagnumEmulator(appCred, REGION);
     const authUrl = await api.start();
-    const provider = new MagnumProvider('magnum-incd', {
-      authUrl,
-      auth: appCred,
-      region: REGION,
-      clusterTemplateId: 'k8s-1.33',
-    });
+    const provider = new MagnumProvider(
+      'magnum-incd',
+      MagnumOptionsSchema.parse({
+        authUrl,
+        auth: appCred,
+        region: REGION,
+        clusterTemplateId: 'k8s-1.33',
+      }),
+    );
     await provider.create(spec());
     expect(api.clusterNames()).toEqual(['cb-0123456789ab']);
     await api.close();

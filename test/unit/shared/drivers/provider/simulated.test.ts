@@ -5,14 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
+import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 
 runProviderContract('simulated', async () => {
-  const provider = new SimulatedProvider('simulated', {
-    readyAfterMs: 100,
-    deleteAfterMs: 50,
-    resizeAfterMs: 300,
-  });
+  const provider = new SimulatedProvider(
+    'simulated',
+    SimulatedProviderOptionsSchema.parse({
+      readyAfterMs: 100,
+      deleteAfterMs: 50,
+      resizeAfterMs: 300,
+    }),
+  );
   return {
     provider,
     region: 'local',
@@ -32,7 +36,10 @@ const spec = (name: string) => ({
 
 describe('simulated provider', () => {
   it('serves its name over HTTP and answers /healthz only once ready', async () => {
-    const provider = new SimulatedProvider('simulated', { readyAfterMs: 300 });
+    const provider = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 300 }),
+    );
     const created = await provider.create(spec('cb-web'));
     const early = await fetch(new URL('/healthz', created.endpoint));
     expect(early.status).toBe(503);
@@ -43,7 +50,10 @@ describe('simulated provider', () => {
   });
 
   it('reports a cluster told to fail as failed, and one told to vanish as unknown', async () => {
-    const provider = new SimulatedProvider('simulated', { readyAfterMs: 0 });
+    const provider = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }),
+    );
     await provider.create(spec('cb-a'));
     const b = await provider.create(spec('cb-b'));
     provider.fail('cb-a', 'quota exceeded');
@@ -57,10 +67,16 @@ describe('simulated provider', () => {
   it('brings its clusters back from the inventory file after a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-sim-'));
     const inventoryFile = join(dir, 'inventory.json');
-    const first = new SimulatedProvider('simulated', { readyAfterMs: 0, inventoryFile });
+    const first = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0, inventoryFile }),
+    );
     await first.create(spec('cb-kept'));
     await first.close();
-    const second = new SimulatedProvider('simulated', { readyAfterMs: 0, inventoryFile });
+    const second = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0, inventoryFile }),
+    );
     await second.restore();
     const [kept] = await second.list('me');
     expect(kept?.name).toBe('cb-kept');
@@ -70,7 +86,10 @@ describe('simulated provider', () => {
   });
 
   it('keeps a cluster ready whose resize failed, and says why in the provider words', async () => {
-    const provider = new SimulatedProvider('simulated', { readyAfterMs: 0, resizeAfterMs: 0 });
+    const provider = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0, resizeAfterMs: 0 }),
+    );
     await provider.create(spec('cb-grow'));
     provider.failResizes('instance group cannot grow: zone out of machines (stockout)', true);
     await provider.resize('cb-grow', 5);
@@ -84,7 +103,10 @@ describe('simulated provider', () => {
   });
 
   it('refuses a resize beyond the node quota as a quota error, leaving the pool as it was', async () => {
-    const provider = new SimulatedProvider('simulated', { readyAfterMs: 0, maxNodes: 3 });
+    const provider = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0, maxNodes: 3 }),
+    );
     await provider.create(spec('cb-a'));
     await provider.create(spec('cb-b'));
     const refused = provider.resize('cb-a', 3);

@@ -7,6 +7,7 @@ import {
   encodeMessage,
   makeFlags,
 } from '../../../../../../shared/drivers/dns/rfc2136/message.ts';
+import { Rfc2136OptionsSchema } from '../../../../../../shared/drivers/dns/rfc2136/options.ts';
 import { Rfc2136Dns } from '../../../../../../shared/drivers/dns/rfc2136/rfc2136.ts';
 import { signMessage } from '../../../../../../shared/drivers/dns/rfc2136/tsig.ts';
 import { TsigKey } from '../../../../../../shared/drivers/dns/rfc2136/tsig-key.ts';
@@ -62,14 +63,16 @@ const plan = {
 };
 
 function driver(port: number): Rfc2136Dns {
-  return new Rfc2136Dns({
-    server: '127.0.0.1',
-    port,
-    zone: 'example.org',
-    keyName: 'clusterburst-key',
-    keySecret: SECRET,
-    timeoutMs: 5000,
-  });
+  return new Rfc2136Dns(
+    Rfc2136OptionsSchema.parse({
+      server: '127.0.0.1',
+      port,
+      zone: 'example.org',
+      keyName: 'clusterburst-key',
+      keySecret: SECRET,
+      timeoutMs: 5000,
+    }),
+  );
 }
 
 describe('rfc2136 driver answers', () => {

@@ -4,11 +4,11 @@
  * PORT=8080 npm start                       # no config file needed
  * CLUSTERBURST_CONFIG=site.yaml npm start   # a site's configuration
  */
-import { loadConfig } from '../../config/load-config.ts';
-import { ClusterburstError } from '../../errors.ts';
-import { createLogger } from '../logger.ts';
-import { Metrics } from '../metrics.ts';
-import { startLocalRuntime } from './app.ts';
+import { loadConfig } from '../../shared/config/load-config.ts';
+import { ClusterburstError } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/runtime/logger.ts';
+import { Metrics } from '../../shared/runtime/metrics.ts';
+import { startLocalRuntime } from './runtime.ts';
 
 async function main(): Promise<void> {
   const logger = createLogger();

@@ -1,4 +1,4 @@
-import type { Deps } from '../core/deps.ts';
+import type { Deps } from '../../core/deps.ts';
 import { HttpError } from './http-errors.ts';
 
 /** An HTTP request as every runtime hands it to a function: JSON body parsed, headers lowercased. */
@@ -54,6 +54,23 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new HttpError(400, `malformed percent-encoding in path segment "${segment.slice(0, 64)}"`);
+    throw malformedSegment(segment);
   }
+}
+
+/** The 400 for a path segment that is not valid percent-encoding. */
+export function malformedSegment(segment: string): HttpError {
+  return new HttpError(400, `malformed percent-encoding in path segment "${segment.slice(0, 64)}"`);
+}
+
+/** The 400 for the first segment of `path` that is not valid percent-encoding, if one is not. */
+export function malformedPath(path: string): HttpError | undefined {
+  for (const segment of path.split('/')) {
+    try {
+      decodeURIComponent(segment);
+    } catch {
+      return malformedSegment(segment);
+    }
+  }
+  return undefined;
 }

@@ -17,15 +17,18 @@
  *   --trigger-topic clusterburst-lifecycle --retry --source dist/gcp
  */
 import * as ff from '@google-cloud/functions-framework';
-import { cloudEventTrigger, lifecycleEventFunction } from '../shared/runtime/gcp/cloud-event-function.ts';
-import { httpFunction } from '../shared/runtime/gcp/http-function.ts';
-import { schedulerFunction } from '../shared/runtime/gcp/scheduler-function.ts';
-import { PubSubCloudEventSchema } from '../shared/schemas/cloud-monitoring.ts';
-import { parseInput } from '../shared/schemas/parse.ts';
-import { routes as alarmRoutes, fromPubSub, signalAnswer } from './capacityAlarm.ts';
-import { EVENT_FUNCTIONS, SCHEDULE_FUNCTIONS } from './catalog.ts';
-import { routes as manualRoutes } from './manualBurst.ts';
+import { cloudEventTrigger, lifecycleEventFunction } from '../../shared/runtime/gcp/cloud-event-function.ts';
+import { answerFrameworkErrorsOurselves } from '../../shared/runtime/gcp/framework-errors.ts';
+import { httpFunction } from '../../shared/runtime/gcp/http-function.ts';
+import { schedulerFunction } from '../../shared/runtime/gcp/scheduler-function.ts';
+import { PubSubCloudEventSchema } from '../../shared/schemas/cloud-monitoring.ts';
+import { parseInput } from '../../shared/schemas/parse.ts';
+import { routes as alarmRoutes, fromPubSub, signalAnswer } from '../capacityAlarm.ts';
+import { EVENT_FUNCTIONS, SCHEDULE_FUNCTIONS } from '../catalog.ts';
+import { routes as manualRoutes } from '../manualBurst.ts';
 
+// Malformed JSON reaches our functions, which answer it as the other runtimes do.
+answerFrameworkErrorsOurselves();
 ff.http('capacityAlarm', httpFunction(alarmRoutes));
 ff.http('manualBurst', httpFunction(manualRoutes));
 ff.cloudEvent(

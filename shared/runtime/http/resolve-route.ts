@@ -1,5 +1,5 @@
-import { type HttpRoute, matchPath } from './function-def.ts';
 import { HttpError } from './http-errors.ts';
+import { type HttpRoute, matchPath } from './route.ts';
 
 /** The route a request asks for, with its path parameters. */
 export interface RouteMatch {

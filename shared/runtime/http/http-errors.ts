@@ -1,5 +1,5 @@
-import { AuthError, ClusterburstError, ConfigError, NotFoundError, ValidationError } from '../errors.ts';
-import type { HttpAnswer } from './function-def.ts';
+import { AuthError, ClusterburstError, ConfigError, NotFoundError, ValidationError } from '../../errors.ts';
+import type { HttpAnswer } from './route.ts';
 
 /** An error that carries its own HTTP status (bad content type, body too large, unknown route). */
 export class HttpError extends ClusterburstError {
