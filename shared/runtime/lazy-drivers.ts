@@ -1,3 +1,4 @@
+import type { ServiceLabels, ServiceOnMember, ServiceSpec } from '../domain/services.ts';
 /**
  * Facades that stand in for a configured driver and build it on their first method call, so a
  * function instance only constructs what it touches (provision never builds the DNS, gateway or
@@ -79,8 +80,23 @@ export class LazyFederation implements FederationDriver {
   async cordon(name: string): Promise<void> {
     return (await this.#driver.get()).cordon(name);
   }
+  async uncordon(name: string): Promise<void> {
+    return (await this.#driver.get()).uncordon(name);
+  }
   async evict(name: string): Promise<void> {
     return (await this.#driver.get()).evict(name);
+  }
+  async place(name: string, services: readonly ServiceSpec[]): Promise<void> {
+    return (await this.#driver.get()).place(name, services);
+  }
+  async serviceStatus(name: string, services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
+    return (await this.#driver.get()).serviceStatus(name, services);
+  }
+  async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
+    return (await this.#driver.get()).unplace(name, services);
+  }
+  async labels(services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
+    return (await this.#driver.get()).labels(services);
   }
   async leave(name: string, options?: { readonly force?: boolean }): Promise<'left' | 'pending'> {
     return (await this.#driver.get()).leave(name, options);

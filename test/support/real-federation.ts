@@ -45,7 +45,12 @@ export function realFederation(federation: FederationDriver, member: KubeConfig)
     },
     status: (name) => federation.status(name),
     cordon: (name) => federation.cordon(name),
+    uncordon: (name) => federation.uncordon(name),
     evict: (name) => federation.evict(name),
+    place: (name, services) => federation.place(name, services),
+    serviceStatus: (name, services) => federation.serviceStatus(name, services),
+    unplace: (name, services) => federation.unplace(name, services),
+    labels: (services) => federation.labels(services),
     leave: (name, options) => federation.leave(name, options),
     list: (owner) => federation.list(owner),
   };

@@ -1,4 +1,5 @@
 import { OWNER_LABEL } from '../../shared/domain/names.ts';
+import type { ServiceLabels, ServiceOnMember, ServiceSpec } from '../../shared/domain/services.ts';
 import type {
   FederationDriver,
   MemberSpec,
@@ -23,6 +24,24 @@ export class StubFederation implements FederationDriver {
   /** Every join, in order (credential field names only). */
   readonly joins: JoinRecord[] = [];
   readonly #members = new Map<string, MemberStatus>();
+
+  // Issue 11: the operations below are being built (services placed on the member); until then
+  // they fail loudly rather than pretend.
+  async uncordon(_name: string): Promise<void> {
+    throw new Error(`${this.name}: uncordon is not built yet`);
+  }
+  async place(_name: string, _services: readonly ServiceSpec[]): Promise<void> {
+    throw new Error(`${this.name}: place is not built yet`);
+  }
+  async serviceStatus(_name: string, _services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
+    throw new Error(`${this.name}: serviceStatus is not built yet`);
+  }
+  async unplace(_name: string, _services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
+    throw new Error(`${this.name}: unplace is not built yet`);
+  }
+  async labels(_services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
+    throw new Error(`${this.name}: labels is not built yet`);
+  }
 
   async join(member: MemberSpec): Promise<void> {
     const fields = Object.entries(member.credentials)

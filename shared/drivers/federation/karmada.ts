@@ -1,6 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { OWNER_LABEL } from '../../domain/names.ts';
+import type { ServiceLabels, ServiceOnMember, ServiceSpec } from '../../domain/services.ts';
 import { DriverError } from '../../errors.ts';
 import { retry } from '../../retry.ts';
 import { createIfAbsent, deleteIfPresent, kubeCall, MERGE_PATCH, readIfPresent } from '../kube/calls.ts';
@@ -75,6 +76,24 @@ export class KarmadaFederation implements FederationDriver {
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
+  }
+
+  // Issue 11: the operations below are being built (services placed on the member); until then
+  // they fail loudly rather than pretend.
+  async uncordon(_name: string): Promise<void> {
+    throw new Error(`${this.name}: uncordon is not built yet`);
+  }
+  async place(_name: string, _services: readonly ServiceSpec[]): Promise<void> {
+    throw new Error(`${this.name}: place is not built yet`);
+  }
+  async serviceStatus(_name: string, _services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
+    throw new Error(`${this.name}: serviceStatus is not built yet`);
+  }
+  async unplace(_name: string, _services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
+    throw new Error(`${this.name}: unplace is not built yet`);
+  }
+  async labels(_services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
+    throw new Error(`${this.name}: labels is not built yet`);
   }
 
   async join(member: MemberSpec): Promise<void> {

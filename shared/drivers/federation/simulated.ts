@@ -1,4 +1,5 @@
 import { OWNER_LABEL } from '../../domain/names.ts';
+import type { ServiceLabels, ServiceOnMember, ServiceSpec } from '../../domain/services.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 
 /**
@@ -10,6 +11,24 @@ export class SimulatedFederation implements FederationDriver {
   readonly #members = new Map<string, MemberStatus & { readonly endpoint: string }>();
   /** Every operation, for status and tests. */
   readonly log: { readonly at: string; readonly op: string; readonly member: string }[] = [];
+
+  // Issue 11: the operations below are being built (services placed on the member); until then
+  // they fail loudly rather than pretend.
+  async uncordon(_name: string): Promise<void> {
+    throw new Error(`${this.name}: uncordon is not built yet`);
+  }
+  async place(_name: string, _services: readonly ServiceSpec[]): Promise<void> {
+    throw new Error(`${this.name}: place is not built yet`);
+  }
+  async serviceStatus(_name: string, _services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
+    throw new Error(`${this.name}: serviceStatus is not built yet`);
+  }
+  async unplace(_name: string, _services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
+    throw new Error(`${this.name}: unplace is not built yet`);
+  }
+  async labels(_services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
+    throw new Error(`${this.name}: labels is not built yet`);
+  }
 
   async join(member: MemberSpec): Promise<void> {
     const existing = this.#members.get(member.name);
