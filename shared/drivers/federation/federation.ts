@@ -28,6 +28,12 @@ export interface MemberStatus {
  */
 export interface FederationDriver {
   readonly name: string;
+  /**
+   * The home ingress reaches the workloads through the federation itself (Liqo reflects
+   * services and endpoints across the peering): the route step leaves DNS and the gateway alone
+   * and says so in its why. Unset: routes go through DNS and the gateway to each ingress.
+   */
+  readonly inClusterRouting?: boolean;
   join(member: MemberSpec): Promise<void>;
   /** The member, or undefined once it has left. */
   status(name: string): Promise<MemberStatus | undefined>;
