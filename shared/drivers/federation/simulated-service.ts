@@ -99,7 +99,13 @@ export class SimulatedServiceListener {
     await closed;
   }
 
+  /** Answers once the request has been read whole: a request still arriving is in flight. */
   #answer(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    req.once('end', () => this.#respond(req, res));
+  }
+
+  #respond(req: IncomingMessage, res: ServerResponse): void {
     this.served += 1;
     const headers = {
       'x-service': this.service.name,
