@@ -108,7 +108,9 @@ export class SimulatedFederation implements FederationDriver {
       for (const service of services) {
         const placed = this.#placements.get(key(name, service.name));
         if (placed && placed.service.protocol === service.protocol) {
+          // A changed health check applies to the running listener, as a rolled-out probe would.
           placed.listener.service = listened(service);
+          this.#placements.set(key(name, service.name), { ...placed, service: listened(service) });
           continue;
         }
         if (member?.cordoned && !placed) continue; // NoSchedule: no new placements

@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../../shared/config/load-config.ts';
 import type { ServiceSpec } from '../../../../../shared/domain/services.ts';
 import type { MemberSpec } from '../../../../../shared/drivers/federation/federation.ts';
 import { SimulatedFederation } from '../../../../../shared/drivers/federation/simulated.ts';
@@ -262,5 +263,24 @@ describe('simulated federation: labels and restarts', () => {
       service: 'web',
       cluster: member.name,
     });
+  });
+});
+
+describe('simulated federation options', () => {
+  it('are read from federation.options, and a bad one fails the configuration naming the field', () => {
+    const config = loadConfig({ env: {}, value: { federation: { options: { readyAfterSeconds: 0.5 } } } });
+    expect(config.federation).toMatchObject({
+      driver: 'simulated',
+      options: { readyAfterSeconds: 0.5, replicas: 1 },
+    });
+    expect(() =>
+      loadConfig({ env: {}, value: { federation: { options: { readyAfterSeconds: -1 } } } }),
+    ).toThrow(/federation\.options\.readyAfterSeconds/);
+    expect(() =>
+      loadConfig({
+        env: {},
+        value: { federation: { options: { labels: { workloads: { 'web/Pod/x': {} } } } } },
+      }),
+    ).toThrow(/federation\.options\.labels\.workloads/);
   });
 });
