@@ -266,7 +266,8 @@ function key(member: string, service: string): string {
 }
 
 function listened(service: ServiceSpec): ListenedService {
-  return { name: service.name, protocol: service.protocol, health: service.health };
+  const { name, hostname, protocol, health, expose } = service;
+  return { name, hostname, protocol, health, expose: { kind: expose.kind } };
 }
 
 async function probe(endpoint: string): Promise<boolean> {

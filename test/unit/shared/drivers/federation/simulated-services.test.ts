@@ -14,6 +14,7 @@ import {
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
 import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { CONTRACT_SERVICES } from '../../../../support/contracts/federation.ts';
+import { hostRequest } from '../../../../support/host-request.ts';
 
 const [WEB, QUEUE] = CONTRACT_SERVICES as [ServiceSpec, ServiceSpec];
 const open: { close(): Promise<void> }[] = [];
@@ -97,11 +98,11 @@ describe('simulated federation: each service is its own listener on the member',
     const ingress = await ingressOf(federation, member.name, WEB);
     expect(ingress.host).toBe('127.0.0.1');
     expect(String(ingress.port)).not.toBe(new URL(member.credentials.endpoint).port);
-    const res = await fetch(`http://127.0.0.1:${ingress.port}/anything`, { headers: { host: WEB.hostname } });
+    const res = await hostRequest(`http://127.0.0.1:${ingress.port}/anything`, WEB.hostname);
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-service')).toBe('web');
-    expect(res.headers.get('x-cluster')).toBe(member.name);
-    expect(await res.json()).toEqual({ service: 'web', cluster: member.name });
+    expect(res.headers['x-service']).toBe('web');
+    expect(res.headers['x-cluster']).toBe(member.name);
+    expect(JSON.parse(res.body)).toEqual({ service: 'web', cluster: member.name });
   });
 
   it('answers the health path with the status the health check expects', async () => {
@@ -110,6 +111,22 @@ describe('simulated federation: each service is its own listener on the member',
     await federation.place(member.name, [teapot]);
     const { port } = await ingressOf(federation, member.name, teapot);
     expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(204);
+  });
+
+  it('routes by hostname when exposed by a Gateway: another Host gets 404, the service Host the service', async () => {
+    const { federation, member } = await joined();
+    const gateway: ServiceSpec = {
+      ...WEB,
+      expose: { kind: 'Gateway', namespace: 'gw', name: 'edge', port: 80 },
+    };
+    await federation.place(member.name, [gateway]);
+    const { port } = await ingressOf(federation, member.name, gateway);
+    const other = await hostRequest(`http://127.0.0.1:${port}/`, 'other.example.org');
+    expect(other.status).toBe(404);
+    expect(other.headers['x-service']).toBeUndefined();
+    const mine = await hostRequest(`http://127.0.0.1:${port}/`, `${WEB.hostname}:${port}`);
+    expect(JSON.parse(mine.body)).toEqual({ service: 'web', cluster: member.name });
+    expect(federation.listener(member.name, 'web')?.served).toBe(1);
   });
 
   it('accepts a TCP connection for a tcp service and says which service and cluster took it', async () => {

@@ -7,6 +7,7 @@ import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
 import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
+import { hostRequest } from '../../../../support/host-request.ts';
 
 runProviderContract('simulated', async () => {
   const provider = new SimulatedProvider(
@@ -60,11 +61,11 @@ describe('simulated provider', () => {
     );
     const created = await provider.create(spec('cb-web'));
     await provider.describe('cb-web');
-    const res = await fetch(new URL('/', created.endpoint), { headers: { host: 'web.example.org' } });
+    const res = await hostRequest(String(new URL('/', created.endpoint)), 'web.example.org');
     expect(res.status).toBe(401);
-    expect(res.headers.get('content-type')).toBe('application/json');
-    expect(res.headers.get('x-cluster')).toBeNull();
-    expect(await res.json()).toEqual({
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['x-cluster']).toBeUndefined();
+    expect(JSON.parse(res.body)).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
