@@ -225,6 +225,26 @@ describe('simulated federation: services leave a member gracefully', () => {
     expect(await federation.leave(member.name)).toBe('left');
   });
 
+  it('leaves nothing listening after place, unplace and leave race each other', async () => {
+    const { federation, member } = await joined({ terminationGraceSeconds: 0.1 });
+    await federation.place(member.name, [WEB, QUEUE]);
+    const ports = await Promise.all(
+      [WEB, QUEUE].map(async (s) => (await ingressOf(federation, member.name, s)).port),
+    );
+    await Promise.all([
+      federation.unplace(member.name, [WEB]),
+      federation.place(member.name, [WEB, QUEUE]),
+      federation.leave(member.name),
+      federation.place(member.name, [WEB]),
+      federation.leave(member.name),
+    ]);
+    expect(await federation.serviceStatus(member.name, [WEB, QUEUE])).toEqual([
+      expect.objectContaining({ desiredReplicas: 0, readyReplicas: 0 }),
+      expect.objectContaining({ desiredReplicas: 0, readyReplicas: 0 }),
+    ]);
+    for (const port of ports) expect(await refused(port)).toBe(true);
+  });
+
   it('stops every listener on close, and places nothing afterwards', async () => {
     const { federation, member } = await joined();
     await federation.place(member.name, [WEB, QUEUE]);
