@@ -35,7 +35,7 @@ export interface HttpRoute {
  * A parameter that is not valid percent-encoding (`%E0%A4%A`) is the client's mistake: HttpError 400.
  */
 export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
+  const want = segmentsOf(pattern);
   const got = path.split('/');
   if (want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
@@ -48,6 +48,17 @@ export function matchPath(pattern: string, path: string): Record<string, string>
     } else if (w !== g) return undefined;
   }
   return params;
+}
+
+// Route patterns are few and fixed: split each once, not on every request for every route.
+const PATTERNS = new Map<string, readonly string[]>();
+function segmentsOf(pattern: string): readonly string[] {
+  let segments = PATTERNS.get(pattern);
+  if (!segments) {
+    segments = pattern.split('/');
+    PATTERNS.set(pattern, segments);
+  }
+  return segments;
 }
 
 function decodeSegment(segment: string): string {
