@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { AuthError, ConfigError } from '../errors.ts';
 
 /** Credentials the webhooks and the API accept (resolved secrets). */
@@ -76,7 +76,9 @@ function same(presented: string, configured: string): boolean {
 }
 
 /** Digests compared (equal length, so timingSafeEqual applies whatever was presented). */
-const digest = (value: string) => createHash('sha256').update(value).digest();
+const digest = (value: string): Buffer =>
+  // crypto.hash (Node >= 20.12) is one call where createHash builds a Hash object each time.
+  typeof hash === 'function' ? hash('sha256', value, 'buffer') : createHash('sha256').update(value).digest();
 
 // The configured secrets' digests, computed once rather than on every request (a handful of
 // values per process: the token, the basic user and password).

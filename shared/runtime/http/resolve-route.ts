@@ -14,12 +14,13 @@ export interface RouteMatch {
  */
 export function resolveRoute(routes: readonly HttpRoute[], method: string, path: string): RouteMatch {
   const verb = method.toUpperCase();
+  const segments = path.split('/');
   let found: RouteMatch | undefined;
   let otherMethods = false;
   // Every route is tried (not only up to the first match), so a malformed parameter is a 400
   // whichever route comes first.
   for (const route of routes) {
-    const params = matchPath(route.path, path);
+    const params = matchPath(route.path, segments);
     if (!params) continue;
     if (route.method === verb) found ??= { route, params };
     else otherMethods = true;
