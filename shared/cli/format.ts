@@ -39,60 +39,44 @@ export function age(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
 }
 
-/** The `status` table. */
-export function statusTable(bursts: readonly BurstSummary[]): string {
+/** Every column a status table can show: its header and how a burst fills it. */
+const COLUMNS = {
+  ID: (b) => b.id,
+  NAME: (b) => b.name ?? '',
+  PHASE: (b) => b.phase,
+  PROVIDER: (b) => b.provider,
+  REGION: (b) => b.region,
+  NODES: (b) => String(b.nodes),
+  AGE: (b) => age(b.ageSeconds),
+  'COST/H': (b) => b.costPerHour.toFixed(2),
+  COST: (b) => b.costSoFar.toFixed(4),
+  SOURCE: (b) => b.source ?? '',
+  EXPIRES: (b) => b.expiresAt ?? '',
+  REASON: (b) => b.reason,
+  WHY: (b) => (b.lastError ? `${b.why ?? ''} (last error: ${b.lastError})` : (b.why ?? '')),
+} satisfies Record<string, (b: BurstSummary) => string>;
+type Column = keyof typeof COLUMNS;
+
+/** A table of these columns, one row a burst. */
+function burstTable(columns: readonly Column[], bursts: readonly BurstSummary[]): string {
   if (bursts.length === 0) return 'no bursts';
   return table(
+    columns,
+    bursts.map((b) => columns.map((c) => COLUMNS[c](b))),
+  );
+}
+
+/** The `status` table. */
+export function statusTable(bursts: readonly BurstSummary[]): string {
+  return burstTable(
     ['ID', 'PHASE', 'PROVIDER', 'REGION', 'NODES', 'AGE', 'COST/H', 'COST', 'REASON'],
-    bursts.map((b) => [
-      b.id,
-      b.phase,
-      b.provider,
-      b.region,
-      String(b.nodes),
-      age(b.ageSeconds),
-      b.costPerHour.toFixed(2),
-      b.costSoFar.toFixed(4),
-      b.reason,
-    ]),
+    bursts,
   );
 }
 
 /** The `status -o wide` table: the summary plus cluster name, source, expiry and the last why. */
 export function statusWideTable(bursts: readonly BurstSummary[]): string {
-  if (bursts.length === 0) return 'no bursts';
-  return table(
-    [
-      'ID',
-      'NAME',
-      'PHASE',
-      'PROVIDER',
-      'REGION',
-      'NODES',
-      'AGE',
-      'COST/H',
-      'COST',
-      'SOURCE',
-      'EXPIRES',
-      'REASON',
-      'WHY',
-    ],
-    bursts.map((b) => [
-      b.id,
-      b.name ?? '',
-      b.phase,
-      b.provider,
-      b.region,
-      String(b.nodes),
-      age(b.ageSeconds),
-      b.costPerHour.toFixed(2),
-      b.costSoFar.toFixed(4),
-      b.source ?? '',
-      b.expiresAt ?? '',
-      b.reason,
-      b.lastError ? `${b.why ?? ''} (last error: ${b.lastError})` : (b.why ?? ''),
-    ]),
-  );
+  return burstTable(Object.keys(COLUMNS) as Column[], bursts);
 }
 
 /** A burst's history as a timeline: offset from the request, time spent in each phase, the why. */

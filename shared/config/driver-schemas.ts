@@ -38,9 +38,18 @@ function branch<D extends string, O extends z.ZodType, F extends z.core.$ZodLoos
   options: O,
   fields: F,
 ) {
+  return driverBranch(z.literal(driver), options, fields);
+}
+
+/** A branch whose `driver` field is `discriminator`: a literal, or one with a default. */
+function driverBranch<K extends z.ZodType, O extends z.ZodType, F extends z.core.$ZodLooseShape>(
+  discriminator: K,
+  options: O,
+  fields: F,
+) {
   return z.strictObject({
     ...fields,
-    driver: z.literal(driver),
+    driver: discriminator,
     options: options.prefault(NONE as z.input<O>),
   });
 }
@@ -74,11 +83,19 @@ function fallback<D extends string, O extends z.ZodType, F extends z.core.$ZodLo
   options: O,
   fields: F,
 ) {
-  return z.strictObject({
-    ...fields,
-    driver: z.literal(driver).default(driver),
-    options: options.prefault(NONE as z.input<O>),
+  return driverBranch(z.literal(driver).default(driver), options, fields);
+}
+
+/** A driver branch, as `branch` or `fallback` make it. */
+type Branch = z.ZodObject<{ driver: z.ZodLiteral<string> | z.ZodDefault<z.ZodLiteral<string>> }>;
+
+/** A capability's drivers: a union on `driver` whose error for an unknown name lists the branches. */
+function drivers<const B extends readonly [Branch, ...Branch[]]>(branches: B) {
+  const listed = branches.map((b) => {
+    const driver = b.shape.driver;
+    return (driver instanceof z.ZodDefault ? driver.unwrap() : driver).value;
   });
+  return z.discriminatedUnion('driver', branches, names(...listed));
 }
 
 /** `federation`: which federation control plane members join. */
@@ -132,18 +149,12 @@ export const DnsSchema = z
   .prefault({});
 
 /** `gateway`: where burst clusters are added as backend servers. */
-export const GatewaySchema = z
-  .discriminatedUnion(
-    'driver',
-    [
-      fallback('memory', NoOptionsSchema, {}),
-      branch('haproxy', HaproxyGatewayOptionsSchema, {}),
-      branch('gateway-api', GatewayApiOptionsSchema, {}),
-      branch('octavia', OctaviaGatewayOptionsSchema, {}),
-    ],
-    names('memory', 'haproxy', 'gateway-api', 'octavia'),
-  )
-  .prefault({});
+export const GatewaySchema = drivers([
+  fallback('memory', NoOptionsSchema, {}),
+  branch('haproxy', HaproxyGatewayOptionsSchema, {}),
+  branch('gateway-api', GatewayApiOptionsSchema, {}),
+  branch('octavia', OctaviaGatewayOptionsSchema, {}),
+]).prefault({});
 
 /** Default retention of ended records (7 days: longer than any cooldown). */
 export const STORE_RETENTION_SECONDS = 7 * 24 * 3600;
@@ -156,32 +167,20 @@ const STORE_FIELDS = {
 };
 
 /** `store`: where burst records live. */
-export const StoreSchema = z
-  .discriminatedUnion(
-    'driver',
-    [
-      fallback('sqlite', NoOptionsSchema, STORE_FIELDS),
-      branch('kubernetes', KubernetesStoreOptionsSchema, STORE_FIELDS),
-      branch('dynamodb', DynamoDbStoreOptionsSchema, STORE_FIELDS),
-    ],
-    names('sqlite', 'kubernetes', 'dynamodb'),
-  )
-  .prefault({});
+export const StoreSchema = drivers([
+  fallback('sqlite', NoOptionsSchema, STORE_FIELDS),
+  branch('kubernetes', KubernetesStoreOptionsSchema, STORE_FIELDS),
+  branch('dynamodb', DynamoDbStoreOptionsSchema, STORE_FIELDS),
+]).prefault({});
 
 /** `bus`: how lifecycle events travel. */
-export const BusSchema = z
-  .discriminatedUnion(
-    'driver',
-    [fallback('memory', NoOptionsSchema, {}), branch('eventbridge', EventBridgeBusOptionsSchema, {})],
-    names('memory', 'eventbridge'),
-  )
-  .prefault({});
+export const BusSchema = drivers([
+  fallback('memory', NoOptionsSchema, {}),
+  branch('eventbridge', EventBridgeBusOptionsSchema, {}),
+]).prefault({});
 
 /** `load`: where scale-down reads utilisation. */
-export const LoadSchema = z
-  .discriminatedUnion(
-    'driver',
-    [fallback('signal', NoOptionsSchema, {}), branch('prometheus', PrometheusLoadOptionsSchema, {})],
-    names('signal', 'prometheus'),
-  )
-  .prefault({});
+export const LoadSchema = drivers([
+  fallback('signal', NoOptionsSchema, {}),
+  branch('prometheus', PrometheusLoadOptionsSchema, {}),
+]).prefault({});

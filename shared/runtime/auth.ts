@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { AuthError, ConfigError } from '../errors.ts';
 
 /** Credentials the webhooks and the API accept (resolved secrets). */
@@ -71,8 +71,23 @@ export function checkAuth(header: string | undefined, auth: AuthSettings): void 
   throw new AuthError('wrong credentials');
 }
 
-function same(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
+function same(presented: string, configured: string): boolean {
+  return timingSafeEqual(digest(presented), configuredDigest(configured));
+}
+
+/** Digests compared (equal length, so timingSafeEqual applies whatever was presented). */
+const digest = (value: string): Buffer =>
+  // crypto.hash (Node >= 20.12) is one call where createHash builds a Hash object each time.
+  typeof hash === 'function' ? hash('sha256', value, 'buffer') : createHash('sha256').update(value).digest();
+
+// The configured secrets' digests, computed once rather than on every request (a handful of
+// values per process: the token, the basic user and password).
+const CONFIGURED = new Map<string, Buffer>();
+function configuredDigest(secret: string): Buffer {
+  let known = CONFIGURED.get(secret);
+  if (!known) {
+    known = digest(secret);
+    if (CONFIGURED.size < 16) CONFIGURED.set(secret, known);
+  }
+  return known;
 }

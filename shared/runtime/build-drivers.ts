@@ -16,185 +16,143 @@ import { ConfigError } from '../errors.ts';
  * configuration names (esbuild splits them into chunks). This lives in the runtime, not in
  * shared/drivers, because it reads the configuration: drivers never import it.
  */
-export async function createProvider(entry: ProviderEntry, config: Config): Promise<ProviderDriver> {
-  switch (entry.driver) {
-    case 'simulated': {
-      const { SimulatedProvider } = await import('../drivers/provider/simulated.ts');
-      const provider = new SimulatedProvider(entry.name, {
-        inventoryFile: join(config.stateDir, `${entry.name}-inventory.json`),
-        ...entry.options,
-      });
-      await provider.restore();
-      return provider;
-    }
-    case 'clusterapi': {
-      const { ClusterApiProvider } = await import('../drivers/provider/clusterapi.ts');
-      return new ClusterApiProvider(entry.name, entry.options);
-    }
-    case 'eks': {
-      const { EksProvider } = await import('../drivers/provider/eks.ts');
-      return new EksProvider(entry.name, entry.options);
-    }
-    case 'gke': {
-      const { GkeProvider } = await import('../drivers/provider/gke.ts');
-      return new GkeProvider(entry.name, entry.options);
-    }
-    case 'aks': {
-      const { AksProvider } = await import('../drivers/provider/aks.ts');
-      return new AksProvider(entry.name, entry.options);
-    }
-    case 'magnum': {
-      const { MagnumProvider } = await import('../drivers/provider/magnum.ts');
-      return new MagnumProvider(entry.name, entry.options);
-    }
-    default:
-      throw notYet('providers', (entry as { driver: string }).driver);
-  }
+
+/** How to build each driver of a capability, by driver name (a missing driver does not compile). */
+type Builders<E extends { readonly driver: string }, T> = {
+  readonly [D in E['driver']]: (entry: Extract<E, { readonly driver: D }>, config: Config) => Promise<T>;
+};
+
+/** Build `entry` with its driver's builder; `field` names the configuration field in the error. */
+function build<E extends { readonly driver: string }, T>(
+  field: string,
+  builders: Builders<E, T>,
+  entry: E,
+  config: Config,
+): Promise<T> {
+  const builder = (
+    builders as unknown as Record<string, ((entry: E, config: Config) => Promise<T>) | undefined>
+  )[entry.driver];
+  if (!builder)
+    throw new ConfigError(`configuration ${field}: driver "${entry.driver}" is not available in this build`);
+  return builder(entry, config);
 }
 
+const PROVIDERS: Builders<ProviderEntry, ProviderDriver> = {
+  simulated: async (entry, config) => {
+    const { SimulatedProvider } = await import('../drivers/provider/simulated.ts');
+    const provider = new SimulatedProvider(entry.name, {
+      inventoryFile: join(config.stateDir, `${entry.name}-inventory.json`),
+      ...entry.options,
+    });
+    await provider.restore();
+    return provider;
+  },
+  clusterapi: async (e) =>
+    new (await import('../drivers/provider/clusterapi.ts')).ClusterApiProvider(e.name, e.options),
+  eks: async (e) => new (await import('../drivers/provider/eks.ts')).EksProvider(e.name, e.options),
+  gke: async (e) => new (await import('../drivers/provider/gke.ts')).GkeProvider(e.name, e.options),
+  aks: async (e) => new (await import('../drivers/provider/aks.ts')).AksProvider(e.name, e.options),
+  magnum: async (e) => new (await import('../drivers/provider/magnum.ts')).MagnumProvider(e.name, e.options),
+};
+
+const FEDERATIONS: Builders<Config['federation'], FederationDriver> = {
+  simulated: async (e) => {
+    const { SimulatedFederation } = await import('../drivers/federation/simulated.ts');
+    const simulated = new SimulatedFederation(e.options);
+    await simulated.restore();
+    return simulated;
+  },
+  karmada: async (e, config) =>
+    new (await import('../drivers/federation/karmada.ts')).KarmadaFederation(
+      e.options,
+      undefined,
+      config.installation.id,
+    ),
+  kubefed: async (e, config) =>
+    new (await import('../drivers/federation/kubefed.ts')).KubefedFederation(
+      e.options,
+      undefined,
+      config.installation.id,
+    ),
+};
+
+const DNS: Builders<Config['dns'], DnsDriver> = {
+  memory: async () => new (await import('../drivers/dns/memory.ts')).MemoryDns(),
+  rfc2136: async (e) => new (await import('../drivers/dns/rfc2136/rfc2136.ts')).Rfc2136Dns(e.options),
+  powerdns: async (e) => new (await import('../drivers/dns/powerdns.ts')).PowerDns(e.options),
+  route53: async (e) => new (await import('../drivers/dns/route53.ts')).Route53Dns(e.options),
+};
+
+/** Gateways are scoped to this installation's servers. */
+const GATEWAYS: Builders<Config['gateway'], GatewayDriver> = {
+  memory: async (_, config) =>
+    new (await import('../drivers/gateway/memory.ts')).MemoryGateway({ owner: config.installation.id }),
+  haproxy: async (e, config) =>
+    new (await import('../drivers/gateway/haproxy.ts')).HaproxyGateway(e.options, {
+      owner: config.installation.id,
+    }),
+  'gateway-api': async (e, config) => {
+    const { GatewayApiGateway } = await import('../drivers/gateway/gateway-api.ts');
+    const { loadKubeConfig } = await import('../drivers/kube/kubeconfig-source.ts');
+    return new GatewayApiGateway(loadKubeConfig(e.options, 'gateway.options'), e.options, {
+      owner: config.installation.id,
+    });
+  },
+  // Every routed service has its pool: the configuration checked that when it loaded.
+  octavia: async (e, config) =>
+    new (await import('../drivers/gateway/octavia.ts')).OctaviaGateway(e.options, {
+      owner: config.installation.id,
+    }),
+};
+
+const STORES: Builders<Config['store'], BurstStore> = {
+  sqlite: async (e) =>
+    new (await import('../drivers/store/sqlite.ts')).SqliteStore(e.path, {
+      retentionSeconds: e.retentionSeconds,
+    }),
+  kubernetes: async (e, config) => {
+    const { KubernetesStore } = await import('../drivers/store/kubernetes.ts');
+    const { loadKubeConfig } = await import('../drivers/kube/kubeconfig-source.ts');
+    return new KubernetesStore({
+      kubeConfig: loadKubeConfig(e.options, 'store.options'),
+      namespace: e.options.namespace,
+      owner: config.installation.id,
+      retentionSeconds: e.retentionSeconds,
+    });
+  },
+  dynamodb: async (e, config) =>
+    (await import('../drivers/store/dynamodb.ts')).DynamoDbStore.create({
+      ...e.options,
+      owner: config.installation.id,
+      retentionSeconds: e.retentionSeconds,
+    }),
+};
+
+const BUSES: Builders<Config['bus'], EventBus> = {
+  memory: async () => new (await import('../drivers/bus/memory.ts')).MemoryBus(),
+  eventbridge: async (e) => new (await import('../drivers/bus/eventbridge.ts')).EventBridgeBus(e.options),
+};
+
+const LOADS: Builders<Config['load'], LoadDriver> = {
+  signal: async () => new (await import('../drivers/load/signal.ts')).SignalLoad(),
+  prometheus: async (e) => new (await import('../drivers/load/prometheus.ts')).PrometheusLoad(e.options),
+};
+
+/** The configured provider `entry`. */
+export const createProvider = (entry: ProviderEntry, config: Config): Promise<ProviderDriver> =>
+  build('providers', PROVIDERS, entry, config);
 /** The configured federation driver. */
-export async function createFederation(config: Config): Promise<FederationDriver> {
-  const federation = config.federation;
-  switch (federation.driver) {
-    case 'simulated': {
-      const { SimulatedFederation } = await import('../drivers/federation/simulated.ts');
-      const simulated = new SimulatedFederation(federation.options);
-      await simulated.restore();
-      return simulated;
-    }
-    case 'karmada': {
-      const { KarmadaFederation } = await import('../drivers/federation/karmada.ts');
-      return new KarmadaFederation(federation.options, undefined, config.installation.id);
-    }
-    case 'kubefed': {
-      const { KubefedFederation } = await import('../drivers/federation/kubefed.ts');
-      return new KubefedFederation(federation.options, undefined, config.installation.id);
-    }
-    default:
-      throw notYet('federation', (federation as { driver: string }).driver);
-  }
-}
-
+export const createFederation = (config: Config): Promise<FederationDriver> =>
+  build('federation', FEDERATIONS, config.federation, config);
 /** The configured DNS driver. */
-export async function createDns(config: Config): Promise<DnsDriver> {
-  const dns = config.dns;
-  switch (dns.driver) {
-    case 'memory': {
-      const { MemoryDns } = await import('../drivers/dns/memory.ts');
-      return new MemoryDns();
-    }
-    case 'rfc2136': {
-      const { Rfc2136Dns } = await import('../drivers/dns/rfc2136/rfc2136.ts');
-      return new Rfc2136Dns(dns.options);
-    }
-    case 'powerdns': {
-      const { PowerDns } = await import('../drivers/dns/powerdns.ts');
-      return new PowerDns(dns.options);
-    }
-    case 'route53': {
-      const { Route53Dns } = await import('../drivers/dns/route53.ts');
-      return new Route53Dns(dns.options);
-    }
-    default:
-      throw notYet('dns', (dns as { driver: string }).driver);
-  }
-}
-
+export const createDns = (config: Config): Promise<DnsDriver> => build('dns', DNS, config.dns, config);
 /** The configured gateway driver, scoped to this installation's servers. */
-export async function createGateway(config: Config): Promise<GatewayDriver> {
-  const owner = config.installation.id;
-  const gateway = config.gateway;
-  switch (gateway.driver) {
-    case 'memory': {
-      const { MemoryGateway } = await import('../drivers/gateway/memory.ts');
-      return new MemoryGateway({ owner });
-    }
-    case 'haproxy': {
-      const { HaproxyGateway } = await import('../drivers/gateway/haproxy.ts');
-      return new HaproxyGateway(gateway.options, { owner });
-    }
-    case 'gateway-api': {
-      const { GatewayApiGateway } = await import('../drivers/gateway/gateway-api.ts');
-      const { loadKubeConfig } = await import('../drivers/kube/kubeconfig-source.ts');
-      return new GatewayApiGateway(loadKubeConfig(gateway.options, 'gateway.options'), gateway.options, {
-        owner,
-      });
-    }
-    case 'octavia': {
-      const { OctaviaGateway } = await import('../drivers/gateway/octavia.ts');
-      // Every routed service has its pool: the configuration checked that when it loaded.
-      return new OctaviaGateway(gateway.options, { owner });
-    }
-    default:
-      throw notYet('gateway', (gateway as { driver: string }).driver);
-  }
-}
-
+export const createGateway = (config: Config): Promise<GatewayDriver> =>
+  build('gateway', GATEWAYS, config.gateway, config);
 /** The configured store. */
-export async function createStore(config: Config): Promise<BurstStore> {
-  const store = config.store;
-  switch (store.driver) {
-    case 'sqlite': {
-      const { SqliteStore } = await import('../drivers/store/sqlite.ts');
-      return new SqliteStore(store.path, { retentionSeconds: store.retentionSeconds });
-    }
-    case 'kubernetes': {
-      const { KubernetesStore } = await import('../drivers/store/kubernetes.ts');
-      const { loadKubeConfig } = await import('../drivers/kube/kubeconfig-source.ts');
-      return new KubernetesStore({
-        kubeConfig: loadKubeConfig(store.options, 'store.options'),
-        namespace: store.options.namespace,
-        owner: config.installation.id,
-        retentionSeconds: store.retentionSeconds,
-      });
-    }
-    case 'dynamodb': {
-      const { DynamoDbStore } = await import('../drivers/store/dynamodb.ts');
-      return DynamoDbStore.create({
-        ...store.options,
-        owner: config.installation.id,
-        retentionSeconds: store.retentionSeconds,
-      });
-    }
-    default:
-      throw notYet('store', (store as { driver: string }).driver);
-  }
-}
-
+export const createStore = (config: Config): Promise<BurstStore> =>
+  build('store', STORES, config.store, config);
 /** The configured bus. */
-export async function createBus(config: Config): Promise<EventBus> {
-  const bus = config.bus;
-  switch (bus.driver) {
-    case 'memory': {
-      const { MemoryBus } = await import('../drivers/bus/memory.ts');
-      return new MemoryBus();
-    }
-    case 'eventbridge': {
-      const { EventBridgeBus } = await import('../drivers/bus/eventbridge.ts');
-      return new EventBridgeBus(bus.options);
-    }
-    default:
-      throw notYet('bus', (bus as { driver: string }).driver);
-  }
-}
-
+export const createBus = (config: Config): Promise<EventBus> => build('bus', BUSES, config.bus, config);
 /** The configured load driver. */
-export async function createLoad(config: Config): Promise<LoadDriver> {
-  const load = config.load;
-  switch (load.driver) {
-    case 'signal': {
-      const { SignalLoad } = await import('../drivers/load/signal.ts');
-      return new SignalLoad();
-    }
-    case 'prometheus': {
-      const { PrometheusLoad } = await import('../drivers/load/prometheus.ts');
-      return new PrometheusLoad(load.options);
-    }
-    default:
-      throw notYet('load', (load as { driver: string }).driver);
-  }
-}
-
-function notYet(field: string, driver: string): ConfigError {
-  return new ConfigError(`configuration ${field}: driver "${driver}" is not available in this build`);
-}
+export const createLoad = (config: Config): Promise<LoadDriver> => build('load', LOADS, config.load, config);

@@ -13,7 +13,7 @@ import {
   createProvider,
   createStore,
 } from './build-drivers.ts';
-import { LazyDns, LazyFederation, LazyGateway, LazyLoad, LazyProvider } from './lazy-drivers.ts';
+import { lazyDns, lazyFederation, lazyGateway, lazyLoad, lazyProvider } from './lazy-drivers.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 
@@ -45,9 +45,12 @@ export interface RuntimeDeps extends Deps {
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<RuntimeDeps> {
   const o = options.overrides ?? {};
   const eager = options.eager ?? false;
-  /** The driver itself when eager, else `facade` over its build. */
-  const driver = async <T>(build: () => Promise<T>, facade: (build: () => Promise<T>) => T): Promise<T> =>
-    eager ? build() : facade(build);
+  /** The driver itself when eager, else a facade that builds it on first call. */
+  const driver = async <T>(
+    name: string,
+    build: () => Promise<T>,
+    facade: (name: string, build: () => Promise<T>) => T,
+  ) => (eager ? build() : facade(name, build));
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? new Metrics();
   const store = o.store ?? (await createStore(config));
@@ -57,17 +60,17 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     new Map(
       await Promise.all(
         config.providers.map(
-          async (p) =>
-            [
-              p.name,
-              await driver(
-                () => createProvider(p, config),
-                (build) => new LazyProvider(p.name, build),
-              ),
-            ] as const,
+          async (p) => [p.name, await driver(p.name, () => createProvider(p, config), lazyProvider)] as const,
         ),
       ),
     );
+  // One at a time: a build that fails leaves no other half-built driver racing it.
+  const federation =
+    o.federation ?? (await driver(config.federation.driver, () => createFederation(config), lazyFederation));
+  const dns = o.dns ?? (await driver(config.dns.driver, () => createDns(config), lazyDns));
+  const gateway =
+    o.gateway ?? (await driver(config.gateway.driver, () => createGateway(config), lazyGateway));
+  const load = o.load ?? (await driver(config.load.driver, () => createLoad(config), lazyLoad));
   const offers: ProviderOffer[] = config.providers.map((p) => ({
     name: p.name,
     regions: p.regions,
@@ -99,30 +102,10 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     offers,
     store,
     providers,
-    federation:
-      o.federation ??
-      (await driver(
-        () => createFederation(config),
-        (build) => new LazyFederation(config.federation.driver, build),
-      )),
-    dns:
-      o.dns ??
-      (await driver(
-        () => createDns(config),
-        (build) => new LazyDns(config.dns.driver, build),
-      )),
-    gateway:
-      o.gateway ??
-      (await driver(
-        () => createGateway(config),
-        (build) => new LazyGateway(config.gateway.driver, build),
-      )),
-    load:
-      o.load ??
-      (await driver(
-        () => createLoad(config),
-        (build) => new LazyLoad(config.load.driver, build),
-      )),
+    federation,
+    dns,
+    gateway,
+    load,
     bus,
     relay,
     logger,

@@ -1,12 +1,22 @@
+/**
+ * The configuration loader (YAML, zod schemas) and createDeps (Powertools, prom-client, the
+ * outbox relay) are imported on the first invocation, not when the function's module loads: a
+ * cold start pays for them once it has a request to answer, and importing the module stays cheap.
+ */
 import type { Config } from '../config/config-schema.ts';
-import { loadConfig } from '../config/load-config.ts';
 import type { Deps } from '../core/deps.ts';
-import { type CreateDepsOptions, closeDeps, createDeps } from './create-deps.ts';
+import type { CreateDepsOptions } from './create-deps.ts';
 
 /** Builds the dependencies of a function instance: configuration from the environment by default. */
 export type DepsFactory = () => Promise<Deps>;
 
-const fromEnvironment: DepsFactory = async () => createDeps(loadConfig());
+const fromEnvironment: DepsFactory = async () => {
+  const [{ loadConfig }, { createDeps }] = await Promise.all([
+    import('../config/load-config.ts'),
+    import('./create-deps.ts'),
+  ]);
+  return createDeps(loadConfig());
+};
 
 let factory: DepsFactory = fromEnvironment;
 let pending: Promise<Deps> | undefined;
@@ -39,7 +49,9 @@ export function lazyDeps(): Promise<Deps> {
  */
 export async function useDeps(config?: Config, options: CreateDepsOptions = {}): Promise<void> {
   await resetDeps();
-  factory = config ? () => createDeps(config, options) : fromEnvironment;
+  factory = config
+    ? async () => (await import('./create-deps.ts')).createDeps(config, options)
+    : fromEnvironment;
 }
 
 /** Close and forget the current dependencies; the next invocation builds them again. */
@@ -47,5 +59,5 @@ export async function resetDeps(): Promise<void> {
   const current = pending;
   pending = undefined;
   const deps = await current?.catch(() => undefined);
-  if (deps) await closeDeps(deps);
+  if (deps) await (await import('./create-deps.ts')).closeDeps(deps);
 }

@@ -1,4 +1,3 @@
-import type { ServiceLabels, ServiceOnMember, ServiceSpec } from '../domain/services.ts';
 /**
  * Facades that stand in for a configured driver and build it on their first method call, so a
  * function instance only constructs what it touches (provision never builds the DNS, gateway or
@@ -7,173 +6,82 @@ import type { ServiceLabels, ServiceOnMember, ServiceSpec } from '../domain/serv
  */
 
 import { clusterCaOf } from '../core/cluster-ca.ts';
-import type { DnsChangeSet, OwnedDnsRecord } from '../domain/dns-changes.ts';
-import type { LoadReport } from '../domain/load-report.ts';
 import type { DnsDriver } from '../drivers/dns/dns.ts';
-import type { FederationDriver, MemberSpec, MemberStatus } from '../drivers/federation/federation.ts';
-import type {
-  GatewayDriver,
-  GatewayServerRef,
-  GatewayServerSpec,
-  GatewayServerStatus,
-} from '../drivers/gateway/gateway.ts';
+import type { FederationDriver } from '../drivers/federation/federation.ts';
+import type { GatewayDriver } from '../drivers/gateway/gateway.ts';
 import type { LoadDriver } from '../drivers/load/load.ts';
-import type {
-  ClusterCredentials,
-  ClusterSpec,
-  ProviderCluster,
-  ProviderDriver,
-} from '../drivers/provider/provider.ts';
+import type { ProviderDriver } from '../drivers/provider/provider.ts';
 import { LazyDriver } from './lazy-driver.ts';
 
-/** A provider driver built on its first call; `name` is the provider's configured name. */
-export class LazyProvider implements ProviderDriver {
-  readonly #driver: LazyDriver<ProviderDriver>;
-  constructor(
-    readonly name: string,
-    build: () => Promise<ProviderDriver>,
-  ) {
-    this.#driver = new LazyDriver(`provider ${name}`, build);
-  }
-  async create(spec: ClusterSpec): Promise<ProviderCluster> {
-    return (await this.#driver.get()).create(spec);
-  }
-  async describe(name: string): Promise<ProviderCluster | undefined> {
-    return (await this.#driver.get()).describe(name);
-  }
-  async delete(name: string, owner: string): Promise<void> {
-    return (await this.#driver.get()).delete(name, owner);
-  }
-  async credentials(name: string): Promise<ClusterCredentials> {
-    return (await this.#driver.get()).credentials(name);
-  }
-  async clusterCa(name: string): Promise<string | undefined> {
-    return clusterCaOf(await this.#driver.get(), name);
-  }
+/** What every driver interface has besides its methods. */
+interface Driver {
+  readonly name: string;
+  close?(): Promise<void>;
+}
 
-  async resize(name: string, nodes: number): Promise<ProviderCluster> {
-    return (await this.#driver.get()).resize(name, nodes);
+/** The names of T's methods but `close` (which the facade answers itself). */
+type Methods<T> = Exclude<
+  { [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never }[keyof T],
+  'close'
+>;
+
+/** Compiles only when `M` names every method of T: a method added to an interface must be listed. */
+type Every<T, M extends readonly Methods<T>[]> = [Exclude<Methods<T>, M[number]>] extends [never]
+  ? M
+  : { readonly missing: Exclude<Methods<T>, M[number]> };
+
+/**
+ * A T whose listed methods build the driver on first call and then call it; `own` methods take
+ * precedence and receive the built driver first (for an optional method with a fallback).
+ */
+function lazyFacade<T extends Driver, const M extends readonly Methods<T>[]>(
+  capability: string,
+  name: string,
+  build: () => Promise<T>,
+  methods: Every<T, M>,
+  own: Partial<Record<M[number], (driver: T, ...args: never[]) => Promise<unknown>>> = {},
+): T {
+  const driver = new LazyDriver(`${capability} ${name}`, build);
+  const facade: Record<string, unknown> = { name, close: () => driver.close() };
+  type Call = (driver: T, ...args: unknown[]) => Promise<unknown>;
+  type Method = (...args: unknown[]) => Promise<unknown>;
+  for (const method of methods as readonly string[]) {
+    const call: Call =
+      (own as Record<string, Call>)[method] ??
+      ((built, ...args) => (built as unknown as Record<string, Method>)[method]!(...args));
+    facade[method] = async (...args: unknown[]) => call(await driver.get(), ...args);
   }
-  async list(owner: string): Promise<ProviderCluster[]> {
-    return (await this.#driver.get()).list(owner);
-  }
-  close(): Promise<void> {
-    return this.#driver.close();
-  }
+  return facade as unknown as T;
+}
+
+/** A provider driver built on its first call; `name` is the provider's configured name. */
+export function lazyProvider(name: string, build: () => Promise<ProviderDriver>): ProviderDriver {
+  const methods = ['create', 'describe', 'delete', 'credentials', 'clusterCa', 'resize', 'list'] as const;
+  // clusterCa is optional on a driver: the facade always has it, falling back to the credentials.
+  return lazyFacade('provider', name, build, methods, {
+    clusterCa: (provider: ProviderDriver, cluster: string) => clusterCaOf(provider, cluster),
+  });
 }
 
 /** A federation driver built on its first call. */
-export class LazyFederation implements FederationDriver {
-  readonly #driver: LazyDriver<FederationDriver>;
-  constructor(
-    readonly name: string,
-    build: () => Promise<FederationDriver>,
-  ) {
-    this.#driver = new LazyDriver(`federation ${name}`, build);
-  }
-  async join(member: MemberSpec): Promise<void> {
-    return (await this.#driver.get()).join(member);
-  }
-  async status(name: string): Promise<MemberStatus | undefined> {
-    return (await this.#driver.get()).status(name);
-  }
-  async cordon(name: string): Promise<void> {
-    return (await this.#driver.get()).cordon(name);
-  }
-  async uncordon(name: string): Promise<void> {
-    return (await this.#driver.get()).uncordon(name);
-  }
-  async evict(name: string): Promise<void> {
-    return (await this.#driver.get()).evict(name);
-  }
-  async place(name: string, services: readonly ServiceSpec[]): Promise<void> {
-    return (await this.#driver.get()).place(name, services);
-  }
-  async serviceStatus(name: string, services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
-    return (await this.#driver.get()).serviceStatus(name, services);
-  }
-  async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
-    return (await this.#driver.get()).unplace(name, services);
-  }
-  async labels(services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
-    return (await this.#driver.get()).labels(services);
-  }
-  async leave(name: string, options?: { readonly force?: boolean }): Promise<'left' | 'pending'> {
-    return (await this.#driver.get()).leave(name, options);
-  }
-  async list(owner: string): Promise<MemberStatus[]> {
-    return (await this.#driver.get()).list(owner);
-  }
-  close(): Promise<void> {
-    return this.#driver.close();
-  }
+export function lazyFederation(name: string, build: () => Promise<FederationDriver>): FederationDriver {
+  const membership = ['join', 'status', 'cordon', 'uncordon', 'evict', 'leave', 'list'] as const;
+  const methods = [...membership, 'place', 'serviceStatus', 'unplace', 'labels'] as const;
+  return lazyFacade('federation', name, build, methods);
 }
 
 /** A DNS driver built on its first call. */
-export class LazyDns implements DnsDriver {
-  readonly #driver: LazyDriver<DnsDriver>;
-  constructor(
-    readonly name: string,
-    build: () => Promise<DnsDriver>,
-  ) {
-    this.#driver = new LazyDriver(`dns ${name}`, build);
-  }
-  async listOwned(owner: string, filter?: { readonly burstId?: string }): Promise<OwnedDnsRecord[]> {
-    return (await this.#driver.get()).listOwned(owner, filter);
-  }
-  async apply(changeSet: DnsChangeSet): Promise<void> {
-    return (await this.#driver.get()).apply(changeSet);
-  }
-  close(): Promise<void> {
-    return this.#driver.close();
-  }
+export function lazyDns(name: string, build: () => Promise<DnsDriver>): DnsDriver {
+  return lazyFacade('dns', name, build, ['listOwned', 'apply'] as const);
 }
 
 /** A gateway driver built on its first call. */
-export class LazyGateway implements GatewayDriver {
-  readonly #driver: LazyDriver<GatewayDriver>;
-  constructor(
-    readonly name: string,
-    build: () => Promise<GatewayDriver>,
-  ) {
-    this.#driver = new LazyDriver(`gateway ${name}`, build);
-  }
-  async listOwned(filter?: { readonly burstId?: string }): Promise<GatewayServerStatus[]> {
-    return (await this.#driver.get()).listOwned(filter);
-  }
-  async add(spec: GatewayServerSpec): Promise<void> {
-    return (await this.#driver.get()).add(spec);
-  }
-  async enable(ref: GatewayServerRef): Promise<void> {
-    return (await this.#driver.get()).enable(ref);
-  }
-  async drain(ref: GatewayServerRef): Promise<void> {
-    return (await this.#driver.get()).drain(ref);
-  }
-  async connections(ref: GatewayServerRef): Promise<number> {
-    return (await this.#driver.get()).connections(ref);
-  }
-  async remove(ref: GatewayServerRef, options?: { readonly force?: boolean }): Promise<void> {
-    return (await this.#driver.get()).remove(ref, options);
-  }
-  close(): Promise<void> {
-    return this.#driver.close();
-  }
+export function lazyGateway(name: string, build: () => Promise<GatewayDriver>): GatewayDriver {
+  const methods = ['listOwned', 'add', 'enable', 'drain', 'connections', 'remove'] as const;
+  return lazyFacade('gateway', name, build, methods);
 }
 
 /** A load driver built on its first call. */
-export class LazyLoad implements LoadDriver {
-  readonly #driver: LazyDriver<LoadDriver>;
-  constructor(
-    readonly name: string,
-    build: () => Promise<LoadDriver>,
-  ) {
-    this.#driver = new LazyDriver(`load ${name}`, build);
-  }
-  async observe(query: Parameters<LoadDriver['observe']>[0]): Promise<LoadReport> {
-    return (await this.#driver.get()).observe(query);
-  }
-  close(): Promise<void> {
-    return this.#driver.close();
-  }
+export function lazyLoad(name: string, build: () => Promise<LoadDriver>): LoadDriver {
+  return lazyFacade('load', name, build, ['observe'] as const);
 }

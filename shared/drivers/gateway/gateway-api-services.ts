@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { CoreV1Api, DiscoveryV1Api, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { DriverError } from '../../errors.ts';
 import { retry } from '../../retry.ts';
+import { deleteIfPresent, readIfPresent } from '../kube/calls.ts';
 import { driverError, isKubeFailure } from '../kube/errors.ts';
 import {
   addressOf,
@@ -49,36 +50,28 @@ export class BackendServices {
     const namespace = this.namespace;
     const slice = await this.slice(name);
     if (slice && isOurs(slice)) {
-      await this.discovery.deleteNamespacedEndpointSlice({ name, namespace }).catch((error: unknown) => {
-        if (!isKubeFailure(error, 404))
-          throw driverError(DRIVER, `delete EndpointSlice ${this.#where(name)}`, error);
-      });
+      await deleteIfPresent(DRIVER, `EndpointSlice ${this.#where(name)}`, () =>
+        this.discovery.deleteNamespacedEndpointSlice({ name, namespace }),
+      );
     }
     const service = await this.service(name);
     if (service && isOurs(service)) {
-      await this.core.deleteNamespacedService({ name, namespace }).catch((error: unknown) => {
-        if (!isKubeFailure(error, 404))
-          throw driverError(DRIVER, `delete Service ${this.#where(name)}`, error);
-      });
+      await deleteIfPresent(DRIVER, `Service ${this.#where(name)}`, () =>
+        this.core.deleteNamespacedService({ name, namespace }),
+      );
     }
   }
 
-  async service(name: string): Promise<V1Service | undefined> {
-    try {
-      return await this.core.readNamespacedService({ name, namespace: this.namespace });
-    } catch (error) {
-      if (isKubeFailure(error, 404)) return undefined;
-      throw driverError(DRIVER, `read Service ${this.#where(name)}`, error);
-    }
+  service(name: string): Promise<V1Service | undefined> {
+    return readIfPresent(DRIVER, `Service ${this.#where(name)}`, () =>
+      this.core.readNamespacedService({ name, namespace: this.namespace }),
+    );
   }
 
-  async slice(name: string): Promise<V1EndpointSlice | undefined> {
-    try {
-      return await this.discovery.readNamespacedEndpointSlice({ name, namespace: this.namespace });
-    } catch (error) {
-      if (isKubeFailure(error, 404)) return undefined;
-      throw driverError(DRIVER, `read EndpointSlice ${this.#where(name)}`, error);
-    }
+  slice(name: string): Promise<V1EndpointSlice | undefined> {
+    return readIfPresent(DRIVER, `EndpointSlice ${this.#where(name)}`, () =>
+      this.discovery.readNamespacedEndpointSlice({ name, namespace: this.namespace }),
+    );
   }
 
   async #ensureOnce(target: BackendTarget): Promise<void> {

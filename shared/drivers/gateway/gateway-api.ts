@@ -43,18 +43,17 @@ import {
 import { GatewayRoutes } from './gateway-api-routes.ts';
 import { addressOf } from './gateway-api-service.ts';
 import { BackendServices } from './gateway-api-services.ts';
+import { serverSchemas } from './server-schemas.ts';
 
 const DRIVER = 'gateway-api';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-const RefSchema = z.object({ backend: z.string().regex(DNS_SUBDOMAIN), server: z.string().regex(DNS_LABEL) });
-const SpecSchema = RefSchema.extend({
-  address: z.union([z.ipv4(), z.ipv6(), z.hostname()]),
-  port: z.number().int().min(1).max(65535),
+const { ref: RefSchema, spec: SpecSchema } = serverSchemas({
+  backend: z.string().regex(DNS_SUBDOMAIN),
+  server: z.string().regex(DNS_LABEL),
   burstId: z.string().min(1).max(63),
-  protocol: z.enum(['http', 'tcp']).optional(),
-  weight: z.number().int().min(0).max(1_000_000).optional(),
+  maxWeight: 1_000_000,
 });
 
 /**

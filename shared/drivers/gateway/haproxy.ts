@@ -39,18 +39,17 @@ import {
   parseStatCsv,
   type ServerStateRow,
 } from './haproxy-runtime.ts';
+import { serverSchemas } from './server-schemas.ts';
 
 const DRIVER = 'haproxy';
 
 /** HAProxy names allow letters, digits and `-_.:`; anything else could split a runtime command. */
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
-const RefSchema = z.object({ backend: z.string().regex(NAME), server: z.string().regex(NAME) });
-const SpecSchema = RefSchema.extend({
-  address: z.union([z.ipv4(), z.ipv6(), z.hostname()]),
-  port: z.number().int().min(1).max(65535),
+const { ref: RefSchema, spec: SpecSchema } = serverSchemas({
+  backend: z.string().regex(NAME),
+  server: z.string().regex(NAME),
   burstId: z.string().regex(NAME),
-  protocol: z.enum(['http', 'tcp']).optional(),
-  weight: z.number().int().min(0).max(256).optional(),
+  maxWeight: 256,
 });
 
 /** Admin-state bits: forced, inherited, config and resolution maintenance; forced or inherited drain. */

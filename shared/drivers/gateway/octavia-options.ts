@@ -1,23 +1,11 @@
 import { z } from 'zod';
-import { KeystoneAuthSchema } from '../openstack/keystone.ts';
-
-/** https, or http to loopback only: the password and tokens travel in these requests. */
-const secureUrl = z
-  .url()
-  .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(u), {
-    message: 'must be https (plain http only to loopback)',
-  });
+import { KEYSTONE_OPTION_FIELDS, secureUrl } from '../openstack/keystone-options.ts';
 
 /** Options of the `octavia` gateway driver, validated once when the configuration loads. */
 export const OctaviaGatewayOptionsSchema = z.strictObject({
-  /** Keystone v3 root, e.g. `https://keystone.example.org:5000/v3` (the Magnum provider's, if both are used). */
-  authUrl: secureUrl,
-  /** Keystone credentials, same shape as the Magnum provider's (secrets by `env:` reference). */
-  auth: KeystoneAuthSchema,
+  ...KEYSTONE_OPTION_FIELDS,
   /** Catalog region of the `load-balancer` endpoint; the first endpoint of the interface if unset. */
   region: z.string().min(1).optional(),
-  /** Catalog interface of the Octavia endpoint. @default 'public' */
-  interface: z.enum(['public', 'internal', 'admin']).default('public'),
   /** Octavia endpoint instead of the catalog's, e.g. `https://octavia.example.org:9876`. */
   octaviaUrl: secureUrl.optional(),
   /**

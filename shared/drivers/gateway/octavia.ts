@@ -47,15 +47,14 @@ import {
   TAG_VALUE,
 } from './octavia-member.ts';
 import type { OctaviaGatewayOptions } from './octavia-options.ts';
+import { serverSchemas } from './server-schemas.ts';
 
 const DRIVER = 'octavia';
-const RefSchema = z.object({ backend: z.string().min(1), server: z.string().min(1).max(255) });
-const SpecSchema = RefSchema.extend({
-  address: z.union([z.ipv4(), z.ipv6(), z.hostname()]),
-  port: z.number().int().min(1).max(65535),
+const { ref: RefSchema, spec: SpecSchema } = serverSchemas({
+  backend: z.string().min(1),
+  server: z.string().min(1).max(255),
   burstId: z.string().regex(TAG_VALUE),
-  protocol: z.enum(['http', 'tcp']).optional(),
-  weight: z.number().int().min(0).max(256).optional(),
+  maxWeight: 256,
 });
 
 /** Where a backend's members live. */

@@ -48,23 +48,17 @@ export function ifPresent<T>(driver: string, what: string, call: () => Promise<T
   return unlessFailure(driver, what, call, (e) => isKubeFailure(e, 404));
 }
 
+/** `ifPresent` for an action on an object, its message saying `<verb> <what>`. */
+const actionIfPresent =
+  (verb: string) =>
+  <T>(driver: string, what: string, call: () => Promise<T>): Promise<T | undefined> =>
+    ifPresent(driver, `${verb} ${what}`, call);
+
 /** Reads an object; `undefined` when it does not exist. */
-export function readIfPresent<T>(
-  driver: string,
-  what: string,
-  read: () => Promise<T>,
-): Promise<T | undefined> {
-  return ifPresent(driver, `reading ${what}`, read);
-}
+export const readIfPresent = actionIfPresent('reading');
 
 /**
  * Deletes an object; a missing one is fine. Returns what the server answered (for custom
  * resources kept by finalizers, the object with its deletionTimestamp), or undefined on 404.
  */
-export function deleteIfPresent<T>(
-  driver: string,
-  what: string,
-  remove: () => Promise<T>,
-): Promise<T | undefined> {
-  return ifPresent(driver, `deleting ${what}`, remove);
-}
+export const deleteIfPresent = actionIfPresent('deleting');

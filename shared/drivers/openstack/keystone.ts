@@ -1,26 +1,9 @@
 import { z } from 'zod';
 import { DriverError } from '../../errors.ts';
 import { classifyError } from '../cloud/classify-error.ts';
+import type { KeystoneAuth } from './keystone-options.ts';
 
-/** Keystone v3 credentials: a user and project, or an application credential (preferred for services). */
-export const KeystoneAuthSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('password'),
-    username: z.string().min(1),
-    password: z.string().min(1),
-    /** @default 'Default' */
-    userDomainName: z.string().min(1).default('Default'),
-    projectName: z.string().min(1),
-    /** @default 'Default' */
-    projectDomainName: z.string().min(1).default('Default'),
-  }),
-  z.strictObject({
-    type: z.literal('applicationCredential'),
-    id: z.string().min(1),
-    secret: z.string().min(1),
-  }),
-]);
-export type KeystoneAuth = z.output<typeof KeystoneAuthSchema>;
+export type { KeystoneAuth } from './keystone-options.ts';
 
 /** Where and how a session authenticates and finds its service. */
 export interface KeystoneSessionOptions {

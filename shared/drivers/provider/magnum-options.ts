@@ -1,24 +1,12 @@
 /** Options of the `magnum` provider; zod only (and the Keystone credentials schema). */
 import { z } from 'zod';
-import { KeystoneAuthSchema } from '../openstack/keystone.ts';
-
-/** https, or http to loopback only: the password and tokens travel in these requests. */
-const secureUrl = z
-  .url()
-  .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(u), {
-    message: 'must be https (plain http only to loopback)',
-  });
+import { KEYSTONE_OPTION_FIELDS, secureUrl } from '../openstack/keystone-options.ts';
 
 /** Options of the Magnum provider: one OpenStack project and region. */
 export const MagnumOptionsSchema = z.strictObject({
-  /** Keystone v3 root, e.g. `https://keystone.example.org:5000/v3`. */
-  authUrl: secureUrl,
-  /** Keystone credentials (secrets by reference in the config file). */
-  auth: KeystoneAuthSchema,
+  ...KEYSTONE_OPTION_FIELDS,
   /** OpenStack region: the catalog region and what placement calls this provider's region. */
   region: z.string().min(1),
-  /** Catalog interface of the Magnum endpoint. @default 'public' */
-  interface: z.enum(['public', 'internal', 'admin']).default('public'),
   /** Magnum endpoint instead of the catalog's, e.g. `https://magnum.example.org:9511/v1`. */
   magnumUrl: secureUrl.optional(),
   /** Cluster template (UUID or name) the clusters are made from. */

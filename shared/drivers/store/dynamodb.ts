@@ -7,8 +7,8 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive, type Phase, TERMINAL_PHASES } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
-import { retry } from '../../retry.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
+import { retryContended } from './contention.ts';
 import { dynamoError, isConditionFailed } from './dynamodb-errors.ts';
 import { DynamoFleet, type FleetItem } from './dynamodb-fleet.ts';
 import type { DynamoDbStoreConfigOptions } from './dynamodb-options.ts';
@@ -25,10 +25,10 @@ import {
   SIGNAL_INDEX,
 } from './dynamodb-table.ts';
 import {
-  type AdmitDecision,
   type AdmitResult,
   type BurstStore,
   DEFAULT_RETENTION_SECONDS,
+  type Decide,
   matchesQuery,
   type OutboxEntry,
   type RecordPage,
@@ -155,28 +155,17 @@ export class DynamoDbStore implements BurstStore {
     return pruned;
   }
 
-  async admit(
-    signalKey: string,
-    decide: (records: readonly BurstCluster[]) => AdmitDecision,
-  ): Promise<AdmitResult> {
-    try {
-      return await retry(() => this.#admitOnce(signalKey, decide), {
-        attempts: this.#maxAttempts,
-        baseMs: 10,
-        maxMs: 150,
-        retryIf: (e) => e instanceof FleetBusy,
-      });
-    } catch (error) {
-      if (!(error instanceof FleetBusy)) throw error;
-      throw new DriverError('dynamodb', 'admission kept conflicting on the fleet item', { retryable: true });
-    }
+  async admit(signalKey: string, decide: Decide): Promise<AdmitResult> {
+    return retryContended(() => this.#admitOnce(signalKey, decide), {
+      attempts: this.#maxAttempts,
+      lost: (error) => error instanceof FleetBusy,
+      exhausted: () =>
+        new DriverError('dynamodb', 'admission kept conflicting on the fleet item', { retryable: true }),
+    });
   }
 
   /** One admission under the fleet item; FleetBusy when another admission held or took it. */
-  async #admitOnce(
-    signalKey: string,
-    decide: (records: readonly BurstCluster[]) => AdmitDecision,
-  ): Promise<AdmitResult> {
+  async #admitOnce(signalKey: string, decide: Decide): Promise<AdmitResult> {
     const fleet = await this.#fleet.read();
     if (fleet.pending) {
       // A claimed admission whose writer may have died: finish it before deciding anything.

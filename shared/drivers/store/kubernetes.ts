@@ -2,8 +2,8 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
 import { DriverError, NotFoundError, VersionConflictError } from '../../errors.ts';
-import { retry } from '../../retry.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
+import { retryContended } from './contention.ts';
 import { FleetLock, type FleetState } from './kubernetes-fleet-lock.ts';
 import {
   assertSameIdentity,
@@ -17,10 +17,10 @@ import {
 } from './kubernetes-mapping.ts';
 import { BurstRecords } from './kubernetes-records.ts';
 import {
-  type AdmitDecision,
   type AdmitResult,
   type BurstStore,
   DEFAULT_RETENTION_SECONDS,
+  type Decide,
   matchesQuery,
   type OutboxEntry,
   type RecordPage,
@@ -49,9 +49,6 @@ const DRIVER = 'kubernetes';
 const EVENT_BURST_ID = /^(b-[0-9a-f]{12}):/;
 /** Records that may still change: live ones, and ended ones with events to deliver. */
 const UNSETTLED = `!${SETTLED_LABEL}`;
-
-/** Backoff of a write that lost a compare-and-swap: short, writers are in the same region. */
-const CAS_BACKOFF = { baseMs: 10, maxMs: 150 } as const;
 
 /** A compare-and-swap lost to a concurrent writer: read again and retry. */
 class Conflict extends Error {}
@@ -137,27 +134,17 @@ export class KubernetesStore implements BurstStore {
     return pruned;
   }
 
-  async admit(
-    signalKey: string,
-    decide: (records: readonly BurstCluster[]) => AdmitDecision,
-  ): Promise<AdmitResult> {
-    try {
-      return await retry(() => this.#admitOnce(signalKey, decide), {
-        attempts: this.#maxAttempts,
-        ...CAS_BACKOFF,
-        retryIf: isConflict,
-      });
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      throw new DriverError(DRIVER, 'admission kept conflicting on the fleet lock', { retryable: true });
-    }
+  async admit(signalKey: string, decide: Decide): Promise<AdmitResult> {
+    return retryContended(() => this.#admitOnce(signalKey, decide), {
+      attempts: this.#maxAttempts,
+      lost: isConflict,
+      exhausted: () =>
+        new DriverError(DRIVER, 'admission kept conflicting on the fleet lock', { retryable: true }),
+    });
   }
 
   /** One admission under the fleet lock; a Conflict when the lock was taken or held. */
-  async #admitOnce(
-    signalKey: string,
-    decide: (records: readonly BurstCluster[]) => AdmitDecision,
-  ): Promise<AdmitResult> {
+  async #admitOnce(signalKey: string, decide: Decide): Promise<AdmitResult> {
     const state = await this.#fleet.read();
     if (state.pending) {
       // A claimed admission whose writer may have died: finish it before deciding anything.
@@ -194,16 +181,11 @@ export class KubernetesStore implements BurstStore {
 
   async update(record: BurstCluster, events: readonly LifecycleEvent[] = []): Promise<BurstCluster> {
     const next: BurstCluster = { ...record, version: record.version + 1 };
-    try {
-      await retry(() => this.#updateOnce(record, next, events), {
-        attempts: this.#maxAttempts,
-        ...CAS_BACKOFF,
-        retryIf: isConflict,
-      });
-    } catch (error) {
-      if (isConflict(error)) throw new VersionConflictError(record.id, record.version);
-      throw error;
-    }
+    await retryContended(() => this.#updateOnce(record, next, events), {
+      attempts: this.#maxAttempts,
+      lost: isConflict,
+      exhausted: () => new VersionConflictError(record.id, record.version),
+    });
     return next;
   }
 
@@ -288,23 +270,23 @@ export class KubernetesStore implements BurstStore {
     id: string,
     change: (outbox: readonly StoredOutboxEntry[]) => StoredOutboxEntry[],
   ): Promise<void> {
-    try {
-      await retry(
-        async () => {
-          const stored = this.#records.cached(id) ?? (await this.#records.fetch(id));
-          if (!stored) return;
-          const outbox = change(stored.outbox);
-          if (JSON.stringify(outbox) === JSON.stringify(stored.outbox)) return;
-          if ((await this.#records.writeStatus(stored, stored.record, outbox)) !== 'conflict') return;
-          this.#records.forget(id);
-          throw new Conflict();
-        },
-        { attempts: this.#maxAttempts, ...CAS_BACKOFF, retryIf: isConflict },
-      );
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      throw new DriverError(DRIVER, `outbox of burst ${id} kept conflicting`, { retryable: true });
-    }
+    await retryContended(
+      async () => {
+        const stored = this.#records.cached(id) ?? (await this.#records.fetch(id));
+        if (!stored) return;
+        const outbox = change(stored.outbox);
+        if (JSON.stringify(outbox) === JSON.stringify(stored.outbox)) return;
+        if ((await this.#records.writeStatus(stored, stored.record, outbox)) !== 'conflict') return;
+        this.#records.forget(id);
+        throw new Conflict();
+      },
+      {
+        attempts: this.#maxAttempts,
+        lost: isConflict,
+        exhausted: () =>
+          new DriverError(DRIVER, `outbox of burst ${id} kept conflicting`, { retryable: true }),
+      },
+    );
   }
 
   /**

@@ -6,10 +6,10 @@ import { isLive, TERMINAL_PHASES } from '../../domain/lifecycle.ts';
 import { NotFoundError, VersionConflictError } from '../../errors.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 import {
-  type AdmitDecision,
   type AdmitResult,
   type BurstStore,
   DEFAULT_RETENTION_SECONDS,
+  type Decide,
   type OutboxEntry,
   type RecordPage,
   type RecordQuery,
@@ -178,10 +178,7 @@ export class SqliteStore implements BurstStore {
     });
   }
 
-  async admit(
-    signalKey: string,
-    decide: (records: readonly BurstCluster[]) => AdmitDecision,
-  ): Promise<AdmitResult> {
+  async admit(signalKey: string, decide: Decide): Promise<AdmitResult> {
     // IMMEDIATE takes the write lock before reading, so admissions are serialised across
     // connections and processes: max clusters and the budget hold under concurrency.
     const run = this.#db.transaction((): AdmitResult & { events?: number } => {

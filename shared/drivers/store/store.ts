@@ -10,6 +10,9 @@ export interface AdmitClose {
 }
 
 /** What `admit` is told to do after it has read the records admission needs. */
+/** Admission's pure decision over the records it read (the live ones and the signal's). */
+export type Decide = (records: readonly BurstCluster[]) => AdmitDecision;
+
 export type AdmitDecision =
   | {
       readonly admit: true;
@@ -80,7 +83,7 @@ export interface BurstStore {
    * returns (with its events). Serialises admissions, so limits like max clusters hold under
    * concurrency. `decide` must be synchronous and side-effect free; it may run more than once.
    */
-  admit(signalKey: string, decide: (records: readonly BurstCluster[]) => AdmitDecision): Promise<AdmitResult>;
+  admit(signalKey: string, decide: Decide): Promise<AdmitResult>;
   /** CAS write: succeeds only if the stored version equals `record.version`; returns it bumped. */
   update(record: BurstCluster, events?: readonly LifecycleEvent[]): Promise<BurstCluster>;
   /**

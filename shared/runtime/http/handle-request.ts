@@ -5,7 +5,6 @@
  */
 import type { Deps } from '../../core/deps.ts';
 import { type AuthSettings, checkAuth, requireAuth } from '../auth.ts';
-import { createLogger } from '../logger.ts';
 import { publishAfterWrite } from '../publish-after-write.ts';
 import { errorAnswer, HttpError } from './http-errors.ts';
 import { type RouteMatch, resolveRoute } from './resolve-route.ts';
@@ -81,8 +80,9 @@ export async function handleRequest(app: HttpApp, req: RawHttpRequest): Promise<
   } catch (error) {
     const answer = errorAnswer(error);
     if (answer.status >= 500) {
-      // Never the request itself: it may carry credentials.
-      (deps?.logger ?? createLogger()).error('request failed', {
+      // Never the request itself: it may carry credentials. Without deps (they failed to build),
+      // a logger of its own, imported only then: Powertools is not loaded for a module import.
+      (deps?.logger ?? (await import('../logger.ts')).createLogger()).error('request failed', {
         path: req.path,
         error: (error as Error)?.message,
       });

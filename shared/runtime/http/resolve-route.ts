@@ -14,11 +14,18 @@ export interface RouteMatch {
  */
 export function resolveRoute(routes: readonly HttpRoute[], method: string, path: string): RouteMatch {
   const verb = method.toUpperCase();
-  const candidates = routes.filter((r) => matchPath(r.path, path));
-  const route = candidates.find((r) => r.method === verb);
-  if (!route) {
-    if (candidates.length) throw new HttpError(405, `method ${verb} not allowed on ${path}`);
-    throw new HttpError(404, `no route ${verb} ${path}`);
+  const segments = path.split('/');
+  let found: RouteMatch | undefined;
+  let otherMethods = false;
+  // Every route is tried (not only up to the first match), so a malformed parameter is a 400
+  // whichever route comes first.
+  for (const route of routes) {
+    const params = matchPath(route.path, segments);
+    if (!params) continue;
+    if (route.method === verb) found ??= { route, params };
+    else otherMethods = true;
   }
-  return { route, params: matchPath(route.path, path)! };
+  if (found) return found;
+  if (otherMethods) throw new HttpError(405, `method ${verb} not allowed on ${path}`);
+  throw new HttpError(404, `no route ${verb} ${path}`);
 }

@@ -33,21 +33,41 @@ export interface HttpRoute {
 /**
  * Match `path` against a route pattern, returning the parameters (percent-decoded) or undefined.
  * A parameter that is not valid percent-encoding (`%E0%A4%A`) is the client's mistake: HttpError 400.
+ * `path` may come split at `/` already (resolveRoute splits it once for every route).
  */
-export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
-  const got = path.split('/');
+export function matchPath(
+  pattern: string,
+  path: string | readonly string[],
+): Record<string, string> | undefined {
+  const want = compiled(pattern);
+  const got = typeof path === 'string' ? path.split('/') : path;
   if (want.length !== got.length) return undefined;
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    if (typeof w === 'string' ? w !== got[i] : !got[i]) return undefined;
+  }
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
-    const g = got[i]!;
-    if (w.startsWith('{') && w.endsWith('}')) {
-      if (!g) return undefined;
-      params[w.slice(1, -1)] = decodeSegment(g);
-    } else if (w !== g) return undefined;
+    if (typeof w !== 'string') params[w.param] = decodeSegment(got[i]!);
   }
   return params;
+}
+
+/** A pattern's segments: literal text, or a `{name}` parameter. */
+type Segment = string | { readonly param: string };
+
+// Route patterns are few and fixed: parse each once, not on every request for every route.
+const PATTERNS = new Map<string, readonly Segment[]>();
+function compiled(pattern: string): readonly Segment[] {
+  let segments = PATTERNS.get(pattern);
+  if (!segments) {
+    segments = pattern
+      .split('/')
+      .map((w) => (w.startsWith('{') && w.endsWith('}') ? { param: w.slice(1, -1) } : w));
+    PATTERNS.set(pattern, segments);
+  }
+  return segments;
 }
 
 function decodeSegment(segment: string): string {

@@ -87,22 +87,24 @@ export function updateUnit(change: DnsChange): UpdateUnit {
         updates: addAll(change.record),
       };
     case 'update':
-      return {
-        label: describeRecord(change.record),
-        change,
-        check: 'owned',
-        prerequisites: [ownedBy(change.previous)],
-        updates: [...removeAll(change.previous), ...addAll(change.record)],
-      };
+      return replacing(change, change.previous, change.record);
     case 'delete':
-      return {
-        label: describeRecord(change.previous),
-        change,
-        check: 'owned',
-        prerequisites: [ownedBy(change.previous)],
-        updates: removeAll(change.previous),
-      };
+      return replacing(change, change.previous);
   }
+}
+
+/**
+ * The unit of a change to a record we own: the ownership record must still say ours, then
+ * `previous` goes and `next`, if any, takes its place.
+ */
+function replacing(change: DnsChange, previous: OwnedDnsRecord, next?: OwnedDnsRecord): UpdateUnit {
+  return {
+    label: describeRecord(next ?? previous),
+    change,
+    check: 'owned',
+    prerequisites: [ownedBy(previous)],
+    updates: [...removeAll(previous), ...(next ? addAll(next) : [])],
+  };
 }
 
 /**

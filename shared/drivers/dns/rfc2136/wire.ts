@@ -119,25 +119,24 @@ export class WireReader {
     if (this.offset + count > this.#bytes.length) throw new WireFormatError('message truncated');
   }
 
-  u8(): number {
-    this.#need(1);
-    const value = this.#view.getUint8(this.offset);
-    this.offset += 1;
+  /** Reads `count` bytes at the offset with `read` and moves past them. */
+  #take<T>(count: number, read: (at: number) => T): T {
+    this.#need(count);
+    const value = read(this.offset);
+    this.offset += count;
     return value;
+  }
+
+  u8(): number {
+    return this.#take(1, (at) => this.#view.getUint8(at));
   }
 
   u16(): number {
-    this.#need(2);
-    const value = this.#view.getUint16(this.offset);
-    this.offset += 2;
-    return value;
+    return this.#take(2, (at) => this.#view.getUint16(at));
   }
 
   u32(): number {
-    this.#need(4);
-    const value = this.#view.getUint32(this.offset);
-    this.offset += 4;
-    return value;
+    return this.#take(4, (at) => this.#view.getUint32(at));
   }
 
   u48(): number {
@@ -146,10 +145,7 @@ export class WireReader {
   }
 
   raw(count: number): Uint8Array {
-    this.#need(count);
-    const value = this.#bytes.slice(this.offset, this.offset + count);
-    this.offset += count;
-    return value;
+    return this.#take(count, (at) => this.#bytes.slice(at, at + count));
   }
 
   /** A name at the current offset, without the trailing dot; `''` is the root. */
