@@ -147,7 +147,8 @@ export async function install(world: World, id: string): Promise<Installation> {
         },
       },
       now: () => world.clock.now(),
-      probe: async (endpoint) => world.reachable(endpoint),
+      // A service's ingress is named after its cluster and provider, like the API endpoint.
+      probe: async (_service, ingress) => world.reachable(`http://${ingress.host}`),
       checkpoint: (name) => j.checkpoint(name),
     },
   });
