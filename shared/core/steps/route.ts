@@ -44,7 +44,7 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
       return enterTeardown(
         deps,
         record,
-        `service ${awaited} on ${record.name} within the ${late.deadline}s route deadline`,
+        `route deadline of ${late.deadline}s passed on ${record.name} waiting for service ${awaited}`,
         { failed: true },
       );
     // Progress shows in status (ready replicas, ingress), written only when it changed.
