@@ -159,8 +159,8 @@ export async function install(world: World, id: string): Promise<Installation> {
         },
       },
       now: () => world.clock.now(),
-      // A service's ingress is named after its cluster and provider, like the API endpoint.
-      probe: async (_service, ingress) => world.reachable(`http://${ingress.host}`),
+      // The world answers an ingress while the service's replicas on the member are ready.
+      probe: async (_service, ingress) => world.reachable(`http://${ingress.host}:${ingress.port}`),
       checkpoint: (name) => j.checkpoint(name),
     },
   });
