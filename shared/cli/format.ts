@@ -27,6 +27,7 @@ export interface BurstDetail extends BurstSummary {
     readonly ingress?: string;
     readonly readyReplicas: number;
     readonly routed: boolean;
+    readonly waiting?: string;
   }[];
 }
 
@@ -164,12 +165,12 @@ export function burstDetail(b: BurstDetail): string {
     s.name,
     s.ingress ?? '-',
     String(s.readyReplicas),
-    s.routed ? 'yes' : 'no',
+    s.routed ? 'yes' : (s.waiting ?? 'no'),
   ]);
   return [
     head,
     b.apiEndpoint ? `API endpoint: ${b.apiEndpoint} (control plane only)` : '',
-    services.length ? table(['SERVICE', 'INGRESS', 'READY', 'ROUTED'], services) : '',
+    services.length ? table(['SERVICE', 'INGRESS', 'READY', 'ROUTED (OR WAITING FOR)'], services) : '',
     b.lastError ? `last error: ${b.lastError}` : '',
     table(['AT', 'PHASE', 'WHY'], rows),
   ]

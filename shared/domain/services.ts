@@ -85,6 +85,8 @@ export interface ServiceRoute {
   readonly readyReplicas: number;
   /** DNS and the gateway send users here. */
   readonly routed: boolean;
+  /** What the route step still waits for before it routes the service (absent once routed). */
+  readonly waiting?: string;
 }
 
 /** Key of a workload in `ServiceLabels.workloadLabels`. */

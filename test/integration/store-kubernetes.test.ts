@@ -215,7 +215,9 @@ describe('kubernetes store on the BurstCluster CRD', () => {
       ...saved,
       phase: 'Active',
       apiEndpoint: 'https://203.0.113.10:6443',
-      services: [{ name: 'web', ingress: '198.51.100.7:80', readyReplicas: 2, routed: true }],
+      services: [
+        { name: 'web', ingress: '198.51.100.7:80', readyReplicas: 2, routed: false, waiting: 'a probe' },
+      ],
       credentialsRef: 'aks:cb-0123',
       dnsRecords: [{ name: 'web.burst.example.org', type: 'A' }],
       gatewayServers: [{ backend: 'web', server: 'cb-0123' }],

@@ -36,8 +36,12 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
   deps.checkpoint('after-place');
   const statuses = await deps.federation.serviceStatus(record.name, eligible);
   const inCluster = deps.federation.inClusterRouting === true;
-  const routes = eligible.map((spec) => routeOf(spec, statuses));
-  const awaited = await firstNotServing(deps, record, eligible, statuses, inCluster);
+  const missing = await Promise.all(
+    eligible.map((spec) => notServing(deps, record, spec, statuses, inCluster)),
+  );
+  const routes = eligible.map((spec, i) => routeOf(spec, statuses, missing[i]));
+  const at = missing.findIndex(Boolean);
+  const awaited = at < 0 ? undefined : `${eligible[at]!.name}: ${missing[at]}`;
   if (awaited) {
     const late = overdue(record, deps.policy, deps.now());
     if (late)
@@ -96,45 +100,41 @@ async function recordPlacement(
 }
 
 /** What the record keeps for `spec` from the member's report (not routed yet). */
-function routeOf(spec: ServiceSpec, statuses: readonly ServiceOnMember[]): ServiceRoute {
+function routeOf(
+  spec: ServiceSpec,
+  statuses: readonly ServiceOnMember[],
+  waiting: string | undefined,
+): ServiceRoute {
   const status = statuses.find((s) => s.service === spec.name);
   return {
     name: spec.name,
     ...(status?.ingress && { ingress: ingressText(status.ingress) }),
     readyReplicas: status?.readyReplicas ?? 0,
     routed: false,
+    ...(waiting && { waiting }),
   };
 }
 
 /**
- * The first service that cannot take users yet, said as "<name> <what is missing>", or
- * undefined when every one has a ready replica on the member, an ingress, and passes its health
- * check through that ingress (an in-cluster route needs no ingress of its own).
+ * What `spec` still lacks to take users, or undefined once it has a ready replica on the member,
+ * an ingress, and passes its health check through that ingress (an in-cluster route needs no
+ * ingress of its own).
  */
-async function firstNotServing(
+async function notServing(
   deps: Deps,
   record: BurstCluster,
-  eligible: readonly ServiceSpec[],
+  spec: ServiceSpec,
   statuses: readonly ServiceOnMember[],
   inCluster: boolean,
 ): Promise<string | undefined> {
-  for (const spec of eligible) {
-    const status = statuses.find((s) => s.service === spec.name);
-    const said = status?.message ? ` (${status.message})` : '';
-    if (!status) return `${spec.name}: not reported by the federation on ${record.name} yet`;
-    if (status.readyReplicas < 1)
-      return `${spec.name}: ${status.readyReplicas}/${status.desiredReplicas} replicas ready${said}`;
-    if (!status.ingress && !inCluster) return `${spec.name}: no ingress address yet${said}`;
-  }
-  const probed = await Promise.all(
-    eligible.map(async (spec) => {
-      const ingress = statuses.find((s) => s.service === spec.name)?.ingress;
-      return !ingress || (await deps.probe(spec, ingress))
-        ? undefined
-        : `${spec.name}: does not pass its ${spec.health.type} health check at ${ingressText(ingress)}`;
-    }),
-  );
-  return probed.find(Boolean);
+  const status = statuses.find((s) => s.service === spec.name);
+  const said = status?.message ? ` (${status.message})` : '';
+  if (!status) return `not reported by the federation on ${record.name} yet`;
+  if (status.readyReplicas < 1)
+    return `${status.readyReplicas}/${status.desiredReplicas} replicas ready${said}`;
+  if (!status.ingress) return inCluster ? undefined : `no ingress address yet${said}`;
+  if (await deps.probe(spec, status.ingress)) return undefined;
+  return `does not pass its ${spec.health.type} health check at ${ingressText(status.ingress)}`;
 }
 
 /**

@@ -99,7 +99,9 @@ describe('route: traffic goes to each service on the burst cluster, never to its
     const burst = await joined();
     fed.onMember.set('web', { desiredReplicas: 2, readyReplicas: 1 });
     expect((await route(w.deps, burst.id)).why).toBe('waiting for service web: no ingress address yet');
-    expect((await w.record(burst.id)).services).toEqual([{ name: 'web', readyReplicas: 1, routed: false }]);
+    expect((await w.record(burst.id)).services).toEqual([
+      { name: 'web', readyReplicas: 1, routed: false, waiting: 'no ingress address yet' },
+    ]);
   });
 
   it('is not Active while a service fails its health check through its ingress', async () => {
