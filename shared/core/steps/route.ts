@@ -130,8 +130,10 @@ async function notServing(
   const status = statuses.find((s) => s.service === spec.name);
   const said = status?.message ? ` (${status.message})` : '';
   if (!status) return `not reported by the federation on ${record.name} yet`;
-  if (status.readyReplicas < 1)
-    return `${status.readyReplicas}/${status.desiredReplicas} replicas ready${said}`;
+  if (status.readyReplicas < 1) {
+    const count = `${status.readyReplicas}/${status.desiredReplicas} replicas ready`;
+    return status.message?.startsWith(count) ? status.message : `${count}${said}`;
+  }
   if (!status.ingress) return inCluster ? undefined : `no ingress address yet${said}`;
   if (await deps.probe(spec, status.ingress)) return undefined;
   return `does not pass its ${spec.health.type} health check at ${ingressText(status.ingress)}`;
