@@ -7,6 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import { type OctaviaSetup, octaviaOptions, startOctavia } from '../support/octavia-harness.ts';
 
+/** A service that may burst: marked so, in the namespace the default protection allows. */
+const BURSTABLE = { burstable: true, namespace: 'clusterburst-demo' } as const;
+
 describe('local runtime with the octavia gateway', () => {
   let rt: TestRuntime | undefined;
   let s: OctaviaSetup | undefined;
@@ -32,7 +35,7 @@ describe('local runtime with the octavia gateway', () => {
           options: { readyAfterMs: 0 },
         },
       ],
-      services: [{ name: 'web', hostname: 'web.example.org', protocol: 'http' }],
+      services: [{ name: 'web', hostname: 'web.example.org', protocol: 'http', ...BURSTABLE }],
       gateway: { driver: 'octavia', options: { ...octaviaOptions(s.authUrl, s.octavia.pool.id) } },
       policy: { drainTimeoutSeconds: 60 },
     });

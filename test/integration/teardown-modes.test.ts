@@ -7,6 +7,9 @@ import { createDeps } from '../../shared/runtime/create-deps.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 
+/** A service that may burst: marked so, in the namespace the default protection allows. */
+const BURSTABLE = { burstable: true, namespace: 'clusterburst-demo' } as const;
+
 const fast = {
   name: 'simulated',
   driver: 'simulated' as const,
@@ -49,8 +52,8 @@ describe('teardown waits and DNS modes', () => {
       providers: [fast],
       dns: { driver: 'memory', mode: 'direct' },
       services: [
-        { name: 'web', hostname: 'web.example.org' },
-        { name: 'api', hostname: 'api.example.org' },
+        { name: 'web', hostname: 'web.example.org', ...BURSTABLE },
+        { name: 'api', hostname: 'api.example.org', ...BURSTABLE },
       ],
       policy: { dnsTtlSeconds: 1 },
     });

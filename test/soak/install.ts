@@ -50,9 +50,17 @@ export async function install(world: World, id: string): Promise<Installation> {
         pricePerNodeHour: p.price,
         priority: -n,
       })),
+      protection: { allowedNamespaces: ['soak'] },
       services: [
-        { name: 'web', hostname: 'web.soak.test' },
-        { name: 'db', hostname: 'db.soak.test', protocol: 'tcp', port: 5432 },
+        { name: 'web', hostname: 'web.soak.test', burstable: true, namespace: 'soak' },
+        {
+          name: 'db',
+          hostname: 'db.soak.test',
+          protocol: 'tcp',
+          burstable: true,
+          namespace: 'soak',
+          expose: { port: 5432 },
+        },
       ],
     },
   });
