@@ -87,7 +87,7 @@ describe('two installations sharing a provider account, a BIND zone and an HAPro
     const servers = await hx.command(`show servers state ${hx.httpBackend}`);
     return {
       cluster: (await account.list(owner)).map((c) => [c.name, c.state]),
-      dns: await bind.query(`${record.name}.${bind.zone}`, 'A'),
+      dns: await bind.query(`web.${record.name}.${bind.zone}`, 'A'),
       server: servers.includes(` ${record.name} `),
     };
   }

@@ -49,7 +49,9 @@ describe('local runtime with the octavia gateway', () => {
       'Joined',
       'Active',
     ]);
-    expect(active.history.at(-1).why).toMatch(/endpoint passed its health check.*gateway web\/.* enabled/);
+    expect(active.history.at(-1).why).toMatch(
+      /web \(1 ready at [\d.:]+\) passed the health check.*gateway web\/.* enabled/,
+    );
     expect(s.octavia.immutableRefusals).toBeGreaterThan(0);
     const mine = () => s?.octavia.members().find((m) => m.name === active.name);
     expect(mine()).toMatchObject({ admin_state_up: true, weight: 1 });

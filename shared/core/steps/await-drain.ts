@@ -103,12 +103,13 @@ export async function awaitDrain(deps: Deps, id: string): Promise<StepResult> {
   const home = await moveHome(deps, record, forced);
   if (!home.done) return home.result;
   await deps.federation.evict(record.name);
+  const cut = open > 0 ? `${open} connections` : 'connections';
   const drained = gatewayDown
-    ? `drain bound of ${bound}s reached; ${serversLeftBehind(gatewayDown)}`
+    ? `drain bound of ${bound}s reached: workloads evicted; ${serversLeftBehind(gatewayDown)}`
     : forced
-      ? `drain bound of ${bound}s reached with connections open: cut them, servers removed`
-      : `drained in ${Math.round(elapsed)}s with no connection left; servers removed`;
-  const why = `${drained}; ${home.why}; workloads evicted`;
+      ? `drain bound of ${bound}s reached with ${cut} open: cut them, servers removed, workloads evicted`
+      : `drained in ${Math.round(elapsed)}s with no connection left; servers removed, workloads evicted`;
+  const why = `${drained}; ${home.why}`;
   const saved = await commitWhilePhase(deps, home.record, 'Leaving', why, (r) => ({
     teardown: { ...r.teardown, forced },
   }));
