@@ -3,6 +3,7 @@ import { awaitDrain } from '../../../../../shared/core/steps/await-drain.ts';
 import { deleteCluster } from '../../../../../shared/core/steps/delete-cluster.ts';
 import { drain } from '../../../../../shared/core/steps/drain.ts';
 import { requestTeardown } from '../../../../../shared/core/steps/request-teardown.ts';
+import { route } from '../../../../../shared/core/steps/route.ts';
 import { type LifecycleWorld, startLifecycleWorld } from '../../../../support/lifecycle-world.ts';
 import { RecordingFederation } from '../../../../support/recording-federation.ts';
 
@@ -71,5 +72,22 @@ describe('teardown moves the services home before the cluster goes (make before 
     expect(moved).toMatchObject({ outcome: 'moved', to: 'Leaving' });
     expect(moved.why).toContain('forced teardown: replicas not waited for at home');
     expect(await deleteCluster(w.deps, burst.id)).toMatchObject({ outcome: 'moved', to: 'Deleting' });
+  });
+
+  it('gives a drain cancelled during its move home a fresh bound the next time', async () => {
+    const burst = await draining({ moveHomeTimeoutSeconds: 600 });
+    fed.homeReady = false;
+    await awaitDrain(w.deps, burst.id);
+    w.advance(500);
+    // The alert fires again: the drain is cancelled (issue 12) and the burst is routed again.
+    await w.deps.store.update({ ...(await w.record(burst.id)), phase: 'Joined' });
+    expect(await route(w.deps, burst.id)).toMatchObject({ outcome: 'moved', to: 'Active' });
+    await drain(w.deps, burst.id);
+    await awaitDrain(w.deps, burst.id);
+    w.advance(200);
+    expect((await awaitDrain(w.deps, burst.id)).why).toMatch(
+      /^moving web home: .* after 200s \(bound 600s\)$/,
+    );
+    expect((await w.record(burst.id)).lastError).toBeUndefined();
   });
 });
