@@ -3,16 +3,10 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatedProvider } from '../../shared/drivers/provider/simulated.ts';
 import { loadEvent } from '../support/events.ts';
+import { hostRequest } from '../support/host-request.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 
 const run = promisify(execFile);
-
-/** GET an ingress (`host:port`) as users reach it: with the service's own Host header. */
-async function askService(ingress: string, host: string): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`http://${ingress}/papers`, { headers: { host } }).catch(() => undefined);
-  if (!res) return { status: 0, body: undefined };
-  return { status: res.status, body: await res.json().catch(() => undefined) };
-}
 
 describe('embedded defaults: a burst serves the services, at their own ingress', () => {
   let rt: TestRuntime;
@@ -46,8 +40,9 @@ describe('embedded defaults: a burst serves the services, at their own ingress',
     expect(new URL(active.apiEndpoint).host).not.toBe(web.ingress);
 
     // Users reach the service on the burst cluster at its ingress, with its Host header.
-    const answer = await askService(web.ingress, 'web.clusterburst.local');
-    expect(answer).toEqual({ status: 200, body: { service: 'web', cluster: active.name } });
+    const answer = await hostRequest(`http://${web.ingress}/papers`, 'web.clusterburst.local');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ service: 'web', cluster: active.name });
     // The memory gateway's servers point at that ingress, never at the API server.
     const [address, port] = [web.ingress.split(':')[0], Number(web.ingress.split(':')[1])];
     expect(
@@ -115,7 +110,8 @@ describe('local runtime: a burst from alarm to Deleted', () => {
     }
     const provider = rt.deps.providers.get('simulated') as SimulatedProvider;
     const endpoint: string = active.apiEndpoint;
-    expect(await (await fetch(endpoint)).text()).toBe(`${active.name}\n`);
+    // The endpoint is the cluster's API server (control plane): a user request there is refused.
+    expect((await fetch(endpoint)).status).toBe(401);
     expect((await rt.request('GET', '/bursts')).body.bursts).toHaveLength(1);
 
     const resolved = await rt.request('POST', '/alerts/alertmanager', loadEvent('alertmanager', 'resolved'));

@@ -3,8 +3,10 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import type { ServiceSpec } from '../../domain/services.ts';
 
-/** What a listener needs of a service: its name, protocol and health check. */
-export type ListenedService = Pick<ServiceSpec, 'name' | 'protocol' | 'health'>;
+/** What a listener needs of a service: its name, public hostname, protocol, health check and exposure. */
+export type ListenedService = Pick<ServiceSpec, 'name' | 'hostname' | 'protocol' | 'health'> & {
+  readonly expose: { readonly kind: ServiceSpec['expose']['kind'] };
+};
 
 /**
  * One service on one simulated member: the data plane, its own loopback port, never the
@@ -15,6 +17,9 @@ export type ListenedService = Pick<ServiceSpec, 'name' | 'protocol' | 'health'>;
  * - once ready, HTTP answers every path with `{service, cluster}` (headers `x-service`,
  *   `x-cluster`) and the health path with the status the health check expects; TCP accepts the
  *   connection and writes `<service> <cluster>\n`;
+ * - exposed by a Gateway, HTTP is routed by hostname (an HTTPRoute's `hostnames`): a request
+ *   whose Host is not the service's gets 404, as a Gateway answers a request no route matches;
+ *   a LoadBalancer Service forwards whatever the Host;
  * - `stop` is a pod's termination: no new connections, in-flight requests finish (answered with
  *   `connection: close`), what is still open after the grace period is cut.
  */
@@ -99,13 +104,22 @@ export class SimulatedServiceListener {
     await closed;
   }
 
+  /** Answers once the request has been read whole: a request still arriving is in flight. */
   #answer(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    req.once('end', () => this.#respond(req, res));
+  }
+
+  #respond(req: IncomingMessage, res: ServerResponse): void {
+    const closing = this.#stopping ? { connection: 'close' } : {};
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (this.service.expose.kind === 'Gateway' && host !== this.service.hostname.toLowerCase()) {
+      res.writeHead(404, { ...closing, 'content-type': 'text/plain' });
+      res.end('no route for this host\n');
+      return;
+    }
     this.served += 1;
-    const headers = {
-      'x-service': this.service.name,
-      'x-cluster': this.cluster,
-      ...(this.#stopping && { connection: 'close' }),
-    };
+    const headers = { 'x-service': this.service.name, 'x-cluster': this.cluster, ...closing };
     const path = new URL(req.url ?? '/', 'http://service').pathname;
     const health = this.service.health;
     if (health.type === 'http' && path === health.path) {

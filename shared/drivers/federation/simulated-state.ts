@@ -16,7 +16,9 @@ const PlacementStateSchema = z.object({
   member: z.string().min(1),
   service: z.object({
     name: z.string().min(1),
+    hostname: z.string().min(1),
     protocol: z.enum(['http', 'tcp']),
+    expose: z.object({ kind: z.enum(['Service', 'Gateway']) }),
     health: z.discriminatedUnion('type', [
       z.object({ type: z.literal('http'), path: z.string().startsWith('/'), expectStatus: z.number().int() }),
       z.object({ type: z.literal('tcp') }),

@@ -108,7 +108,9 @@ export class SimulatedFederation implements FederationDriver {
       for (const service of services) {
         const placed = this.#placements.get(key(name, service.name));
         if (placed && placed.service.protocol === service.protocol) {
+          // A changed health check applies to the running listener, as a rolled-out probe would.
           placed.listener.service = listened(service);
+          this.#placements.set(key(name, service.name), { ...placed, service: listened(service) });
           continue;
         }
         if (member?.cordoned && !placed) continue; // NoSchedule: no new placements
@@ -264,7 +266,8 @@ function key(member: string, service: string): string {
 }
 
 function listened(service: ServiceSpec): ListenedService {
-  return { name: service.name, protocol: service.protocol, health: service.health };
+  const { name, hostname, protocol, health, expose } = service;
+  return { name, hostname, protocol, health, expose: { kind: expose.kind } };
 }
 
 async function probe(endpoint: string): Promise<boolean> {

@@ -54,7 +54,9 @@ describe('every phase has a deadline; a TTL holds in every phase', () => {
     expect(await deleteCluster(w.deps, burst.id)).toMatchObject({ outcome: 'moved', to: 'Deleting' });
     const closed = await close(burst.id);
     expect(closed.phase).toBe('Failed');
-    expect(closed.lastError).toMatch(/^route deadline of 300s passed on \S+ waiting for service web: 0\/1 replicas ready/);
+    expect(closed.lastError).toMatch(
+      /^route deadline of 300s passed on \S+ waiting for service web: 0\/1 replicas ready/,
+    );
     expect(await w.provider.describe(burst.name)).toBeUndefined();
     expect(await w.deps.federation.status(burst.name)).toBeUndefined();
   });
