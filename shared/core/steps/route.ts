@@ -32,6 +32,15 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
   // what to take home.
   const record = await recordPlacement(deps, loaded, eligible);
   if (!record) return waiting(id, 'route', 'another worker moved it on');
+  // A service placed before and no longer allowed (its namespace labelled restricted since, say)
+  // comes off the member; it stays listed, unrouted, so the teardown takes it home again.
+  const dropped = deps.config.services.filter(
+    (s) => record.services.some((r) => r.name === s.name) && !eligible.some((e) => e.name === s.name),
+  );
+  if (dropped.length) await deps.federation.unplace(record.name, dropped);
+  const kept = record.services
+    .filter((r) => !eligible.some((e) => e.name === r.name))
+    .map((r): ServiceRoute => ({ name: r.name, readyReplicas: 0, routed: false }));
   await deps.federation.place(record.name, eligible);
   deps.checkpoint('after-place');
   const statuses = await deps.federation.serviceStatus(record.name, eligible);
@@ -39,7 +48,7 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
   const missing = await Promise.all(
     eligible.map((spec) => notServing(deps, record, spec, statuses, inCluster)),
   );
-  const routes = eligible.map((spec, i) => routeOf(spec, statuses, missing[i]));
+  const routes = [...eligible.map((spec, i) => routeOf(spec, statuses, missing[i])), ...kept];
   const at = missing.findIndex(Boolean);
   const awaited = at < 0 ? undefined : `${eligible[at]!.name}: ${missing[at]}`;
   if (awaited) {
@@ -56,7 +65,7 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
       await patchWhilePhase(deps, record, () => ({ services: routes }));
     return waiting(id, 'route', `waiting for service ${awaited}`, 'Joined');
   }
-  const routed = routes.map((r) => ({ ...r, routed: true }));
+  const routed = routes.map((r) => ({ ...r, routed: eligible.some((e) => e.name === r.name) }));
   const records = desiredDns(deps, record, { services: routed });
   await syncDns(deps, record, records);
   const servers = desiredServers(deps, record, routed);
@@ -64,7 +73,11 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
   deps.checkpoint('after-gateway-add');
   for (const server of servers) await deps.gateway.enable(server);
   const why = [
-    `${routed.map((r) => `${r.name} (${r.readyReplicas} ready${r.ingress ? ` at ${r.ingress}` : ''})`).join(', ')} passed the health check`,
+    `${routed
+      .filter((r) => r.routed)
+      .map((r) => `${r.name} (${r.readyReplicas} ready${r.ingress ? ` at ${r.ingress}` : ''})`)
+      .join(', ')} passed the health check`,
+    dropped.length ? `${dropped.map((s) => s.name).join(', ')} no longer may burst: taken off` : undefined,
     inCluster ? `${deps.federation.name} routes in-cluster: DNS and gateway left alone` : undefined,
     records.length ? `DNS ${records.map((r) => `${r.name} ${r.type}`).join(', ')}` : undefined,
     servers.length

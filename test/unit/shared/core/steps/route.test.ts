@@ -169,4 +169,31 @@ describe('route: traffic goes to each service on the burst cluster, never to its
     expect(await route(w.deps, burst.id)).toMatchObject({ outcome: 'moved', to: 'Active' });
     expect((await w.deps.gateway.listOwned({ burstId: burst.id })).map((s) => s.state)).toEqual(['ready']);
   });
+
+  it('takes off the member a service that may no longer burst when it routes again', async () => {
+    const burst = await joined({
+      ...SITE,
+      services: [
+        { name: 'web', hostname: 'web.example.org', burstable: true, namespace: 'web' },
+        { name: 'api', hostname: 'api.example.org', burstable: true, namespace: 'lab' },
+      ],
+    });
+    fed.inClusterRouting = true;
+    delete fed.namespaceLabels.lab;
+    fed.onMember.set('web', { desiredReplicas: 1, readyReplicas: 1 });
+    fed.onMember.set('api', { desiredReplicas: 1, readyReplicas: 1 });
+    await route(w.deps, burst.id);
+    await drain(w.deps, burst.id);
+    // Meanwhile the lab namespace was labelled restricted; the drain is cancelled (issue 12).
+    fed.namespaceLabels.lab = { 'clusterburst.io/restricted-data': 'true' };
+    await w.deps.store.update({ ...(await w.record(burst.id)), phase: 'Joined' });
+    const again = await route(w.deps, burst.id);
+    expect(again.why).toContain('api no longer may burst: taken off');
+    expect(fed.calls.filter((c) => c.method === 'place').at(-1)?.services).toEqual(['web']);
+    expect(fed.calls.some((c) => c.method === 'unplace' && c.services?.includes('api'))).toBe(true);
+    expect((await w.record(burst.id)).services.map((r) => [r.name, r.routed])).toEqual([
+      ['web', true],
+      ['api', false],
+    ]);
+  });
 });
