@@ -41,6 +41,8 @@ export async function route(deps: Deps, id: string): Promise<StepResult> {
   const kept = record.services
     .filter((r) => !eligible.some((e) => e.name === r.name))
     .map((r): ServiceRoute => ({ name: r.name, readyReplicas: 0, routed: false }));
+  // A member cordoned by a drain since cancelled (or held as a standby) takes placements again.
+  await deps.federation.uncordon(record.name);
   await deps.federation.place(record.name, eligible);
   deps.checkpoint('after-place');
   const statuses = await deps.federation.serviceStatus(record.name, eligible);

@@ -168,6 +168,10 @@ describe('route: traffic goes to each service on the burst cluster, never to its
     await w.deps.store.update({ ...draining, phase: 'Joined' });
     expect(await route(w.deps, burst.id)).toMatchObject({ outcome: 'moved', to: 'Active' });
     expect((await w.deps.gateway.listOwned({ burstId: burst.id })).map((s) => s.state)).toEqual(['ready']);
+    // The drain's cordon is lifted before the services are placed again.
+    const after = fed.calls.slice(fed.calls.findLastIndex((c) => c.method === 'cordon')).map((c) => c.method);
+    expect(after.indexOf('uncordon')).toBeLessThan(after.indexOf('place'));
+    expect(after.indexOf('uncordon')).toBeGreaterThan(0);
   });
 
   it('takes off the member a service that may no longer burst when it routes again', async () => {
