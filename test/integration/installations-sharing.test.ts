@@ -6,6 +6,9 @@ import { loadEvent } from '../support/events.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 
+/** A service that may burst: marked so, in the namespace the default protection allows. */
+const BURSTABLE = { burstable: true, namespace: 'clusterburst-demo' } as const;
+
 const LISBON = 'ri-lisbon';
 const PORTO = 'ri-porto';
 
@@ -45,7 +48,15 @@ describe('two installations sharing a provider account, a BIND zone and an HAPro
             check: { interMs: 250, rise: 1, fall: 3 },
           },
         },
-        services: [{ name: 'web', hostname: 'web.example.org', backend: hx.httpBackend, protocol: 'http' }],
+        services: [
+          {
+            name: 'web',
+            hostname: 'web.example.org',
+            backend: hx.httpBackend,
+            protocol: 'http',
+            ...BURSTABLE,
+          },
+        ],
         policy: { drainTimeoutSeconds: 2, dnsTtlSeconds: 5 },
       },
       // One account: both installations' drivers talk to the same provider.
@@ -76,7 +87,7 @@ describe('two installations sharing a provider account, a BIND zone and an HAPro
     const servers = await hx.command(`show servers state ${hx.httpBackend}`);
     return {
       cluster: (await account.list(owner)).map((c) => [c.name, c.state]),
-      dns: await bind.query(`${record.name}.${bind.zone}`, 'A'),
+      dns: await bind.query(`web.${record.name}.${bind.zone}`, 'A'),
       server: servers.includes(` ${record.name} `),
     };
   }

@@ -3,9 +3,69 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatedProvider } from '../../shared/drivers/provider/simulated.ts';
 import { loadEvent } from '../support/events.ts';
-import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { hostRequest } from '../support/host-request.ts';
+import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 
 const run = promisify(execFile);
+
+describe('embedded defaults: a burst serves the services, at their own ingress', () => {
+  let rt: TestRuntime;
+  afterEach(async () => rt?.close());
+
+  it('turns the firing sample into an Active burst whose service answers at its ingress, apart from the API endpoint', async () => {
+    rt = await startTestRuntime(); // the embedded defaults, in a temp directory
+    const fired = await rt.request('POST', '/alerts/alertmanager', loadEvent('alertmanager', 'firing'));
+    const id: string = fired.body.burstId;
+
+    // Before the simulated workloads are ready the burst is not Active, and says which service it waits for.
+    const joined = await waitFor(
+      () => rt.request('GET', `/bursts/${id}`).then((r) => r.body),
+      (b) => b.phase === 'Joined' && b.services?.[0]?.waiting !== undefined,
+    );
+    expect(joined.services).toEqual([
+      {
+        name: 'web',
+        readyReplicas: 0,
+        routed: false,
+        waiting: expect.stringMatching(/^0\/1 replicas ready/),
+        ingress: expect.any(String),
+      },
+    ]);
+    expect(await rt.deps.gateway.listOwned({ burstId: id })).toEqual([]);
+
+    const active = await rt.waitForPhase(id, 'Active', 15_000);
+    const [web] = active.services;
+    expect(web).toMatchObject({ name: 'web', readyReplicas: 1, routed: true });
+    expect(web.ingress).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(new URL(active.apiEndpoint).host).not.toBe(web.ingress);
+
+    // Users reach the service on the burst cluster at its ingress, with its Host header.
+    const answer = await hostRequest(`http://${web.ingress}/papers`, 'web.clusterburst.local');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ service: 'web', cluster: active.name });
+    // The memory gateway's servers point at that ingress, never at the API server.
+    const [address, port] = [web.ingress.split(':')[0], Number(web.ingress.split(':')[1])];
+    expect(
+      (await rt.deps.gateway.listOwned({ burstId: id })).map((s) => [s.backend, s.address, s.port, s.state]),
+    ).toEqual([['web', address, port, 'ready']]);
+
+    const { stdout } = await run('node', ['bin/clusterburst.js', '--url', rt.url, 'status', id]);
+    expect(stdout).toContain(`API endpoint: ${active.apiEndpoint}`);
+    expect(stdout).toMatch(new RegExp(`web +${web.ingress} +1 +yes`));
+    const plan = await run('node', ['bin/clusterburst.js', '--url', rt.url, 'plan']);
+    expect(plan.stdout).toContain('web: bursts: burstable, in an allowed namespace, not restricted');
+  });
+});
+
+/** Polls `read` until `done` holds (10 s at most). */
+async function waitFor(read: () => Promise<Json>, done: (value: Json) => boolean): Promise<Json> {
+  for (const until = Date.now() + 10_000; ; ) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > until) throw new Error(`condition not met; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('local runtime: a burst from alarm to Deleted', () => {
   let rt: TestRuntime;
@@ -49,7 +109,7 @@ describe('local runtime: a burst from alarm to Deleted', () => {
       expect(h.why.length).toBeGreaterThan(5);
     }
     const provider = rt.deps.providers.get('simulated') as SimulatedProvider;
-    const endpoint: string = active.endpoint;
+    const endpoint: string = active.apiEndpoint;
     // The endpoint is the cluster's API server (control plane): a user request there is refused.
     expect((await fetch(endpoint)).status).toBe(401);
     expect((await rt.request('GET', '/bursts')).body.bursts).toHaveLength(1);

@@ -7,6 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import { type OctaviaSetup, octaviaOptions, startOctavia } from '../support/octavia-harness.ts';
 
+/** A service that may burst: marked so, in the namespace the default protection allows. */
+const BURSTABLE = { burstable: true, namespace: 'clusterburst-demo' } as const;
+
 describe('local runtime with the octavia gateway', () => {
   let rt: TestRuntime | undefined;
   let s: OctaviaSetup | undefined;
@@ -32,7 +35,7 @@ describe('local runtime with the octavia gateway', () => {
           options: { readyAfterMs: 0 },
         },
       ],
-      services: [{ name: 'web', hostname: 'web.example.org', protocol: 'http' }],
+      services: [{ name: 'web', hostname: 'web.example.org', protocol: 'http', ...BURSTABLE }],
       gateway: { driver: 'octavia', options: { ...octaviaOptions(s.authUrl, s.octavia.pool.id) } },
       policy: { drainTimeoutSeconds: 60 },
     });
@@ -46,7 +49,9 @@ describe('local runtime with the octavia gateway', () => {
       'Joined',
       'Active',
     ]);
-    expect(active.history.at(-1).why).toMatch(/endpoint passed its health check.*gateway web\/.* enabled/);
+    expect(active.history.at(-1).why).toMatch(
+      /web \(1 ready at [\d.:]+\) passed the health check.*gateway web\/.* enabled/,
+    );
     expect(s.octavia.immutableRefusals).toBeGreaterThan(0);
     const mine = () => s?.octavia.members().find((m) => m.name === active.name);
     expect(mine()).toMatchObject({ admin_state_up: true, weight: 1 });

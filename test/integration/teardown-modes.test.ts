@@ -7,6 +7,9 @@ import { createDeps } from '../../shared/runtime/create-deps.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 
+/** A service that may burst: marked so, in the namespace the default protection allows. */
+const BURSTABLE = { burstable: true, namespace: 'clusterburst-demo' } as const;
+
 const fast = {
   name: 'simulated',
   driver: 'simulated' as const,
@@ -33,8 +36,8 @@ describe('teardown waits and DNS modes', () => {
     expect((await rt.deps.gateway.listOwned())[0]?.state).toBe('drain');
     const deleted = await rt.waitForPhase(body.burstId, 'Deleted');
     const leaving = deleted.history.find((h: { phase: string }) => h.phase === 'Leaving');
-    expect(leaving.why).toBe(
-      'drain bound of 2s reached with 3 connections open: cut them, servers removed, workloads evicted',
+    expect(leaving.why).toMatch(
+      /^drain bound of 2s reached with 3 connections open: cut them, servers removed, workloads evicted; web moved home /,
     );
     expect(deleted.teardown.forced).toBe(true);
     const drainedFor =
@@ -49,8 +52,8 @@ describe('teardown waits and DNS modes', () => {
       providers: [fast],
       dns: { driver: 'memory', mode: 'direct' },
       services: [
-        { name: 'web', hostname: 'web.example.org' },
-        { name: 'api', hostname: 'api.example.org' },
+        { name: 'web', hostname: 'web.example.org', ...BURSTABLE },
+        { name: 'api', hostname: 'api.example.org', ...BURSTABLE },
       ],
       policy: { dnsTtlSeconds: 1 },
     });

@@ -25,6 +25,9 @@ import { DriverError } from '../../shared/errors.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import { type LifecycleWorld, startLifecycleWorld } from '../support/lifecycle-world.ts';
 
+/** A service that may burst: marked so, in the namespace the default protection allows. */
+const BURSTABLE = { burstable: true, namespace: 'clusterburst-demo' } as const;
+
 const DRAIN_BOUND = 60;
 const LEAVE_DEADLINE = 600;
 
@@ -193,7 +196,15 @@ describe.each([
     outage = await start();
     w = await startLifecycleWorld(
       {
-        services: [{ name: 'web', hostname: 'web.example.org', backend: outage.backend, protocol: 'http' }],
+        services: [
+          {
+            name: 'web',
+            hostname: 'web.example.org',
+            backend: outage.backend,
+            protocol: 'http',
+            ...BURSTABLE,
+          },
+        ],
         policy: { drainTimeoutSeconds: DRAIN_BOUND, leaveDeadlineSeconds: LEAVE_DEADLINE },
       },
       { overrides: { gateway: outage.gateway } },
@@ -236,7 +247,15 @@ describe.each([
     outage = await start();
     w = await startLifecycleWorld(
       {
-        services: [{ name: 'web', hostname: 'web.example.org', backend: outage.backend, protocol: 'http' }],
+        services: [
+          {
+            name: 'web',
+            hostname: 'web.example.org',
+            backend: outage.backend,
+            protocol: 'http',
+            ...BURSTABLE,
+          },
+        ],
         policy: { drainTimeoutSeconds: DRAIN_BOUND, leaveDeadlineSeconds: LEAVE_DEADLINE },
       },
       { overrides: { gateway: outage.gateway } },

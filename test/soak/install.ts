@@ -50,9 +50,17 @@ export async function install(world: World, id: string): Promise<Installation> {
         pricePerNodeHour: p.price,
         priority: -n,
       })),
+      protection: { allowedNamespaces: ['soak'] },
       services: [
-        { name: 'web', hostname: 'web.soak.test' },
-        { name: 'db', hostname: 'db.soak.test', protocol: 'tcp', port: 5432 },
+        { name: 'web', hostname: 'web.soak.test', burstable: true, namespace: 'soak' },
+        {
+          name: 'db',
+          hostname: 'db.soak.test',
+          protocol: 'tcp',
+          burstable: true,
+          namespace: 'soak',
+          expose: { port: 5432 },
+        },
       ],
     },
   });
@@ -159,7 +167,8 @@ export async function install(world: World, id: string): Promise<Installation> {
         },
       },
       now: () => world.clock.now(),
-      probe: async (endpoint) => world.reachable(endpoint),
+      // The world answers an ingress while the service's replicas on the member are ready.
+      probe: async (_service, ingress) => world.reachable(`http://${ingress.host}:${ingress.port}`),
       checkpoint: (name) => j.checkpoint(name),
     },
   });

@@ -42,8 +42,10 @@ export async function enterTeardown(
       ? `${why}; gateway unreachable (${unreachable.message}): its servers are drained once it answers, within the ${deps.policy.drainTimeoutSeconds}s drain bound`
       : why;
     const saved = await commitWhilePhase(deps, record, 'Draining', said, (r) => ({
-      teardown: { ...teardownOf(r), drainStartedAt: deps.now().toISOString() },
+      // A drain that was cancelled before (issue 12) starts its move home afresh.
+      teardown: { ...withoutMoveHome(teardownOf(r)), drainStartedAt: deps.now().toISOString() },
       lastError: lastErrorOf(r),
+      services: r.services.map((x) => ({ ...x, routed: false })),
     }));
     return result(record, step, saved ? 'Draining' : undefined, said);
   }
@@ -55,6 +57,11 @@ export async function enterTeardown(
   // operation runs) must not keep the burst out of teardown. finalize asks again until it is gone.
   if (saved && to === 'Deleting') await requestDelete(deps, saved);
   return result(record, step, saved ? to : undefined, why);
+}
+
+function withoutMoveHome(teardown: BurstCluster['teardown']): BurstCluster['teardown'] {
+  const { moveHomeStartedAt: _started, ...rest } = teardown;
+  return rest;
 }
 
 function result(

@@ -117,11 +117,11 @@ describe('DELETE /bursts/{id}', () => {
     return { deps, id: record.id, gateway };
   }
 
-  const del = (id: string): HttpRequest => ({
+  const del = (id: string, query: Record<string, string> = {}): HttpRequest => ({
     method: 'DELETE',
     path: `/bursts/${id}`,
     params: { id },
-    query: {},
+    query,
     headers: {},
     body: undefined,
     requestId: 'test',
@@ -162,6 +162,27 @@ describe('DELETE /bursts/{id}', () => {
     });
     expect((await store.get(id))!.version).toBe(version);
     expect(await store.pendingEvents(10)).toHaveLength(1);
+  });
+
+  it('records a forced request even while the teardown is under way, so home is not waited for', async () => {
+    const { deps, id } = await activeBurst();
+    await deleteRoute.handle(deps, del(id));
+    const [pending] = await store.pendingEvents(10);
+    await handleEvent(deps, pending!.event);
+    const forced = await deleteRoute.handle(deps, del(id, { force: 'true' }));
+    expect(forced).toMatchObject({ status: 202, body: { outcome: 'waiting' } });
+    expect((forced as { body: { why: string } }).body.why).toMatch(
+      /forced: replicas are not waited for at home/,
+    );
+    expect((await store.get(id))!.teardown.forceRequestedAt).toBeDefined();
+  });
+
+  it('refuses a force that is not true or false, naming it', async () => {
+    const { deps, id } = await activeBurst();
+    const failure = await deleteRoute.handle(deps, del(id, { force: 'yes' })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ValidationError);
+    expect((failure as ValidationError).issues.join('\n')).toMatch(/^force: /);
+    expect((await store.get(id))!.teardown).toEqual({});
   });
 
   it('lets reconcile take up a request whose event was lost', async () => {
