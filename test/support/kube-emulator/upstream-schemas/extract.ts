@@ -92,9 +92,17 @@ write('karmada-cluster.json', karmada, { v1alpha1: skeleton(swagger.definitions[
 // kinds the emulators serve as apps/v1 (from the Kubernetes OpenAPI document).
 const crd = (name: string, path: string, kind: string) =>
   write(name, path, crdVersions(join(root, path), kind));
-crd('karmada-propagationpolicy.json', 'crds/karmada/policy.karmada.io_propagationpolicies.yaml', 'PropagationPolicy');
+crd(
+  'karmada-propagationpolicy.json',
+  'crds/karmada/policy.karmada.io_propagationpolicies.yaml',
+  'PropagationPolicy',
+);
 crd('karmada-resourcebinding.json', 'crds/karmada/work.karmada.io_resourcebindings.yaml', 'ResourceBinding');
-crd('karmada-workloadrebalancer.json', 'crds/karmada/apps.karmada.io_workloadrebalancers.yaml', 'WorkloadRebalancer');
+crd(
+  'karmada-workloadrebalancer.json',
+  'crds/karmada/apps.karmada.io_workloadrebalancers.yaml',
+  'WorkloadRebalancer',
+);
 crd('kubefed-rsp.json', kubefed, 'ReplicaSchedulingPreference');
 const federated = 'crds/kubefed/federated-types-crds.yaml';
 crd('kubefed-federateddeployment.json', federated, 'FederatedDeployment');
