@@ -5,9 +5,10 @@ import type { KarmadaFederation } from '../../shared/drivers/federation/karmada.
 import {
   type FederationSetup,
   karmadaHomeCluster,
+  karmadaSitePolicy,
   startKarmadaSetup,
 } from '../support/federation-harness.ts';
-import type { KubeEmulator, KubeObject } from '../support/kube-emulator/index.ts';
+import type { KubeEmulator } from '../support/kube-emulator/index.ts';
 import { burstId } from '../support/records.ts';
 import { createTemplates, playMember, serviceSpec, serviceTemplates } from '../support/site-services.ts';
 
@@ -44,24 +45,6 @@ const assignment = (s: FederationSetup<KarmadaFederation>) =>
   ((s.controlPlane.get({ ...BINDING, name: 'web-deployment' })?.spec as { clusters?: unknown[] })?.clusters ??
     []) as { name: string; replicas: number }[];
 
-/** The site's own policy: web on its two home clusters, Divided equally. */
-function sitePolicy(): KubeObject {
-  return {
-    ...POLICY,
-    metadata: { name: 'site-web', namespace: NS },
-    spec: {
-      resourceSelectors: [
-        { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-        { apiVersion: 'v1', kind: 'Service', name: 'web' },
-      ],
-      placement: {
-        clusterAffinity: { clusterNames: ['home-1', 'home-2'] },
-        replicaScheduling: { replicaSchedulingType: 'Divided', replicaDivisionPreference: 'Weighted' },
-      },
-    },
-  };
-}
-
 describe('karmada driver placing services on a burst member (emulated Karmada)', () => {
   let s: FederationSetup<KarmadaFederation>;
   const stops: (() => void)[] = [];
@@ -77,7 +60,7 @@ describe('karmada driver placing services on a burst member (emulated Karmada)',
     const homeKubelets = homes.map((h) => playMember(h, '198.51.100.7'));
     stops.push(...homeKubelets);
     createTemplates(s.controlPlane, serviceTemplates(NS, 'web', 4));
-    s.controlPlane.create(sitePolicy());
+    s.controlPlane.create(karmadaSitePolicy(NS, 'web', ['home-1', 'home-2']));
     await until('web on both home clusters', () => homes.every((h) => replicasOn(h) === 2));
     const id = burstId();
     const { credentials, emulator: member } = await s.member();

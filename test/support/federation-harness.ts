@@ -16,11 +16,17 @@ import {
 } from '../../shared/drivers/federation/kubefed-options.ts';
 import type { ClusterCredentials } from '../../shared/drivers/provider/provider.ts';
 import { startKarmadaController } from './karmada-controller.ts';
-import { type KubeEmulator, type KubeEmulatorOptions, startKubeEmulator } from './kube-emulator/index.ts';
+import {
+  type KubeEmulator,
+  type KubeEmulatorOptions,
+  type KubeObject,
+  startKubeEmulator,
+} from './kube-emulator/index.ts';
 import { startGarbageCollector } from './kube-gc.ts';
 import { burstIdOf, type NamedObject, settledLeftovers } from './kube-leftovers.ts';
 import { startKubefedController } from './kubefed-controller.ts';
 import { serveWorkloadKinds } from './workload-kinds.ts';
+import { type RecordedWrite, startWriteRecorder } from './write-recorder.ts';
 
 /** A federation driver on emulators. */
 export interface FederationSetup<F> {
@@ -36,11 +42,27 @@ export interface FederationSetup<F> {
 
 type Named = (name: string) => (e: KubeEmulator) => NamedObject[];
 
+/**
+ * The control plane's kubeconfig for the driver; with `record`, through a recording proxy (see
+ * write-recorder.ts) whose stop is added to `stops`.
+ */
+async function driverKubeconfig(
+  controlPlane: KubeEmulator,
+  record: RecordedWrite[] | undefined,
+  stops: (() => Promise<void>)[],
+): Promise<string> {
+  if (!record) return controlPlane.kubeconfig;
+  const recorder = await startWriteRecorder(controlPlane, record);
+  stops.push(() => recorder.stop());
+  return controlPlane.kubeconfig.replace(controlPlane.url, recorder.url);
+}
+
 async function setup<F>(
   controlPlane: KubeEmulator,
   federation: F,
   stopController: () => void,
   named: Named,
+  record?: { readonly writes: RecordedWrite[]; readonly stops: (() => Promise<void>)[] },
 ): Promise<FederationSetup<F>> {
   const members: KubeEmulator[] = [];
   const collectors: (() => void)[] = [];
@@ -53,13 +75,21 @@ async function setup<F>(
       serveWorkloadKinds(emulator);
       collectors.push(startGarbageCollector(emulator));
       members.push(emulator);
-      return { emulator, credentials: { endpoint: emulator.url, token: emulator.token } };
+      let endpoint = emulator.url;
+      if (record) {
+        // Everything sent to the member (join, and the federation's pushes) is recorded too.
+        const recorder = await startWriteRecorder(emulator, record.writes);
+        record.stops.push(() => recorder.stop());
+        endpoint = recorder.url;
+      }
+      return { emulator, credentials: { endpoint, token: emulator.token } };
     },
     leftovers: (name, timeoutMs) =>
       settledLeftovers([controlPlane, ...members], burstIdOf(name), named(name), timeoutMs),
     async stop() {
       stopController();
       for (const c of collectors) c();
+      for (const stop of record?.stops ?? []) await stop();
       await Promise.all([controlPlane, ...members].map((e) => e.stop()));
     },
   };
@@ -86,14 +116,18 @@ const namespace = (name: string): NamedObject => ({ apiVersion: 'v1', kind: 'Nam
 
 /** Karmada: a karmada-apiserver emulator with the fake cluster controller. */
 export async function startKarmadaSetup(
-  options: Partial<KarmadaOptions> & { readonly releaseDelayMs?: number } = {},
+  options: Partial<KarmadaOptions> & {
+    readonly releaseDelayMs?: number;
+    /** Record every write to the control plane and the members here. */
+    readonly record?: RecordedWrite[];
+  } = {},
 ): Promise<FederationSetup<KarmadaFederation>> {
-  const { releaseDelayMs, ...driverOptions } = options;
+  const { releaseDelayMs, record, ...driverOptions } = options;
   const controlPlane = await startKubeEmulator({ name: 'karmada-apiserver' });
   const controller = startKarmadaController(controlPlane, { releaseDelayMs: releaseDelayMs ?? 50 });
-  const federation = new KarmadaFederation(
-    KarmadaOptionsSchema.parse({ kubeconfig: controlPlane.kubeconfig, ...driverOptions }),
-  );
+  const stops: (() => Promise<void>)[] = [];
+  const kubeconfig = await driverKubeconfig(controlPlane, record, stops);
+  const federation = new KarmadaFederation(KarmadaOptionsSchema.parse({ kubeconfig, ...driverOptions }));
   return setup(
     controlPlane,
     federation,
@@ -118,6 +152,7 @@ export async function startKarmadaSetup(
             rbac('ClusterRole', `karmada-controller-manager:karmada-${name}`),
             rbac('ClusterRoleBinding', `karmada-controller-manager:karmada-${name}`),
           ],
+    record && { writes: record, stops },
   );
 }
 
@@ -189,4 +224,23 @@ export async function karmadaHomeCluster(
     },
   });
   return emulator;
+}
+
+/** The site's own PropagationPolicy for service `name`: its Deployment and Service on `clusters`, Divided. */
+export function karmadaSitePolicy(namespace: string, name: string, clusters: readonly string[]): KubeObject {
+  return {
+    apiVersion: 'policy.karmada.io/v1alpha1',
+    kind: 'PropagationPolicy',
+    metadata: { name: `site-${name}`, namespace },
+    spec: {
+      resourceSelectors: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        { apiVersion: 'v1', kind: 'Service', name },
+      ],
+      placement: {
+        clusterAffinity: { clusterNames: [...clusters] },
+        replicaScheduling: { replicaSchedulingType: 'Divided', replicaDivisionPreference: 'Weighted' },
+      },
+    },
+  };
 }
