@@ -4,12 +4,12 @@
  * from the ResourceBindings' aggregated status.
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { BURST_MARKER_LABEL, OWNER_LABEL, ownedServerPrefix } from '../../domain/names.ts';
+import { OWNER_LABEL, ownedServerPrefix } from '../../domain/names.ts';
 import type { ServiceOnMember, ServiceSpec, WorkloadRef } from '../../domain/services.ts';
 import { DriverError } from '../../errors.ts';
 import { retry } from '../../retry.ts';
-import { labelSelectorText } from '../kube/label-selector.ts';
-import { type Custom, deleteOwned, listCustom, readCustom, upsertOwned } from '../kube/owned-object.ts';
+import { deleteOwned, readCustom, upsertOwned } from '../kube/owned-object.ts';
+import { placementClusters } from '../kube/placement-clusters.ts';
 import { ingressOf, readyReplicasOf } from '../kube/service-objects.ts';
 import {
   assignedTo,
@@ -140,22 +140,8 @@ export class KarmadaPlacement {
   }
 
   /** Home cluster names (the configured selector, never a burst member) and our burst members. */
-  async #clusters(owner: string): Promise<{ home: string[]; burst: Set<string> }> {
-    const home = await listCustom(
-      DRIVER,
-      this.#custom,
-      CLUSTER,
-      labelSelectorText(this.#options.homeClusters),
-    );
-    const burst = await listCustom(
-      DRIVER,
-      this.#custom,
-      CLUSTER,
-      `${OWNER_LABEL}=${owner},${BURST_MARKER_LABEL}=true`,
-    );
-    const names = (list: Custom[]) => list.map((c) => String((c.metadata as { name?: string })?.name));
-    const ours = new Set(names(burst));
-    return { home: names(home).filter((n) => !ours.has(n)), burst: ours };
+  #clusters(owner: string) {
+    return placementClusters(DRIVER, this.#custom, CLUSTER, this.#options.homeClusters, owner);
   }
 
   /** Adds or removes `member` in the policies of `service` (ours only; others' are refused). */

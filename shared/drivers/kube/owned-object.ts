@@ -21,7 +21,7 @@ export interface CustomRef {
 
 /** A custom object as the drivers read it. */
 export type Custom = Record<string, unknown> & {
-  metadata?: { labels?: Record<string, string>; resourceVersion?: string };
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
 };
 
 /** A ref's readable name in errors: `plural.group ns/name`. */
