@@ -158,16 +158,17 @@ export async function startKarmadaSetup(
 
 /** KubeFed: a host cluster emulator with the fake KubeFed cluster controller. */
 export async function startKubefedSetup(
-  options: Partial<KubefedOptions> = {},
+  all: Partial<KubefedOptions> & { readonly record?: RecordedWrite[] } = {},
 ): Promise<FederationSetup<KubefedFederation>> {
+  const { record, ...options } = all;
   const controlPlane = await startKubeEmulator({
     name: 'kubefed-host',
     namespaces: ['kube-federation-system'],
   });
   const controller = startKubefedController(controlPlane);
-  const federation = new KubefedFederation(
-    KubefedOptionsSchema.parse({ kubeconfig: controlPlane.kubeconfig, ...options }),
-  );
+  const stops: (() => Promise<void>)[] = [];
+  const kubeconfig = await driverKubeconfig(controlPlane, record, stops);
+  const federation = new KubefedFederation(KubefedOptionsSchema.parse({ kubeconfig, ...options }));
   const host = options.hostClusterName ?? 'host';
   return setup(
     controlPlane,
@@ -191,6 +192,7 @@ export async function startKubefedSetup(
             rbac('ClusterRole', `kubefed-controller-manager:${name}-${host}`),
             rbac('ClusterRoleBinding', `kubefed-controller-manager:${name}-${host}`),
           ],
+    record && { writes: record, stops },
   );
 }
 
@@ -243,4 +245,39 @@ export function karmadaSitePolicy(namespace: string, name: string, clusters: rea
       },
     },
   };
+}
+
+/** A home cluster the site joined to KubeFed (no owner label): member emulator, Secret, KubeFedCluster. */
+export async function kubefedHomeCluster(
+  s: FederationSetup<KubefedFederation>,
+  name: string,
+): Promise<KubeEmulator> {
+  const { emulator } = await s.member({ name });
+  const namespace = 'kube-federation-system';
+  const token = Buffer.from(emulator.token).toString('base64');
+  s.controlPlane.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: { token } });
+  s.controlPlane.create({
+    apiVersion: 'core.kubefed.io/v1beta1',
+    kind: 'KubeFedCluster',
+    metadata: { name, namespace, labels: { 'site.example.org/home': 'true' } },
+    spec: { apiEndpoint: emulator.url, secretRef: { name } },
+  });
+  return emulator;
+}
+
+/**
+ * The site's federated objects for templates made by `serviceTemplates`: a FederatedDeployment
+ * on `homes` and a FederatedService on every cluster (`clusterSelector: {}`).
+ */
+export function kubefedSiteObjects(templates: readonly KubeObject[], homes: readonly string[]): KubeObject[] {
+  return templates.map((t) => ({
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: `Federated${t.kind}`,
+    metadata: { name: t.metadata.name, namespace: t.metadata.namespace },
+    spec: {
+      template: { metadata: { labels: t.metadata.labels }, spec: t.spec },
+      placement:
+        t.kind === 'Deployment' ? { clusters: homes.map((name) => ({ name })) } : { clusterSelector: {} },
+    },
+  }));
 }

@@ -158,6 +158,21 @@ export class KubefedPlacement {
     return { done: true, why: `replicas of ${services.map((s) => s.name).join(', ')} are ready at home` };
   }
 
+  /** A FederatedDeployment's own labels and its template's; undefined when there is none. */
+  async workloadLabels(w: WorkloadRef): Promise<Record<string, string> | undefined> {
+    const ref = {
+      ...TYPES,
+      plural: `federated${w.kind.toLowerCase()}s`,
+      namespace: w.namespace,
+      name: w.name,
+    };
+    const object = await readCustom(DRIVER, this.#custom, ref);
+    if (!object) return undefined;
+    const template = (object.spec as { template?: { metadata?: { labels?: Record<string, string> } } })
+      ?.template;
+    return { ...template?.metadata?.labels, ...object.metadata?.labels };
+  }
+
   #clusters(owner: string) {
     const kind = { ...KFC, namespace: this.#options.federationNamespace };
     return placementClusters(DRIVER, this.#custom, kind, this.#options.homeClusters, owner);

@@ -108,9 +108,12 @@ export class KubefedFederation implements FederationDriver {
     return this.#placement.unplace(name, await this.#ownerOf(name), services);
   }
 
-  /** Labels of the namespaces and workloads on the host cluster. */
+  /**
+   * Labels of the namespaces on the host cluster and of each workload's FederatedDeployment
+   * (its own labels and its template's: either may carry the restricted label).
+   */
   async labels(services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
-    return templateLabels(DRIVER, this.#kc, services);
+    return templateLabels(DRIVER, this.#kc, services, (w) => this.#placement.workloadLabels(w));
   }
 
   /** The installation placing on member `name` (ours, or the member's owner label); others refused. */

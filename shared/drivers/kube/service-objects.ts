@@ -58,9 +58,16 @@ export async function templateLabels(
   driver: string,
   kc: KubeConfig,
   services: readonly ServiceSpec[],
+  /** Where a workload's labels are: by default the apps/v1 object of that name. */
+  readWorkload?: (w: WorkloadRef) => Promise<Readonly<Record<string, string>> | undefined>,
 ): Promise<ServiceLabels[]> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const read =
+    readWorkload ??
+    (async (w: WorkloadRef) =>
+      (await readCustom(driver, custom, { ...workloadResource(w), namespace: w.namespace, name: w.name }))
+        ?.metadata?.labels);
   return Promise.all(
     services.map(async (service) => {
       const namespaces = [...new Set(service.workloads.map((w) => w.namespace))];
@@ -75,12 +82,7 @@ export async function templateLabels(
       const workloadLabels = Object.fromEntries(
         await Promise.all(
           service.workloads.map(async (w) => {
-            const object = await readCustom(driver, custom, {
-              ...workloadResource(w),
-              namespace: w.namespace,
-              name: w.name,
-            });
-            return [workloadKey(w), object?.metadata?.labels ?? {}] as const;
+            return [workloadKey(w), (await read(w)) ?? {}] as const;
           }),
         ),
       );
