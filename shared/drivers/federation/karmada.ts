@@ -60,6 +60,8 @@ type KarmadaCluster = z.output<typeof ClusterSchema>;
  * service accounts go with it. The member's admin credentials serve the join only; nothing
  * secret is logged, and errors name objects, never their contents. `list` also reports, as
  * members, our labelled Secrets left without a Cluster, so reconcile's forced leave removes them.
+ * Services on members (place, serviceStatus, unplace): see karmada-placement.ts; uncordon removes
+ * only the NoSchedule taint cordon added.
  * @example
  * const federation = new KarmadaFederation({ kubeconfigPath: '/etc/karmada/karmada-apiserver.config' });
  */
