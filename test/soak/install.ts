@@ -84,7 +84,19 @@ export async function install(world: World, id: string): Promise<Installation> {
     fed,
     'federation',
     j,
-    { join: 'write', status: 'read', cordon: 'write', evict: 'write', leave: 'write', list: 'read' },
+    {
+      join: 'write',
+      status: 'read',
+      cordon: 'write',
+      uncordon: 'write',
+      evict: 'write',
+      place: 'write',
+      serviceStatus: 'read',
+      unplace: 'write',
+      labels: 'read',
+      leave: 'write',
+      list: 'read',
+    },
     (method, args) => {
       const name = method === 'join' ? (args[0] as { name: string }).name : (args[0] as string);
       const owner = fed.all().find((m) => m.name === name)?.labels[OWNER_LABEL];

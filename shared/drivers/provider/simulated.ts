@@ -31,8 +31,12 @@ interface SimulatedResize {
 }
 
 /**
- * The embedded provider: each cluster is a real HTTP server on a loopback port that becomes
- * ready after a delay. `fail` and `vanish` let tests play a broken or lost cluster.
+ * The embedded provider: each cluster's Kubernetes API server is a real HTTP server on a loopback
+ * port (simulated-cluster.ts) that becomes ready after a delay, and its endpoint is the cluster's
+ * `endpoint`, as EKS, GKE, AKS and Magnum report the API server's. It is the control plane only:
+ * a request without the cluster's token gets kube-apiserver's 401 `Status`; the services run on
+ * the member where the federation places them, each at its own ingress. `fail` and `vanish` let
+ * tests play a broken or lost cluster.
  */
 export class SimulatedProvider implements ProviderDriver {
   readonly #options: SimulatedProviderOptions;
@@ -192,7 +196,7 @@ export class SimulatedProvider implements ProviderDriver {
     this.#save();
   }
 
-  /** The HTTP server behind a cluster (tests look at what it served). */
+  /** The API server of a cluster (tests look at what it refused). */
   server(name: string): SimulatedClusterServer | undefined {
     return this.#servers.get(name);
   }

@@ -1,4 +1,5 @@
 import { SimulatedFederation } from '../../../../../shared/drivers/federation/simulated.ts';
+import { SimulatedFederationOptionsSchema } from '../../../../../shared/drivers/federation/simulated-options.ts';
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
 import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { runFederationContract } from '../../../../support/contracts/federation.ts';
@@ -10,7 +11,7 @@ runFederationContract('simulated', async () => {
   );
   let n = 0;
   return {
-    federation: new SimulatedFederation(),
+    federation: new SimulatedFederation(SimulatedFederationOptionsSchema.parse({ readyAfterSeconds: 0.2 })),
     member: async () => {
       const name = `cb-member${n++}`;
       await provider.create({

@@ -7,6 +7,7 @@ import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.
 import { SimulatedProvider } from '../../../../../shared/drivers/provider/simulated.ts';
 import { SimulatedProviderOptionsSchema } from '../../../../../shared/drivers/provider/simulated-options.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
+import { hostRequest } from '../../../../support/host-request.ts';
 
 runProviderContract('simulated', async () => {
   const provider = new SimulatedProvider(
@@ -35,17 +36,64 @@ const spec = (name: string) => ({
 });
 
 describe('simulated provider', () => {
-  it('serves its name over HTTP and answers /healthz only once ready', async () => {
+  it('answers /healthz, /livez and /readyz without credentials, 500 until the cluster is ready, then ok', async () => {
     const provider = new SimulatedProvider(
       'simulated',
       SimulatedProviderOptionsSchema.parse({ readyAfterMs: 300 }),
     );
     const created = await provider.create(spec('cb-web'));
-    const early = await fetch(new URL('/healthz', created.endpoint));
-    expect(early.status).toBe(503);
+    const early = await fetch(new URL('/readyz', created.endpoint));
+    expect(early.status).toBe(500);
+    expect(await early.text()).toContain('readyz check failed');
     await pollCluster({ provider, region: 'local' }, 'cb-web', (c) => c?.state === 'ready');
-    expect((await fetch(new URL('/healthz', created.endpoint))).status).toBe(200);
-    expect(await (await fetch(new URL('/', created.endpoint))).text()).toBe('cb-web\n');
+    for (const path of ['/healthz', '/livez', '/readyz']) {
+      const res = await fetch(new URL(path, created.endpoint));
+      expect([path, res.status, await res.text()]).toEqual([path, 200, 'ok']);
+    }
+    expect(await (await fetch(new URL('/version', created.endpoint))).json()).toMatchObject({ major: '1' });
+    await provider.close();
+  });
+
+  it('answers a user request sent to the API endpoint with the 401 Status of kube-apiserver, not a service', async () => {
+    const provider = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }),
+    );
+    const created = await provider.create(spec('cb-web'));
+    await provider.describe('cb-web');
+    const res = await hostRequest(String(new URL('/', created.endpoint)), 'web.example.org');
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['x-cluster']).toBeUndefined();
+    expect(JSON.parse(res.body)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    });
+    expect(provider.server('cb-web')?.unauthorized).toBe(1);
+    await provider.close();
+  });
+
+  it('refuses a wrong token and an individual health check without credentials, and serves /api with the token', async () => {
+    const provider = new SimulatedProvider(
+      'simulated',
+      SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }),
+    );
+    await provider.create(spec('cb-web'));
+    const { endpoint, token } = await provider.credentials('cb-web');
+    const get = (path: string, bearer?: string) =>
+      fetch(new URL(path, endpoint), { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+    expect((await get('/api/v1/namespaces', 'not-the-token')).status).toBe(401);
+    expect((await get('/healthz/etcd')).status).toBe(401);
+    expect((await get('/healthz/etcd', token)).status).toBe(200);
+    expect(await (await get('/api', token)).json()).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const missing = await get('/api/v1/namespaces/web/services', token);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
     await provider.close();
   });
 
@@ -80,7 +128,7 @@ describe('simulated provider', () => {
     await second.restore();
     const [kept] = await second.list('me');
     expect(kept?.name).toBe('cb-kept');
-    expect(await (await fetch(kept!.endpoint!)).text()).toBe('cb-kept\n');
+    expect((await fetch(new URL('/healthz', kept!.endpoint!))).status).toBe(200);
     await second.close();
     rmSync(dir, { recursive: true, force: true });
   });
