@@ -9,28 +9,38 @@ import type { KubeEmulator, KubeObject } from './kube-emulator/index.ts';
 
 /** The templates of service `name` in `namespace` (`replicas` on the Deployment). */
 export function serviceTemplates(namespace: string, name: string, replicas: number): KubeObject[] {
-  const labels = { app: name };
-  return [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace, labels: { ...labels } },
-      spec: {
-        replicas,
-        selector: { matchLabels: { ...labels } },
-        template: {
-          metadata: { labels: { ...labels } },
-          spec: {
-            containers: [{ name, image: 'registry.example.org/web:1', ports: [{ containerPort: 8080 }] }],
-          },
+  return templatesFor(serviceSpec(namespace, name), replicas);
+}
+
+/** The templates of `service`: each workload (Deployment or StatefulSet) and its LoadBalancer Service. */
+export function templatesFor(service: ServiceSpec, replicas: number): KubeObject[] {
+  const e = service.expose;
+  const labels = { app: e.name };
+  const workloads: KubeObject[] = service.workloads.map((w) => ({
+    apiVersion: 'apps/v1',
+    kind: w.kind,
+    metadata: { name: w.name, namespace: w.namespace, labels: { ...labels } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { ...labels } },
+      ...(w.kind === 'StatefulSet' ? { serviceName: e.name } : {}),
+      template: {
+        metadata: { labels: { ...labels } },
+        spec: {
+          containers: [
+            { name: w.name, image: 'registry.example.org/app:1', ports: [{ containerPort: 8080 }] },
+          ],
         },
       },
     },
+  }));
+  return [
+    ...workloads,
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name, namespace, labels: { ...labels } },
-      spec: { type: 'LoadBalancer', selector: { ...labels }, ports: [{ port: 80, targetPort: 8080 }] },
+      metadata: { name: e.name, namespace: e.namespace, labels: { ...labels } },
+      spec: { type: 'LoadBalancer', selector: { ...labels }, ports: [{ port: e.port, targetPort: 8080 }] },
     },
   ];
 }
@@ -63,13 +73,16 @@ export function serviceSpec(namespace: string, name: string): ServiceSpec {
 export function playMember(member: KubeEmulator, ingressIp?: string): () => void {
   const timer = setInterval(() => {
     try {
-      for (const d of member.objects({ apiVersion: 'apps/v1', kind: 'Deployment' })) {
+      const workloads = ['Deployment', 'StatefulSet'].flatMap((kind) =>
+        member.objects({ apiVersion: 'apps/v1', kind }),
+      );
+      for (const d of workloads) {
         const replicas = Number((d.spec as { replicas?: number }).replicas ?? 1);
         const status = d.status as { readyReplicas?: number } | undefined;
         if (status?.readyReplicas === replicas) continue;
         const ref = {
           apiVersion: 'apps/v1',
-          kind: 'Deployment',
+          kind: d.kind,
           namespace: d.metadata.namespace,
           name: d.metadata.name!,
         };

@@ -107,6 +107,12 @@ export class KarmadaPlacement {
     services: readonly ServiceSpec[],
   ): Promise<{ done: boolean; why: string }> {
     for (const service of services) await this.#setMember(owner, service, member, false);
+    const { home } = await this.#clusters(owner);
+    if (home.length === 0)
+      return {
+        done: false,
+        why: `no home cluster matches homeClusters: the replicas on ${member} have nowhere to go`,
+      };
     const workloads = services.flatMap((s) => s.workloads);
     const waiting: string[] = [];
     for (const w of workloads) {
@@ -157,6 +163,8 @@ export class KarmadaPlacement {
         const members = had.filter((n) => burst.has(n) && n !== member);
         if (on) members.push(member);
         const names = [...new Set([...home, ...members])].sort();
+        // Karmada reads an empty clusterNames as "every cluster": never write one.
+        if (names.length === 0) return undefined;
         if (current && names.join() === [...had].sort().join()) return undefined;
         changed = true;
         return policyBody({ ...ref, owner, service, names, options: this.#options });

@@ -103,7 +103,10 @@ export class KarmadaFederation implements FederationDriver {
   }
 
   async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
-    return this.#placement.unplace(name, await this.#ownerOf(name), services);
+    // A member gone (or never joined) may still be named by our objects: take it off them.
+    const owner = (await this.#get(name)) ? await this.#ownerOf(name) : this.#owner;
+    if (!owner) return { done: true, why: `${name} is not a member: nothing is placed on it` };
+    return this.#placement.unplace(name, owner, services);
   }
 
   /** Labels of the resource templates and their namespaces on the karmada-apiserver. */
