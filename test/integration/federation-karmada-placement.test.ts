@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { ownedServerPrefix, ownershipLabels } from '../../shared/domain/names.ts';
 import type { MemberSpec } from '../../shared/drivers/federation/federation.ts';
 import type { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
@@ -8,7 +10,12 @@ import {
   karmadaSitePolicy,
   startKarmadaSetup,
 } from '../support/federation-harness.ts';
-import type { KubeEmulator } from '../support/kube-emulator/index.ts';
+import {
+  deniedRequests,
+  type KubeEmulator,
+  type KubeObject,
+  type PolicyRule,
+} from '../support/kube-emulator/index.ts';
 import { burstId } from '../support/records.ts';
 import { createTemplates, playMember, serviceSpec, serviceTemplates } from '../support/site-services.ts';
 
@@ -191,6 +198,24 @@ describe('karmada driver placing services on a burst member (emulated Karmada)',
     expect(now?.metadata.resourceVersion).toBe(foreign.metadata.resourceVersion);
     const site = s.controlPlane.get({ ...POLICY, namespace: NS, name: 'site-web' });
     expect(site?.metadata.generation).toBe(1);
+  });
+
+  it('needs on the control plane only what deploy/rbac grants it, for place, status, labels and unplace', async () => {
+    const { member, name } = await world();
+    stops.push(playMember(member, '203.0.113.10'));
+    s.controlPlane.clearRequests();
+    await s.federation.place(name, [web]);
+    await s.federation.serviceStatus(name, [web]);
+    await s.federation.labels([web]);
+    await until('unplace done', async () => (await s.federation.unplace(name, [web])).done);
+    const rbac = parseAllDocuments(
+      readFileSync(new URL('../../deploy/rbac/clusterburst.yaml', import.meta.url), 'utf8'),
+    ).map((d) => d.toJSON() as KubeObject);
+    const granted = rbac
+      .filter((d) => d.kind === 'ClusterRole' && d.metadata.name === 'clusterburst-federation')
+      .flatMap((d) => d.rules as PolicyRule[]);
+    expect(s.controlPlane.requests().length).toBeGreaterThan(10);
+    expect(deniedRequests(s.controlPlane.requests(), granted)).toEqual([]);
   });
 
   it('uncordons: removes the NoSchedule taint cordon put and keeps the others', async () => {

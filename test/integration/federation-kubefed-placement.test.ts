@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { ownershipLabels } from '../../shared/domain/names.ts';
 import type { KubefedFederation } from '../../shared/drivers/federation/kubefed.ts';
 import {
@@ -7,7 +9,12 @@ import {
   kubefedSiteObjects,
   startKubefedSetup,
 } from '../support/federation-harness.ts';
-import type { KubeEmulator } from '../support/kube-emulator/index.ts';
+import {
+  deniedRequests,
+  type KubeEmulator,
+  type KubeObject,
+  type PolicyRule,
+} from '../support/kube-emulator/index.ts';
 import { burstId } from '../support/records.ts';
 import { playMember, serviceSpec, serviceTemplates } from '../support/site-services.ts';
 import { type RecordedWrite, schemaProblems } from '../support/write-recorder.ts';
@@ -128,7 +135,7 @@ describe('kubefed driver placing services on a burst member (emulated KubeFed)',
     );
   });
 
-  it('writes only what the upstream schemas keep: nothing pruned, nothing rejected, join to leave', async () => {
+  it('writes only what the upstream schemas keep, nothing pruned or rejected, with only the access deploy/rbac grants, join to leave', async () => {
     const writes: RecordedWrite[] = [];
     const { member, name } = await world(writes);
     stops.push(playMember(member, '203.0.113.20'));
@@ -151,5 +158,17 @@ describe('kubefed driver placing services on a burst member (emulated KubeFed)',
     ])
       expect(paths, r).toContain(`/${r}`);
     expect(schemaProblems(writes)).toEqual([]);
+    // And it needed on the host only what deploy/rbac grants it.
+    const rbac = parseAllDocuments(
+      readFileSync(new URL('../../deploy/rbac/clusterburst.yaml', import.meta.url), 'utf8'),
+    ).map((d) => d.toJSON() as KubeObject);
+    const granted = rbac
+      .filter(
+        (d) =>
+          (d.kind === 'ClusterRole' && d.metadata.name === 'clusterburst-federation') ||
+          (d.kind === 'Role' && d.metadata.name === 'clusterburst-kubefed'),
+      )
+      .flatMap((d) => d.rules as PolicyRule[]);
+    expect(deniedRequests(s.controlPlane.requests(), granted)).toEqual([]);
   });
 });
