@@ -16,6 +16,7 @@ import {
   type KubeObject,
   type PolicyRule,
 } from '../support/kube-emulator/index.ts';
+import { until } from '../support/poll-until.ts';
 import { burstId } from '../support/records.ts';
 import { createTemplates, playMember, serviceSpec, serviceTemplates } from '../support/site-services.ts';
 
@@ -25,20 +26,6 @@ const web = serviceSpec(NS, 'web');
 const POLICY = { apiVersion: 'policy.karmada.io/v1alpha1', kind: 'PropagationPolicy' } as const;
 const BINDING = { apiVersion: 'work.karmada.io/v1alpha2', kind: 'ResourceBinding', namespace: NS } as const;
 const ourPolicy = { ...POLICY, namespace: NS, name: `${ownedServerPrefix(OWNER)}web` };
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 5000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const replicasOn = (member: KubeEmulator) => {
   const d = member.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'web' });

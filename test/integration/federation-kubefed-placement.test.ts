@@ -15,6 +15,7 @@ import {
   type KubeObject,
   type PolicyRule,
 } from '../support/kube-emulator/index.ts';
+import { until } from '../support/poll-until.ts';
 import { burstId } from '../support/records.ts';
 import { playMember, serviceSpec, serviceTemplates } from '../support/site-services.ts';
 import { type RecordedWrite, schemaProblems } from '../support/write-recorder.ts';
@@ -28,19 +29,6 @@ const RSP = {
   namespace: NS,
 } as const;
 
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 8000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const deployment = (m: KubeEmulator) =>
   m.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'web' });
 const replicasOn = (m: KubeEmulator) =>

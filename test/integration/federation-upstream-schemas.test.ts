@@ -8,20 +8,13 @@ import {
   startKarmadaSetup,
 } from '../support/federation-harness.ts';
 import type { KubeEmulator } from '../support/kube-emulator/index.ts';
+import { until } from '../support/poll-until.ts';
 import { burstId } from '../support/records.ts';
 import { createTemplates, playMember, serviceSpec, serviceTemplates } from '../support/site-services.ts';
 import { type RecordedWrite, schemaProblems } from '../support/write-recorder.ts';
 
 const NS = 'science';
 const web = serviceSpec(NS, 'web');
-
-async function until(what: string, probe: () => unknown, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** `plural.group` (or `plural` for the core group) of each recorded write. */
 const resourcesOf = (writes: readonly RecordedWrite[]) =>
