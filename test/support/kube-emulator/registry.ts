@@ -81,6 +81,9 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
     shortNames: ['crd', 'crds'],
   }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease'),
+  // Workloads the federation places on members; their status is the member controllers' (member-workloads.ts).
+  builtin('apps', 'v1', 'deployments', 'Deployment', { status: true, shortNames: ['deploy'] }),
+  builtin('apps', 'v1', 'statefulsets', 'StatefulSet', { status: true, shortNames: ['sts'] }),
 ];
 
 /** Mutable table of served resource types, keyed by group and plural. */
