@@ -94,6 +94,10 @@ export interface KubeEmulatorOptions {
   readonly tls?: { readonly key: string; readonly cert: string; readonly caPem: string };
   /** With `tls`: client certificates chaining to this PEM CA authenticate (x509 client auth). */
   readonly clientCaPem?: string;
+  /** Address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port to listen on. @default 0 (any free port) */
+  readonly port?: number;
   /** Run a member cluster's controllers: workloads' status and LoadBalancer Services (BEHAVIOURS.md). */
   readonly memberControllers?: MemberControllerOptions;
 }
@@ -262,9 +266,14 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  }).catch(async (error: unknown) => {
+    for (const stop of stops) stop();
+    await balancers?.stop();
+    throw error;
   });
-  url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  url = `${tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}`;
   const kubeconfig = kubeconfigYaml({
     name,
     server: url,

@@ -220,6 +220,7 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
         },
       ),
     async close() {
+      await fake.close();
       fake.stub.restore();
       client.destroy();
     },
