@@ -263,7 +263,10 @@ export class EksFake {
       acceptToken: (token) => acceptEksToken(token, name, credentials),
     });
     const stored = this.#clusters.get(name)?.value;
-    const reported = { endpoint: api.url, certificateAuthority: { data: Buffer.from(api.caPem).toString('base64') } };
+    const reported = {
+      endpoint: api.url,
+      certificateAuthority: { data: Buffer.from(api.caPem).toString('base64') },
+    };
     if (stored) Object.assign(stored, reported);
     return { ...cluster, ...reported };
   }
@@ -313,4 +316,3 @@ export class EksFake {
     return start + 2 < names.length ? { clusters: page, nextToken: String(start + 2) } : { clusters: page };
   }
 }
-

@@ -75,7 +75,10 @@ export function issueCertificate(ca: TestCa, request: IssueRequest): string {
 }
 
 /** A server key and certificate for 127.0.0.1 (or the given addresses), signed by `ca` (for HTTPS emulators). */
-export function makeServerTls(ca: TestCa, ips: readonly string[] = ['127.0.0.1']): { key: string; cert: string } {
+export function makeServerTls(
+  ca: TestCa,
+  ips: readonly string[] = ['127.0.0.1'],
+): { key: string; cert: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const cert = issueCertificate(ca, {
     subject: der.name([[OID.commonName, ips[0] ?? '127.0.0.1']]),

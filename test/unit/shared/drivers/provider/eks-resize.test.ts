@@ -8,7 +8,10 @@ import { EksFake } from '../../../../support/provider-apis/eks.ts';
 
 /** Every fake made, so each test's cluster API servers stop after it. */
 const fakes: EksFake[] = [];
-const track = (fake: EksFake) => (fakes.push(fake), fake);
+const track = (fake: EksFake): EksFake => {
+  fakes.push(fake);
+  return fake;
+};
 afterEach(async () => {
   for (const fake of fakes.splice(0)) await fake.close();
 });
