@@ -20,6 +20,7 @@ import { type KubeEmulator, type KubeEmulatorOptions, startKubeEmulator } from '
 import { startGarbageCollector } from './kube-gc.ts';
 import { burstIdOf, type NamedObject, settledLeftovers } from './kube-leftovers.ts';
 import { startKubefedController } from './kubefed-controller.ts';
+import { serveWorkloadKinds } from './workload-kinds.ts';
 
 /** A federation driver on emulators. */
 export interface FederationSetup<F> {
@@ -49,6 +50,7 @@ async function setup<F>(
     members,
     async member(options = {}) {
       const emulator = await startKubeEmulator({ name: `member-${members.length + 1}`, ...options });
+      serveWorkloadKinds(emulator);
       collectors.push(startGarbageCollector(emulator));
       members.push(emulator);
       return { emulator, credentials: { endpoint: emulator.url, token: emulator.token } };
@@ -103,6 +105,9 @@ export async function startKarmadaSetup(
             secret('karmada-cluster', name),
             secret('karmada-cluster', `${name}-impersonator`),
             namespace(`karmada-es-${name}`),
+            // Placement (issue 11): the rebalancers of this member's place and unplace.
+            { apiVersion: 'apps.karmada.io/v1alpha1', kind: 'WorkloadRebalancer', name: `${name}-place` },
+            { apiVersion: 'apps.karmada.io/v1alpha1', kind: 'WorkloadRebalancer', name: `${name}-unplace` },
           ]
         : [
             namespace('karmada-cluster'),
@@ -152,4 +157,36 @@ export async function startKubefedSetup(
             rbac('ClusterRoleBinding', `kubefed-controller-manager:${name}-${host}`),
           ],
   );
+}
+
+/**
+ * A home cluster of the site, joined to Karmada by the site (not by clusterburst: no owner
+ * label): a member emulator, its token Secret and a push-mode `Cluster` labelled `labels`.
+ */
+export async function karmadaHomeCluster(
+  s: FederationSetup<KarmadaFederation>,
+  name: string,
+  labels: Readonly<Record<string, string>> = { 'site.example.org/home': 'true' },
+): Promise<KubeEmulator> {
+  const { emulator } = await s.member({ name });
+  const token = Buffer.from(emulator.token).toString('base64');
+  if (!s.controlPlane.get({ apiVersion: 'v1', kind: 'Namespace', name: 'karmada-cluster' }))
+    s.controlPlane.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'karmada-cluster' } });
+  s.controlPlane.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'karmada-cluster' },
+    data: { token },
+  });
+  s.controlPlane.create({
+    apiVersion: 'cluster.karmada.io/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name, labels: { ...labels } },
+    spec: {
+      syncMode: 'Push',
+      apiEndpoint: emulator.url,
+      secretRef: { namespace: 'karmada-cluster', name },
+    },
+  });
+  return emulator;
 }

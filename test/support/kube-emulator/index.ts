@@ -293,8 +293,11 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     faults,
     objects: (filter = {}) => {
       const labels = parseLabelSelector(filter.labelSelector);
-      return store
-        .all()
+      // One kind asked for: copy only its objects (controllers poll this often, and a CRD with
+      // a large schema, such as apps/v1 Deployment's, would be copied on every call otherwise).
+      const type =
+        filter.apiVersion && filter.kind ? store.registry.byKind(filter.apiVersion, filter.kind) : undefined;
+      return (type ? store.list(type).items : store.all())
         .filter(
           (o) =>
             (filter.apiVersion === undefined || o.apiVersion === filter.apiVersion) &&
