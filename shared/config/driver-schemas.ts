@@ -11,6 +11,7 @@ import { Rfc2136OptionsSchema } from '../drivers/dns/rfc2136/options.ts';
 import { Route53OptionsSchema } from '../drivers/dns/route53-options.ts';
 import { KarmadaOptionsSchema } from '../drivers/federation/karmada-options.ts';
 import { KubefedOptionsSchema } from '../drivers/federation/kubefed-options.ts';
+import { SimulatedFederationOptionsSchema } from '../drivers/federation/simulated-options.ts';
 import { GatewayApiOptionsSchema } from '../drivers/gateway/gateway-api-options.ts';
 import { HaproxyGatewayOptionsSchema } from '../drivers/gateway/haproxy-options.ts';
 import { OctaviaGatewayOptionsSchema } from '../drivers/gateway/octavia-options.ts';
@@ -85,7 +86,7 @@ export const FederationSchema = z
   .discriminatedUnion(
     'driver',
     [
-      fallback('simulated', NoOptionsSchema, {}),
+      fallback('simulated', SimulatedFederationOptionsSchema, {}),
       branch('karmada', KarmadaOptionsSchema, {}),
       branch('kubefed', KubefedOptionsSchema, {}),
     ],

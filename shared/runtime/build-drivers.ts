@@ -58,7 +58,9 @@ export async function createFederation(config: Config): Promise<FederationDriver
   switch (federation.driver) {
     case 'simulated': {
       const { SimulatedFederation } = await import('../drivers/federation/simulated.ts');
-      return new SimulatedFederation();
+      const simulated = new SimulatedFederation(federation.options);
+      await simulated.restore();
+      return simulated;
     }
     case 'karmada': {
       const { KarmadaFederation } = await import('../drivers/federation/karmada.ts');

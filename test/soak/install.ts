@@ -84,7 +84,19 @@ export async function install(world: World, id: string): Promise<Installation> {
     fed,
     'federation',
     j,
-    { join: 'write', status: 'read', cordon: 'write', evict: 'write', leave: 'write', list: 'read' },
+    {
+      join: 'write',
+      status: 'read',
+      cordon: 'write',
+      uncordon: 'write',
+      evict: 'write',
+      place: 'write',
+      serviceStatus: 'read',
+      unplace: 'write',
+      labels: 'read',
+      leave: 'write',
+      list: 'read',
+    },
     (method, args) => {
       const name = method === 'join' ? (args[0] as { name: string }).name : (args[0] as string);
       const owner = fed.all().find((m) => m.name === name)?.labels[OWNER_LABEL];
@@ -147,7 +159,8 @@ export async function install(world: World, id: string): Promise<Installation> {
         },
       },
       now: () => world.clock.now(),
-      probe: async (endpoint) => world.reachable(endpoint),
+      // The world answers an ingress while the service's replicas on the member are ready.
+      probe: async (_service, ingress) => world.reachable(`http://${ingress.host}:${ingress.port}`),
       checkpoint: (name) => j.checkpoint(name),
     },
   });

@@ -82,7 +82,7 @@ export class World {
       deleteAfterSeconds: scenario.deleteAfterSeconds,
     };
     this.clouds = PROVIDERS.map((p) => new SoakCloud(p.name, this.clock, timing));
-    this.federation = new SoakFederation((endpoint) => this.reachable(endpoint));
+    this.federation = new SoakFederation((endpoint) => this.reachable(endpoint), this.clock);
   }
 
   /** Build the installations (one, or two when that fault kind is on). */
@@ -96,8 +96,13 @@ export class World {
     for (const i of this.installations) await i.store.close();
   }
 
-  /** Whether a cluster's API answers: it exists, is ready, and its network path is up. */
+  /**
+   * Whether a cluster's API answers: it exists, is ready, and its network path is up. A
+   * service's ingress answers when its replicas on the member are ready (the federation's view).
+   */
   reachable(endpoint: string): boolean {
+    const ingress = this.federation.serves(endpoint);
+    if (ingress !== undefined) return ingress;
     const [name, provider] = new URL(endpoint).hostname.split('.');
     const cloud = this.clouds.find((c) => c.name === provider);
     const cluster = cloud?.all().find((c) => c.name === name);

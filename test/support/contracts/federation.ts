@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServiceOnMember, ServiceSpec } from '../../../shared/domain/services.ts';
 import type {
   FederationDriver,
   MemberSpec,
@@ -19,7 +20,38 @@ export interface FederationHarness {
   /** What the federation created anywhere for `name` that is still there (must be empty after leave). */
   readonly leftovers?: (name: string) => Promise<string[]>;
   readonly cleanup?: () => Promise<void>;
+  /**
+   * Burstable services whose workloads exist on the federation's control plane, for the
+   * placement cases; `CONTRACT_SERVICES` unless the harness creates its own.
+   */
+  readonly services?: readonly ServiceSpec[];
 }
+
+/** Two services (one HTTP, one TCP), as a configuration declares them, for the placement cases. */
+export const CONTRACT_SERVICES: readonly ServiceSpec[] = [
+  {
+    name: 'web',
+    hostname: 'web.example.org',
+    protocol: 'http',
+    burstable: true,
+    workloads: [{ namespace: 'contract-web', kind: 'Deployment', name: 'frontend' }],
+    expose: { kind: 'Service', namespace: 'contract-web', name: 'frontend', port: 80 },
+    health: { type: 'http', path: '/healthz', expectStatus: 200 },
+  },
+  {
+    name: 'queue',
+    hostname: 'queue.example.org',
+    protocol: 'tcp',
+    burstable: true,
+    workloads: [{ namespace: 'contract-queue', kind: 'StatefulSet', name: 'broker' }],
+    expose: { kind: 'Service', namespace: 'contract-queue', name: 'broker', port: 5672 },
+    health: { type: 'tcp' },
+  },
+];
+
+/** Every service has a ready replica and an ingress. */
+const allServing = (list: readonly ServiceOnMember[]) =>
+  list.length > 0 && list.every((s) => s.readyReplicas >= 1 && s.ingress !== undefined);
 
 async function poll<T>(h: FederationHarness, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
   for (let i = 0; i < 200; i++) {
@@ -127,9 +159,89 @@ export function runFederationContract(name: string, setup: () => Promise<Federat
       expect(await h.federation.leave(m.name, { force: true })).toBe('left');
     });
 
+    const hostPort = (endpoint: string) => {
+      const url = new URL(endpoint);
+      return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+    };
+
+    it('places services on a member so that each has ready replicas and its own ingress, apart from the API endpoint', async () => {
+      const services = h.services ?? CONTRACT_SERVICES;
+      const m = await spec();
+      await h.federation.join(m);
+      await poll(
+        h,
+        () => h.federation.status(m.name),
+        (s) => s?.ready === true,
+      );
+      await h.federation.place(m.name, services);
+      const status = await poll(h, () => h.federation.serviceStatus(m.name, services), allServing);
+      expect(status.map((s) => s.service)).toEqual(services.map((s) => s.name));
+      for (const s of status) expect(s.desiredReplicas).toBeGreaterThanOrEqual(s.readyReplicas);
+      const ingresses = status.map((s) => `${s.ingress?.host}:${s.ingress?.port}`);
+      expect(ingresses).not.toContain(hostPort(m.credentials.endpoint));
+    });
+
+    it('places services idempotently, twice in a row and twice at once, keeping each ingress', async () => {
+      const services = h.services ?? CONTRACT_SERVICES;
+      const m = await spec();
+      await h.federation.join(m);
+      await h.federation.place(m.name, services);
+      const first = await poll(h, () => h.federation.serviceStatus(m.name, services), allServing);
+      await h.federation.place(m.name, services);
+      await Promise.all([h.federation.place(m.name, services), h.federation.place(m.name, services)]);
+      const again = await poll(h, () => h.federation.serviceStatus(m.name, services), allServing);
+      expect(again.map((s) => s.ingress)).toEqual(first.map((s) => s.ingress));
+    });
+
+    it('reports a service never placed on a member as having no replicas there', async () => {
+      const services = h.services ?? CONTRACT_SERVICES;
+      const m = await spec();
+      await h.federation.join(m);
+      const status = await h.federation.serviceStatus(m.name, services);
+      expect(status.map((s) => [s.service, s.readyReplicas])).toEqual(services.map((s) => [s.name, 0]));
+    });
+
+    it('takes services off a member until nothing of them remains there, and does it idempotently', async () => {
+      const services = h.services ?? CONTRACT_SERVICES;
+      const m = await spec();
+      await h.federation.join(m);
+      await h.federation.place(m.name, services);
+      await poll(h, () => h.federation.serviceStatus(m.name, services), allServing);
+      const result = await poll(
+        h,
+        () => h.federation.unplace(m.name, services),
+        (r) => r.done,
+      );
+      expect(result.why).not.toBe('');
+      await poll(
+        h,
+        () => h.federation.serviceStatus(m.name, services),
+        (list) => list.every((s) => s.desiredReplicas === 0 && s.readyReplicas === 0),
+      );
+      expect((await h.federation.unplace(m.name, services)).done).toBe(true);
+      const [a, b] = await Promise.all([
+        h.federation.unplace(m.name, services),
+        h.federation.unplace(m.name, services),
+      ]);
+      expect([a.done, b.done]).toEqual([true, true]);
+    });
+
+    it('uncordons a cordoned member, idempotently', async () => {
+      const m = await spec();
+      await h.federation.join(m);
+      await h.federation.cordon(m.name);
+      await h.federation.uncordon(m.name);
+      await h.federation.uncordon(m.name);
+      expect((await h.federation.status(m.name))?.cordoned).toBe(false);
+    });
+
     it('accepts cordon and evict of a member that never joined', async () => {
       await h.federation.cordon('cb-000000000000');
       await h.federation.evict('cb-000000000000');
+      await h.federation.uncordon('cb-000000000000');
+      expect((await h.federation.unplace('cb-000000000000', h.services ?? CONTRACT_SERVICES)).done).toBe(
+        true,
+      );
       const none: MemberStatus | undefined = await h.federation.status('cb-000000000000');
       expect(none).toBeUndefined();
     });
