@@ -99,6 +99,11 @@ export class MemberApis {
     await Promise.all([...this.#running.keys()].map((key) => this.stop(key)));
   }
 
+  /** The CAs (PEM) of the API servers running now, for clients that trust them. */
+  cas(): string[] {
+    return [...this.#ready.values()].map((m) => m.caPem);
+  }
+
   /** How many API servers run now (leak checks). */
   get size(): number {
     return this.#running.size;
