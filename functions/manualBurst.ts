@@ -30,6 +30,8 @@ const PageQuerySchema = z.object({
     .regex(/^[A-Za-z0-9._~+/=-]+$/, 'must be the next value of an earlier page')
     .optional(),
 });
+/** `DELETE /bursts/{id}?force=true`: a teardown that waits for no one's replicas to be home. */
+const DeleteQuerySchema = z.object({ force: z.enum(['true', 'false']).optional() });
 const IdempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,128}$/)
@@ -121,6 +123,14 @@ export const routes: readonly HttpRoute[] = [
     handle: async (deps, req) => {
       // Recorded and answered at once; the drain function does the drain from the event.
       const record = await getBurst(deps, req.params);
+      const { force } = parseInput(DeleteQuerySchema, { force: req.query.force }, 'teardown query');
+      if (force === 'true')
+        return {
+          status: 202,
+          body: await requestTeardown(deps, record, 'forced teardown requested by an operator', {
+            force: true,
+          }),
+        };
       return { status: 202, body: await requestTeardown(deps, record) };
     },
   },

@@ -19,6 +19,16 @@ export interface BurstSummary {
 /** A burst as `GET /bursts/{id}` returns it (summary plus history). */
 export interface BurstDetail extends BurstSummary {
   readonly history: readonly { readonly phase: string; readonly at: string; readonly why: string }[];
+  /** The cluster's Kubernetes API (control plane only). */
+  readonly apiEndpoint?: string;
+  /** Each service on the cluster: its own ingress, ready replicas, whether users are sent there. */
+  readonly services?: readonly {
+    readonly name: string;
+    readonly ingress?: string;
+    readonly readyReplicas: number;
+    readonly routed: boolean;
+    readonly waiting?: string;
+  }[];
 }
 
 /** Plain text table with a header row, columns padded to fit. */
@@ -126,6 +136,8 @@ export interface PlanAnswer {
     readonly why: string;
     readonly verdicts: readonly { id: string; drain: boolean; why: string }[];
   };
+  /** Which services a burst would place, and why the others would not. */
+  readonly services?: readonly { readonly service: string; readonly bursts: boolean; readonly why: string }[];
 }
 
 /** The `plan` text; `wide` adds where a new burst would go and what it would cost. */
@@ -140,6 +152,8 @@ export function planText(p: PlanAnswer, wide = false): string {
     `a new burst now: ${b.burst ? 'yes' : 'no'}${where}: ${b.why}`,
     `scale-down now: ${p.scaleDown.why}`,
     ...p.scaleDown.verdicts.map((v) => `  ${v.id}: ${v.drain ? 'drain' : 'keep'}: ${v.why}`),
+    'services:',
+    ...(p.services ?? []).map((v) => `  ${v.service}: ${v.bursts ? 'bursts' : 'stays home'}: ${v.why}`),
   ].join('\n');
 }
 
@@ -147,7 +161,19 @@ export function planText(p: PlanAnswer, wide = false): string {
 export function burstDetail(b: BurstDetail): string {
   const head = `${b.id}  ${b.phase}  ${b.provider}/${b.region}  ${b.nodes} nodes  ${b.costPerHour.toFixed(2)}/h`;
   const rows = b.history.map((h) => [h.at, h.phase, h.why]);
-  return [head, b.lastError ? `last error: ${b.lastError}` : '', table(['AT', 'PHASE', 'WHY'], rows)]
+  const services = (b.services ?? []).map((s) => [
+    s.name,
+    s.ingress ?? '-',
+    String(s.readyReplicas),
+    s.routed ? 'yes' : (s.waiting ?? 'no'),
+  ]);
+  return [
+    head,
+    b.apiEndpoint ? `API endpoint: ${b.apiEndpoint} (control plane only)` : '',
+    services.length ? table(['SERVICE', 'INGRESS', 'READY', 'ROUTED (OR WAITING FOR)'], services) : '',
+    b.lastError ? `last error: ${b.lastError}` : '',
+    table(['AT', 'PHASE', 'WHY'], rows),
+  ]
     .filter(Boolean)
     .join('\n');
 }

@@ -119,8 +119,10 @@ export function buildProgram(io: CliIo, outcome: { code: number } = { code: EXIT
     .command('down')
     .description('tear a burst down (drain, unjoin, delete)')
     .argument('<id>', 'burst id', burstId)
-    .action(async (id: string, _opts, cmd: Command) => {
-      const answer = (await call(client(cmd), 'DELETE', `/bursts/${encodeURIComponent(id)}`)) as {
+    .option('--force', "delete even if home cannot take the services' replicas back")
+    .action(async (id: string, opts: { force?: boolean }, cmd: Command) => {
+      const path = `/bursts/${encodeURIComponent(id)}${opts.force ? '?force=true' : ''}`;
+      const answer = (await call(client(cmd), 'DELETE', path)) as {
         outcome: string;
         why: string;
       };

@@ -31,6 +31,7 @@ const PolicySchema = z.strictObject({
   joinDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.joinDeadlineSeconds),
   routeDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.routeDeadlineSeconds),
   drainTimeoutSeconds: z.number().int().min(0).default(DEFAULT_POLICY.drainTimeoutSeconds),
+  moveHomeTimeoutSeconds: z.number().int().min(1).default(DEFAULT_POLICY.moveHomeTimeoutSeconds),
   leaveDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.leaveDeadlineSeconds),
   dnsTtlSeconds: z.number().int().min(0).default(DEFAULT_POLICY.dnsTtlSeconds),
   stuckAfterSeconds: z.number().int().min(1).default(DEFAULT_POLICY.stuckAfterSeconds),
@@ -53,15 +54,95 @@ const ProviderEntrySchema = providerEntrySchema({
 /** Provisioning deadline of a real provider when its entry sets none. */
 export const PROVIDER_DEADLINE_SECONDS = 1800;
 
-const ServiceSchema = z.strictObject({
-  /** Service name; also the gateway backend unless `backend` is set. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
-  /** Public name users reach (direct mode writes weighted records for it). */
-  hostname: z.string().min(1),
-  backend: z.string().min(1).optional(),
-  protocol: z.enum(['http', 'tcp']).default('http'),
-  /** Port of the service's ingress on a burst cluster; default: the port of the cluster endpoint. */
+/** Namespace of the embedded default service, which the default protection allows. */
+const DEMO_NAMESPACE = 'clusterburst-demo';
+
+const WorkloadSchema = z.strictObject({
+  namespace: z.string().min(1).optional(),
+  kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
+  name: z.string().min(1),
+});
+
+const ExposeSchema = z.strictObject({
+  /** A `type: LoadBalancer` Service (its load-balancer address) or a Gateway (its address). */
+  kind: z.enum(['Service', 'Gateway']).default('Service'),
+  namespace: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  /** Port users reach on the ingress. */
   port: z.number().int().min(1).max(65535).optional(),
+});
+
+const HealthSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('http'),
+    path: z.string().startsWith('/').default('/'),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+  }),
+  z.strictObject({ type: z.literal('tcp') }),
+]);
+
+/**
+ * One service of the research infrastructure. A short entry stays short: the workload is the
+ * Deployment named like the service in `namespace`, exposed by the Service of that name on port
+ * 80 (http) and checked with `GET /` expecting 200 (http) or a TCP connect (tcp).
+ */
+const ServiceSchema = z
+  .strictObject({
+    /** Service name; also the gateway backend unless `backend` is set. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    /** Public name users reach (direct mode writes weighted records for it). */
+    hostname: z.string().min(1),
+    backend: z.string().min(1).optional(),
+    protocol: z.enum(['http', 'tcp']).default('http'),
+    /** Whether it may burst at all (customer protection: only when said so). */
+    burstable: z.boolean().default(false),
+    /** Default namespace of its workloads and of what exposes it. */
+    namespace: z.string().min(1).default('default'),
+    workloads: z.array(WorkloadSchema).min(1).optional(),
+    expose: ExposeSchema.default({ kind: 'Service' }),
+    health: HealthSchema.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.protocol === 'tcp' && s.expose.port === undefined)
+      ctx.addIssue({ code: 'custom', path: ['expose', 'port'], message: 'a tcp service names its port' });
+    if (s.protocol === 'tcp' && s.health?.type === 'http')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['health', 'type'],
+        message: 'a tcp service is checked with tcp',
+      });
+  })
+  .transform((s) => ({
+    ...s,
+    workloads: (s.workloads ?? [{ kind: 'Deployment' as const, name: s.name }]).map((w) => ({
+      namespace: w.namespace ?? s.namespace,
+      kind: w.kind,
+      name: w.name,
+    })),
+    expose: {
+      kind: s.expose.kind,
+      namespace: s.expose.namespace ?? s.namespace,
+      name: s.expose.name ?? s.name,
+      port: s.expose.port ?? 80,
+    },
+    health:
+      s.health ??
+      (s.protocol === 'tcp'
+        ? { type: 'tcp' as const }
+        : { type: 'http' as const, path: '/', expectStatus: 200 }),
+  }));
+
+/** Where services may never go, whatever else the configuration says. */
+const ProtectionSchema = z.strictObject({
+  /** Namespaces whose workloads may propagate at all (a service elsewhere never bursts). */
+  allowedNamespaces: z.array(z.string().min(1)).default([DEMO_NAMESPACE]),
+  /** A namespace or workload carrying this label (with `value`, if set) never propagates. */
+  restrictedLabel: z
+    .strictObject({
+      key: z.string().min(1).default('clusterburst.io/restricted-data'),
+      value: z.string().optional(),
+    })
+    .default({ key: 'clusterburst.io/restricted-data' }),
 });
 
 const AUTH_SHAPE = 'must be { bearerToken } and/or { basic: { username, password } }, or "none"';
@@ -118,7 +199,10 @@ export const ConfigSchema = z
     gateway: GatewaySchema,
     services: z
       .array(ServiceSchema)
-      .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
+      .prefault([
+        { name: 'web', hostname: 'web.clusterburst.local', burstable: true, namespace: DEMO_NAMESPACE },
+      ]),
+    protection: ProtectionSchema.prefault({}),
     store: StoreSchema,
     bus: BusSchema,
     load: LoadSchema,
@@ -165,6 +249,10 @@ export const ConfigSchema = z
           message: `no pool for backend "${missing}"`,
         });
     }
+    const services = config.services.map((s) => s.name);
+    const twice = services.find((n, i) => services.indexOf(n) !== i);
+    if (twice)
+      ctx.addIssue({ code: 'custom', path: ['services'], message: `service name "${twice}" is used twice` });
     const names = config.providers.map((p) => p.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup)
@@ -177,5 +265,7 @@ export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 /** One configured provider. */
 export type ProviderEntry = z.output<typeof ProviderEntrySchema>;
-/** One routed service. */
+/** One service, defaults filled in (a ServiceSpec). */
 export type ServiceEntry = z.output<typeof ServiceSchema>;
+/** The customer protection section. */
+export type ProtectionEntry = z.output<typeof ProtectionSchema>;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-schema.ts';
 import type { ProviderOffer } from '../domain/place.ts';
 import type { Policy } from '../domain/policy.ts';
+import type { ServiceSpec } from '../domain/services.ts';
 import type { EventBus } from '../drivers/bus/bus.ts';
 import type { DnsDriver } from '../drivers/dns/dns.ts';
 import type { FederationDriver } from '../drivers/federation/federation.ts';
@@ -29,8 +30,14 @@ export interface Deps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now: () => Date;
-  /** Whether an endpoint passes its health check (`GET /healthz` answers 2xx), trusting `caData`. */
-  readonly probe: (endpoint: string, caData?: string) => Promise<boolean>;
+  /**
+   * Whether a service passes its health check through its ingress on a burst cluster (HTTP with
+   * its Host header and health path, or TCP connect). Never the cluster's API endpoint.
+   */
+  readonly probe: (
+    service: ServiceSpec,
+    ingress: { readonly host: string; readonly port: number },
+  ) => Promise<boolean>;
   /**
    * Aborts shortly before the invocation's deadline (Lambda's remaining time, Cloud Functions'
    * timeout); absent locally. Retry loops stop on it, so a step fails retryably in time.

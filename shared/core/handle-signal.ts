@@ -117,6 +117,7 @@ export async function admitSignal(
       },
       dnsRecords: [],
       gatewayServers: [],
+      services: [],
       costPerHour: decision.costPerHour,
       ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
       ...(options.replaces && { replaces: options.replaces }),

@@ -1,7 +1,9 @@
 import { type BurstDecision, decideBurst } from '../domain/decide-burst.ts';
 import { isLive } from '../domain/lifecycle.ts';
+import { eligibility, type ServiceEligibility } from '../domain/services.ts';
 import type { Deps } from './deps.ts';
 import { type ScaleDownReport, scaleDown } from './scale-down.ts';
+import { servicesThatBurst } from './services.ts';
 
 /** A dry run: what would be decided now, and why. */
 export interface PlanReport {
@@ -12,6 +14,8 @@ export interface PlanReport {
   /** What a new manual burst request would get right now. */
   readonly burst: BurstDecision;
   readonly scaleDown: ScaleDownReport['decision'];
+  /** Which services a burst would place, and why the others would not (customer protection). */
+  readonly services: readonly ServiceEligibility[];
 }
 
 /** Decide, changing nothing: the answer to `clusterburst plan`. */
@@ -36,6 +40,16 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     now,
   });
   const { decision } = await scaleDown(deps, { dryRun: true });
+  const services = await servicesThatBurst(deps).then(
+    (v) => v.verdicts,
+    // Without labels protection assumes nothing: what the configuration allows is said as such.
+    (error: Error) =>
+      eligibility(deps.config.services, deps.config.protection, undefined).verdicts.map((v) =>
+        v.why.startsWith('labels')
+          ? { ...v, why: `labels unavailable from the federation (${error.message})` }
+          : v,
+      ),
+  );
   return {
     live: live.length,
     maxClusters: deps.policy.maxClusters,
@@ -43,5 +57,6 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     hourlyBudget: deps.policy.hourlyBudget,
     burst,
     scaleDown: decision,
+    services,
   };
 }

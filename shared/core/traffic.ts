@@ -2,49 +2,80 @@ import { isIP } from 'node:net';
 import type { BurstCluster } from '../domain/burst-cluster.ts';
 import type { DnsRecord } from '../domain/dns-changes.ts';
 import { dnsChanges } from '../domain/dns-changes.ts';
+import type { ServiceRoute } from '../domain/services.ts';
 import type { GatewayServerSpec } from '../drivers/gateway/gateway.ts';
 import type { Deps } from './deps.ts';
 
+/** A service's ingress as the record keeps it (`host:port`, IPv6 in brackets). */
+export function ingressText(ingress: { readonly host: string; readonly port: number }): string {
+  return isIP(ingress.host) === 6 ? `[${ingress.host}]:${ingress.port}` : `${ingress.host}:${ingress.port}`;
+}
+
+/** `ingressText` read back. */
+export function parseIngress(text: string): { readonly host: string; readonly port: number } {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(text.slice(at + 1)) };
+}
+
+/** The configured services the routes name, each with its ingress (routes without one drop out). */
+function routedServices(deps: Deps, routes: readonly ServiceRoute[]) {
+  return routes.flatMap((route) => {
+    const spec = deps.config.services.find((s) => s.name === route.name);
+    return spec && route.ingress ? [{ spec, ingress: parseIngress(route.ingress) }] : [];
+  });
+}
+
 /**
- * The DNS records a routed burst should own.
- * - gateway mode: one record for the cluster's ingress in the burst zone; users keep resolving
- *   service names to the research infrastructure's gateway, which uses this record's target.
- * - direct mode: a weighted record per service hostname, one set identifier per cluster.
+ * The DNS records a routed burst should own, all at its services' ingresses (never the API
+ * endpoint); none when the federation routes in-cluster.
+ * - gateway mode: one record per service ingress in the burst zone, `<service>.<cluster>.<zone>`;
+ *   users keep resolving service names to the research infrastructure's gateway.
+ * - direct mode: each service hostname's weighted record, one set identifier per cluster.
  */
 export function desiredDns(
   deps: Deps,
   record: BurstCluster,
-  options: { readonly weight?: number } = {},
+  options: { readonly weight?: number; readonly services?: readonly ServiceRoute[] } = {},
 ): DnsRecord[] {
-  if (!record.endpoint) return [];
-  const host = new URL(record.endpoint).hostname;
-  const type = isIP(host) === 6 ? 'AAAA' : isIP(host) === 4 ? 'A' : 'CNAME';
+  if (deps.federation.inClusterRouting) return [];
   const ttl = deps.policy.dnsTtlSeconds;
-  if (deps.config.dns.mode === 'gateway') {
-    return [{ name: `${record.name}.${deps.config.dns.zone}`, type, ttl, values: [host] }];
-  }
-  return deps.config.services.map((s) => ({
-    name: s.hostname,
-    type,
-    ttl,
-    values: [host],
-    setIdentifier: record.name,
-    weight: options.weight ?? 1,
-  }));
+  return routedServices(deps, options.services ?? record.services).map(({ spec, ingress }) => {
+    const type = isIP(ingress.host) === 6 ? 'AAAA' : isIP(ingress.host) === 4 ? 'A' : 'CNAME';
+    if (deps.config.dns.mode === 'gateway')
+      return {
+        name: `${spec.name}.${record.name}.${deps.config.dns.zone}`,
+        type,
+        ttl,
+        values: [ingress.host],
+      };
+    return {
+      name: spec.hostname,
+      type,
+      ttl,
+      values: [ingress.host],
+      setIdentifier: record.name,
+      weight: options.weight ?? 1,
+    };
+  });
 }
 
-/** The gateway servers a routed burst should own (gateway mode): one per service. */
-export function desiredServers(deps: Deps, record: BurstCluster): GatewayServerSpec[] {
-  if (deps.config.dns.mode !== 'gateway' || !record.endpoint) return [];
-  const url = new URL(record.endpoint);
-  const defaultPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  return deps.config.services.map((s) => ({
-    backend: s.backend ?? s.name,
+/**
+ * The gateway servers a routed burst should own (gateway mode): one per service, at its ingress
+ * address and port; none when the federation routes in-cluster.
+ */
+export function desiredServers(
+  deps: Deps,
+  record: BurstCluster,
+  services: readonly ServiceRoute[] = record.services,
+): GatewayServerSpec[] {
+  if (deps.config.dns.mode !== 'gateway' || deps.federation.inClusterRouting) return [];
+  return routedServices(deps, services).map(({ spec, ingress }) => ({
+    backend: spec.backend ?? spec.name,
     server: record.name,
-    address: url.hostname,
-    port: s.port ?? defaultPort,
+    address: ingress.host,
+    port: ingress.port,
     burstId: record.id,
-    protocol: s.protocol,
+    protocol: spec.protocol,
   }));
 }
 
@@ -69,7 +100,7 @@ export async function syncDns(
 export async function drainTraffic(deps: Deps, record: BurstCluster): Promise<Error | undefined> {
   await deps.federation.cordon(record.name);
   const gateway = await drainServers(deps, record.id).then(() => undefined, asError);
-  if (deps.config.dns.mode === 'direct' && record.endpoint) {
+  if (deps.config.dns.mode === 'direct' && record.services.length) {
     await syncDns(deps, record, desiredDns(deps, record, { weight: 0 }));
   }
   return gateway;

@@ -1,5 +1,6 @@
 import type { SignalSource } from './capacity-signal.ts';
 import type { Phase } from './lifecycle.ts';
+import type { ServiceRoute } from './services.ts';
 
 /** One entry of a burst's phase history: when it entered the phase, and why. */
 export interface PhaseHistoryEntry {
@@ -41,6 +42,10 @@ export interface TeardownState {
   readonly requestedWhy?: string;
   /** When traffic stopped being sent to the cluster (Draining entered). */
   readonly drainStartedAt?: string;
+  /** When the services began moving home (connections drained): bounds the wait for home. */
+  readonly moveHomeStartedAt?: string;
+  /** When an operator forced the teardown (`DELETE ?force=true`): it waits for no one's replicas. */
+  readonly forceRequestedAt?: string;
   /** Whether the drain bound was hit and open connections were cut. */
   readonly forced?: boolean;
   /** Whether the cluster ends as Failed rather than Deleted. */
@@ -63,8 +68,13 @@ export interface BurstCluster {
   readonly region: string;
   readonly nodes: number;
   readonly reason: BurstReason;
-  /** Cluster API / ingress endpoint, once the provider reports one. */
-  readonly endpoint?: string;
+  /**
+   * The cluster's Kubernetes API endpoint, once the provider reports one: control plane only
+   * (join, credentials, member status). Users' traffic never goes here; see `services`.
+   */
+  readonly apiEndpoint?: string;
+  /** The services placed on the cluster: each one's ingress, ready replicas, whether routed. */
+  readonly services: readonly ServiceRoute[];
   /** Where the credentials live (provider reference); never the secret itself. */
   readonly credentialsRef?: string;
   readonly dnsRecords: readonly OwnedDnsRecordRef[];
@@ -87,6 +97,19 @@ export interface BurstCluster {
   readonly history: readonly PhaseHistoryEntry[];
   /** Compare-and-swap version; bumped by the store on every write. */
   readonly version: number;
+}
+
+/**
+ * A record as a store read it, written by any version: records from before services were
+ * placed kept the API endpoint as `endpoint` and had no `services`.
+ */
+export function upgradeRecord(stored: BurstCluster): BurstCluster {
+  const { endpoint, ...rest } = stored as BurstCluster & { readonly endpoint?: string };
+  return {
+    ...rest,
+    ...(rest.apiEndpoint === undefined && endpoint !== undefined && { apiEndpoint: endpoint }),
+    services: rest.services ?? [],
+  };
 }
 
 /** The time the record entered its current phase. */

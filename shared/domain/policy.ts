@@ -31,6 +31,12 @@ export interface Policy {
   /** Longest wait for open connections to close before they are cut. @default 300 */
   readonly drainTimeoutSeconds: number;
   /**
+   * Longest wait, once connections are drained, for the home clusters to take a burst's
+   * replicas back and report them ready; past it the burst stays Draining (not deleted under
+   * users' feet) until they do, or a forced DELETE. @default 600
+   */
+  readonly moveHomeTimeoutSeconds: number;
+  /**
    * Longest wait for the federation to let a member go; past it the member is left with force
    * (skipping the unreachable member side) and the cluster deleted anyway. @default 900
    */
@@ -56,6 +62,7 @@ export const DEFAULT_POLICY: Policy = {
   joinDeadlineSeconds: 600,
   routeDeadlineSeconds: 600,
   drainTimeoutSeconds: 300,
+  moveHomeTimeoutSeconds: 600,
   leaveDeadlineSeconds: 900,
   dnsTtlSeconds: 30,
   stuckAfterSeconds: 120,

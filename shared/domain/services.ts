@@ -85,9 +85,70 @@ export interface ServiceRoute {
   readonly readyReplicas: number;
   /** DNS and the gateway send users here. */
   readonly routed: boolean;
+  /** What the route step still waits for before it routes the service (absent once routed). */
+  readonly waiting?: string;
 }
 
 /** Key of a workload in `ServiceLabels.workloadLabels`. */
 export function workloadKey(w: WorkloadRef): string {
   return `${w.namespace}/${w.kind}/${w.name}`;
+}
+
+/** Whether `labels` carry the restricted label (any value, or the configured one). */
+function restricted(
+  labels: Readonly<Record<string, string>> | undefined,
+  mark: ServiceProtection['restrictedLabel'],
+): string | undefined {
+  const value = labels?.[mark.key];
+  if (value === undefined || (mark.value !== undefined && value !== mark.value)) return undefined;
+  return `${mark.key}=${value}`;
+}
+
+/** Namespaces a service touches: its workloads' and what exposes it, in order, once each. */
+export function serviceNamespaces(service: ServiceSpec): string[] {
+  return [...new Set([...service.workloads.map((w) => w.namespace), service.expose.namespace])];
+}
+
+/**
+ * Whether `service` may burst, and why (customer protection): only a service marked burstable,
+ * whose every namespace the configuration allows, and no namespace or workload of which is
+ * labelled restricted. Labels not known (the federation could not say) count as restricted:
+ * protection never assumes.
+ */
+export function serviceEligibility(
+  service: ServiceSpec,
+  protection: ServiceProtection,
+  labels: ServiceLabels | undefined,
+): ServiceEligibility {
+  const no = (why: string): ServiceEligibility => ({ service: service.name, bursts: false, why });
+  if (!service.burstable) return no('not marked burstable');
+  const namespaces = serviceNamespaces(service);
+  const outside = namespaces.find((ns) => !protection.allowedNamespaces.includes(ns));
+  if (outside !== undefined) return no(`namespace ${outside} is not in protection.allowedNamespaces`);
+  if (!labels) return no('labels of its namespaces and workloads are unknown');
+  for (const ns of namespaces) {
+    const mark = restricted(labels.namespaceLabels[ns], protection.restrictedLabel);
+    if (mark) return no(`namespace ${ns} is labelled ${mark} (restricted data)`);
+  }
+  for (const w of service.workloads) {
+    const mark = restricted(labels.workloadLabels[workloadKey(w)], protection.restrictedLabel);
+    if (mark) return no(`${w.kind} ${w.namespace}/${w.name} is labelled ${mark} (restricted data)`);
+  }
+  return { service: service.name, bursts: true, why: 'burstable, in an allowed namespace, not restricted' };
+}
+
+/** `serviceEligibility` of every service, and the ones that burst. */
+export function eligibility(
+  services: readonly ServiceSpec[],
+  protection: ServiceProtection,
+  labels: readonly ServiceLabels[] | undefined,
+): { readonly verdicts: ServiceEligibility[]; readonly eligible: ServiceSpec[] } {
+  const verdicts = services.map((s) =>
+    serviceEligibility(
+      s,
+      protection,
+      labels?.find((l) => l.service === s.name),
+    ),
+  );
+  return { verdicts, eligible: services.filter((_, i) => verdicts[i]!.bursts) };
 }

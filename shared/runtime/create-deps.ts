@@ -1,5 +1,3 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { type Config, PROVIDER_DEADLINE_SECONDS } from '../config/config-schema.ts';
 import type { Deps } from '../core/deps.ts';
 import { OutboxRelay } from '../core/outbox-relay.ts';
@@ -16,6 +14,7 @@ import {
 import { LazyDns, LazyFederation, LazyGateway, LazyLoad, LazyProvider } from './lazy-drivers.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
+import { probeService } from './probe-service.ts';
 
 /** Options of `createDeps`; overrides replace a driver directly (tests, embedding). */
 export interface CreateDepsOptions {
@@ -128,7 +127,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     logger,
     metrics,
     now: o.now ?? (() => new Date()),
-    probe: o.probe ?? probeHealthz,
+    probe: o.probe ?? probeService,
     checkpoint: o.checkpoint ?? crashPoint,
   };
 }
@@ -145,25 +144,6 @@ export async function closeDeps(deps: Deps): Promise<void> {
     deps.bus.close?.(),
   ]);
   await deps.store.close();
-}
-
-/**
- * `GET /healthz` answers 2xx within 2 s. `caData` (base64 PEM, as kubeconfigs carry it) is the
- * cluster's own CA: real API servers use a private one, and serve /healthz to anyone.
- */
-export function probeHealthz(endpoint: string, caData?: string): Promise<boolean> {
-  const url = new URL('/healthz', endpoint);
-  const ca = caData ? Buffer.from(caData, 'base64').toString('utf8') : undefined;
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: 2000, ...(ca && { ca }) }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 300);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
 }
 
 /**

@@ -82,27 +82,6 @@ async function startClusters(): Promise<Clusters> {
   };
 }
 
-/**
- * The route step's health check of the cluster endpoint. A real API server answers `/healthz`
- * anonymously (system:public-info-viewer); the emulator authenticates every path, so the
- * check carries the member's token.
- */
-function memberProbe(c: Clusters): (endpoint: string) => Promise<boolean> {
-  return async (endpoint) => {
-    const member = [...c.capi.members.values()].find((m) => m.url === endpoint);
-    if (!member) return false;
-    try {
-      const res = await fetch(new URL('/healthz', endpoint), {
-        headers: { authorization: `Bearer ${member.token}` },
-      });
-      await res.body?.cancel();
-      return res.ok;
-    } catch {
-      return false;
-    }
-  };
-}
-
 describe('local runtime on clusterapi + karmada + the kubernetes store', () => {
   let c: Clusters;
   let rt: TestRuntime;
@@ -116,7 +95,7 @@ describe('local runtime on clusterapi + karmada + the kubernetes store', () => {
     const [provider, federation, store] = [c.provider(), c.federation(), c.store()];
     rt = await startTestRuntime(
       { providers: PROVIDERS, policy: { drainTimeoutSeconds: 5 } },
-      { overrides: { providers: new Map([['capi', provider]]), federation, store, probe: memberProbe(c) } },
+      { overrides: { providers: new Map([['capi', provider]]), federation, store } },
     );
     const { status, body } = await rt.request('POST', '/bursts', { reason: 'conference week', nodes: 2 });
     expect(status).toBe(202);
@@ -124,7 +103,7 @@ describe('local runtime on clusterapi + karmada + the kubernetes store', () => {
     const active = await rt.waitForPhase(id, 'Active', 30_000);
     const name: string = active.name;
     const member = c.capi.members.get(name)!;
-    expect(active.endpoint).toBe(member.url);
+    expect(active.apiEndpoint).toBe(member.url);
     const karmadaCluster = c.karmada.get({
       apiVersion: 'cluster.karmada.io/v1alpha1',
       kind: 'Cluster',

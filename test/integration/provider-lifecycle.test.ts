@@ -70,14 +70,14 @@ describe('local runtime on each commercial provider (emulated API)', () => {
       const active = await rt.waitForPhase(id, 'Active', 45_000);
       expect(active).toMatchObject({ provider: kind, region: cloud.region });
       expect(phases(active)).toEqual(['Requested', 'Provisioning', 'Ready', 'Joined', 'Active']);
-      expect(active.endpoint).toMatch(/^https:\/\//);
+      expect(active.apiEndpoint).toMatch(/^https:\/\//);
       expect(cloud.clusterNames()).toContain(active.name);
       expect((await cloud.driver.list(OWNER)).map((c) => c.name)).toEqual([active.name]);
       // The federation got the provider's credentials for the cluster it joined, of this provider's kind.
       expect(federation.joins.at(-1)).toEqual({
         name: active.name,
         provider: kind,
-        endpoint: active.endpoint,
+        endpoint: active.apiEndpoint,
         fields: JOIN_FIELDS[kind],
       });
       expect(await rt.deps.dns.listOwned(OWNER)).toHaveLength(1);

@@ -206,13 +206,18 @@ describe('kubernetes store on the BurstCluster CRD', () => {
       requestedAt: '2026-11-22T11:29:00.000Z',
       requestedWhy: 'teardown requested by an operator',
       drainStartedAt: '2026-11-22T11:30:00.000Z',
+      moveHomeStartedAt: '2026-11-22T11:31:00.000Z',
+      forceRequestedAt: '2026-11-22T11:32:00.000Z',
       forced: true,
       failed: true,
     };
     const full: Required<BurstCluster> = {
       ...saved,
       phase: 'Active',
-      endpoint: 'https://203.0.113.10:6443',
+      apiEndpoint: 'https://203.0.113.10:6443',
+      services: [
+        { name: 'web', ingress: '198.51.100.7:80', readyReplicas: 2, routed: false, waiting: 'a probe' },
+      ],
       credentialsRef: 'aks:cb-0123',
       dnsRecords: [{ name: 'web.burst.example.org', type: 'A' }],
       gatewayServers: [{ backend: 'web', server: 'cb-0123' }],

@@ -159,7 +159,8 @@ export async function install(world: World, id: string): Promise<Installation> {
         },
       },
       now: () => world.clock.now(),
-      probe: async (endpoint) => world.reachable(endpoint),
+      // The world answers an ingress while the service's replicas on the member are ready.
+      probe: async (_service, ingress) => world.reachable(`http://${ingress.host}:${ingress.port}`),
       checkpoint: (name) => j.checkpoint(name),
     },
   });

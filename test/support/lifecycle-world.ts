@@ -57,6 +57,8 @@ export async function startLifecycleWorld(
       value: {
         logLevel: 'ERROR',
         providers: [{ name: 'simulated', driver: 'simulated', regions: ['local'], pricePerNodeHour: 0.1 }],
+        // Services are ready on the member as soon as they are placed (tests move no real clock).
+        federation: { driver: 'simulated', options: { readyAfterSeconds: 0 } },
         ...config,
       },
     }),

@@ -33,6 +33,7 @@ export function makeRecord(overrides: Partial<BurstCluster> = {}): BurstCluster 
     },
     dnsRecords: [],
     gatewayServers: [],
+    services: [],
     costPerHour: 0.3,
     teardown: {},
     createdAt: at,

@@ -30,7 +30,7 @@ export async function checkProvisioning(deps: Deps, id: string): Promise<StepRes
   if (cluster.state === 'ready' && cluster.endpoint) {
     const why = `cluster ready at ${record.provider}: ${cluster.message ?? 'ready'}`;
     const saved = await commitWhilePhase(deps, record, 'Ready', why, () => ({
-      endpoint: cluster.endpoint,
+      apiEndpoint: cluster.endpoint,
       credentialsRef: `${record.provider}:${record.name}`,
     }));
     return saved

@@ -25,7 +25,11 @@ export async function deleteCluster(deps: Deps, id: string): Promise<StepResult>
   const removed = await tryRemoveServers(deps, id, true);
   if (removed instanceof Error && !force) throw removed;
   let left: 'left' | 'pending' | Error;
+  // Services placed by a route that never went Active (or moved home already: idempotent) are
+  // taken off the member before it leaves; the leave does not wait for them.
+  const placed = deps.config.services.filter((s) => record.services.some((r) => r.name === s.name));
   try {
+    if (placed.length) await deps.federation.unplace(record.name, placed);
     await deps.federation.evict(record.name);
     left = await deps.federation.leave(record.name, force ? { force: true } : undefined);
   } catch (error) {

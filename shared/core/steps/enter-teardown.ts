@@ -44,6 +44,7 @@ export async function enterTeardown(
     const saved = await commitWhilePhase(deps, record, 'Draining', said, (r) => ({
       teardown: { ...teardownOf(r), drainStartedAt: deps.now().toISOString() },
       lastError: lastErrorOf(r),
+      services: r.services.map((x) => ({ ...x, routed: false })),
     }));
     return result(record, step, saved ? 'Draining' : undefined, said);
   }

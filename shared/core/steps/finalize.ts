@@ -48,6 +48,7 @@ export async function finalize(deps: Deps, id: string): Promise<StepResult> {
   const saved = await commitWhilePhase(deps, record, to, why, (r) => ({
     dnsRecords: [],
     gatewayServers: servers instanceof Error ? r.gatewayServers : [],
+    services: r.services.map((x) => ({ ...x, readyReplicas: 0, routed: false })),
   }));
   return saved
     ? { burstId: id, step: 'finalize', outcome: 'moved', from: 'Deleting', to, why }

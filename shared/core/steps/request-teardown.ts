@@ -28,8 +28,10 @@ export async function requestTeardown(
   deps: Deps,
   record: BurstCluster,
   why = 'teardown requested by an operator',
+  options: { readonly force?: boolean } = {},
 ): Promise<StepResult> {
   if (!isLive(record.phase)) return noop(record.id, STEP, `burst already ${record.phase}`, record.phase);
+  if (options.force && !record.teardown.forceRequestedAt) return forceTeardown(deps, record, why);
   if (TEARDOWN_PHASES.includes(record.phase))
     return noop(record.id, STEP, 'teardown already under way', record.phase);
   if (teardownPending(record)) return waiting(record.id, STEP, 'teardown already requested', record.phase);
@@ -47,4 +49,39 @@ export async function requestTeardown(
   }
   deps.logger.info(`teardown requested: ${why}`, { burstId: record.id, phase: record.phase });
   return waiting(record.id, STEP, `${why}; the drain step takes it from here`, record.phase);
+}
+
+/**
+ * `DELETE /bursts/{id}?force=true`: as a request, and a teardown under way (a burst held
+ * Draining because home cannot take its replicas back) stops waiting for the replicas: the
+ * awaitDrain poll moves it on to unjoin and delete.
+ */
+async function forceTeardown(deps: Deps, record: BurstCluster, why: string): Promise<StepResult> {
+  const at = deps.now().toISOString();
+  const saved = await patchWhilePhase(
+    deps,
+    record,
+    (r) => ({
+      teardown: {
+        ...r.teardown,
+        forceRequestedAt: at,
+        ...(!TEARDOWN_PHASES.includes(r.phase) &&
+          !r.teardown.requestedAt && { requestedAt: at, requestedWhy: why }),
+      },
+    }),
+    (fresh) => isLive(fresh.phase) && !fresh.teardown.forceRequestedAt,
+    (next) =>
+      TEARDOWN_PHASES.includes(next.phase) ? [] : [eventFor(next, TEARDOWN_REQUESTED, next.version)],
+  );
+  if (!saved) {
+    const fresh = await deps.store.get(record.id);
+    return noop(record.id, STEP, 'another request or step got there first', fresh?.phase ?? record.phase);
+  }
+  deps.logger.warn(`forced teardown requested: ${why}`, { burstId: record.id, phase: record.phase });
+  return waiting(
+    record.id,
+    STEP,
+    `${why} (forced: replicas are not waited for at home); the teardown takes it from here`,
+    record.phase,
+  );
 }

@@ -1,63 +1,140 @@
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
 import { overdue } from '../../domain/phase-deadline.ts';
-import { clusterCaOf } from '../cluster-ca.ts';
+import type { ServiceOnMember, ServiceRoute, ServiceSpec } from '../../domain/services.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
+import { servicesThatBurst } from '../services.ts';
 import { type StepResult, waiting } from '../step-result.ts';
-import { desiredDns, desiredServers, drainTraffic, removeServers, syncDns } from '../traffic.ts';
-import { commitWhilePhase } from '../transition.ts';
+import { desiredDns, desiredServers, drainTraffic, ingressText, removeServers, syncDns } from '../traffic.ts';
+import { commitWhilePhase, patchWhilePhase } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';
-import { providerFor } from './provider-for.ts';
 
 /**
- * Joined -> Active: once the cluster's endpoint passes its health check, make traffic reach it,
- * innermost layer first (make before break): DNS record for its ingress, then the gateway
- * servers, added disabled and enabled last. An endpoint still failing its health check after
- * the route deadline fails the burst.
+ * Joined -> Active: place the services that may burst on the member (customer protection decides
+ * which: `servicesThatBurst`), wait until each has a ready replica there and an ingress, probe
+ * each through its ingress (never the API endpoint), then make traffic reach them, innermost
+ * layer first (make before break): DNS for each ingress, then the gateway servers at the ingress
+ * addresses, added disabled and enabled last. A federation that routes in-cluster gets neither.
+ * A service still not ready after the route deadline fails the burst (normal teardown). Safe to
+ * run again at any point, also for a burst coming back from a cancelled drain (servers in drain,
+ * DNS weights 0): place, add and DNS are idempotent, enable undoes the drain.
  */
 export async function route(deps: Deps, id: string): Promise<StepResult> {
-  const record = await loadFor(deps, id, 'route', ['Joined']);
-  if (isResult(record)) return record;
-  // Only the CA: this step is re-driven by every poll, and credentials may be minted (Magnum).
-  const caData = await clusterCaOf(providerFor(deps, record), record.name).catch(() => undefined);
-  if (!record.endpoint || !(await deps.probe(record.endpoint, caData))) {
+  const loaded = await loadFor(deps, id, 'route', ['Joined']);
+  if (isResult(loaded)) return loaded;
+  const { verdicts, eligible } = await servicesThatBurst(deps);
+  if (!eligible.length) {
+    const why = `no service may burst (${verdicts.map((v) => `${v.service}: ${v.why}`).join('; ') || 'none configured'})`;
+    return enterTeardown(deps, loaded, why, { failed: true });
+  }
+  // What is placed is on the record before it is placed: a teardown after a crash here knows
+  // what to take home.
+  const record = await recordPlacement(deps, loaded, eligible);
+  if (!record) return waiting(id, 'route', 'another worker moved it on');
+  await deps.federation.place(record.name, eligible);
+  deps.checkpoint('after-place');
+  const statuses = await deps.federation.serviceStatus(record.name, eligible);
+  const inCluster = deps.federation.inClusterRouting === true;
+  const missing = await Promise.all(
+    eligible.map((spec) => notServing(deps, record, spec, statuses, inCluster)),
+  );
+  const routes = eligible.map((spec, i) => routeOf(spec, statuses, missing[i]));
+  const at = missing.findIndex(Boolean);
+  const awaited = at < 0 ? undefined : `${eligible[at]!.name}: ${missing[at]}`;
+  if (awaited) {
     const late = overdue(record, deps.policy, deps.now());
     if (late)
       return enterTeardown(
         deps,
         record,
-        `endpoint ${record.endpoint ?? '(none)'} did not pass its health check within the ${late.deadline}s route deadline`,
+        `route deadline of ${late.deadline}s passed on ${record.name} waiting for service ${awaited}`,
         { failed: true },
       );
-    return waiting(
-      id,
-      'route',
-      `endpoint ${record.endpoint ?? '(none)'} does not pass its health check yet`,
-      'Joined',
-    );
+    // Progress shows in status (ready replicas, ingress), written only when it changed.
+    if (JSON.stringify(routes) !== JSON.stringify(record.services))
+      await patchWhilePhase(deps, record, () => ({ services: routes }));
+    return waiting(id, 'route', `waiting for service ${awaited}`, 'Joined');
   }
-  const records = desiredDns(deps, record);
+  const routed = routes.map((r) => ({ ...r, routed: true }));
+  const records = desiredDns(deps, record, { services: routed });
   await syncDns(deps, record, records);
-  const servers = desiredServers(deps, record);
+  const servers = desiredServers(deps, record, routed);
   for (const server of servers) await deps.gateway.add(server);
   deps.checkpoint('after-gateway-add');
   for (const server of servers) await deps.gateway.enable(server);
   const why = [
-    'endpoint passed its health check',
+    `${routed.map((r) => `${r.name} (${r.readyReplicas} ready${r.ingress ? ` at ${r.ingress}` : ''})`).join(', ')} passed the health check`,
+    inCluster ? `${deps.federation.name} routes in-cluster: DNS and gateway left alone` : undefined,
     records.length ? `DNS ${records.map((r) => `${r.name} ${r.type}`).join(', ')}` : undefined,
     servers.length
-      ? `gateway ${servers.map((s) => `${s.backend}/${s.server}`).join(', ')} enabled`
+      ? `gateway ${servers.map((s) => `${s.backend}/${s.server} -> ${s.address}:${s.port}`).join(', ')} enabled`
       : undefined,
   ]
     .filter(Boolean)
     .join('; ');
   const saved = await commitWhilePhase(deps, record, 'Active', why, () => ({
+    services: routed,
     dnsRecords: records.map((r) => ({ name: r.name, type: r.type })),
     gatewayServers: servers.map((s) => ({ backend: s.backend, server: s.server })),
   }));
   if (saved) return { burstId: id, step: 'route', outcome: 'moved', from: 'Joined', to: 'Active', why };
   return withdraw(deps, record);
+}
+
+/** The record with every eligible service listed (kept as it is when they all are). */
+async function recordPlacement(
+  deps: Deps,
+  record: BurstCluster,
+  eligible: readonly ServiceSpec[],
+): Promise<BurstCluster | undefined> {
+  if (eligible.every((s) => record.services.some((r) => r.name === s.name))) return record;
+  return patchWhilePhase(deps, record, (r) => ({
+    services: [
+      ...r.services,
+      ...eligible
+        .filter((s) => !r.services.some((x) => x.name === s.name))
+        .map((s) => ({ name: s.name, readyReplicas: 0, routed: false })),
+    ],
+  }));
+}
+
+/** What the record keeps for `spec` from the member's report (not routed yet). */
+function routeOf(
+  spec: ServiceSpec,
+  statuses: readonly ServiceOnMember[],
+  waiting: string | undefined,
+): ServiceRoute {
+  const status = statuses.find((s) => s.service === spec.name);
+  return {
+    name: spec.name,
+    ...(status?.ingress && { ingress: ingressText(status.ingress) }),
+    readyReplicas: status?.readyReplicas ?? 0,
+    routed: false,
+    ...(waiting && { waiting }),
+  };
+}
+
+/**
+ * What `spec` still lacks to take users, or undefined once it has a ready replica on the member,
+ * an ingress, and passes its health check through that ingress (an in-cluster route needs no
+ * ingress of its own).
+ */
+async function notServing(
+  deps: Deps,
+  record: BurstCluster,
+  spec: ServiceSpec,
+  statuses: readonly ServiceOnMember[],
+  inCluster: boolean,
+): Promise<string | undefined> {
+  const status = statuses.find((s) => s.service === spec.name);
+  const said = status?.message ? ` (${status.message})` : '';
+  if (!status) return `not reported by the federation on ${record.name} yet`;
+  if (status.readyReplicas < 1)
+    return `${status.readyReplicas}/${status.desiredReplicas} replicas ready${said}`;
+  if (!status.ingress) return inCluster ? undefined : `no ingress address yet${said}`;
+  if (await deps.probe(spec, status.ingress)) return undefined;
+  return `does not pass its ${spec.health.type} health check at ${ingressText(status.ingress)}`;
 }
 
 /**

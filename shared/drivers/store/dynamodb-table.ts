@@ -1,5 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { BurstCluster } from '../../domain/burst-cluster.ts';
+import { type BurstCluster, upgradeRecord } from '../../domain/burst-cluster.ts';
 import { isLive } from '../../domain/lifecycle.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
 
@@ -119,7 +119,7 @@ export function outboxItems(events: readonly LifecycleEvent[], now: Date): Recor
 
 /** The record of an item. */
 export function recordOf(item: RecordItem): BurstCluster {
-  return JSON.parse(item.record) as BurstCluster;
+  return upgradeRecord(JSON.parse(item.record) as BurstCluster);
 }
 
 /** Whether nothing will change this record again: ended, and its outbox delivered. */

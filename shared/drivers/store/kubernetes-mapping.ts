@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { BurstCluster } from '../../domain/burst-cluster.ts';
+import { type BurstCluster, upgradeRecord } from '../../domain/burst-cluster.ts';
 import { isLive, PHASES } from '../../domain/lifecycle.ts';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../domain/names.ts';
 import { ClusterburstError } from '../../errors.ts';
@@ -153,14 +153,14 @@ export function fromObject(object: unknown): StoredBurst {
   const state = o.status?.version !== undefined ? o.status : spec.initial;
   const outbox = o.status?.version !== undefined ? (o.status.outbox ?? []) : (spec.initialOutbox ?? []);
   const { outbox: _drop, ...rest } = state as typeof state & { outbox?: unknown };
-  const record = {
+  const record = upgradeRecord({
     ...(rest as unknown as LiveRecord),
     id: spec.burstId,
     name: spec.clusterName,
     owner: spec.owner,
     reason: spec.reason,
     createdAt: spec.createdAt,
-  } as BurstCluster;
+  } as BurstCluster);
   return {
     record,
     outbox: outbox as StoredOutboxEntry[],

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { BurstCluster } from '../../domain/burst-cluster.ts';
+import { type BurstCluster, upgradeRecord } from '../../domain/burst-cluster.ts';
 import { isLive, TERMINAL_PHASES } from '../../domain/lifecycle.ts';
 import { NotFoundError, VersionConflictError } from '../../errors.ts';
 import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
@@ -121,7 +121,7 @@ export class SqliteStore implements BurstStore {
     const row = this.#prepare('SELECT record FROM bursts WHERE id = ?').get(id) as
       | { record: string }
       | undefined;
-    return row ? (JSON.parse(row.record) as BurstCluster) : undefined;
+    return row ? upgradeRecord(JSON.parse(row.record) as BurstCluster) : undefined;
   }
 
   async list(query: RecordQuery = {}): Promise<BurstCluster[]> {
@@ -170,7 +170,9 @@ export class SqliteStore implements BurstStore {
     return rows.map((row) => {
       const cached = this.#parsed.get(row.id);
       if (cached?.version === row.version) return cached.record;
-      const record = JSON.parse((byId.get(row.id) as { record: string }).record) as BurstCluster;
+      const record = upgradeRecord(
+        JSON.parse((byId.get(row.id) as { record: string }).record) as BurstCluster,
+      );
       // Bounded: ended records drop out of the cache as they are pruned or age out.
       if (this.#parsed.size >= 50_000) this.#parsed.delete(this.#parsed.keys().next().value!);
       this.#parsed.set(row.id, { version: record.version, record });

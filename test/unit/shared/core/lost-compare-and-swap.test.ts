@@ -8,7 +8,7 @@ import { route } from '../../../../shared/core/steps/route.ts';
 import { patchRecord } from '../../../../shared/core/transition.ts';
 import type { BurstCluster } from '../../../../shared/domain/burst-cluster.ts';
 import type { BurstStore } from '../../../../shared/drivers/store/store.ts';
-import { probeHealthz } from '../../../../shared/runtime/create-deps.ts';
+import { probeService } from '../../../../shared/runtime/probe-service.ts';
 import { type LifecycleWorld, startLifecycleWorld } from '../../../support/lifecycle-world.ts';
 
 /**
@@ -79,10 +79,10 @@ describe('a lost compare-and-swap never leaves work half done', () => {
       {},
       {
         overrides: {
-          // The teardown runs to Deleting right after the route found the endpoint healthy,
+          // The teardown runs to Deleting right after the route found the services healthy,
           // before it adds and enables its gateway servers.
-          probe: async (endpoint, caData) => {
-            const healthy = await probeHealthz(endpoint, caData);
+          probe: async (service, ingress) => {
+            const healthy = await probeService(service, ingress);
             const run = teardown.run;
             teardown.run = undefined;
             await run?.();
@@ -111,8 +111,8 @@ describe('a lost compare-and-swap never leaves work half done', () => {
         overrides: {
           // A twin route runs to Active and the drain starts right after this route found the
           // endpoint healthy, before it enables its gateway servers.
-          probe: async (endpoint, caData) => {
-            const healthy = await probeHealthz(endpoint, caData);
+          probe: async (service, ingress) => {
+            const healthy = await probeService(service, ingress);
             const run = twin.run;
             twin.run = undefined;
             await run?.();

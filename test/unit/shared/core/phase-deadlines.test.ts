@@ -41,18 +41,20 @@ describe('every phase has a deadline; a TTL holds in every phase', () => {
     expect(await w.provider.describe(burst.name)).toBeUndefined();
   });
 
-  it('fails a burst whose endpoint never passes its health check within the route deadline, through the normal teardown', async () => {
-    w = await startLifecycleWorld({ policy: { routeDeadlineSeconds: 300 } });
+  it('fails a burst whose service never becomes ready within the route deadline, through the normal teardown', async () => {
+    w = await startLifecycleWorld({
+      policy: { routeDeadlineSeconds: 300 },
+      federation: { driver: 'simulated', options: { readyAfterSeconds: 86_400 } }, // never ready
+    });
     const burst = await w.admit();
     await w.walkTo(burst.id, 'Joined');
-    w.provider.server(burst.name)!.ready = false;
     expect((await route(w.deps, burst.id)).outcome).toBe('waiting');
     w.advance(301);
     expect(await route(w.deps, burst.id)).toMatchObject({ outcome: 'moved', from: 'Joined', to: 'Leaving' });
     expect(await deleteCluster(w.deps, burst.id)).toMatchObject({ outcome: 'moved', to: 'Deleting' });
     const closed = await close(burst.id);
     expect(closed.phase).toBe('Failed');
-    expect(closed.lastError).toMatch(/did not pass its health check within the 300s route deadline$/);
+    expect(closed.lastError).toMatch(/^route deadline of 300s passed on \S+ waiting for service web: 0\/1 replicas ready/);
     expect(await w.provider.describe(burst.name)).toBeUndefined();
     expect(await w.deps.federation.status(burst.name)).toBeUndefined();
   });

@@ -19,7 +19,7 @@ function stored(object: Record<string, unknown>, status?: Record<string, unknown
 
 describe('kubernetes store mapping', () => {
   it('round-trips a record through spec.initial before any status is written', () => {
-    const record = { ...makeRecord({ endpoint: 'https://x' }), version: 1 };
+    const record = { ...makeRecord({ apiEndpoint: 'https://x' }), version: 1 };
     const outbox = enqueue([], [makeEvent(record)], NOW);
     const back = fromObject(stored(objectFor(record, outbox, 'ns')));
     expect(back.record).toEqual(record);
