@@ -25,7 +25,6 @@ import {
 import { startGarbageCollector } from './kube-gc.ts';
 import { burstIdOf, type NamedObject, settledLeftovers } from './kube-leftovers.ts';
 import { startKubefedController } from './kubefed-controller.ts';
-import { serveWorkloadKinds } from './workload-kinds.ts';
 import { type RecordedWrite, startWriteRecorder } from './write-recorder.ts';
 
 /** A federation driver on emulators. */
@@ -72,7 +71,6 @@ async function setup<F>(
     members,
     async member(options = {}) {
       const emulator = await startKubeEmulator({ name: `member-${members.length + 1}`, ...options });
-      serveWorkloadKinds(emulator);
       collectors.push(startGarbageCollector(emulator));
       members.push(emulator);
       let endpoint = emulator.url;

@@ -20,7 +20,6 @@ import {
   KARMADA_RESOURCE_BINDING_SCHEMAS,
   KARMADA_WORKLOAD_REBALANCER_SCHEMAS,
 } from './kube-emulator/upstream-schemas/index.ts';
-import { serveWorkloadKinds } from './workload-kinds.ts';
 
 /** The Karmada Cluster CRD as the karmada-apiserver serves it. */
 export const KARMADA_CLUSTER_CRD: CrdDefinition = {
@@ -92,7 +91,6 @@ export function startKarmadaController(
     if (!controlPlane.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! }))
       controlPlane.create(crd);
   }
-  serveWorkloadKinds(controlPlane);
   const propagation = karmadaPropagation(controlPlane);
   const timers = new Set<NodeJS.Timeout>();
   const releasing = new Set<string>();

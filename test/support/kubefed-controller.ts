@@ -9,7 +9,6 @@ import type { CrdDefinition, KubeEmulator, KubeObject } from './kube-emulator/in
 import { crdManifest } from './kube-emulator/index.ts';
 import { KUBEFED_CLUSTER_SCHEMAS } from './kube-emulator/upstream-schemas/index.ts';
 import { KUBEFED_PLACEMENT_CRDS, kubefedPropagation } from './kubefed-propagation.ts';
-import { serveWorkloadKinds } from './workload-kinds.ts';
 
 /** The KubeFedCluster CRD as KubeFed installs it. */
 export const KUBEFED_CLUSTER_CRD: CrdDefinition = {
@@ -39,7 +38,6 @@ export function startKubefedController(
     const crd = crdManifest(d);
     if (!host.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! })) host.create(crd);
   }
-  serveWorkloadKinds(host);
   const propagation = kubefedPropagation(host);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
