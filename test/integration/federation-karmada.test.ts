@@ -4,8 +4,12 @@ import { parseAllDocuments } from 'yaml';
 import type { MemberSpec } from '../../shared/drivers/federation/federation.ts';
 import type { KarmadaFederation } from '../../shared/drivers/federation/karmada.ts';
 import { DriverError } from '../../shared/errors.ts';
-import { runFederationContract } from '../support/contracts/federation.ts';
-import { type FederationSetup, startKarmadaSetup } from '../support/federation-harness.ts';
+import { CONTRACT_SERVICES, runFederationContract } from '../support/contracts/federation.ts';
+import {
+  type FederationSetup,
+  karmadaHomeCluster,
+  startKarmadaSetup,
+} from '../support/federation-harness.ts';
 import {
   allowedBy,
   deniedRequests,
@@ -15,20 +19,32 @@ import {
   requestAttributes,
 } from '../support/kube-emulator/index.ts';
 import { burstId } from '../support/records.ts';
+import { createTemplates, playMember, templatesFor } from '../support/site-services.ts';
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 20));
 
 runFederationContract('karmada (emulator)', async () => {
   const s = await startKarmadaSetup();
+  // The site's templates of the contract's services; members play kubelet and a cloud LB.
+  createTemplates(
+    s.controlPlane,
+    CONTRACT_SERVICES.flatMap((service) => templatesFor(service, 2)),
+  );
+  const players: (() => void)[] = [];
+  players.push(playMember(await karmadaHomeCluster(s, 'home-1'), '198.51.100.7'));
   return {
     federation: s.federation,
     member: async () => {
       const { credentials, emulator } = await s.member();
+      players.push(playMember(emulator, `203.0.113.${players.length + 1}`));
       return { credentials, remove: () => emulator.stop() };
     },
     tick,
     leftovers: (name) => s.leftovers(name),
-    cleanup: () => s.stop(),
+    cleanup: async () => {
+      for (const stop of players) stop();
+      await s.stop();
+    },
   };
 });
 

@@ -3,8 +3,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { MemberSpec } from '../../shared/drivers/federation/federation.ts';
 import type { KubefedFederation } from '../../shared/drivers/federation/kubefed.ts';
-import { runFederationContract } from '../support/contracts/federation.ts';
-import { type FederationSetup, startKubefedSetup } from '../support/federation-harness.ts';
+import { CONTRACT_SERVICES, runFederationContract } from '../support/contracts/federation.ts';
+import {
+  type FederationSetup,
+  kubefedSiteObjects,
+  startKubefedSetup,
+} from '../support/federation-harness.ts';
 import {
   deniedRequests,
   type KubeEmulator,
@@ -13,21 +17,39 @@ import {
   requestAttributes,
 } from '../support/kube-emulator/index.ts';
 import { burstId } from '../support/records.ts';
+import { playMember, templatesFor } from '../support/site-services.ts';
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 20));
 const NS = 'kube-federation-system';
 
+/** KubeFed schedules replicas of Deployments only: the contract's Deployment-backed service. */
+const KUBEFED_SERVICES = CONTRACT_SERVICES.filter((c) => c.workloads.every((w) => w.kind === 'Deployment'));
+
 runFederationContract('kubefed (emulator)', async () => {
   const s = await startKubefedSetup();
+  // The site's federated objects of the contract's services; members play kubelet and a cloud LB.
+  for (const ns of new Set(KUBEFED_SERVICES.map((c) => c.expose.namespace)))
+    s.controlPlane.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const o of kubefedSiteObjects(
+    KUBEFED_SERVICES.flatMap((c) => templatesFor(c, 2)),
+    [],
+  ))
+    s.controlPlane.create(o);
+  const players: (() => void)[] = [];
   return {
     federation: s.federation,
     member: async () => {
       const { credentials, emulator } = await s.member();
+      players.push(playMember(emulator, `203.0.113.${players.length + 1}`));
       return { credentials, remove: () => emulator.stop() };
     },
     tick,
     leftovers: (name) => s.leftovers(name),
-    cleanup: () => s.stop(),
+    services: KUBEFED_SERVICES,
+    cleanup: async () => {
+      for (const stop of players) stop();
+      await s.stop();
+    },
   };
 });
 

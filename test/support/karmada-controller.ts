@@ -7,11 +7,19 @@
  *   and the member answers `/readyz` and `/api` with that Secret's token; ClusterNotReady
  *   without the Secret, ClusterNotReachable when the member does not answer;
  * - a deleted Cluster is held by the finalizer while the Works are released (`releaseDelayMs`),
- *   then the execution namespace goes and the finalizer is removed.
+ *   then the execution namespace goes and the finalizer is removed;
+ * - propagation of workloads and Services to the members (karmada-propagation.ts).
  */
+
+import { karmadaPropagation } from './karmada-propagation.ts';
 import type { CrdDefinition, KubeEmulator, KubeObject } from './kube-emulator/index.ts';
 import { crdManifest } from './kube-emulator/index.ts';
-import { KARMADA_CLUSTER_SCHEMAS } from './kube-emulator/upstream-schemas/index.ts';
+import {
+  KARMADA_CLUSTER_SCHEMAS,
+  KARMADA_PROPAGATION_POLICY_SCHEMAS,
+  KARMADA_RESOURCE_BINDING_SCHEMAS,
+  KARMADA_WORKLOAD_REBALANCER_SCHEMAS,
+} from './kube-emulator/upstream-schemas/index.ts';
 
 /** The Karmada Cluster CRD as the karmada-apiserver serves it. */
 export const KARMADA_CLUSTER_CRD: CrdDefinition = {
@@ -23,6 +31,31 @@ export const KARMADA_CLUSTER_CRD: CrdDefinition = {
   // The upstream schema: the emulator prunes what the real API server would drop.
   schemas: KARMADA_CLUSTER_SCHEMAS,
 };
+
+/** The placement CRDs as the karmada-apiserver serves them, with their upstream schemas. */
+export const KARMADA_PLACEMENT_CRDS: readonly CrdDefinition[] = [
+  {
+    group: 'policy.karmada.io',
+    kind: 'PropagationPolicy',
+    plural: 'propagationpolicies',
+    status: false,
+    schemas: KARMADA_PROPAGATION_POLICY_SCHEMAS,
+  },
+  {
+    group: 'work.karmada.io',
+    kind: 'ResourceBinding',
+    plural: 'resourcebindings',
+    versions: ['v1alpha2', 'v1alpha1'],
+    schemas: KARMADA_RESOURCE_BINDING_SCHEMAS,
+  },
+  {
+    group: 'apps.karmada.io',
+    kind: 'WorkloadRebalancer',
+    plural: 'workloadrebalancers',
+    scope: 'Cluster',
+    schemas: KARMADA_WORKLOAD_REBALANCER_SCHEMAS,
+  },
+];
 
 /** The finalizer Karmada's cluster controller holds on each Cluster. */
 export const KARMADA_FINALIZER = 'karmada.io/cluster-controller';
@@ -53,9 +86,12 @@ export function startKarmadaController(
   options: KarmadaControllerOptions = {},
 ): KarmadaController {
   const releaseDelayMs = options.releaseDelayMs ?? 100;
-  const crd = crdManifest(KARMADA_CLUSTER_CRD);
-  if (!controlPlane.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! }))
-    controlPlane.create(crd);
+  for (const d of [KARMADA_CLUSTER_CRD, ...KARMADA_PLACEMENT_CRDS]) {
+    const crd = crdManifest(d);
+    if (!controlPlane.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! }))
+      controlPlane.create(crd);
+  }
+  const propagation = karmadaPropagation(controlPlane);
   const timers = new Set<NodeJS.Timeout>();
   const releasing = new Set<string>();
   let stopped = false;
@@ -165,6 +201,8 @@ export function startKarmadaController(
       );
     });
     await Promise.allSettled(notReady.map(probe));
+    // A write that raced with the driver is done again on the next tick.
+    await propagation.tick().catch((e) => process.env.DEBUG_KARMADA && console.error(e));
     later(options.probeIntervalMs ?? 50, tick);
   };
   later(0, tick);

@@ -2,11 +2,13 @@
  * A tiny fake of KubeFed's cluster controller on a host-cluster emulator, in-process: each
  * KubeFedCluster's conditions are set from a health check of the member with the token in the
  * Secret named by `spec.secretRef` — Ready (ClusterReady) when `/healthz` and `/api` answer,
- * Offline (ClusterNotReachable) when not, ConfigMalformed when the Secret has no token.
+ * Offline (ClusterNotReachable) when not, ConfigMalformed when the Secret has no token; and the
+ * propagation of federated workloads and Services to the members (kubefed-propagation.ts).
  */
 import type { CrdDefinition, KubeEmulator, KubeObject } from './kube-emulator/index.ts';
 import { crdManifest } from './kube-emulator/index.ts';
 import { KUBEFED_CLUSTER_SCHEMAS } from './kube-emulator/upstream-schemas/index.ts';
+import { KUBEFED_PLACEMENT_CRDS, kubefedPropagation } from './kubefed-propagation.ts';
 
 /** The KubeFedCluster CRD as KubeFed installs it. */
 export const KUBEFED_CLUSTER_CRD: CrdDefinition = {
@@ -32,8 +34,11 @@ export function startKubefedController(
   host: KubeEmulator,
   options: { readonly probeIntervalMs?: number } = {},
 ) {
-  const crd = crdManifest(KUBEFED_CLUSTER_CRD);
-  if (!host.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! })) host.create(crd);
+  for (const d of [KUBEFED_CLUSTER_CRD, ...KUBEFED_PLACEMENT_CRDS]) {
+    const crd = crdManifest(d);
+    if (!host.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! })) host.create(crd);
+  }
+  const propagation = kubefedPropagation(host);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -100,6 +105,8 @@ export function startKubefedController(
         );
       }),
     );
+    // A write that raced with the driver is done again on the next tick.
+    await propagation.tick().catch((e) => process.env.DEBUG_KUBEFED && console.error(e));
     if (!stopped) timer = setTimeout(() => void tick(), options.probeIntervalMs ?? 50);
   };
   timer = setTimeout(() => void tick(), 0);

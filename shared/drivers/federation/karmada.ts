@@ -12,11 +12,13 @@ import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';
 import { ownedBy, refuseForeign } from '../kube/owned.ts';
+import { templateLabels } from '../kube/service-objects.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 import { joinKarmadaMember, karmadaMemberNames } from './karmada-member.ts';
 import type { KarmadaOptions } from './karmada-options.ts';
+import { KarmadaPlacement } from './karmada-placement.ts';
 
 /** Taint key of a cordoned (NoSchedule) or evicted (NoExecute) burst member. */
 export const DRAINING_TAINT = 'clusterburst.io/draining';
@@ -58,6 +60,8 @@ type KarmadaCluster = z.output<typeof ClusterSchema>;
  * service accounts go with it. The member's admin credentials serve the join only; nothing
  * secret is logged, and errors name objects, never their contents. `list` also reports, as
  * members, our labelled Secrets left without a Cluster, so reconcile's forced leave removes them.
+ * Services on members (place, serviceStatus, unplace): see karmada-placement.ts; uncordon removes
+ * only the NoSchedule taint cordon added.
  * @example
  * const federation = new KarmadaFederation({ kubeconfigPath: '/etc/karmada/karmada-apiserver.config' });
  */
@@ -66,6 +70,8 @@ export class KarmadaFederation implements FederationDriver {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
   readonly #options: KarmadaOptions;
+  readonly #kc: KubeConfig;
+  readonly #placement: KarmadaPlacement;
 
   /** The installation: members and Secrets not labelled with it are never touched. */
   readonly #owner: string | undefined;
@@ -74,26 +80,52 @@ export class KarmadaFederation implements FederationDriver {
     this.#owner = owner;
     this.#options = options;
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
+    this.#kc = kc;
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
+    this.#placement = new KarmadaPlacement(this.#custom, options);
   }
 
-  // Issue 11: the operations below are being built (services placed on the member); until then
-  // they fail loudly rather than pretend.
-  async uncordon(_name: string): Promise<void> {
-    throw new Error(`${this.name}: uncordon is not built yet`);
+  async uncordon(name: string): Promise<void> {
+    await this.#retaint(name, 'uncordoning', (taints) =>
+      taints.some((t) => t.key === DRAINING_TAINT && t.effect === 'NoSchedule')
+        ? taints.filter((t) => !(t.key === DRAINING_TAINT && t.effect === 'NoSchedule'))
+        : undefined,
+    );
   }
-  async place(_name: string, _services: readonly ServiceSpec[]): Promise<void> {
-    throw new Error(`${this.name}: place is not built yet`);
+
+  async place(name: string, services: readonly ServiceSpec[]): Promise<void> {
+    await this.#placement.place(name, await this.#ownerOf(name), services);
   }
-  async serviceStatus(_name: string, _services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
-    throw new Error(`${this.name}: serviceStatus is not built yet`);
+
+  async serviceStatus(name: string, services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
+    return this.#placement.serviceStatus(name, services);
   }
-  async unplace(_name: string, _services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
-    throw new Error(`${this.name}: unplace is not built yet`);
+
+  async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
+    // A member gone (or never joined) may still be named by our objects: take it off them.
+    const owner = (await this.#get(name)) ? await this.#ownerOf(name) : this.#owner;
+    if (!owner) return { done: true, why: `${name} is not a member: nothing is placed on it` };
+    return this.#placement.unplace(name, owner, services);
   }
-  async labels(_services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
-    throw new Error(`${this.name}: labels is not built yet`);
+
+  /** Labels of the resource templates and their namespaces on the karmada-apiserver. */
+  async labels(services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
+    return templateLabels(DRIVER, this.#kc, services);
+  }
+
+  /**
+   * The installation placing on member `name`: ours, or the member's own owner label when the
+   * driver was built without one. A member that is not there (or not ours) is refused.
+   */
+  async #ownerOf(name: string): Promise<string> {
+    const cluster = await this.#get(name);
+    if (!cluster) throw new DriverError(DRIVER, `Cluster ${name} is not a member: join it first`);
+    refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
+    const owner = this.#owner ?? cluster.metadata.labels[OWNER_LABEL];
+    if (!owner)
+      throw new DriverError(DRIVER, `refusing to place on Cluster ${name}: clusterburst did not create it`);
+    return owner;
   }
 
   async join(member: MemberSpec): Promise<void> {
@@ -239,8 +271,24 @@ export class KarmadaFederation implements FederationDriver {
     return parsed.data;
   }
 
-  /** Adds the draining taint with `effect`, keeping the taints Karmada set (CAS on resourceVersion). */
+  /** Adds the draining taint with `effect`, keeping the taints Karmada set. */
   async #taint(name: string, effect: 'NoSchedule' | 'NoExecute'): Promise<void> {
+    await this.#retaint(name, `tainting ${effect}`, (taints) =>
+      taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)
+        ? undefined
+        : [...taints, { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() }],
+    );
+  }
+
+  /**
+   * Sets `Cluster.spec.taints` to `change(taints)` (undefined: nothing to do), with a CAS on
+   * resourceVersion so the taints Karmada or a person set in between are kept.
+   */
+  async #retaint(
+    name: string,
+    what: string,
+    change: (taints: KarmadaCluster['spec']['taints']) => KarmadaCluster['spec']['taints'] | undefined,
+  ): Promise<void> {
     // 409: Karmada changed the Cluster since we read it; 404 on the patch: it went away between
     // the read and the write (the next read says so). Both are read again and decided afresh.
     const raced = (error: unknown) => isKubeFailure(error, 409) || isKubeFailure(error, 404);
@@ -250,17 +298,13 @@ export class KarmadaFederation implements FederationDriver {
           const cluster = await this.#get(name);
           if (!cluster) return; // nothing to keep workloads off (a join that never happened)
           refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
-          const taints = cluster.spec.taints;
-          if (taints.some((t) => t.key === DRAINING_TAINT && t.effect === effect)) return;
-          const taint = { key: DRAINING_TAINT, effect, timeAdded: new Date().toISOString() };
+          const taints = change(cluster.spec.taints);
+          if (!taints) return;
           await this.#custom.patchClusterCustomObject(
             {
               ...CLUSTER,
               name,
-              body: {
-                metadata: { resourceVersion: cluster.metadata.resourceVersion },
-                spec: { taints: [...taints, taint] },
-              },
+              body: { metadata: { resourceVersion: cluster.metadata.resourceVersion }, spec: { taints } },
             },
             MERGE_PATCH,
           );
@@ -270,9 +314,9 @@ export class KarmadaFederation implements FederationDriver {
     } catch (error) {
       if (error instanceof DriverError) throw error;
       if (raced(error)) {
-        throw new DriverError(DRIVER, `tainting Cluster ${name} kept conflicting`, { retryable: true });
+        throw new DriverError(DRIVER, `${what} Cluster ${name} kept conflicting`, { retryable: true });
       }
-      throw driverError(DRIVER, `tainting Cluster ${name} ${effect}`, error);
+      throw driverError(DRIVER, `${what} Cluster ${name}`, error);
     }
   }
 }

@@ -1,6 +1,7 @@
 /** Options of the `kubefed` federation driver; zod only, so the config loads it without client-node. */
 import { z } from 'zod';
 import { KUBECONFIG_SOURCE_FIELDS, oneKubeconfigSource } from '../kube/kubeconfig-source-options.ts';
+import { LabelSelectorSchema } from '../kube/label-selector.ts';
 
 /** Options of the `kubefed` federation driver (`federation.options` in clusterburst.yaml). */
 export const KubefedOptionsSchema = z
@@ -17,6 +18,17 @@ export const KubefedOptionsSchema = z
     tokenTimeoutSeconds: z.number().positive().default(30),
     /** Bound on a KubeFedCluster staying in deletion before leave reports it. @default 600 */
     leaveTimeoutSeconds: z.number().positive().default(600),
+    /**
+     * The home KubeFedClusters a service's ReplicaSchedulingPreference keeps beside the burst
+     * members. @default every KubeFedCluster not labelled `clusterburst.io/burst`
+     */
+    homeClusters: LabelSelectorSchema.default({
+      matchExpressions: [{ key: 'clusterburst.io/burst', operator: 'DoesNotExist' }],
+    }),
+    /** Weight of each home cluster in the replica division. @default 1 */
+    homeWeight: z.number().int().min(1).default(1),
+    /** Weight of each burst member in the replica division. @default 1 */
+    burstWeight: z.number().int().min(1).default(1),
   })
   .superRefine(oneKubeconfigSource);
 

@@ -17,10 +17,12 @@ import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { grantMemberAccess, revokeMemberAccess } from '../kube/member-access.ts';
 import { ownedBy, refuseForeign } from '../kube/owned.ts';
+import { templateLabels } from '../kube/service-objects.ts';
 import { ensureTokenSecret, kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
 
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
 import type { KubefedOptions } from './kubefed-options.ts';
+import { KubefedPlacement } from './kubefed-placement.ts';
 
 /** Label set on cordon (informational: see the class comment). */
 export const CORDONED_LABEL = 'clusterburst.io/cordoned';
@@ -73,6 +75,8 @@ export class KubefedFederation implements FederationDriver {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
   readonly #options: KubefedOptions;
+  readonly #kc: KubeConfig;
+  readonly #placement: KubefedPlacement;
 
   /** The installation: members and Secrets not labelled with it are never touched. */
   readonly #owner: string | undefined;
@@ -81,26 +85,52 @@ export class KubefedFederation implements FederationDriver {
     this.#owner = owner;
     this.#options = options;
     const kc = kubeConfig ?? loadKubeConfig(this.#options, 'federation.options');
+    this.#kc = kc;
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
+    this.#placement = new KubefedPlacement(this.#custom, options);
   }
 
-  // Issue 11: the operations below are being built (services placed on the member); until then
-  // they fail loudly rather than pretend.
-  async uncordon(_name: string): Promise<void> {
-    throw new Error(`${this.name}: uncordon is not built yet`);
+  /** Undo `cordon`: the informational label goes (KubeFed has no taints; see the class comment). */
+  async uncordon(name: string): Promise<void> {
+    await this.#label(name, CORDONED_LABEL, null);
   }
-  async place(_name: string, _services: readonly ServiceSpec[]): Promise<void> {
-    throw new Error(`${this.name}: place is not built yet`);
+
+  async place(name: string, services: readonly ServiceSpec[]): Promise<void> {
+    await this.#placement.place(name, await this.#ownerOf(name), services);
   }
-  async serviceStatus(_name: string, _services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
-    throw new Error(`${this.name}: serviceStatus is not built yet`);
+
+  async serviceStatus(name: string, services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
+    return this.#placement.serviceStatus(name, services);
   }
-  async unplace(_name: string, _services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
-    throw new Error(`${this.name}: unplace is not built yet`);
+
+  async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
+    // A member gone (or never joined) may still be named by our objects: take it off them.
+    const owner = (await this.#get(name)) ? await this.#ownerOf(name) : this.#owner;
+    if (!owner) return { done: true, why: `${name} is not a member: nothing is placed on it` };
+    return this.#placement.unplace(name, owner, services);
   }
-  async labels(_services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
-    throw new Error(`${this.name}: labels is not built yet`);
+
+  /**
+   * Labels of the namespaces on the host cluster and of each workload's FederatedDeployment
+   * (its own labels and its template's: either may carry the restricted label).
+   */
+  async labels(services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
+    return templateLabels(DRIVER, this.#kc, services, (w) => this.#placement.workloadLabels(w));
+  }
+
+  /** The installation placing on member `name` (ours, or the member's owner label); others refused. */
+  async #ownerOf(name: string): Promise<string> {
+    const cluster = await this.#get(name);
+    if (!cluster) throw new DriverError(DRIVER, `KubeFedCluster ${name} is not a member: join it first`);
+    refuseForeign(DRIVER, `KubeFedCluster ${name}`, cluster.metadata.labels, this.#owner);
+    const owner = this.#owner ?? cluster.metadata.labels[OWNER_LABEL];
+    if (!owner)
+      throw new DriverError(
+        DRIVER,
+        `refusing to place on KubeFedCluster ${name}: clusterburst did not create it`,
+      );
+    return owner;
   }
 
   async join(member: MemberSpec): Promise<void> {
@@ -235,15 +265,16 @@ export class KubefedFederation implements FederationDriver {
     return parsed.data;
   }
 
-  /** One merge patch (labels merge key by key); a member that never joined has nothing to label. */
-  async #label(name: string, label: string): Promise<void> {
+  /** One merge patch (labels merge key by key; null removes); a member that never joined has nothing to label. */
+  async #label(name: string, label: string, value: 'true' | null = 'true'): Promise<void> {
     const namespace = this.#options.federationNamespace;
     const cluster = await this.#get(name);
     if (!cluster) return;
     refuseForeign(DRIVER, `KubeFedCluster ${name}`, cluster.metadata.labels, this.#owner);
+    if ((cluster.metadata.labels[label] ?? null) === value) return;
     await ifPresent(DRIVER, `labelling KubeFedCluster ${name} ${label}`, () =>
       this.#custom.patchNamespacedCustomObject(
-        { ...KFC, namespace, name, body: { metadata: { labels: { [label]: 'true' } } } },
+        { ...KFC, namespace, name, body: { metadata: { labels: { [label]: value } } } },
         MERGE_PATCH,
       ),
     );

@@ -25,7 +25,7 @@
  * Does not implement: authorization (RBAC objects are stored, never enforced), admission,
  * OpenAPI schema validation and defaulting of custom resources, conversion webhooks, server-side
  * apply and managedFields, dry run, garbage collection by ownerReferences, graceful deletion of
- * pods, watch history and 410 Gone, TLS, aggregated discovery, protobuf, YAML bodies.
+ * pods, watch history and 410 Gone, aggregated discovery, protobuf, YAML bodies.
  * See BEHAVIOURS.md beside this file for the details.
  *
  * @example
@@ -36,6 +36,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startCrdController } from './crd-controller.ts';
@@ -43,6 +44,10 @@ import type { CrdDefinition } from './crd-manifest.ts';
 import { crdManifest } from './crd-manifest.ts';
 import { Faults } from './faults.ts';
 import { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
+import type { LoadBalancerController } from './member-loadbalancers.ts';
+import { startLoadBalancerController } from './member-loadbalancers.ts';
+import type { WorkloadKey } from './member-workloads.ts';
+import { startWorkloadController } from './member-workloads.ts';
 import { startNamespaceController } from './namespace-controller.ts';
 import type { Json } from './patch.ts';
 import type { ResourceType } from './registry.ts';
@@ -58,6 +63,7 @@ export { failureOf, isNotFound } from './api-error.ts';
 export type { CrdDefinition } from './crd-manifest.ts';
 export { crdManifest } from './crd-manifest.ts';
 export type { FailOptions, FaultFilter, FaultOptions, Faults } from './faults.ts';
+export type { WorkloadKey } from './member-workloads.ts';
 export type { PolicyRule, RequestAttributes } from './rbac-check.ts';
 export { allowedBy, deniedRequests, requestAttributes } from './rbac-check.ts';
 export type { RequestLogEntry } from './server.ts';
@@ -82,6 +88,40 @@ export interface KubeEmulatorOptions {
   readonly namespaceDeletionDelayMs?: number;
   /** Accept service-account tokens minted by the token controller as credentials. @default true */
   readonly acceptServiceAccountTokens?: boolean;
+  /** Another bearer-token authenticator, as a cloud's webhook authenticator (EKS IAM, GKE OAuth). */
+  readonly acceptToken?: (token: string) => boolean | Promise<boolean>;
+  /** Serve HTTPS with this key and certificate (signed by `caPem`); the kubeconfig then verifies it. */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly caPem: string };
+  /** With `tls`: client certificates chaining to this PEM CA authenticate (x509 client auth). */
+  readonly clientCaPem?: string;
+  /** Address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port to listen on. @default 0 (any free port) */
+  readonly port?: number;
+  /** Run a member cluster's controllers: workloads' status and LoadBalancer Services (BEHAVIOURS.md). */
+  readonly memberControllers?: MemberControllerOptions;
+}
+
+/** What the member-side controllers do (member-workloads.ts, member-loadbalancers.ts). */
+export interface MemberControllerOptions {
+  /** The cluster name the data plane answers with. @default the emulator's name */
+  readonly clusterName?: string;
+  /** Delay before a workload's replicas are ready. @default 50 */
+  readonly readyAfterMs?: number;
+  /** Workloads whose replicas never become ready. */
+  readonly unready?: readonly WorkloadKey[];
+  /** Picks each load balancer's loopback address. @default a random 127.x.y.z */
+  readonly addresses?: () => string;
+}
+
+/** The member-side controllers of a running emulator. */
+export interface MemberControllers {
+  /** Keep a workload's replicas unready (or let them become ready again). */
+  keepUnready(workload: WorkloadKey, unready?: boolean): void;
+  /** The load balancer address of a Service, once it listens. */
+  addressOf(namespace: string, name: string): string | undefined;
+  /** Load balancers that could not be built, by `namespace/name`. */
+  readonly failures: ReadonlyMap<string, string>;
 }
 
 /** Points at one object: apiVersion and kind as in its manifest. */
@@ -104,11 +144,13 @@ export interface ObjectsFilter {
 /** A running emulator. */
 export interface KubeEmulator {
   readonly name: string;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT, or https:// with `tls`. */
   readonly url: string;
   readonly token: string;
-  /** PEM text the token controller serves as `ca.crt` (not a real certificate: the server is HTTP). */
+  /** PEM the token controller serves as `ca.crt`: the `tls` CA, else a placeholder (the server is HTTP). */
   readonly caCrt: string;
+  /** The member-side controllers, when started with `memberControllers`. */
+  readonly members?: MemberControllers;
   /** Kubeconfig YAML for this emulator. */
   readonly kubeconfig: string;
   /** A fresh client-node KubeConfig loaded from `kubeconfig`. */
@@ -149,7 +191,7 @@ function fakeCaPem(): string {
 export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Promise<KubeEmulator> {
   const name = options.name ?? 'kube-emulator';
   const token = options.token ?? randomBytes(24).toString('hex');
-  const caCrt = fakeCaPem();
+  const caCrt = options.tls?.caPem ?? fakeCaPem();
   const store = new ObjectStore(new ResourceRegistry());
   const faults = new Faults();
   const log: RequestLogEntry[] = [];
@@ -178,35 +220,84 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   for (const d of options.crds ?? []) installCrd(d);
 
   let url = '';
-  const server = createServer(
-    createRequestHandler({
-      store,
-      faults,
-      log,
-      token,
-      acceptServiceAccountTokens: options.acceptServiceAccountTokens ?? true,
-      serverAddress: () => url.replace(/^http:\/\//, ''),
-    }),
-  );
+  const handler = createRequestHandler({
+    store,
+    faults,
+    log,
+    token,
+    acceptServiceAccountTokens: options.acceptServiceAccountTokens ?? true,
+    acceptToken: options.acceptToken,
+    serverAddress: () => url.replace(/^https?:\/\//, ''),
+  });
+  const { tls } = options;
+  // Client certificates are asked for, never required: kube-apiserver then tries the bearer token.
+  const server = tls
+    ? createHttpsServer(
+        {
+          key: tls.key,
+          cert: tls.cert,
+          ...(options.clientCaPem ? { ca: options.clientCaPem, requestCert: true } : {}),
+          rejectUnauthorized: false,
+        },
+        handler,
+      )
+    : createServer(handler);
+  let members: MemberControllers | undefined;
+  let balancers: LoadBalancerController | undefined;
+  if (options.memberControllers) {
+    const m = options.memberControllers;
+    const unready = new Set((m.unready ?? []).map((w) => `${w.namespace}/${w.name}`));
+    const workloads = startWorkloadController(store, { readyAfterMs: m.readyAfterMs ?? 50, unready });
+    stops.push(() => workloads.stop());
+    balancers = startLoadBalancerController(store, {
+      clusterName: m.clusterName ?? name,
+      ...(m.addresses && { addresses: m.addresses }),
+    });
+    const lb = balancers;
+    members = {
+      keepUnready: (w, on = true) => {
+        if (on) unready.add(`${w.namespace}/${w.name}`);
+        else unready.delete(`${w.namespace}/${w.name}`);
+        workloads.resync();
+      },
+      addressOf: (namespace, serviceName) => lb.addressOf(namespace, serviceName),
+      failures: lb.failures,
+    };
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  }).catch(async (error: unknown) => {
+    for (const stop of stops) stop();
+    await balancers?.stop();
+    throw error;
   });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const kubeconfig = kubeconfigYaml({ name, server: url, token, namespace: options.namespace ?? 'default' });
+  const port = (server.address() as AddressInfo).port;
+  url = `${tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}`;
+  const kubeconfig = kubeconfigYaml({
+    name,
+    server: url,
+    token,
+    namespace: options.namespace ?? 'default',
+    ...(tls && { caPem: tls.caPem }),
+  });
 
   return {
     name,
     url,
     token,
     caCrt,
+    ...(members && { members }),
     kubeconfig,
     kubeConfig: () => loadKubeConfig(kubeconfig),
     faults,
     objects: (filter = {}) => {
       const labels = parseLabelSelector(filter.labelSelector);
-      return store
-        .all()
+      // One kind asked for: copy only its objects (controllers poll this often, and a CRD with
+      // a large schema, such as apps/v1 Deployment's, would be copied on every call otherwise).
+      const type =
+        filter.apiVersion && filter.kind ? store.registry.byKind(filter.apiVersion, filter.kind) : undefined;
+      return (type ? store.list(type).items : store.all())
         .filter(
           (o) =>
             (filter.apiVersion === undefined || o.apiVersion === filter.apiVersion) &&
@@ -239,6 +330,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     onChange: (listener) => store.onChange(listener),
     stop: async () => {
       for (const stop of stops) stop();
+      await balancers?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -2,6 +2,7 @@
  * The resource types an emulator serves: the built-in kinds the drivers touch, plus every
  * CustomResourceDefinition created on it. Discovery and routing both read from here.
  */
+import { APPS_DEPLOYMENT_SCHEMAS, APPS_STATEFULSET_SCHEMAS } from './upstream-schemas/index.ts';
 
 /** How `metadata.name` is validated for a resource (apimachinery's name validators). */
 export type NameRule = 'subdomain' | 'label' | 'path-segment';
@@ -81,6 +82,18 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
     shortNames: ['crd', 'crds'],
   }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease'),
+  // Workloads the federation places on members (their status is the member controllers',
+  // member-workloads.ts), pruned by the structural schema of the Kubernetes OpenAPI document.
+  builtin('apps', 'v1', 'deployments', 'Deployment', {
+    status: true,
+    shortNames: ['deploy'],
+    schemas: APPS_DEPLOYMENT_SCHEMAS,
+  }),
+  builtin('apps', 'v1', 'statefulsets', 'StatefulSet', {
+    status: true,
+    shortNames: ['sts'],
+    schemas: APPS_STATEFULSET_SCHEMAS,
+  }),
 ];
 
 /** Mutable table of served resource types, keyed by group and plural. */

@@ -35,7 +35,17 @@ export interface ServerContext {
   readonly token: string;
   /** Accept tokens of service-account token Secrets too (not only the admin token). */
   readonly acceptServiceAccountTokens: boolean;
+  /** Another bearer-token authenticator (a cloud's webhook: EKS IAM, GKE OAuth). */
+  readonly acceptToken?: (token: string) => boolean | Promise<boolean>;
   serverAddress(): string;
+}
+
+/** Paths kube-apiserver serves to anyone (the `system:public-info-viewer` ClusterRole). */
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+/** Whether the TLS layer verified a client certificate against the emulator's client CA. */
+function clientCertificateVerified(req: IncomingMessage): boolean {
+  return (req.socket as { authorized?: boolean }).authorized === true;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -44,13 +54,15 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function authenticated(ctx: ServerContext, header: string | undefined): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+async function authenticated(ctx: ServerContext, req: IncomingMessage): Promise<boolean> {
+  if (clientCertificateVerified(req)) return true;
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
   if (!m) return false;
   const token = m[1]!.trim();
   return (
     sameSecret(token, ctx.token) ||
-    (ctx.acceptServiceAccountTokens && isServiceAccountToken(ctx.store, token))
+    (ctx.acceptServiceAccountTokens && isServiceAccountToken(ctx.store, token)) ||
+    ((await ctx.acceptToken?.(token)) ?? false)
   );
 }
 
@@ -129,7 +141,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   let reply: Reply;
   try {
     const body = await readBody(req);
-    if (!authenticated(ctx, req.headers.authorization)) throw unauthorized();
+    // Anonymous requests may read the health and version paths only, as kube-apiserver's
+    // default anonymous auth plus system:public-info-viewer allow; everything else is 401.
+    if (!PUBLIC_PATHS.has(url.pathname) && !(await authenticated(ctx, req))) throw unauthorized();
     const segs = url.pathname
       .split('/')
       .filter((s) => s.length > 0)

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomInt } from 'node:crypto';
 import { stringify } from 'yaml';
 import { der, OID } from '../../../shared/drivers/provider/magnum-csr.ts';
 import {
@@ -15,6 +15,7 @@ import {
   type EmulatedServer,
   serveEmulatedApi,
 } from './http.ts';
+import { MemberApis } from './member-api.ts';
 import { issueCertificate, makeServerTls, makeTestCa, type TestCa } from './x509.ts';
 
 interface StoredCluster {
@@ -28,6 +29,8 @@ interface StoredCluster {
   failWith?: ProvisioningError;
   /** Agent pool state by pool name (the profiles of the create PUT stay in `properties`). */
   pools?: Map<string, StoredPool>;
+  /** URL of the cluster's API server (member-api.ts), once it has one. */
+  apiUrl?: string;
 }
 
 /** An ARM error as AKS reports a failed provisioning: its own code, often the cause in `details`. */
@@ -72,6 +75,8 @@ export class ArmEmulator {
   /** Agent pool PUTs that started a scale, by cluster name. */
   readonly scales = new Map<string, number>();
   readonly ca: TestCa;
+  /** The clusters' Kubernetes API servers: their fqdn and kubeconfig server once Succeeded. */
+  readonly apis = new MemberApis('aks');
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
   readonly #failures: EmulatedReply[] = [];
@@ -94,12 +99,13 @@ export class ArmEmulator {
 
   /** Start listening over HTTPS; returns the endpoint origin. */
   async start(): Promise<string> {
-    this.#server = await serveEmulatedApi((request) => this.#handle(request), makeServerTls(this.ca));
+    this.#server = await serveEmulatedApi((request) => this.#serve(request), makeServerTls(this.ca));
     return this.#server.origin;
   }
 
   async close(): Promise<void> {
     await this.#server?.close();
+    await this.apis.close();
   }
 
   get log(): readonly { readonly method: string; readonly path: string }[] {
@@ -140,6 +146,31 @@ export class ArmEmulator {
   clusterNames(): string[] {
     this.#advance();
     return [...this.#clusters.keys()];
+  }
+
+  /**
+   * Every Succeeded cluster answers the Kubernetes API before anyone reads its fqdn or
+   * kubeconfig: on its own loopback address at port 443, as `https://<fqdn>:443` says, or, where
+   * port 443 cannot be bound, on any port of 127.0.0.1 (then only the kubeconfig reaches it).
+   * The admin kubeconfig's client certificate (signed by the cluster CA) authenticates.
+   */
+  async #serve(request: EmulatedRequest): Promise<EmulatedReply> {
+    this.#advance();
+    await Promise.all(
+      [...this.#clusters.values()]
+        .filter((c) => c.provisioningState === 'Succeeded')
+        .map(async (c) => {
+          const api = await this.apis.start(
+            c.name,
+            c.name,
+            this.#clusterCa,
+            { clientCaPem: this.#clusterCa.certPem },
+            () => ({ host: `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`, port: 443 }),
+          );
+          c.apiUrl = api.url;
+        }),
+    );
+    return this.#handle(request);
   }
 
   #handle(request: EmulatedRequest): EmulatedReply {
@@ -309,6 +340,7 @@ export class ArmEmulator {
         this.now >= cluster.goneAt
       ) {
         this.#clusters.delete(cluster.name);
+        void this.apis.stop(cluster.name);
         this.#settle(cluster.name, 'delete');
       }
     }
@@ -323,6 +355,9 @@ export class ArmEmulator {
   }
 
   #fqdn(cluster: StoredCluster): string {
+    // The API server's own address when it listens on 443 (https://<fqdn>:443 reaches it).
+    const api = cluster.apiUrl ? new URL(cluster.apiUrl) : undefined;
+    if (api?.port === '443' || (api && api.port === '')) return api.hostname;
     const id = createHash('sha256').update(cluster.name).digest('hex').slice(0, 8);
     return `${cluster.name}-${id}.hcp.${cluster.location}.azmk8s.io`;
   }
@@ -366,7 +401,7 @@ export class ArmEmulator {
         {
           name: cluster.name,
           cluster: {
-            server: `https://${this.#fqdn(cluster)}:443`,
+            server: cluster.apiUrl ?? `https://${this.#fqdn(cluster)}:443`,
             'certificate-authority-data': b64(this.#clusterCa.certPem),
           },
         },

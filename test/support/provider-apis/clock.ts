@@ -23,6 +23,7 @@ import { ArmEmulator } from './aks.ts';
 import { EksFake } from './eks.ts';
 import { GkeEmulator } from './gke.ts';
 import { MagnumEmulator } from './magnum.ts';
+import type { MemberApis } from './member-api.ts';
 
 /**
  * Runs an emulator's time while a runtime polls it: every `everyMs` real milliseconds, `stepMs`
@@ -63,6 +64,8 @@ export interface EmulatedProvider {
   readonly region: string;
   readonly driver: ProviderDriver;
   readonly clock: EmulatedClock;
+  /** Each ready cluster's Kubernetes API server (its member controllers and data plane inside). */
+  readonly members: MemberApis;
   /** The config entry that offers this provider (the driver itself is passed as an override). */
   readonly entry: NonNullable<ConfigInput['providers']>[number];
   /** Names of the clusters the emulated account holds now (anyone's). */
@@ -188,6 +191,7 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
   };
   return {
     kind: 'eks',
+    members: fake.apis,
     region,
     driver,
     clock: new EmulatedClock((ms) => fake.tick(ms)),
@@ -220,6 +224,7 @@ async function eks(options: EmulatedOptions): Promise<EmulatedProvider> {
         },
       ),
     async close() {
+      await fake.close();
       fake.stub.restore();
       client.destroy();
     },
@@ -236,6 +241,7 @@ async function gke(options: EmulatedOptions): Promise<EmulatedProvider> {
   const driver = new GkeProvider('gke', GkeOptionsSchema.parse(input), { tokenSource: async () => TOKEN });
   return {
     kind: 'gke',
+    members: api.apis,
     region,
     driver,
     clock: new EmulatedClock((ms) => api.tick(ms)),
@@ -296,6 +302,7 @@ async function aks(options: EmulatedOptions): Promise<EmulatedProvider> {
     });
   return {
     kind: 'aks',
+    members: api.apis,
     region,
     driver,
     clock: new EmulatedClock((ms) => api.tick(ms)),
@@ -370,6 +377,7 @@ async function magnum(options: EmulatedOptions): Promise<EmulatedProvider> {
   };
   return {
     kind: 'magnum',
+    members: api.apis,
     region,
     driver,
     clock: new EmulatedClock((ms) => api.tick(ms)),

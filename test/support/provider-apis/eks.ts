@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type Cluster,
   CreateClusterCommand,
@@ -30,7 +29,10 @@ import {
   type UpdateNodegroupConfigCommandInput,
 } from '@aws-sdk/client-eks';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { acceptEksToken } from './eks-authenticator.ts';
 import { EksNodegroupUpdates } from './eks-updates.ts';
+import { MemberApis } from './member-api.ts';
+import { makeTestCa, type TestCa } from './x509.ts';
 
 /** How long the emulated EKS takes for each transition, in emulated milliseconds. */
 export interface EksTimings {
@@ -73,6 +75,10 @@ export class EksFake {
   readonly #clusters = new Map<string, Timed<Cluster>>();
   readonly #groups = new Map<string, Map<string, Timed<Nodegroup>>>();
   readonly #timings: EksTimings;
+  /** The clusters' Kubernetes API servers (member-api.ts): the endpoint of an ACTIVE cluster. */
+  readonly apis = new MemberApis('eks');
+  readonly #cas = new Map<string, TestCa>();
+  readonly #client: EKSClient;
   /** Health issue every node group created from now on ends CREATE_FAILED with, once its launch is due. */
   nodegroupFailure?: { code: NodegroupIssueCode; message: string };
   /** Node group scaling updates (eks-updates.ts). */
@@ -93,10 +99,13 @@ export class EksFake {
     timings: Partial<EksTimings> = {},
   ) {
     this.#timings = { ...DEFAULT_TIMINGS, ...timings };
+    this.#client = client;
     this.stub = mockClient(client);
     const on = this.stub;
     on.on(CreateClusterCommand).callsFake((i: CreateClusterCommandInput) => this.#createCluster(i));
-    on.on(DescribeClusterCommand).callsFake((i: { name: string }) => ({ cluster: this.#cluster(i.name) }));
+    on.on(DescribeClusterCommand).callsFake(async (i: { name: string }) => ({
+      cluster: await this.#withApi(this.#cluster(i.name)),
+    }));
     on.on(ListClustersCommand).callsFake((i: { nextToken?: string }) => this.#listClusters(i.nextToken));
     on.on(TagResourceCommand).callsFake((i: { resourceArn: string; tags: Record<string, string> }) => {
       const entry = [...this.#clusters.values()].find((c) => c.value.arn === i.resourceArn);
@@ -147,6 +156,11 @@ export class EksFake {
   /** Let emulated time pass. */
   tick(ms = 60_000): void {
     this.now += ms;
+  }
+
+  /** Stop every cluster's API server (and its load balancers). */
+  async close(): Promise<void> {
+    await this.apis.close();
   }
 
   /** Put a cluster there behind our back (an orphan, or someone else's). */
@@ -227,14 +241,34 @@ export class EksFake {
     const entry = this.#clusters.get(name);
     if (!entry || !this.#exists(name)) throw notFound(`cluster found for name: ${name}`);
     const c = entry.value;
-    if (c.status === 'CREATING' && this.now >= entry.readyAt) {
-      c.status = 'ACTIVE';
-      c.endpoint = `https://${hash(name).toUpperCase()}.gr7.${this.region}.eks.amazonaws.com`;
-      c.certificateAuthority = {
-        data: Buffer.from(`-----BEGIN CERTIFICATE-----\n${hash(name)}\n`).toString('base64'),
-      };
-    }
+    if (c.status === 'CREATING' && this.now >= entry.readyAt) c.status = 'ACTIVE';
     return { ...c, tags: { ...c.tags } };
+  }
+
+  /**
+   * An ACTIVE cluster has a real API server: its URL is the endpoint and its CA the
+   * certificateAuthority, as DescribeCluster reports them. Tokens are checked as the IAM
+   * authenticator does (eks-authenticator.ts), against the account's (the client's) credentials.
+   */
+  async #withApi(cluster: Cluster): Promise<Cluster> {
+    const name = cluster.name ?? '';
+    if (cluster.status !== 'ACTIVE' && cluster.status !== 'UPDATING') return cluster;
+    let ca = this.#cas.get(name);
+    if (!ca) {
+      ca = makeTestCa(`eks ${name}`);
+      this.#cas.set(name, ca);
+    }
+    const credentials = this.#client.config.credentials;
+    const api = await this.apis.start(name, name, ca, {
+      acceptToken: (token) => acceptEksToken(token, name, credentials),
+    });
+    const stored = this.#clusters.get(name)?.value;
+    const reported = {
+      endpoint: api.url,
+      certificateAuthority: { data: Buffer.from(api.caPem).toString('base64') },
+    };
+    if (stored) Object.assign(stored, reported);
+    return { ...cluster, ...reported };
   }
 
   #nodegroup(clusterName: string, nodegroupName: string): Nodegroup {
@@ -267,6 +301,8 @@ export class EksFake {
     if (entry.goneAt !== undefined && this.now >= entry.goneAt) {
       this.#clusters.delete(name);
       this.#groups.delete(name);
+      this.#cas.delete(name);
+      void this.apis.stop(name);
       return false;
     }
     return true;
@@ -279,8 +315,4 @@ export class EksFake {
     const page = names.slice(start, start + 2);
     return start + 2 < names.length ? { clusters: page, nextToken: String(start + 2) } : { clusters: page };
   }
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }

@@ -13,6 +13,8 @@ import {
   type EmulatedServer,
   serveEmulatedApi,
 } from './http.ts';
+import { MemberApis } from './member-api.ts';
+import { makeTestCa, type TestCa } from './x509.ts';
 
 /** Numeric enums, as GKE answers when the client asks for `enum-encoding=int` (the Node client does). */
 const ClusterStatus = { PROVISIONING: 1, RUNNING: 2, STOPPING: 4, ERROR: 5 } as const;
@@ -27,7 +29,10 @@ interface StoredCluster {
   nodes: number;
   autopilot?: { enabled: boolean };
   nodePools?: unknown[];
+  /** `127.0.0.1:PORT` of the cluster's API server (member-api.ts), once RUNNING. */
   endpoint?: string;
+  /** The cluster CA: signs its API server's certificate. */
+  ca?: TestCa;
   statusMessage?: string;
   conditions?: { code: string; message: string; canonicalCode: number }[];
   readyAt: number;
@@ -80,6 +85,8 @@ export class GkeEmulator {
   resizeFailure?: ResizeFailure;
   /** Resize operations started, by cluster name. */
   readonly resizes = new Map<string, number>();
+  /** The clusters' Kubernetes API servers: the endpoint of a RUNNING cluster. */
+  readonly apis = new MemberApis('gke');
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #operations = new Map<string, StoredOperation>();
   readonly #failures: EmulatedReply[] = [];
@@ -97,12 +104,13 @@ export class GkeEmulator {
 
   /** Start listening; returns `127.0.0.1:<port>` for the client's apiEndpoint. */
   async start(): Promise<string> {
-    this.#server = await serveEmulatedApi((request) => this.#handle(request));
+    this.#server = await serveEmulatedApi((request) => this.#serve(request));
     return `127.0.0.1:${this.#server.port}`;
   }
 
   async close(): Promise<void> {
     await this.#server?.close();
+    await this.apis.close();
   }
 
   /** Requests seen so far. */
@@ -133,7 +141,6 @@ export class GkeEmulator {
       status: ClusterStatus.RUNNING,
       resourceLabels,
       nodes: 1,
-      endpoint: '34.76.0.1',
       readyAt: 0,
     });
   }
@@ -141,6 +148,22 @@ export class GkeEmulator {
   clusterNames(): string[] {
     this.#advance();
     return [...this.#clusters.keys()];
+  }
+
+  /** Every RUNNING cluster answers the Kubernetes API at its endpoint before anyone reads it. */
+  async #serve(request: EmulatedRequest): Promise<EmulatedReply> {
+    this.#advance();
+    await Promise.all(
+      [...this.#clusters.values()]
+        .filter((c) => c.status === ClusterStatus.RUNNING)
+        .map(async (c) => {
+          c.ca ??= makeTestCa(`gke ${c.name}`);
+          // GKE's Kubernetes API takes the same OAuth access tokens as the GKE API.
+          const api = await this.apis.start(c.name, c.name, c.ca, { acceptToken: (t) => t === this.token });
+          c.endpoint = new URL(api.url).host;
+        }),
+    );
+    return this.#handle(request);
   }
 
   #handle(request: EmulatedRequest): EmulatedReply {
@@ -293,7 +316,6 @@ export class GkeEmulator {
           cluster.conditions = [{ ...cluster.failWith, canonicalCode: canonicalCode(cluster.failWith.code) }];
         } else {
           cluster.status = ClusterStatus.RUNNING;
-          cluster.endpoint = `34.76.${this.#seq % 250}.${(cluster.name.length * 7) % 250}`;
         }
         this.#finish(cluster.name, OperationType.CREATE_CLUSTER, cluster.failWith);
       }
@@ -303,6 +325,7 @@ export class GkeEmulator {
         this.now >= cluster.goneAt
       ) {
         this.#clusters.delete(cluster.name);
+        void this.apis.stop(cluster.name);
         this.#finish(cluster.name, OperationType.DELETE_CLUSTER);
       }
     }
@@ -338,9 +361,7 @@ export class GkeEmulator {
         ? {
             endpoint: c.endpoint,
             masterAuth: {
-              clusterCaCertificate: Buffer.from(
-                `-----BEGIN CERTIFICATE-----\n${c.name}\n-----END CERTIFICATE-----\n`,
-              ).toString('base64'),
+              clusterCaCertificate: Buffer.from(c.ca?.certPem ?? '').toString('base64'),
             },
           }
         : {}),

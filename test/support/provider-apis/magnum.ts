@@ -4,6 +4,7 @@ import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';
 import { serveEmulatedApi } from './http.ts';
 import { KeystoneEmulator } from './keystone.ts';
 import { magnumError, type ResizeInFlight, resizeCluster, settleResize } from './magnum-resize.ts';
+import { MemberApis } from './member-api.ts';
 import { issueCertificate, makeTestCa, readCsr, type TestCa } from './x509.ts';
 
 interface StoredCluster {
@@ -68,6 +69,8 @@ export class MagnumEmulator {
   readonly template = { uuid: randomUUID(), name: 'k8s-1.33' };
   readonly #clusters = new Map<string, StoredCluster>();
   readonly #ca = new Map<string, TestCa>();
+  /** The clusters' Kubernetes API servers: `api_address` once CREATE_COMPLETE. */
+  readonly apis = new MemberApis('magnum');
   readonly #failures: EmulatedReply[] = [];
   #server?: EmulatedServer;
 
@@ -113,12 +116,13 @@ export class MagnumEmulator {
 
   /** Start listening; returns the Keystone v3 URL. */
   async start(): Promise<string> {
-    this.#server = await serveEmulatedApi((request) => this.#handle(request));
+    this.#server = await serveEmulatedApi((request) => this.#serve(request));
     return `${this.#server.origin}/identity/v3`;
   }
 
   async close(): Promise<void> {
     await this.#server?.close();
+    await this.apis.close();
   }
 
   get log(): readonly { readonly method: string; readonly path: string }[] {
@@ -151,7 +155,6 @@ export class MagnumEmulator {
       name,
       status: 'CREATE_COMPLETE',
       health_status: 'HEALTHY',
-      api_address: 'https://10.0.0.99:6443',
       labels,
       node_count: 1,
       master_count: 1,
@@ -171,6 +174,25 @@ export class MagnumEmulator {
   caOf(name: string): string | undefined {
     const cluster = [...this.#clusters.values()].find((c) => c.name === name);
     return cluster && this.#caFor(cluster.uuid).certPem;
+  }
+
+  /**
+   * Every complete cluster answers the Kubernetes API at its `api_address` before anyone reads
+   * it, with a server certificate of the cluster CA; client certificates signed by that CA
+   * (POST /certificates) authenticate, as Magnum's clusters do.
+   */
+  async #serve(request: EmulatedRequest): Promise<EmulatedReply> {
+    this.#advance();
+    await Promise.all(
+      [...this.#clusters.values()]
+        .filter((c) => c.status === 'CREATE_COMPLETE' || c.status.startsWith('UPDATE_'))
+        .map(async (c) => {
+          const ca = this.#caFor(c.uuid);
+          const api = await this.apis.start(c.uuid, c.name, ca, { clientCaPem: ca.certPem });
+          c.api_address = api.url;
+        }),
+    );
+    return this.#handle(request);
   }
 
   #handle(request: EmulatedRequest): EmulatedReply {
@@ -314,11 +336,12 @@ export class MagnumEmulator {
           c.status = 'CREATE_COMPLETE';
           c.status_reason = 'Stack CREATE completed successfully';
           c.health_status = 'HEALTHY';
-          c.api_address = `https://10.0.0.${(this.#clusters.size % 200) + 10}:6443`;
         }
       }
-      if (c.status === 'DELETE_IN_PROGRESS' && c.goneAt !== undefined && this.now >= c.goneAt)
+      if (c.status === 'DELETE_IN_PROGRESS' && c.goneAt !== undefined && this.now >= c.goneAt) {
         this.#clusters.delete(c.uuid);
+        void this.apis.stop(c.uuid);
+      }
     }
   }
 

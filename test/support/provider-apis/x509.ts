@@ -74,14 +74,17 @@ export function issueCertificate(ca: TestCa, request: IssueRequest): string {
   );
 }
 
-/** A server key and certificate for 127.0.0.1, signed by `ca` (for HTTPS emulators). */
-export function makeServerTls(ca: TestCa): { key: string; cert: string } {
+/** A server key and certificate for 127.0.0.1 (or the given addresses), signed by `ca` (for HTTPS emulators). */
+export function makeServerTls(
+  ca: TestCa,
+  ips: readonly string[] = ['127.0.0.1'],
+): { key: string; cert: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const cert = issueCertificate(ca, {
-    subject: der.name([[OID.commonName, '127.0.0.1']]),
+    subject: der.name([[OID.commonName, ips[0] ?? '127.0.0.1']]),
     publicKey: publicKey.export({ type: 'spki', format: 'der' }),
     usage: 'server',
-    ips: ['127.0.0.1'],
+    ips,
   });
   return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert };
 }

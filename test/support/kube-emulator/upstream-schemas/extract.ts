@@ -86,3 +86,34 @@ const swagger = JSON.parse(readFileSync(join(root, karmada), 'utf8')) as {
 const resolve = (ref: string) => swagger.definitions[ref.replace('#/definitions/', '')] ?? {};
 const cluster = Object.keys(swagger.definitions).find((k) => k.endsWith('.cluster.v1alpha1.Cluster'))!;
 write('karmada-cluster.json', karmada, { v1alpha1: skeleton(swagger.definitions[cluster]!, resolve) });
+
+// Placement objects of issue 11 (services on burst members): the Karmada policy, binding and
+// rebalancer, KubeFed's federated types and replica scheduling preference, and the workload
+// kinds the emulators serve as apps/v1 (from the Kubernetes OpenAPI document).
+const crd = (name: string, path: string, kind: string) =>
+  write(name, path, crdVersions(join(root, path), kind));
+crd(
+  'karmada-propagationpolicy.json',
+  'crds/karmada/policy.karmada.io_propagationpolicies.yaml',
+  'PropagationPolicy',
+);
+crd('karmada-resourcebinding.json', 'crds/karmada/work.karmada.io_resourcebindings.yaml', 'ResourceBinding');
+crd(
+  'karmada-workloadrebalancer.json',
+  'crds/karmada/apps.karmada.io_workloadrebalancers.yaml',
+  'WorkloadRebalancer',
+);
+crd('kubefed-rsp.json', kubefed, 'ReplicaSchedulingPreference');
+const federated = 'crds/kubefed/federated-types-crds.yaml';
+crd('kubefed-federateddeployment.json', federated, 'FederatedDeployment');
+crd('kubefed-federatedservice.json', federated, 'FederatedService');
+const apps = 'crds/kubernetes/apis__apps__v1_openapi.json';
+const openapi = JSON.parse(readFileSync(join(root, apps), 'utf8')) as {
+  components: { schemas: Record<string, Schema> };
+};
+const component = (ref: string) => openapi.components.schemas[ref.replace('#/components/schemas/', '')] ?? {};
+for (const kind of ['Deployment', 'StatefulSet']) {
+  write(`apps-${kind.toLowerCase()}.json`, apps, {
+    v1: skeleton(component(`#/components/schemas/io.k8s.api.apps.v1.${kind}`), component),
+  });
+}

@@ -18,3 +18,19 @@ export const CAPI_CLUSTER_SCHEMAS: Versions = load('./capi-cluster.json');
 export const KUBEFED_CLUSTER_SCHEMAS: Versions = load('./kubefed-cluster.json');
 /** Karmada `Cluster` (cluster.karmada.io v1alpha1, served by karmada-aggregated-apiserver). */
 export const KARMADA_CLUSTER_SCHEMAS: Versions = load('./karmada-cluster.json');
+/** Karmada `PropagationPolicy` (policy.karmada.io v1alpha1). */
+export const KARMADA_PROPAGATION_POLICY_SCHEMAS: Versions = load('./karmada-propagationpolicy.json');
+/** Karmada `ResourceBinding` (work.karmada.io v1alpha1, v1alpha2). */
+export const KARMADA_RESOURCE_BINDING_SCHEMAS: Versions = load('./karmada-resourcebinding.json');
+/** Karmada `WorkloadRebalancer` (apps.karmada.io v1alpha1). */
+export const KARMADA_WORKLOAD_REBALANCER_SCHEMAS: Versions = load('./karmada-workloadrebalancer.json');
+/** KubeFed `ReplicaSchedulingPreference` (scheduling.kubefed.io v1alpha1). */
+export const KUBEFED_RSP_SCHEMAS: Versions = load('./kubefed-rsp.json');
+/** KubeFed `FederatedDeployment` (types.kubefed.io v1beta1). */
+export const KUBEFED_FEDERATED_DEPLOYMENT_SCHEMAS: Versions = load('./kubefed-federateddeployment.json');
+/** KubeFed `FederatedService` (types.kubefed.io v1beta1). */
+export const KUBEFED_FEDERATED_SERVICE_SCHEMAS: Versions = load('./kubefed-federatedservice.json');
+/** apps/v1 `Deployment`, from the Kubernetes OpenAPI document. */
+export const APPS_DEPLOYMENT_SCHEMAS: Versions = load('./apps-deployment.json');
+/** apps/v1 `StatefulSet`, from the Kubernetes OpenAPI document. */
+export const APPS_STATEFULSET_SCHEMAS: Versions = load('./apps-statefulset.json');

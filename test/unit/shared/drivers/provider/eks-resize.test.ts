@@ -1,10 +1,20 @@
 import { EKSClient, ResourceLimitExceededException, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
 import { EksOptionsSchema } from '../../../../../shared/drivers/provider/eks-options.ts';
 import { pollCluster } from '../../../../support/contracts/provider.ts';
 import { EksFake } from '../../../../support/provider-apis/eks.ts';
+
+/** Every fake made, so each test's cluster API servers stop after it. */
+const fakes: EksFake[] = [];
+const track = (fake: EksFake): EksFake => {
+  fakes.push(fake);
+  return fake;
+};
+afterEach(async () => {
+  for (const fake of fakes.splice(0)) await fake.close();
+});
 
 const REGION = 'eu-west-1';
 const NAME = 'cb-0123456789ab';
@@ -15,7 +25,7 @@ const CREDENTIALS = {
 
 async function readyCluster() {
   const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
-  const fake = new EksFake(client, REGION);
+  const fake = track(new EksFake(client, REGION));
   const provider = new EksProvider(
     'eks-eu',
     EksOptionsSchema.parse({
@@ -137,7 +147,7 @@ describe('EKS node group resize', () => {
 
   it('waits with a retryable error while the node group is still being created', async () => {
     const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
-    const fake = new EksFake(client, REGION);
+    const fake = track(new EksFake(client, REGION));
     const provider = new EksProvider(
       'eks-eu',
       EksOptionsSchema.parse({

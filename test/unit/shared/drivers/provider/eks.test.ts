@@ -12,7 +12,7 @@ import {
   ThrottlingException,
   UnsupportedAvailabilityZoneException,
 } from '@aws-sdk/client-eks';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BURST_ID_LABEL, OWNER_LABEL } from '../../../../../shared/domain/names.ts';
 import { EksProvider } from '../../../../../shared/drivers/provider/eks.ts';
 import { EksOptionsSchema } from '../../../../../shared/drivers/provider/eks-options.ts';
@@ -21,6 +21,16 @@ import type { ClusterSpec } from '../../../../../shared/drivers/provider/provide
 import { DriverError } from '../../../../../shared/errors.ts';
 import { pollCluster, runProviderContract } from '../../../../support/contracts/provider.ts';
 import { EksFake } from '../../../../support/provider-apis/eks.ts';
+
+/** Every fake made, so each test's cluster API servers stop after it. */
+const fakes: EksFake[] = [];
+const track = (fake: EksFake): EksFake => {
+  fakes.push(fake);
+  return fake;
+};
+afterEach(async () => {
+  for (const fake of fakes.splice(0)) await fake.close();
+});
 
 const REGION = 'eu-west-1';
 const CREDENTIALS = {
@@ -37,7 +47,7 @@ const meta = { $metadata: {} };
 
 function setup() {
   const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
-  const fake = new EksFake(client, REGION);
+  const fake = track(new EksFake(client, REGION));
   const provider = new EksProvider('eks-eu', EksOptionsSchema.parse(OPTIONS), {
     client,
     credentials: CREDENTIALS,
@@ -96,7 +106,9 @@ describe('EKS provider', () => {
     expect(fake.stub.commandCalls(CreateNodegroupCommand)).toHaveLength(1);
 
     const ready = await pollCluster(harness, 'cb-0123456789ab', (c) => c?.state === 'ready');
-    expect(ready?.endpoint).toMatch(/^https:\/\/.+\.eks\.amazonaws\.com$/);
+    // The cluster's own API server (provider-apis/member-api.ts), not a name nothing answers.
+    expect(ready?.endpoint).toBe(fake.apis.get('cb-0123456789ab')?.url);
+    expect(ready?.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('reports a node group that could not launch instances as failed, with the provider words', async () => {
@@ -339,7 +351,7 @@ describe('EKS provider', () => {
 
   it('opens the public API endpoint only to the configured CIDR blocks', async () => {
     const client = new EKSClient({ region: REGION, credentials: CREDENTIALS });
-    const fake = new EksFake(client, REGION);
+    const fake = track(new EksFake(client, REGION));
     const cidrs = ['192.0.2.0/24', '198.51.100.7/32'];
     const provider = new EksProvider(
       'eks-eu',
