@@ -104,7 +104,10 @@ export class KarmadaFederation implements FederationDriver {
 
   async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
     // A member gone (or never joined) may still be named by our objects: take it off them.
-    const owner = (await this.#get(name)) ? await this.#ownerOf(name) : this.#owner;
+    // One read: a member leaving between two reads would otherwise fail every retried teardown.
+    const cluster = await this.#get(name);
+    if (cluster) refuseForeign(DRIVER, `Cluster ${name}`, cluster.metadata.labels, this.#owner);
+    const owner = this.#owner ?? cluster?.metadata.labels[OWNER_LABEL];
     if (!owner) return { done: true, why: `${name} is not a member: nothing is placed on it` };
     return this.#placement.unplace(name, owner, services);
   }
