@@ -34,6 +34,9 @@ const PolicySchema = z.strictObject({
   leaveDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.leaveDeadlineSeconds),
   dnsTtlSeconds: z.number().int().min(0).default(DEFAULT_POLICY.dnsTtlSeconds),
   stuckAfterSeconds: z.number().int().min(1).default(DEFAULT_POLICY.stuckAfterSeconds),
+  warmClusters: z.number().int().min(0).default(DEFAULT_POLICY.warmClusters),
+  warmNodes: z.number().int().min(0).optional(),
+  billingGranularitySeconds: z.number().int().min(0).default(DEFAULT_POLICY.billingGranularitySeconds),
 });
 
 /** One `providers[]` entry: placement fields, and `driver` with that driver's `options`. */
