@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_POLICY } from '../domain/policy.ts';
+import { CloudWatchDemandFactorSchema } from '../schemas/cloudwatch-demand.ts';
 import {
   BusSchema,
   DnsSchema,
@@ -122,6 +123,10 @@ export const ConfigSchema = z
     services: z
       .array(ServiceSchema)
       .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
+    /** How signals that carry a measurement rather than a node count become burst nodes. */
+    demand: z
+      .strictObject({ cloudwatch: z.array(CloudWatchDemandFactorSchema).default([]) })
+      .default({ cloudwatch: [] }),
     store: StoreSchema,
     bus: BusSchema,
     load: LoadSchema,

@@ -42,6 +42,8 @@ export interface RecordedResize {
   readonly from: number;
   /** The provider's words, once it said something. */
   readonly message?: string;
+  /** Why the size was changed (the planner's action). */
+  readonly why: string;
 }
 
 /** Timestamps and facts the teardown steps need. */

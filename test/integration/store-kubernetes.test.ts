@@ -221,7 +221,7 @@ describe('kubernetes store on the BurstCluster CRD', () => {
       servesSignal: 'alertmanager:{}:{alertname="Other"}',
       demand: 4,
       warm: false,
-      resize: { state: 'failed', since: '2026-11-22T11:10:00.000Z', from: 3, message: 'quota exceeded' },
+      resize: { state: 'failed', since: '2026-11-22T11:10:00.000Z', from: 3, message: 'quota exceeded', why: 'grow' },
       teardown,
       replaces: 'b-0123456789ab',
       excludedProviders: ['magnum', 'eks'],
