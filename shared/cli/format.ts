@@ -13,6 +13,8 @@ export interface BurstSummary {
   readonly source?: string;
   readonly expiresAt?: string;
   readonly lastError?: string;
+  /** A warm standby cluster: joined and cordoned, serving nothing until a burst takes it. */
+  readonly warm?: boolean;
   readonly why?: string;
 }
 
@@ -39,9 +41,17 @@ export function age(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
 }
 
-/** The `status` table. */
+/** The `status` table: serving bursts, then warm standby clusters apart (they serve nothing). */
 export function statusTable(bursts: readonly BurstSummary[]): string {
   if (bursts.length === 0) return 'no bursts';
+  const warm = bursts.filter((b) => b.warm);
+  const serving = statusRows(bursts.filter((b) => !b.warm));
+  if (warm.length === 0) return serving;
+  return `${serving}\n\nwarm standby (joined, cordoned, counted in cost):\n${statusRows(warm)}`;
+}
+
+function statusRows(bursts: readonly BurstSummary[]): string {
+  if (bursts.length === 0) return 'no serving bursts';
   return table(
     ['ID', 'PHASE', 'PROVIDER', 'REGION', 'NODES', 'AGE', 'COST/H', 'COST', 'REASON'],
     bursts.map((b) => [
