@@ -17,9 +17,14 @@ export async function holdRoute(deps: Deps, record: BurstCluster): Promise<StepR
     const cluster = await providerFor(deps, record).describe(record.name);
     if (!cluster || cluster.state === 'failed' || cluster.state === 'deleting') {
       const what = cluster ? `${cluster.state}: ${cluster.message ?? ''}`.trim() : 'vanished';
-      return enterTeardown(deps, record, `warm standby cluster ${record.name} ${what} at ${record.provider}`, {
-        failed: true,
-      });
+      return enterTeardown(
+        deps,
+        record,
+        `warm standby cluster ${record.name} ${what} at ${record.provider}`,
+        {
+          failed: true,
+        },
+      );
     }
     await deps.federation.cordon(record.name);
     return waiting(record.id, 'route', 'warm standby: joined and cordoned until a burst takes it', 'Joined');
