@@ -68,9 +68,17 @@ export function planCapacity(input: PlanInput): CapacityAction[] {
   const actions: CapacityAction[] = [];
   const wants = new Map(input.wanted.signals.map((w) => [w.signalKey, w]));
   const wantOf = (key: string | undefined) => (key === undefined ? 0 : (wants.get(key)?.nodes ?? 0));
-  // Draining clusters no signal holds on to may be handed to another signal's shortfall.
+  // Draining clusters their own signal does not need (it has what it wants without them) may be
+  // handed to another signal's shortfall.
+  const servingOf = (key: string | undefined) =>
+    sum(live.filter((c) => c.signalKey === key && !c.warm && SERVING.includes(c.phase)));
   const spareDraining = live.filter(
-    (c) => c.phase === 'Draining' && !c.warm && !c.locked && !c.resizing && wantOf(c.signalKey) === 0,
+    (c) =>
+      c.phase === 'Draining' &&
+      !c.warm &&
+      !c.locked &&
+      !c.resizing &&
+      servingOf(c.signalKey) >= wantOf(c.signalKey),
   );
   const warm = live.filter((c) => c.warm && SERVING.includes(c.phase));
   for (const want of input.wanted.signals) {
