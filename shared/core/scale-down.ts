@@ -3,7 +3,7 @@ import { type BurstCluster, servedSignal } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';
 import { decideScaleDown, type ScaleDownDecision } from '../domain/decide-scale-down.ts';
 import type { LoadReport } from '../domain/load-report.ts';
-import { planCapacity } from '../domain/plan-capacity.ts';
+import { type ActualCluster, planCapacity } from '../domain/plan-capacity.ts';
 import { type WantedCapacity, wantedCapacity } from '../domain/wanted-capacity.ts';
 import { type AppliedAction, applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
@@ -15,6 +15,8 @@ export interface ScaleDownReport {
   /** The clusters drained (time to live, or the plan) and a verdict for every Active one. */
   readonly decision: ScaleDownDecision;
   readonly wanted: WantedCapacity;
+  /** The clusters as the plan saw them (a busy one locked by the load). */
+  readonly actual: readonly ActualCluster[];
   /** The whole capacity plan, each action with its why. */
   readonly actions: readonly CapacityAction[];
   readonly applied: readonly AppliedAction[];
@@ -60,12 +62,12 @@ export async function scaleDown(
   );
   const planned = actions.filter((a) => a.kind === 'drain').map((a) => a.burstId);
   const decision = summarise(records, expiry, expired, actions, wanted);
-  if (options.dryRun) return { decision, wanted, actions, applied: [], results: [] };
+  if (options.dryRun) return { decision, wanted, actual: clusters, actions, applied: [], results: [] };
   const results: StepResult[] = [];
   for (const v of expired) results.push(await drain(deps, v.id, `scale-down: ${v.why}`));
   const applied = await applyCapacity(deps, actions, { records });
   if (expired.length || planned.length) deps.logger.info(`scale-down: ${decision.why}`);
-  return { decision, wanted, actions, applied, results };
+  return { decision, wanted, actual: clusters, actions, applied, results };
 }
 
 /** Why the load says `record` is still used, or undefined when it may go. */

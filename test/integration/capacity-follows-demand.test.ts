@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../shared/config/config-schema.ts';
 import type { BurstCluster } from '../../shared/domain/burst-cluster.ts';
@@ -61,6 +63,8 @@ async function until(
   }
   return records;
 }
+
+const run = promisify(execFile);
 
 const brief = (r: BurstCluster) => ({ id: r.id, phase: r.phase, nodes: r.nodes, resize: r.resize?.state });
 const settled = (records: BurstCluster[]) =>
@@ -166,5 +170,30 @@ describe('capacity follows demand (issue 12)', () => {
     expect(again.body.decision).toBe('burst');
     expect(again.body.burstId).not.toBe(id);
     expect(again.body.why).not.toMatch(/cooldown/);
+  });
+
+  it('shows in clusterburst plan the wanted capacity, the actual, and each action with its why', async () => {
+    rt = await startTestRuntime(CONFIG);
+    const fired = await rt.request('POST', '/alerts/alertmanager', alert('firing', 4));
+    await rt.waitForPhase(fired.body.burstId, 'Active');
+    const steady = (await rt.request('GET', '/plan')).body.capacity;
+    expect(steady.wanted.nodes).toBe(4);
+    expect(steady.actual).toEqual([
+      expect.objectContaining({ id: fired.body.burstId, nodes: { desired: 4 } }),
+    ]);
+    expect(steady.actions).toEqual([]);
+
+    await rt.request('POST', '/alerts/alertmanager', alert('resolved'));
+    await new Promise((r) => setTimeout(r, 1100));
+    const { stdout } = await run('node', ['bin/clusterburst.js', '--url', rt.url, 'plan']);
+    expect(stdout).toContain('wanted: 0 node(s): no burst capacity wanted');
+    expect(stdout).toContain('actual: 4 node(s) in 1 serving cluster(s)');
+    expect(stdout).toMatch(
+      new RegExp(
+        `shrink ${fired.body.burstId} to 3: .* wants 0 node\\(s\\): shrink .* from 4 to 3 node\\(s\\)`,
+      ),
+    );
+    // A dry run: nothing was changed.
+    expect((await rt.deps.store.get(fired.body.burstId))?.nodes).toBe(4);
   });
 });

@@ -151,7 +151,9 @@ describe('planCapacity under random demand series', () => {
                 ? last.nodes - model.find((c) => c.id === last.burstId)!.nodes.desired
                 : last.kind === 'cancelDrain'
                   ? model.find((c) => c.id === last.burstId)!.nodes.desired
-                  : last.nodes;
+                  : 'nodes' in last
+                    ? last.nodes
+                    : 0;
             expect(serving - lastNodes).toBeLessThan(want.nodes);
           }
           const creating = new Set(
