@@ -63,7 +63,10 @@ async function alarmToActive(warmClusters: number): Promise<number> {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    const alert = structuredClone(loadEvent('alertmanager', 'firing')) as Record<string, Record<string, string>>;
+    const alert = structuredClone(loadEvent('alertmanager', 'firing')) as Record<
+      string,
+      Record<string, string>
+    >;
     alert.commonAnnotations = { ...alert.commonAnnotations, clusterburst_nodes: '4' };
     const sent = performance.now();
     const answer = await call('POST', '/alerts/alertmanager', alert);
