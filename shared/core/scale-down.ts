@@ -67,7 +67,15 @@ export async function scaleDown(
   if (options.dryRun) return { decision, wanted, actual: clusters, actions, applied: [], results: [] };
   const results: StepResult[] = [];
   for (const v of expired) results.push(await drain(deps, v.id, `scale-down: ${v.why}`));
-  const applied = await applyCapacity(deps, actions, { records });
+  // What the history says of a release: the pass, what the load showed, the plan's why.
+  const said = actions.map((a): CapacityAction => {
+    if (a.kind !== 'drain' && a.kind !== 'shrink') return a;
+    const low = expiry.verdicts.find(
+      (v) => v.id === a.burstId && /^(utilisation at most|empty for)/.test(v.why),
+    );
+    return { ...a, why: `scale-down: ${low ? `${low.why}; ` : ''}${a.why}` };
+  });
+  const applied = await applyCapacity(deps, said, { records });
   if (expired.length || planned.length) deps.logger.info(`scale-down: ${decision.why}`);
   return { decision, wanted, actual: clusters, actions, applied, results };
 }
