@@ -1,6 +1,6 @@
 import type { CapacityAction } from './capacity-plan.ts';
 import { isLive, type Phase } from './lifecycle.ts';
-import { type ProviderOffer, place } from './place.ts';
+import { type DataTransfer, type ProviderOffer, place } from './place.ts';
 import { planRelease } from './plan-release.ts';
 import type { Policy } from './policy.ts';
 import type { SignalWant, WantedCapacity } from './wanted-capacity.ts';
@@ -43,6 +43,8 @@ export interface PlanInput {
   readonly policy: Policy;
   readonly offers: readonly ProviderOffer[];
   readonly now: Date;
+  /** The services' data transfer: creates price it in and prefer where the data lives (place.ts). */
+  readonly transfer?: DataTransfer;
 }
 
 /** Phases in which a cluster is (or is becoming) capacity for its signal. */
@@ -247,12 +249,14 @@ class Ledger {
       provider: want?.hints?.provider,
       region: want?.hints?.region,
       liveByProvider: this.#byProvider,
+      ...(this.#input.transfer && { transfer: this.#input.transfer }),
     });
     if (!placement.ok) return placement;
     const offer = offers.find((o) => o.name === placement.provider)!;
     // A create is all or nothing: a cluster cut to fit the budget pays a control plane for little.
     const nodes = asked ?? offer.minNodes ?? 1;
-    const costPerHour = round(offer.pricePerNodeHour * nodes);
+    // placement priced one node, data transfer included.
+    const costPerHour = round(placement.costPerHour * nodes);
     if (this.#cost + costPerHour > policy.hourlyBudget + 1e-9)
       return { ok: false, why: `hourly budget ${policy.hourlyBudget} reached` };
     this.#count++;
