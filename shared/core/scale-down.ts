@@ -51,7 +51,18 @@ export async function scaleDown(
   }
   const expiry = decideScaleDown(load, records, deps.policy, now);
   const expired = expiry.verdicts.filter((v) => v.drain && /time to live expired/.test(v.why));
-  const signals = [...signalStates(records, now), ...measured];
+  // A measured load has the last word for a signal that names no demand: when every Active
+  // cluster serving it stayed idle over the window (decideScaleDown's verdict), it wants nothing,
+  // as before issue 12 (a lost resolved notification must not keep a burst forever).
+  const idle = new Set(expiry.verdicts.filter((v) => IDLE.test(v.why)).map((v) => v.id));
+  const remembered = signalStates(records, now).map((s): SignalState => {
+    if (s.demand !== undefined) return s;
+    const serving = records.filter((r) => servedSignal(r) === s.signalKey && !r.warm && r.phase === 'Active');
+    return serving.length > 0 && serving.every((r) => idle.has(r.id))
+      ? { signalKey: s.signalKey, status: 'resolved' }
+      : s;
+  });
+  const signals = [...remembered, ...measured];
   const wanted = wantedCapacity({ signals, policy: deps.policy, now });
   const named = new Set(
     signals.filter((s) => s.status === 'firing' && s.demand !== undefined).map((s) => s.signalKey),
@@ -79,6 +90,9 @@ export async function scaleDown(
   if (expired.length || planned.length) deps.logger.info(`scale-down: ${decision.why}`);
   return { decision, wanted, actual: clusters, actions, applied, results };
 }
+
+/** decideScaleDown's words for a cluster its load shows idle over the whole window. */
+const IDLE = /^(utilisation at most|empty for|unneeded, but one non-empty)/;
 
 /** The signal key under which the load driver's demand query asks for capacity. */
 export const LOAD_DEMAND_KEY = 'load:demand';
