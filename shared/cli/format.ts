@@ -13,6 +13,8 @@ export interface BurstSummary {
   readonly source?: string;
   readonly expiresAt?: string;
   readonly lastError?: string;
+  /** A warm standby cluster: joined and cordoned, serving nothing until a burst takes it. */
+  readonly warm?: boolean;
   readonly why?: string;
 }
 
@@ -76,12 +78,26 @@ function burstTable(columns: readonly Column[], bursts: readonly BurstSummary[])
   );
 }
 
-/** The `status` table. */
+const SUMMARY: readonly Column[] = [
+  'ID',
+  'PHASE',
+  'PROVIDER',
+  'REGION',
+  'NODES',
+  'AGE',
+  'COST/H',
+  'COST',
+  'REASON',
+];
+
+/** The `status` table: serving bursts, then warm standby clusters apart (they serve nothing). */
 export function statusTable(bursts: readonly BurstSummary[]): string {
-  return burstTable(
-    ['ID', 'PHASE', 'PROVIDER', 'REGION', 'NODES', 'AGE', 'COST/H', 'COST', 'REASON'],
-    bursts,
-  );
+  if (bursts.length === 0) return 'no bursts';
+  const warm = bursts.filter((b) => b.warm);
+  const serving = bursts.filter((b) => !b.warm);
+  const rows = serving.length ? burstTable(SUMMARY, serving) : 'no serving bursts';
+  if (warm.length === 0) return rows;
+  return `${rows}\n\nwarm standby (joined, cordoned, counted in cost):\n${burstTable(SUMMARY, warm)}`;
 }
 
 /** The `status -o wide` table: the summary plus cluster name, source, expiry and the last why. */
@@ -122,6 +138,18 @@ export interface PlanAnswer {
   };
   /** Which services a burst would place, and why the others would not. */
   readonly services?: readonly { readonly service: string; readonly bursts: boolean; readonly why: string }[];
+  /** Wanted against actual capacity and the actions between them (servers before issue 12 omit it). */
+  readonly capacity?: {
+    readonly wanted: { readonly nodes: number; readonly why: string };
+    readonly actual: readonly { id: string; phase: string; warm: boolean; nodes: { desired: number } }[];
+    readonly actions: readonly {
+      kind: string;
+      burstId?: string;
+      provider?: string;
+      nodes?: number;
+      why: string;
+    }[];
+  };
 }
 
 /** The `plan` text; `wide` adds where a new burst would go and what it would cost. */
@@ -138,7 +166,24 @@ export function planText(p: PlanAnswer, wide = false): string {
     ...p.scaleDown.verdicts.map((v) => `  ${v.id}: ${v.drain ? 'drain' : 'keep'}: ${v.why}`),
     'services:',
     ...(p.services ?? []).map((v) => `  ${v.service}: ${v.bursts ? 'bursts' : 'stays home'}: ${v.why}`),
+    ...(p.capacity ? capacityLines(p.capacity) : []),
   ].join('\n');
+}
+
+/** Wanted, actual (serving and warm apart) and each planned action with its why. */
+function capacityLines(c: NonNullable<PlanAnswer['capacity']>): string[] {
+  const serving = c.actual.filter((a) => !a.warm && !['Draining', 'Leaving', 'Deleting'].includes(a.phase));
+  const nodes = serving.reduce((s, a) => s + a.nodes.desired, 0);
+  const warm = c.actual.filter((a) => a.warm).length;
+  return [
+    `wanted: ${c.wanted.nodes} node(s): ${c.wanted.why}`,
+    `actual: ${nodes} node(s) in ${serving.length} serving cluster(s)${warm ? `, ${warm} warm standby` : ''}`,
+    c.actions.length ? 'actions:' : 'actions: none (actual follows wanted)',
+    ...c.actions.map(
+      (a) =>
+        `  ${a.kind} ${a.burstId ?? a.provider ?? ''}${a.nodes !== undefined ? ` to ${a.nodes}` : ''}: ${a.why}`,
+    ),
+  ];
 }
 
 /** One burst with its phase history and the why of each step. */

@@ -16,6 +16,8 @@ export interface PlanReport {
   readonly scaleDown: ScaleDownReport['decision'];
   /** Which services a burst would place, and why the others would not (customer protection). */
   readonly services: readonly ServiceEligibility[];
+  /** Capacity wanted from the current signals, the clusters there are, and the plan between them. */
+  readonly capacity: Pick<ScaleDownReport, 'wanted' | 'actual' | 'actions'>;
 }
 
 /** Decide, changing nothing: the answer to `clusterburst plan`. */
@@ -39,7 +41,7 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     offers: deps.offers,
     now,
   });
-  const { decision } = await scaleDown(deps, { dryRun: true });
+  const { decision, wanted, actual, actions } = await scaleDown(deps, { dryRun: true });
   const services = await servicesThatBurst(deps).then(
     (v) => v.verdicts,
     // Without labels protection assumes nothing: what the configuration allows is said as such.
@@ -58,5 +60,6 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     burst,
     scaleDown: decision,
     services,
+    capacity: { wanted, actual, actions },
   };
 }

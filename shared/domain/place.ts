@@ -11,6 +11,22 @@ export interface ProviderOffer {
   readonly priority?: number;
   /** Provisioning longer than this fails the burst; the policy's deadline when unset. */
   readonly provisioningDeadlineSeconds?: number;
+  /** Fewest nodes the burst's node pool may have (0 where the provider allows an empty pool). @default 1 */
+  readonly minNodes?: number;
+  /** Price per GB of data leaving the provider, in the budget's currency. @default 0 */
+  readonly egressPricePerGB?: number;
+}
+
+/**
+ * What the services a burst carries move and where their data lives (seed: "minimising data
+ * storage and transfer costs"): the expected egress per node-hour is priced at each provider's
+ * egress price and added to its node price; a provider (or region) holding the data is preferred.
+ */
+export interface DataTransfer {
+  /** Expected GB leaving the burst cluster per node-hour. */
+  readonly egressGBPerNodeHour: number;
+  /** Where the services' data lives: placing there moves none of it. */
+  readonly locality?: { readonly provider?: string; readonly region?: string };
 }
 
 /** What a placement is asked for. */
@@ -24,6 +40,8 @@ export interface PlacementRequest {
   readonly liveByProvider: Readonly<Record<string, number>>;
   /** Providers that just answered with a quota or capacity error. */
   readonly exclude?: readonly string[];
+  /** Data transfer of the services: its cost joins the node price, its locality is preferred. */
+  readonly transfer?: DataTransfer;
 }
 
 /** The outcome of `place`. */
@@ -71,21 +89,41 @@ export function place(offers: readonly ProviderOffer[], request: PlacementReques
     };
   }
   const wantsRegion = (o: ProviderOffer) => (request.region && o.regions.includes(request.region) ? 0 : 1);
+  const local = request.transfer?.locality;
+  const holdsData = (o: ProviderOffer) =>
+    local !== undefined &&
+    (local.provider === undefined || local.provider === o.name) &&
+    (local.region === undefined || o.regions.includes(local.region));
+  // Data placed where it lives moves nothing; elsewhere each node-hour carries its egress.
+  const transferPrice = (o: ProviderOffer) =>
+    request.transfer && !holdsData(o) ? request.transfer.egressGBPerNodeHour * (o.egressPricePerGB ?? 0) : 0;
+  const price = (o: ProviderOffer) => o.pricePerNodeHour + transferPrice(o);
   const sorted = [...candidates].sort(
     (a, b) =>
       wantsRegion(a) - wantsRegion(b) ||
-      a.pricePerNodeHour - b.pricePerNodeHour ||
+      (holdsData(a) ? 0 : 1) - (holdsData(b) ? 0 : 1) ||
+      price(a) - price(b) ||
       (a.priority ?? 0) - (b.priority ?? 0) ||
       a.name.localeCompare(b.name),
   );
   const chosen = sorted[0]!;
   const inRegion = request.region !== undefined && chosen.regions.includes(request.region);
-  const region = inRegion ? request.region! : chosen.regions[0]!;
-  const costPerHour = round(chosen.pricePerNodeHour * request.nodes);
+  const dataRegion = holdsData(chosen) ? local?.region : undefined;
+  const region = inRegion
+    ? request.region!
+    : dataRegion && chosen.regions.includes(dataRegion)
+      ? dataRegion
+      : chosen.regions[0]!;
+  const costPerHour = round(price(chosen) * request.nodes);
+  const priced = request.transfer
+    ? `${round(price(chosen))}/node-hour (nodes ${chosen.pricePerNodeHour} + data transfer ${round(transferPrice(chosen))}${holdsData(chosen) ? ': the data lives there' : ''})`
+    : `${chosen.pricePerNodeHour}/node-hour`;
   const why = [
     request.provider
       ? `provider ${chosen.name} as asked`
-      : `${chosen.name} is the cheapest eligible provider at ${chosen.pricePerNodeHour}/node-hour`,
+      : holdsData(chosen) && request.transfer
+        ? `${chosen.name} is where the services' data lives, at ${priced}`
+        : `${chosen.name} is the cheapest eligible provider at ${priced}`,
     request.region && !inRegion
       ? `region ${request.region} not offered, using ${region}`
       : `region ${region}`,

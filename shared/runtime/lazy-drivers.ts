@@ -83,5 +83,8 @@ export function lazyGateway(name: string, build: () => Promise<GatewayDriver>): 
 
 /** A load driver built on its first call. */
 export function lazyLoad(name: string, build: () => Promise<LoadDriver>): LoadDriver {
-  return lazyFacade('load', name, build, ['observe'] as const);
+  // demand is optional on a driver: the facade always has it, answering undefined without one.
+  return lazyFacade('load', name, build, ['observe', 'demand'] as const, {
+    demand: (load: LoadDriver, now: Date) => load.demand?.(now) ?? Promise.resolve(undefined),
+  });
 }

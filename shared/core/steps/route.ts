@@ -9,6 +9,7 @@ import { type StepResult, waiting } from '../step-result.ts';
 import { desiredDns, desiredServers, drainTraffic, ingressText, removeServers, syncDns } from '../traffic.ts';
 import { commitWhilePhase, patchWhilePhase } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';
+import { holdRoute } from './hold-route.ts';
 
 /**
  * Joined -> Active: place the services that may burst on the member (customer protection decides
@@ -23,6 +24,8 @@ import { enterTeardown } from './enter-teardown.ts';
 export async function route(deps: Deps, id: string): Promise<StepResult> {
   const loaded = await loadFor(deps, id, 'route', ['Joined']);
   if (isResult(loaded)) return loaded;
+  const held = await holdRoute(deps, loaded);
+  if (held) return held;
   const { verdicts, eligible } = await servicesThatBurst(deps);
   if (!eligible.length) {
     const why = `no service may burst (${verdicts.map((v) => `${v.service}: ${v.why}`).join('; ') || 'none configured'})`;
