@@ -67,7 +67,7 @@ export function runSpec(plot: RunPlot): TopLevelSpec {
     type: 'nominal',
     title: null,
     scale: { domain: Object.values(SERIES), range: COLORS },
-    legend: { orient: 'top', direction: 'horizontal' },
+    legend: { orient: 'top', direction: 'horizontal', labelLimit: 0 },
   } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -51,7 +51,12 @@ describe('the oracle', () => {
   });
 
   it('serves no more than max clusters times max nodes per cluster, and buys nothing when nothing is needed', () => {
-    const capped = oracle({ ...base, maxNodesPerCluster: 2, maxClusters: 1, needed: minutes([5, 10], [0, 10]) });
+    const capped = oracle({
+      ...base,
+      maxNodesPerCluster: 2,
+      maxClusters: 1,
+      needed: minutes([5, 10], [0, 10]),
+    });
     expect(capped.clusterHours * 60).toBeCloseTo(13, 6);
     expect(capped.nodeHours * 60).toBeCloseTo(13 + 12, 6);
     expect(oracle({ ...base, needed: minutes([0, 30]) })).toEqual({ nodeHours: 0, clusterHours: 0, cost: 0 });
