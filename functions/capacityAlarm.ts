@@ -29,7 +29,10 @@ export function fromAlertmanager(deps: Deps, body: unknown): Promise<SignalOutco
 export function fromCloudWatch(deps: Deps, event: unknown): Promise<SignalOutcome> {
   return handleSignal(
     deps,
-    normaliseCloudWatch(parseInput(CloudWatchAlarmEventSchema, event, 'CloudWatch alarm event')),
+    normaliseCloudWatch(
+      parseInput(CloudWatchAlarmEventSchema, event, 'CloudWatch alarm event'),
+      deps.config.demand.cloudwatch,
+    ),
   );
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_POLICY } from '../domain/policy.ts';
+import { CloudWatchDemandFactorSchema } from '../schemas/cloudwatch-demand.ts';
 import {
   BusSchema,
   DnsSchema,
@@ -35,6 +36,9 @@ const PolicySchema = z.strictObject({
   leaveDeadlineSeconds: z.number().int().min(1).default(DEFAULT_POLICY.leaveDeadlineSeconds),
   dnsTtlSeconds: z.number().int().min(0).default(DEFAULT_POLICY.dnsTtlSeconds),
   stuckAfterSeconds: z.number().int().min(1).default(DEFAULT_POLICY.stuckAfterSeconds),
+  warmClusters: z.number().int().min(0).default(DEFAULT_POLICY.warmClusters),
+  warmNodes: z.number().int().min(0).optional(),
+  billingGranularitySeconds: z.number().int().min(0).default(DEFAULT_POLICY.billingGranularitySeconds),
 });
 
 /** One `providers[]` entry: placement fields, and `driver` with that driver's `options`. */
@@ -120,6 +124,10 @@ export const ConfigSchema = z
     services: z
       .array(ServiceSchema)
       .default([{ name: 'web', hostname: 'web.clusterburst.local', protocol: 'http' }]),
+    /** How signals that carry a measurement rather than a node count become burst nodes. */
+    demand: z
+      .strictObject({ cloudwatch: z.array(CloudWatchDemandFactorSchema).default([]) })
+      .default({ cloudwatch: [] }),
     store: StoreSchema,
     bus: BusSchema,
     load: LoadSchema,

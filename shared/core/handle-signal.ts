@@ -1,9 +1,12 @@
-import type { BurstCluster } from '../domain/burst-cluster.ts';
+import { type BurstCluster, servedSignal } from '../domain/burst-cluster.ts';
+import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import { decideBurst } from '../domain/decide-burst.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { burstIdFor, clusterNameFor } from '../domain/names.ts';
 import type { AdmitClose } from '../drivers/store/store.ts';
+import { planFor, stateOf } from './admit-planned.ts';
+import { applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
 import { eventFor, patchRecord } from './transition.ts';
 
@@ -18,12 +21,20 @@ export interface SignalOutcome {
   readonly record?: BurstCluster;
   /** The replaced burst, as closed by the same admission (`AdmitOptions.close`). */
   readonly closed?: BurstCluster;
+  /** The capacity actions carried out for the signal, each with its why. */
+  readonly actions?: readonly {
+    readonly kind: CapacityAction['kind'];
+    readonly burstId?: string;
+    readonly outcome: 'done' | 'skipped';
+    readonly why: string;
+  }[];
 }
 
 /**
- * The core of every capacity trigger: decide, and if the decision is to burst, admit a new
- * record (Requested) with its BurstRequested event, atomically against the store so limits hold
- * under concurrency. A resolved signal marks its bursts so scale-down can see the load fall.
+ * The core of every capacity trigger: a firing signal's demand is planned against the capacity
+ * there is (planCapacity) and the actions for it carried out, new clusters through the store's
+ * atomic admission so limits hold under concurrency. A resolved signal marks its bursts so
+ * scale-down can see the load fall.
  */
 export async function handleSignal(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   const outcome = await decide(deps, signal);
@@ -39,21 +50,105 @@ export async function handleSignal(deps: Deps, signal: CapacitySignal): Promise<
 async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   if (signal.status === 'ignored') return { decision: 'ignored', why: signal.why ?? 'no action needed' };
   if (signal.status === 'resolved') return markResolved(deps, signal);
-  // One read of this signal's records serves both: clearing a resolved mark, and answering
-  // duplicates (the common case: repeats, HA pairs, retries) without taking the admission lock.
-  // Anything else is decided again under the lock.
-  const records = await deps.store.list({ signalKey: signal.signalKey });
-  await clearResolved(deps, signal, records);
-  const early = decideBurst({
-    signal,
+  return followDemand(deps, signal);
+}
+
+/**
+ * A firing signal: remember its demand on the records serving it (clearing a resolved mark),
+ * plan wanted against actual with it (level-triggered: a repeat with the same demand plans
+ * nothing, so duplicates are harmless by construction), and carry out the actions for this
+ * signal: cancel a drain, grow, take a warm cluster, create through the admission.
+ */
+async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
+  const extra = [stateOf(signal)];
+  let records = await deps.store.list({ live: true });
+  if (await remember(deps, signal, records)) records = await deps.store.list({ live: true });
+  const { actions, wanted } = planFor(deps, records, extra);
+  const mine = actions.filter((a) => forSignal(a, signal.signalKey, records));
+  const serving = records.filter((r) => servedSignal(r) === signal.signalKey && !r.warm);
+  if (mine.length === 0) {
+    const want = wanted.signals.find((w) => w.signalKey === signal.signalKey);
+    const first = serving[0];
+    if (first) {
+      return {
+        decision: 'duplicate',
+        burstId: first.id,
+        why: `signal already served by burst ${first.id} (${first.phase}): ${want?.nodes ?? 0} node(s) wanted, ${serving.reduce((n, r) => n + (isServing(r) ? r.nodes : 0), 0)} there or on the way`,
+      };
+    }
+    return { decision: 'refused', why: refusal(deps, signal, records) };
+  }
+  const applied = await applyCapacity(deps, mine, { records, signal, extra });
+  const done = applied.filter((a) => a.outcome === 'done');
+  if (done.length === 0) {
+    const first = serving[0];
+    const why = applied.map((a) => a.why).join('; ');
+    return first
+      ? {
+          decision: 'duplicate',
+          burstId: first.id,
+          why: `signal already served by burst ${first.id} (${first.phase}); ${why}`,
+        }
+      : { decision: 'refused', why: why || refusal(deps, signal, records) };
+  }
+  const record = done[0]!.burstId ? await deps.store.get(done[0]!.burstId) : undefined;
+  return {
+    decision: 'burst',
+    burstId: done[0]!.burstId,
+    why: done.map((a) => a.action.why).join('; '),
+    actions: applied.map((a) => ({
+      kind: a.action.kind,
+      ...(a.burstId && { burstId: a.burstId }),
+      outcome: a.outcome,
+      why: a.why,
+    })),
+    ...(record && { record }),
+  };
+}
+
+/** Whether an action of the plan serves `key` (creates and warm takes name it; others by their burst). */
+function forSignal(action: CapacityAction, key: string, records: readonly BurstCluster[]): boolean {
+  if (action.kind === 'create' || action.kind === 'takeWarm') return action.signalKey === key;
+  if (action.kind === 'shrink' || action.kind === 'drain') return false;
+  if (action.kind === 'cancelDrain' && action.signalKey !== undefined) return action.signalKey === key;
+  const record = records.find((r) => r.id === action.burstId);
+  return record !== undefined && servedSignal(record) === key;
+}
+
+function isServing(record: BurstCluster): boolean {
+  return ['Requested', 'Provisioning', 'Ready', 'Joined', 'Active'].includes(record.phase);
+}
+
+/** Why the plan adds nothing for a signal no cluster serves: the limit it hit, in words. */
+function refusal(deps: Deps, signal: CapacitySignal, records: readonly BurstCluster[]): string {
+  const decision = decideBurst({
+    signal: { ...signal, signalKey: `${signal.signalKey}#refusal` },
     clusters: records,
-    policy: deps.policy,
+    policy: { ...deps.policy, cooldownSeconds: 0 },
     offers: deps.offers,
     now: deps.now(),
   });
-  if (!early.burst && early.duplicateOf)
-    return { decision: 'duplicate', burstId: early.duplicateOf, why: early.why };
-  return admitSignal(deps, signal);
+  return decision.burst ? 'the plan adds no capacity for it' : decision.why;
+}
+
+/**
+ * Write the signal's demand on the live records serving it and clear a resolved mark, so the
+ * next plan (here, or the scale-down pass) sees it. Answers whether anything was written.
+ */
+async function remember(
+  deps: Deps,
+  signal: CapacitySignal,
+  records: readonly BurstCluster[],
+): Promise<boolean> {
+  const demand = stateOf(signal).demand;
+  let wrote = false;
+  for (const record of records) {
+    if (servedSignal(record) !== signal.signalKey || record.warm) continue;
+    if (record.demand === demand && record.signalResolvedAt === undefined) continue;
+    await retryPatch(deps, record, { demand, signalResolvedAt: undefined });
+    wrote = true;
+  }
+  return wrote;
 }
 
 /** What an admission may be told beyond the signal (a re-placement after a quota error). */
@@ -160,7 +255,7 @@ function freshId(owner: string, dedupeKey: string, records: readonly BurstCluste
 /** Note on each live burst of this signal that it resolved (the signal load driver reads it). */
 async function markResolved(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   const marked: string[] = [];
-  for (const record of liveFor(await deps.store.list({ signalKey: signal.signalKey, live: true }), signal)) {
+  for (const record of liveFor(await deps.store.list({ live: true }), signal)) {
     if (record.signalResolvedAt) {
       marked.push(record.id);
       continue;
@@ -174,19 +269,8 @@ async function markResolved(deps: Deps, signal: CapacitySignal): Promise<SignalO
   return { decision: 'resolved', why, resolved: marked };
 }
 
-/** A signal that fires again after resolving keeps its burst busy. */
-async function clearResolved(
-  deps: Deps,
-  signal: CapacitySignal,
-  records: readonly BurstCluster[],
-): Promise<void> {
-  for (const record of liveFor(records, signal)) {
-    if (record.signalResolvedAt) await retryPatch(deps, record, { signalResolvedAt: undefined });
-  }
-}
-
 function liveFor(records: readonly BurstCluster[], signal: CapacitySignal): BurstCluster[] {
-  return records.filter((r) => isLive(r.phase) && r.reason.signalKey === signal.signalKey);
+  return records.filter((r) => isLive(r.phase) && !r.warm && servedSignal(r) === signal.signalKey);
 }
 
 async function retryPatch(

@@ -33,6 +33,19 @@ export interface OwnedGatewayServerRef {
   readonly server: string;
 }
 
+/** A resize of the node pool as the record keeps it until the provider reports it settled. */
+export interface RecordedResize {
+  readonly state: 'resizing' | 'failed';
+  /** ISO-8601 time it was asked for. */
+  readonly since: string;
+  /** Node count before the resize. */
+  readonly from: number;
+  /** The provider's words, once it said something. */
+  readonly message?: string;
+  /** Why the size was changed (the planner's action). */
+  readonly why: string;
+}
+
 /** Timestamps and facts the teardown steps need. */
 export interface TeardownState {
   /** When a teardown was asked for (`DELETE /bursts/{id}`); the drain function acts on it. */
@@ -75,6 +88,17 @@ export interface BurstCluster {
   readonly expiresAt?: string;
   /** Set when the triggering signal resolved; cleared if it fires again. */
   readonly signalResolvedAt?: string;
+  /**
+   * The signal it serves when that is not the one that made it (a warm cluster taken by a
+   * burst, a drain cancelled for another signal); `reason` stays what created it.
+   */
+  readonly servesSignal?: string;
+  /** The burst nodes its signal last asked for (absent: the policy's default step). */
+  readonly demand?: number;
+  /** A warm standby cluster: joined and cordoned, serving nothing until a burst takes it. */
+  readonly warm?: boolean;
+  /** The node pool's resize that has not settled well yet (`nodes` is the size asked for). */
+  readonly resize?: RecordedResize;
   readonly teardown: TeardownState;
   /** The burst this one replaced after a quota error there. */
   readonly replaces?: string;
@@ -92,6 +116,11 @@ export interface BurstCluster {
 /** The time the record entered its current phase. */
 export function phaseEnteredAt(record: BurstCluster): string {
   return record.history.at(-1)?.at ?? record.createdAt;
+}
+
+/** The signal a record serves now: the one it was taken for, else the one that made it. */
+export function servedSignal(record: BurstCluster): string {
+  return record.servesSignal ?? record.reason.signalKey;
 }
 
 /** When the record first became Active, if it did. */

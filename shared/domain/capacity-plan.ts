@@ -7,17 +7,35 @@
  */
 export type CapacityAction =
   /** Bring a Draining cluster back to Active (same burst id). */
-  | { readonly kind: 'cancelDrain'; readonly burstId: string; readonly why: string }
+  | {
+      readonly kind: 'cancelDrain';
+      readonly burstId: string;
+      /** Set when the cluster now serves another signal than the one that made it. */
+      readonly signalKey?: string;
+      readonly why: string;
+    }
   /** Set an Active cluster's node pool to `nodes` (more than now). */
   | { readonly kind: 'grow'; readonly burstId: string; readonly nodes: number; readonly why: string }
   /** Take a warm standby cluster for this demand and size it to `nodes`. */
-  | { readonly kind: 'takeWarm'; readonly burstId: string; readonly nodes: number; readonly why: string }
+  | {
+      readonly kind: 'takeWarm';
+      readonly burstId: string;
+      readonly nodes: number;
+      /** The signal the cluster serves from now on. */
+      readonly signalKey?: string;
+      readonly why: string;
+    }
   /** Create a cluster of `nodes` at `provider`. */
   | {
       readonly kind: 'create';
       readonly provider: string;
       readonly region: string;
       readonly nodes: number;
+      /** The signal it serves; absent for a warm standby cluster. */
+      readonly signalKey?: string;
+      /** A warm standby cluster (joined and cordoned, serving nothing until taken). */
+      readonly warm?: boolean;
+      readonly costPerHour?: number;
       readonly why: string;
     }
   /** Set a cluster's node pool to `nodes` (fewer than now). */

@@ -24,6 +24,12 @@ export interface CapacitySignal {
   readonly summary: string;
   /** ISO-8601 time the source says the condition started or changed. */
   readonly at: string;
+  /**
+   * Burst nodes the signal asks for (firing only): an alert's `clusterburst_nodes`, a CloudWatch
+   * alarm's overshoot times its configured factor, a manual request's `nodes`, the load driver's
+   * demand query. Absent: the policy's default step (`nodesPerCluster`).
+   */
+  readonly demand?: number;
   /** Optional placement hints carried by the alarm (labels `clusterburst_provider` etc.). */
   readonly hints?: PlacementHints;
   /** Set when status is `ignored`. */

@@ -18,7 +18,8 @@ export type Phase = (typeof PHASES)[number];
 /**
  * The transition table, as data. Teardown can start from any phase: a cluster that never
  * joined skips Draining and Leaving. `Failed` is reached from `Deleting` once cleanup is done
- * (the normal way), or directly when there was nothing to clean up.
+ * (the normal way), or directly when there was nothing to clean up. A drain is cancelled by
+ * Draining -> Joined (uncordoned; the route step re-enables traffic after a passing health check).
  */
 export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   Requested: ['Provisioning', 'Deleting', 'Failed'],
@@ -26,7 +27,8 @@ export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   Ready: ['Joined', 'Deleting', 'Failed'],
   Joined: ['Active', 'Leaving', 'Failed'],
   Active: ['Draining', 'Failed'],
-  Draining: ['Leaving', 'Failed'],
+  // Back to Joined when demand returns: the route step health-checks and routes it again.
+  Draining: ['Leaving', 'Joined', 'Failed'],
   Leaving: ['Deleting', 'Failed'],
   Deleting: ['Deleted', 'Failed'],
   Deleted: [],

@@ -11,6 +11,8 @@ export interface ProviderOffer {
   readonly priority?: number;
   /** Provisioning longer than this fails the burst; the policy's deadline when unset. */
   readonly provisioningDeadlineSeconds?: number;
+  /** Fewest nodes the burst's node pool may have (0 where the provider allows an empty pool). @default 1 */
+  readonly minNodes?: number;
 }
 
 /** What a placement is asked for. */

@@ -39,6 +39,15 @@ export interface Policy {
   readonly dnsTtlSeconds: number;
   /** A phase that should move on by itself and has not after this long is re-driven. @default 120 */
   readonly stuckAfterSeconds: number;
+  /** Burst clusters kept created, joined and cordoned for bursts in minutes. @default 0 */
+  readonly warmClusters: number;
+  /** Node pool size of a warm cluster; unset: the provider's smallest pool (`minNodes`). */
+  readonly warmNodes?: number;
+  /**
+   * The provider's billing period in seconds (0: per second). Capacity is released only in the
+   * last tenth of a paid period, when giving it back saves money. @default 0
+   */
+  readonly billingGranularitySeconds: number;
 }
 
 /** The defaults, see `Policy` for where each comes from. */
@@ -59,4 +68,6 @@ export const DEFAULT_POLICY: Policy = {
   leaveDeadlineSeconds: 900,
   dnsTtlSeconds: 30,
   stuckAfterSeconds: 120,
+  warmClusters: 0,
+  billingGranularitySeconds: 0,
 };

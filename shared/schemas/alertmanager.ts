@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkDemandIn } from './demand.ts';
 
 /** Alertmanager formats times as RFC 3339 (Go's RFC3339Nano, nanosecond fractions, any offset). */
 const timestamp = z.iso.datetime({ offset: true });
@@ -25,20 +26,30 @@ export const AlertmanagerAlertSchema = z.looseObject({
  * Alertmanager webhook notification, payload version "4" (Alertmanager 0.25 and later).
  * Loose objects: newer Alertmanager releases add fields, and those must not break delivery.
  */
-export const AlertmanagerWebhookSchema = z.looseObject({
-  version: z.literal('4'),
-  groupKey: z.string().min(1),
-  /** How many alerts were left out because of the receiver's `max_alerts`. */
-  truncatedAlerts: z.number().int().nonnegative(),
-  status: z.enum(ALERT_STATUSES),
-  receiver: z.string(),
-  groupLabels: stringMap,
-  commonLabels: stringMap,
-  commonAnnotations: stringMap,
-  externalURL: z.string(),
-  // Alertmanager never notifies an empty group; normalisation relies on at least one alert.
-  alerts: z.array(AlertmanagerAlertSchema).min(1),
-});
+export const AlertmanagerWebhookSchema = z
+  .looseObject({
+    version: z.literal('4'),
+    groupKey: z.string().min(1),
+    /** How many alerts were left out because of the receiver's `max_alerts`. */
+    truncatedAlerts: z.number().int().nonnegative(),
+    status: z.enum(ALERT_STATUSES),
+    receiver: z.string(),
+    groupLabels: stringMap,
+    commonLabels: stringMap,
+    commonAnnotations: stringMap,
+    externalURL: z.string(),
+    // Alertmanager never notifies an empty group; normalisation relies on at least one alert.
+    alerts: z.array(AlertmanagerAlertSchema).min(1),
+  })
+  // A demand (`clusterburst_nodes`) may sit on the group or on each alert, as label or annotation.
+  .superRefine((payload, ctx) => {
+    checkDemandIn(payload.commonLabels, ['commonLabels'], ctx);
+    checkDemandIn(payload.commonAnnotations, ['commonAnnotations'], ctx);
+    payload.alerts.forEach((alert, i) => {
+      checkDemandIn(alert.labels, ['alerts', i, 'labels'], ctx);
+      checkDemandIn(alert.annotations, ['alerts', i, 'annotations'], ctx);
+    });
+  });
 
 /** A validated Alertmanager webhook notification. */
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhookSchema>;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ReasonDataSchema } from './cloudwatch-demand.ts';
+import { checkDemandIn } from './demand.ts';
 import { EVENTBRIDGE_ENVELOPE } from './eventbridge-envelope.ts';
 
 /**
@@ -40,29 +42,44 @@ export const AlarmStateSchema = z.looseObject({
  * AWS adds fields over time (`alarmTags`, `alarmTagsStatus`, `actionsSuppressedBy`), and the
  * configuration differs between metric alarms (`metrics`) and composite alarms (`alarmRule`).
  */
-export const CloudWatchAlarmEventSchema = z.looseObject({
-  ...EVENTBRIDGE_ENVELOPE,
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  source: z.literal('aws.cloudwatch'),
-  resources: z
-    .array(z.string())
-    .min(1)
-    .refine((arns) => arns[0]?.startsWith('arn:') && arns[0].includes(':alarm:'), {
-      message: 'first resource must be the alarm ARN (arn:…:cloudwatch:…:alarm:NAME)',
+export const CloudWatchAlarmEventSchema = z
+  .looseObject({
+    ...EVENTBRIDGE_ENVELOPE,
+    'detail-type': z.literal('CloudWatch Alarm State Change'),
+    source: z.literal('aws.cloudwatch'),
+    resources: z
+      .array(z.string())
+      .min(1)
+      .refine((arns) => arns[0]?.startsWith('arn:') && arns[0].includes(':alarm:'), {
+        message: 'first resource must be the alarm ARN (arn:…:cloudwatch:…:alarm:NAME)',
+      }),
+    detail: z.looseObject({
+      alarmName: z.string().min(1),
+      state: AlarmStateSchema,
+      previousState: AlarmStateSchema.optional(),
+      configuration: z.looseObject({
+        description: z.string().optional(),
+        metrics: z.array(z.looseObject({ id: z.string() })).optional(),
+        alarmRule: z.string().optional(),
+      }),
+      /** Present when the alarm has tag propagation enabled. */
+      alarmTags: z.record(z.string(), z.string()).optional(),
     }),
-  detail: z.looseObject({
-    alarmName: z.string().min(1),
-    state: AlarmStateSchema,
-    previousState: AlarmStateSchema.optional(),
-    configuration: z.looseObject({
-      description: z.string().optional(),
-      metrics: z.array(z.looseObject({ id: z.string() })).optional(),
-      alarmRule: z.string().optional(),
-    }),
-    /** Present when the alarm has tag propagation enabled. */
-    alarmTags: z.record(z.string(), z.string()).optional(),
-  }),
-});
+  })
+  .superRefine((event, ctx) => {
+    checkDemandIn(event.detail.alarmTags, ['detail', 'alarmTags'], ctx);
+    // Demand reads the datapoints and threshold: when present they must be what CloudWatch sends.
+    const { reasonData } = event.detail.state;
+    if (reasonData === undefined) return;
+    const parsed = ReasonDataSchema.safeParse(JSON.parse(reasonData));
+    for (const issue of parsed.error?.issues ?? []) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['detail', 'state', 'reasonData', ...issue.path],
+        message: issue.message,
+      });
+    }
+  });
 
 /** A validated CloudWatch alarm state change event. */
 export type CloudWatchAlarmEvent = z.infer<typeof CloudWatchAlarmEventSchema>;

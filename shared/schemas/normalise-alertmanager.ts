@@ -1,5 +1,6 @@
 import type { CapacitySignal, PlacementHints } from '../domain/capacity-signal.ts';
 import type { AlertmanagerAlert, AlertmanagerWebhook } from './alertmanager.ts';
+import { demandIn } from './demand.ts';
 
 /** Labels an alert rule may set to steer placement (`clusterburst_nodes: "3"`). */
 const HINT_LABELS = {
@@ -46,6 +47,22 @@ export function hintsFromLabels(labels: Readonly<Record<string, string>>): Place
   };
 }
 
+/**
+ * The burst nodes a firing group asks for: `clusterburst_nodes` on the group (common annotation,
+ * then common label), else the largest on a firing alert (a rule filling it from `{{ $value }}`
+ * gives each alert its own; several instances measuring one shortfall must not add up, so a rule
+ * that wants a sum aggregates in PromQL).
+ */
+function groupDemand(payload: AlertmanagerWebhook): number | undefined {
+  const common = demandIn(payload.commonAnnotations) ?? demandIn(payload.commonLabels);
+  if (common !== undefined) return common;
+  const each = payload.alerts
+    .filter((a) => a.status === 'firing')
+    .map((a) => demandIn(a.annotations) ?? demandIn(a.labels))
+    .filter((d): d is number => d !== undefined);
+  return each.length ? Math.max(...each) : undefined;
+}
+
 /** One line for humans; counts are shown when the group holds several alerts or some were cut. */
 function summaryOf(payload: AlertmanagerWebhook): string {
   const base =
@@ -71,6 +88,7 @@ export function normaliseAlertmanager(payload: AlertmanagerWebhook): CapacitySig
   const started = earliestStart(payload.alerts);
   const at = payload.status === 'resolved' ? (latestEnd(payload.alerts) ?? started) : started;
   const hints = hintsFromLabels(payload.commonLabels);
+  const demand = payload.status === 'firing' ? groupDemand(payload) : undefined;
   return {
     source: 'alertmanager',
     status: payload.status,
@@ -80,5 +98,6 @@ export function normaliseAlertmanager(payload: AlertmanagerWebhook): CapacitySig
     summary: summaryOf(payload),
     at: iso(at),
     ...(hints !== undefined && { hints }),
+    ...(demand !== undefined && { demand }),
   };
 }

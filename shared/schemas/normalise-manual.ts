@@ -25,5 +25,6 @@ export function normaliseManual(request: ManualBurstRequest, requestId: string, 
     summary: request.reason,
     at: now.toISOString(),
     ...(Object.keys(hints).length > 0 && { hints }),
+    ...(request.nodes !== undefined && { demand: request.nodes }),
   };
 }

@@ -8,6 +8,7 @@ import { type StepResult, waiting } from '../step-result.ts';
 import { desiredDns, desiredServers, drainTraffic, removeServers, syncDns } from '../traffic.ts';
 import { commitWhilePhase } from '../transition.ts';
 import { enterTeardown } from './enter-teardown.ts';
+import { holdRoute } from './hold-route.ts';
 import { providerFor } from './provider-for.ts';
 
 /**
@@ -19,6 +20,8 @@ import { providerFor } from './provider-for.ts';
 export async function route(deps: Deps, id: string): Promise<StepResult> {
   const record = await loadFor(deps, id, 'route', ['Joined']);
   if (isResult(record)) return record;
+  const held = await holdRoute(deps, record);
+  if (held) return held;
   // Only the CA: this step is re-driven by every poll, and credentials may be minted (Magnum).
   const caData = await clusterCaOf(providerFor(deps, record), record.name).catch(() => undefined);
   if (!record.endpoint || !(await deps.probe(record.endpoint, caData))) {

@@ -14,8 +14,8 @@ export class SimulatedFederation implements FederationDriver {
 
   // Issue 11: the operations below are being built (services placed on the member); until then
   // they fail loudly rather than pretend.
-  async uncordon(_name: string): Promise<void> {
-    throw new Error(`${this.name}: uncordon is not built yet`);
+  async uncordon(name: string): Promise<void> {
+    this.#update(name, 'uncordon', { cordoned: false });
   }
   async place(_name: string, _services: readonly ServiceSpec[]): Promise<void> {
     throw new Error(`${this.name}: place is not built yet`);

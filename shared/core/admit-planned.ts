@@ -1,0 +1,116 @@
+import { actualCluster, signalStates } from '../domain/actual-capacity.ts';
+import type { BurstCluster } from '../domain/burst-cluster.ts';
+import type { CapacityAction } from '../domain/capacity-plan.ts';
+import type { CapacitySignal } from '../domain/capacity-signal.ts';
+import { burstIdFor, clusterNameFor } from '../domain/names.ts';
+import { planCapacity } from '../domain/plan-capacity.ts';
+import { type SignalState, wantedCapacity } from '../domain/wanted-capacity.ts';
+import type { Deps } from './deps.ts';
+import { eventFor } from './transition.ts';
+
+/** The signal key and reason of warm standby clusters (they serve no signal until taken). */
+export const WARM_SIGNAL: CapacitySignal = {
+  source: 'schedule',
+  status: 'firing',
+  signalKey: 'clusterburst:warm',
+  dedupeKey: 'clusterburst:warm',
+  labels: {},
+  summary: 'warm standby cluster',
+  at: new Date(0).toISOString(),
+};
+
+/** The signal state an incoming firing signal stands for (its demand, else the hint, else default). */
+export function stateOf(signal: CapacitySignal): SignalState {
+  const demand = signal.demand ?? signal.hints?.nodes;
+  const hints = { provider: signal.hints?.provider, region: signal.hints?.region };
+  return {
+    signalKey: signal.signalKey,
+    status: 'firing',
+    ...(demand !== undefined && { demand }),
+    ...((hints.provider !== undefined || hints.region !== undefined) && { hints }),
+  };
+}
+
+/** Wanted capacity and the plan for the records given, with `extra` signals taking precedence. */
+export function planFor(deps: Deps, records: readonly BurstCluster[], extra: readonly SignalState[] = []) {
+  const now = deps.now();
+  const signals = [...signalStates(records, now), ...extra];
+  const wanted = wantedCapacity({ signals, policy: deps.policy, now });
+  const clusters = records.map((r) => actualCluster(r, now));
+  const actions = planCapacity({ wanted, clusters, policy: deps.policy, offers: deps.offers, now });
+  return { wanted, clusters, actions };
+}
+
+/** What one planned admission did. */
+export type PlannedAdmission =
+  | { readonly admitted: true; readonly record: BurstCluster; readonly action: CapacityAction }
+  | { readonly admitted: false; readonly why: string };
+
+/**
+ * Admit one cluster the planner wants created for `signal` (or a warm one), under the store's
+ * admission lock: the plan is made again from the records read inside it, so max clusters and
+ * the budget hold under any concurrency, and a create another worker already admitted is not
+ * planned twice. Returns what was admitted, or why nothing was.
+ */
+export async function admitPlanned(
+  deps: Deps,
+  signal: CapacitySignal,
+  options: { readonly warm?: boolean; readonly extra?: readonly SignalState[] } = {},
+): Promise<PlannedAdmission> {
+  const now = deps.now();
+  const at = now.toISOString();
+  let planned: CapacityAction | undefined;
+  const result = await deps.store.admit(signal.signalKey, (records) => {
+    const { actions } = planFor(deps, records, options.extra);
+    const create = actions.find(
+      (a): a is Extract<CapacityAction, { kind: 'create' }> =>
+        a.kind === 'create' && (options.warm ? a.warm === true : a.signalKey === signal.signalKey),
+    );
+    if (!create) return { admit: false, why: 'the plan creates nothing for it (any more)' };
+    planned = create;
+    const id = freshId(deps.owner, signal.dedupeKey, records);
+    const ttl = signal.hints?.ttlSeconds;
+    const demand = options.warm ? undefined : stateOf(signal).demand;
+    const record: BurstCluster = {
+      id,
+      name: clusterNameFor(deps.owner, id),
+      owner: deps.owner,
+      phase: 'Requested',
+      provider: create.provider,
+      region: create.region,
+      nodes: create.nodes,
+      reason: {
+        source: signal.source,
+        signalKey: signal.signalKey,
+        dedupeKey: signal.dedupeKey,
+        summary: signal.summary,
+      },
+      dnsRecords: [],
+      gatewayServers: [],
+      costPerHour: create.costPerHour ?? 0,
+      ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
+      ...(demand !== undefined && { demand }),
+      ...(options.warm && { warm: true }),
+      teardown: {},
+      createdAt: at,
+      updatedAt: at,
+      history: [{ phase: 'Requested', at, why: `${signal.source} signal: ${create.why}` }],
+      version: 0,
+    };
+    return { admit: true, record, events: [eventFor(record, 'BurstRequested', 1)] };
+  });
+  if (!result.admitted) return { admitted: false, why: result.why };
+  return { admitted: true, record: result.record, action: planned! };
+}
+
+/**
+ * The id for an episode: from its dedupe key, `#n` for its n-th cluster. The first id not held by
+ * a stored record of the signal, so a pruned earlier burst cannot make the count collide.
+ */
+export function freshId(owner: string, dedupeKey: string, records: readonly BurstCluster[]): string {
+  const taken = new Set(records.map((r) => r.id));
+  for (let n = 0; ; n++) {
+    const id = burstIdFor(owner, n === 0 ? dedupeKey : `${dedupeKey}#${n}`);
+    if (!taken.has(id)) return id;
+  }
+}
