@@ -68,6 +68,11 @@ export const SimulationSchema = z.strictObject({
     .strictObject({
       threshold: z.number().positive().max(10).default(0.9),
       forSeconds: z.number().int().min(0).default(60),
+      /**
+       * Alertmanager's `group_interval` (deploy/alertmanager: 5m): after the first notification
+       * of an episode, a new demand or the resolution reaches clusterburst at most this often.
+       */
+      groupIntervalSeconds: z.number().int().min(0).default(300),
     })
     .prefault({}),
   latency: LatencyModelSchema.prefault({}),
@@ -79,9 +84,10 @@ export const SimulationSchema = z.strictObject({
   controlPlanePerHour: z.number().min(0).default(0.1),
   /**
    * Billing granularity: each node's and control plane's time is rounded up to a multiple of
-   * this (EC2 and GCE bill per second with a 60 s minimum; some clouds bill whole hours).
+   * this. Default: the policy's `billingGranularitySeconds` (the provider's billing period), or
+   * per second when that is 0 (EC2 and GCE bill per second, with a 60 s minimum).
    */
-  billingGranularitySeconds: z.number().int().min(1).default(60),
+  billingGranularitySeconds: z.number().int().min(1).optional(),
 });
 
 /** The validated `simulation` section. */

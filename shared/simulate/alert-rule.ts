@@ -8,6 +8,8 @@ export interface AlertRuleSettings {
   readonly threshold: number;
   /** How long the condition must hold before the alert fires (Prometheus `for`). */
   readonly forSeconds: number;
+  /** Alertmanager's `group_interval`: after the first notification, changes go out at most this often. */
+  readonly groupIntervalSeconds: number;
 }
 
 /** The alert group every simulated signal belongs to (one rule, one group). */
@@ -18,17 +20,33 @@ export const SIGNAL_KEY = 'simulate/BurstLoad';
  * `expr: load > threshold * home`, `for: forSeconds`, label `clusterburst_nodes` holding the
  * nodes that bring the load back to the threshold. Pending while the condition has held less
  * than `for`; firing after; resolved (and pending again from zero) once it no longer holds.
+ * The first firing of an episode is notified at once, later changes (new demand, resolved) at
+ * most every group interval, as Alertmanager flushes a group.
  */
 export class AlertRule {
   private activeSince: number | undefined;
   private firing = false;
   private episode = 0;
   private last: CapacitySignal | undefined;
+  private sent: CapacitySignal | undefined;
+  private sentAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly settings: AlertRuleSettings) {}
 
-  /** Evaluate at `now` with the load of that step; returns the signal the policy sees, if any. */
+  /** Evaluate at `now` with the load of that step; returns the notification delivered now, if any. */
   evaluate(now: Date, load: number): CapacitySignal | undefined {
+    const state = this.state(now, load);
+    if (!state || (state.status === this.sent?.status && state.demand === this.sent?.demand))
+      return undefined;
+    const first = state.status === 'firing' && this.sent?.status !== 'firing';
+    if (!first && now.getTime() - this.sentAt < this.settings.groupIntervalSeconds * 1000) return undefined;
+    this.sent = state;
+    this.sentAt = now.getTime();
+    return state;
+  }
+
+  /** The alert as Prometheus holds it after evaluating at `now`. */
+  private state(now: Date, load: number): CapacitySignal | undefined {
     const { homeCapacity, loadPerNode, threshold, forSeconds } = this.settings;
     const limit = threshold * homeCapacity;
     const t = now.getTime();
@@ -49,7 +67,7 @@ export class AlertRule {
       this.activeSince = undefined;
       if (this.firing) {
         this.firing = false;
-        const nodes = this.last?.hints?.nodes ?? 0;
+        const nodes = this.last?.demand ?? 0;
         this.last = this.signal('resolved', now, nodes, `load ${round(load)} <= ${round(limit)}`);
       }
     }
@@ -66,7 +84,7 @@ export class AlertRule {
       summary,
       // Alertmanager's startsAt / endsAt: when the episode fired, or when it resolved.
       at: status === 'firing' && this.last?.status === 'firing' ? this.last.at : now.toISOString(),
-      hints: { nodes },
+      demand: nodes,
     };
   }
 }

@@ -1,57 +1,54 @@
 /**
  * The one place the simulator calls the production policy: everything the world knows at one
  * tick of the virtual clock goes in, the capacity actions the runtime would take come out.
- * No decision is made here; this only adapts shapes.
+ * No decision is made here; this only composes the domain's functions the way the runtime's
+ * signal handler and scale-down pass do (shared/core/handle-signal.ts, scale-down.ts).
  */
+import { actualCluster, signalStates } from '../domain/actual-capacity.ts';
 import type { BurstCluster } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
-import { decideBurst } from '../domain/decide-burst.ts';
-import { decideScaleDown } from '../domain/decide-scale-down.ts';
 import { isLive } from '../domain/lifecycle.ts';
-import type { LoadReport } from '../domain/load-report.ts';
 import type { ProviderOffer } from '../domain/place.ts';
+import { planCapacity } from '../domain/plan-capacity.ts';
 import type { Policy } from '../domain/policy.ts';
+import { type SignalState, wantedCapacity } from '../domain/wanted-capacity.ts';
 
 /** What the policy sees at one tick. */
 export interface PolicyInput {
-  /** The alert group's current signal (firing with its demand, or resolved), if it ever fired. */
-  readonly signals: readonly CapacitySignal[];
-  /** Every record of the simulated fleet, live and ended (cooldown reads ended ones). */
+  /** The notification Alertmanager delivers at this tick, if any. */
+  readonly delivered?: CapacitySignal;
+  /** Every record of the simulated fleet; they remember each signal's demand and resolution. */
   readonly clusters: readonly BurstCluster[];
   readonly policy: Policy;
   readonly offers: readonly ProviderOffer[];
-  /** Highest burst utilisation over the scale-down window, as the load driver reports it. */
-  readonly load: LoadReport;
   readonly now: Date;
 }
 
 /** Which production functions drive the simulation (printed with the figures). */
-export const POLICY_FUNCTIONS = 'decideBurst + decideScaleDown (shared/domain)';
+export const POLICY_FUNCTIONS = 'wantedCapacity + planCapacity (shared/domain)';
 
 /**
- * The actions production would take now: a burst for a firing signal (`decideBurst`, as
- * `handleSignal` admits it) and the drains of the scale-down pass (`decideScaleDown`).
+ * The actions production would take now: the plan of wanted against actual capacity, with the
+ * signals the records remember plus the one just delivered (a firing signal's demand counts at
+ * once, as in handleSignal). Every tick is also a scale-down pass, which carries out the whole
+ * plan; a signal's own pass carries out a part of the same plan, so one plan per tick is both.
+ * Every simulated signal names its demand, so the load driver's veto on the way down (for
+ * signals without one) does not apply.
  */
 export function policyStep(input: PolicyInput): CapacityAction[] {
-  const { policy, offers, now, clusters } = input;
-  const actions: CapacityAction[] = [];
-  const live = clusters.filter((c) => isLive(c.phase));
-  for (const signal of input.signals) {
-    if (signal.status !== 'firing') continue;
-    // What admission reads: the live records plus every record of this signal.
-    const seen = clusters.filter((c) => isLive(c.phase) || c.reason.signalKey === signal.signalKey);
-    const decision = decideBurst({ signal, clusters: seen, policy, offers, now });
-    if (decision.burst)
-      actions.push({
-        kind: 'create',
-        provider: decision.provider,
-        region: decision.region,
-        nodes: decision.nodes,
-        why: decision.why,
-      });
-  }
-  const scaleDown = decideScaleDown(input.load, live, policy, now);
-  for (const v of scaleDown.verdicts) if (v.drain) actions.push({ kind: 'drain', burstId: v.id, why: v.why });
-  return actions;
+  const { policy, offers, now, delivered } = input;
+  const extra: SignalState[] =
+    delivered?.status === 'firing'
+      ? [
+          {
+            signalKey: delivered.signalKey,
+            status: 'firing',
+            ...(delivered.demand !== undefined && { demand: delivered.demand }),
+          },
+        ]
+      : [];
+  const wanted = wantedCapacity({ signals: [...signalStates(input.clusters, now), ...extra], policy, now });
+  const clusters = input.clusters.filter((c) => isLive(c.phase)).map((c) => actualCluster(c, now));
+  return planCapacity({ wanted, clusters, policy, offers, now });
 }

@@ -50,6 +50,8 @@ export interface Figures {
   readonly stepSeconds: number;
   /** Most burst nodes the load ever needed. */
   readonly peakNeededNodes: number;
+  /** Seconds each billed item is rounded up to. */
+  readonly billingGranularitySeconds: number;
   /** The production functions that made the decisions. */
   readonly policyFunctions: string;
 }
@@ -86,7 +88,8 @@ export function simulate(input: SimulationInput): SimulationResult {
     settings.pricePerNodeHour ?? input.offers.find((o) => o.name === provider)?.pricePerNodeHour ?? 0;
   const offers = input.offers.map((o) => ({ ...o, pricePerNodeHour: price(o.name) }));
   const latency = latencySource(settings.latency, settings.seed);
-  const meter = new Meter(settings.billingGranularitySeconds);
+  const granularity = settings.billingGranularitySeconds ?? (policy.billingGranularitySeconds || 1);
+  const meter = new Meter(granularity);
   const world = new World(
     trace.startsAt?.getTime() ?? EPOCH,
     latency,
@@ -96,7 +99,6 @@ export function simulate(input: SimulationInput): SimulationResult {
   );
   const rule = new AlertRule({ homeCapacity: home, loadPerNode: perNode, ...settings.alert });
   const windowSteps = Math.max(1, Math.ceil(policy.scaleDownWindowSeconds / step));
-  const utilisation = new WindowMax(windowSteps);
   const recentNeed = new WindowMax(windowSteps);
   const needed = trace.load.map((l) => Math.ceil(Math.max(0, l - home) / perNode - 1e-9));
   const samples: Sample[] = [];
@@ -116,21 +118,13 @@ export function simulate(input: SimulationInput): SimulationResult {
     if (need > recentNeed.max())
       excusedUntil = Math.max(excusedUntil, t + world.fastestLead(policy.maxNodesPerCluster));
     recentNeed.push(need);
-    const signal = rule.evaluate(now, load);
-    const servingBefore = world.serving(t) * perNode;
-    utilisation.push(load <= home ? 0 : servingBefore > 0 ? Math.min(1, (load - home) / servingBefore) : 1);
+    const delivered = rule.evaluate(now, load);
+    if (delivered) world.deliver(delivered, t);
     const actions = policyStep({
-      signals: signal ? [signal] : [],
+      ...(delivered && { delivered }),
       clusters: world.records(),
       policy,
       offers,
-      load: {
-        ok: true,
-        windowSeconds: Math.min(policy.scaleDownWindowSeconds, (i + 1) * step),
-        perCluster: {},
-        overall: utilisation.max(),
-        why: 'simulated load over the window',
-      },
       now,
     });
     for (const action of actions) world.apply(action, t);
@@ -145,7 +139,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       t,
       load,
       serving: home + serving,
-      bought: home + world.billedNodes() * perNode,
+      bought: home + world.billedNodes(t) * perNode,
       unserved: excess > 0,
     });
     if (input.onProgress && (i % 2000 === 1999 || i === total - 1)) input.onProgress(i + 1, total);
@@ -162,7 +156,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     teardown: nominal('drain') + nominal('delete'),
     nodeHour: Math.min(...offers.map((o) => o.pricePerNodeHour)),
     controlPlaneHour: settings.controlPlanePerHour,
-    granularitySeconds: settings.billingGranularitySeconds,
+    granularitySeconds: granularity,
   });
   const minutes = step / 60;
   const figures: Figures = {
@@ -182,6 +176,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     steps: total,
     stepSeconds: step,
     peakNeededNodes: needed.reduce((a, b) => Math.max(a, b), 0),
+    billingGranularitySeconds: granularity,
     policyFunctions: POLICY_FUNCTIONS,
   };
   return { figures, samples, homeCapacity: home, ...(trace.startsAt && { startsAt: trace.startsAt }) };

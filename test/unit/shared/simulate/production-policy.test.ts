@@ -1,44 +1,51 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import * as scaleDown from '../../../../shared/domain/decide-scale-down.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import * as planner from '../../../../shared/domain/plan-capacity.ts';
 import { simulate } from '../../../../shared/simulate/simulate.ts';
 import { squareWave } from './square-wave.ts';
 
-// Replace the production scale-down decision by a spy that calls the real one, unless a test
-// changes what it does: the simulation must follow whatever the production code decides.
-vi.mock('../../../../shared/domain/decide-scale-down.ts', async (original) => {
-  const real = await original<typeof import('../../../../shared/domain/decide-scale-down.ts')>();
-  return { ...real, decideScaleDown: vi.fn(real.decideScaleDown) };
+const PLANNER = '../../../../shared/domain/plan-capacity.ts';
+
+// The production planner, behind a spy that calls the real one unless a test changes what it
+// does: the simulation must follow whatever the production code decides.
+vi.mock('../../../../shared/domain/plan-capacity.ts', async (original) => {
+  const real = await original<typeof planner>();
+  return { ...real, planCapacity: vi.fn(real.planCapacity) };
 });
 
-const decideScaleDown = vi.mocked(scaleDown.decideScaleDown);
+const planCapacity = vi.mocked(planner.planCapacity);
 
-describe('the simulator runs the production policy', () => {
-  afterEach(() => {
-    decideScaleDown.mockReset();
+describe('the simulator runs the production planner', () => {
+  beforeEach(async () => {
+    const real = await vi.importActual<typeof planner>(PLANNER);
+    planCapacity.mockReset();
+    planCapacity.mockImplementation(real.planCapacity);
   });
 
-  it('asks the production decision at every step, with the simulated fleet and load', async () => {
-    const real = (await vi.importActual<typeof scaleDown>('../../../../shared/domain/decide-scale-down.ts'))
-      .decideScaleDown;
-    decideScaleDown.mockImplementation(real);
+  it('asks planCapacity at every step, with the wanted capacity and the simulated fleet', () => {
     simulate(squareWave());
-    expect(decideScaleDown).toHaveBeenCalledTimes(240);
-    const [load, clusters, policy, now] = decideScaleDown.mock.calls[60]!;
-    expect(load).toMatchObject({ ok: true, windowSeconds: 600, overall: 1 });
-    expect(clusters).toEqual([expect.objectContaining({ phase: 'Active', nodes: 5, provider: 'cloud' })]);
-    expect(policy.scaleDownWindowSeconds).toBe(600);
-    expect(now.toISOString()).toBe('2026-01-01T01:00:00.000Z');
+    expect(planCapacity).toHaveBeenCalledTimes(240);
+    const input = planCapacity.mock.calls[60]![0];
+    expect(input.wanted.nodes).toBe(5);
+    expect(input.clusters).toEqual([
+      expect.objectContaining({ phase: 'Active', nodes: { desired: 5 }, provider: 'cloud', warm: false }),
+    ]);
+    expect(input.now.toISOString()).toBe('2026-01-01T01:00:00.000Z');
+    // The first alarm: nothing there yet, the planner creates the cluster the world then builds.
+    expect(planCapacity.mock.results[30]!.value).toEqual([
+      expect.objectContaining({ kind: 'create', provider: 'cloud', nodes: 5 }),
+    ]);
   });
 
-  it('changes its figures when the production decision changes', async () => {
-    const real = (await vi.importActual<typeof scaleDown>('../../../../shared/domain/decide-scale-down.ts'))
-      .decideScaleDown;
-    decideScaleDown.mockImplementation(real);
+  it('changes its figures when the production planner changes', async () => {
+    const real = (await vi.importActual<typeof planner>(PLANNER)).planCapacity;
     const before = simulate(squareWave()).figures;
-    // A policy that never drains keeps the 5 nodes to the end of the trace (minute 240).
-    decideScaleDown.mockImplementation(() => ({ drain: [], verdicts: [], why: 'never' }));
+    // A planner that never gives capacity back keeps the 5 nodes to the end of the trace.
+    planCapacity.mockImplementation((input) =>
+      real(input).filter((a) => a.kind !== 'shrink' && a.kind !== 'drain'),
+    );
     const after = simulate(squareWave()).figures;
-    expect(before.nodeHours).toBe(6.25);
+    expect(before.nodeHours).toBe(6.1);
     expect(after.nodeHours).toBe((5 * 210) / 60);
+    expect(after.resizes).toBe(0);
   });
 });
