@@ -73,6 +73,11 @@ export const SimulationSchema = z.strictObject({
        * of an episode, a new demand or the resolution reaches clusterburst at most this often.
        */
       groupIntervalSeconds: z.number().int().min(0).default(300),
+      /**
+       * The rule asks for the highest shortfall over this window, as
+       * `max_over_time(...[window])` would (stabilises demand on the way down); 0: the current one.
+       */
+      demandWindowSeconds: z.number().int().min(0).default(0),
     })
     .prefault({}),
   latency: LatencyModelSchema.prefault({}),

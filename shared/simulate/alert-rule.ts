@@ -1,4 +1,5 @@
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
+import { WindowMax } from './window-max.ts';
 
 /** The alert rule of a simulation, in the trace's load unit. */
 export interface AlertRuleSettings {
@@ -10,6 +11,10 @@ export interface AlertRuleSettings {
   readonly forSeconds: number;
   /** Alertmanager's `group_interval`: after the first notification, changes go out at most this often. */
   readonly groupIntervalSeconds: number;
+  /** The demand is the highest shortfall over this many seconds (`max_over_time`); 0: the current one. */
+  readonly demandWindowSeconds: number;
+  /** Seconds between two evaluations (the trace's step). */
+  readonly stepSeconds: number;
 }
 
 /** The alert group every simulated signal belongs to (one rule, one group). */
@@ -31,7 +36,11 @@ export class AlertRule {
   private sent: CapacitySignal | undefined;
   private sentAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly settings: AlertRuleSettings) {}
+  private readonly shortfalls: WindowMax;
+
+  constructor(private readonly settings: AlertRuleSettings) {
+    this.shortfalls = new WindowMax(Math.floor(settings.demandWindowSeconds / settings.stepSeconds) + 1);
+  }
 
   /** Evaluate at `now` with the load of that step; returns the notification delivered now, if any. */
   evaluate(now: Date, load: number): CapacitySignal | undefined {
@@ -50,12 +59,13 @@ export class AlertRule {
     const { homeCapacity, loadPerNode, threshold, forSeconds } = this.settings;
     const limit = threshold * homeCapacity;
     const t = now.getTime();
+    this.shortfalls.push(Math.max(0, Math.ceil((load - limit) / loadPerNode)));
     if (load > limit) {
       this.activeSince ??= t;
       if (t - this.activeSince >= forSeconds * 1000) {
         if (!this.firing) this.episode++;
         this.firing = true;
-        const nodes = Math.max(1, Math.ceil((load - limit) / loadPerNode));
+        const nodes = Math.max(1, this.shortfalls.max());
         this.last = this.signal(
           'firing',
           now,

@@ -4,7 +4,7 @@
  * periods shaded) and one per sweep (cost against unserved minutes, one point per value).
  */
 import { Resvg } from '@resvg/resvg-js';
-import { parse, View } from 'vega';
+import { logger, None, parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Figures, Sample } from './simulate.ts';
 
@@ -82,11 +82,26 @@ export function runSpec(plot: RunPlot): TopLevelSpec {
       },
       {
         data: { values: points },
-        mark: { type: 'line', strokeWidth: 1, interpolate: 'step-after' },
+        mark: { type: 'line', strokeWidth: 1.2, interpolate: 'step-after' },
         encoding: {
           x: { field: 'x', type: xType, title: xTitle },
           y: { field: 'value', type: 'quantitative', title: 'load (trace unit)' },
           color,
+          // What was bought dashed, so what serves stays visible where the two coincide.
+          strokeDash: {
+            field: 'series',
+            type: 'nominal',
+            scale: {
+              domain: Object.values(SERIES).slice(0, 4),
+              range: [
+                [1, 0],
+                [1, 0],
+                [1, 0],
+                [4, 3],
+              ],
+            },
+            legend: null,
+          },
         },
       },
     ],
@@ -125,7 +140,8 @@ export function sweepSpec(title: string, key: string, runs: readonly SweepPoint[
 
 /** Render a spec to SVG text. */
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  // Vega-Lite warns on the console about merging the two legends, which is what is meant here.
+  const view = new View(parse(compile(spec, { logger: logger(None) }).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

@@ -12,6 +12,7 @@ import { latencySource } from './latency.ts';
 import { oracle } from './oracle.ts';
 import { POLICY_FUNCTIONS, policyStep } from './policy-step.ts';
 import type { Trace } from './trace.ts';
+import { WindowMax } from './window-max.ts';
 import { World } from './world.ts';
 
 /** Everything a run needs; `homeCapacity` and `loadPerNode` must be set. */
@@ -75,6 +76,12 @@ export interface SimulationResult {
   readonly startsAt?: Date;
 }
 
+/**
+ * How far back a rise looks: need above its peak of the last half hour is new demand no reactive
+ * policy could have had in place. Fixed, so that runs of a sweep are judged alike.
+ */
+export const RISE_MEMORY_SECONDS = 1800;
+
 /** Where runs of the trace without a wall clock start (any fixed instant would do). */
 const EPOCH = Date.UTC(2026, 0, 1);
 
@@ -97,9 +104,13 @@ export function simulate(input: SimulationInput): SimulationResult {
     { nodeHour: price, controlPlaneHour: settings.controlPlanePerHour },
     policy.cooldownSeconds,
   );
-  const rule = new AlertRule({ homeCapacity: home, loadPerNode: perNode, ...settings.alert });
-  const windowSteps = Math.max(1, Math.ceil(policy.scaleDownWindowSeconds / step));
-  const recentNeed = new WindowMax(windowSteps);
+  const rule = new AlertRule({
+    homeCapacity: home,
+    loadPerNode: perNode,
+    stepSeconds: step,
+    ...settings.alert,
+  });
+  const recentNeed = new WindowMax(Math.ceil(RISE_MEMORY_SECONDS / step));
   const needed = trace.load.map((l) => Math.ceil(Math.max(0, l - home) / perNode - 1e-9));
   const samples: Sample[] = [];
   let unservedLoad = 0;
@@ -113,8 +124,8 @@ export function simulate(input: SimulationInput): SimulationResult {
     world.advance(t);
     const load = trace.load[i]!;
     const need = needed[i]!;
-    // A rise: more nodes needed than at any time in the scale-down window before it. Only the
-    // fastest provisioning the fleet then offers is unavoidable; any other shortfall is the policy's.
+    // A rise: more nodes needed than at any time in the half hour before. Only the fastest
+    // provisioning the fleet then offers is unavoidable; any other shortfall is the policy's.
     if (need > recentNeed.max())
       excusedUntil = Math.max(excusedUntil, t + world.fastestLead(policy.maxNodesPerCluster));
     recentNeed.push(need);
@@ -128,7 +139,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       now,
     });
     for (const action of actions) world.apply(action, t);
-    const serving = world.serving(t) * perNode;
+    const serving = world.serving() * perNode;
     const excess = Math.max(0, load - home - serving);
     if (excess > 0) {
       unservedLoad += excess;
@@ -180,25 +191,6 @@ export function simulate(input: SimulationInput): SimulationResult {
     policyFunctions: POLICY_FUNCTIONS,
   };
   return { figures, samples, homeCapacity: home, ...(trace.startsAt && { startsAt: trace.startsAt }) };
-}
-
-/** Maximum over the last `size` values pushed (monotone deque: amortised O(1)). */
-class WindowMax {
-  private readonly values: { i: number; v: number }[] = [];
-  private pushed = 0;
-
-  constructor(private readonly size: number) {}
-
-  push(v: number): void {
-    while (this.values.length > 0 && this.values.at(-1)!.v <= v) this.values.pop();
-    this.values.push({ i: this.pushed++, v });
-    while (this.values[0]!.i <= this.pushed - 1 - this.size) this.values.shift();
-  }
-
-  /** The maximum of the window; 0 before anything was pushed. */
-  max(): number {
-    return this.values[0]?.v ?? 0;
-  }
 }
 
 function round(n: number): number {

@@ -69,8 +69,8 @@ export class World {
     return this.clusters.map((c) => c.record);
   }
 
-  /** Nodes serving load at `t`. */
-  serving(t: number): number {
+  /** Nodes serving load now (after `advance`). */
+  serving(): number {
     return this.clusters.reduce((n, c) => n + (c.record.phase === 'Active' ? c.readyNodes : 0), 0);
   }
 
