@@ -20,7 +20,6 @@ import {
   statusWideTable,
   timeline,
 } from './format.ts';
-import { runSimulate } from './simulate.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Process exit codes of the CLI. */
@@ -238,7 +237,11 @@ export function buildProgram(io: CliIo, outcome: { code: number } = { code: EXIT
     .option('--load-column <name>', 'load column (default: load, requests or value)')
     .option('--count-rows', 'each row is one request: load is the rows per step')
     .option('--step <seconds>', "virtual clock tick (default: the trace's spacing, else 60)", positiveInt)
-    .action((opts) => runSimulate(opts, io, io.env, configPath(io.env)));
+    .action(async (opts) => {
+      // Loaded on use: the plotting libraries would slow every other command's start.
+      const { runSimulate } = await import('./simulate.ts');
+      await runSimulate(opts, io, io.env, configPath(io.env));
+    });
 
   program
     .command('completion')
