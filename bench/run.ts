@@ -9,6 +9,7 @@ const BENCHES = [
   'haproxy-runtime-vs-reload.ts',
   'kube-join-leave.ts',
   'store-history.ts',
+  'warm-standby.ts',
 ];
 
 for (const file of BENCHES) {

@@ -56,6 +56,8 @@ export function summary(record: BurstCluster, now: Date) {
     source: record.reason.source,
     ...(record.expiresAt && { expiresAt: record.expiresAt }),
     ...(record.lastError && { lastError: record.lastError }),
+    ...(record.warm && { warm: true }),
+    ...(record.resize && { resize: record.resize }),
     why: record.history.at(-1)?.why,
   };
 }

@@ -13,6 +13,8 @@ export interface BurstSummary {
   readonly source?: string;
   readonly expiresAt?: string;
   readonly lastError?: string;
+  /** A warm standby cluster: joined and cordoned, serving nothing until a burst takes it. */
+  readonly warm?: boolean;
   readonly why?: string;
 }
 
@@ -39,9 +41,17 @@ export function age(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
 }
 
-/** The `status` table. */
+/** The `status` table: serving bursts, then warm standby clusters apart (they serve nothing). */
 export function statusTable(bursts: readonly BurstSummary[]): string {
   if (bursts.length === 0) return 'no bursts';
+  const warm = bursts.filter((b) => b.warm);
+  const serving = statusRows(bursts.filter((b) => !b.warm));
+  if (warm.length === 0) return serving;
+  return `${serving}\n\nwarm standby (joined, cordoned, counted in cost):\n${statusRows(warm)}`;
+}
+
+function statusRows(bursts: readonly BurstSummary[]): string {
+  if (bursts.length === 0) return 'no serving bursts';
   return table(
     ['ID', 'PHASE', 'PROVIDER', 'REGION', 'NODES', 'AGE', 'COST/H', 'COST', 'REASON'],
     bursts.map((b) => [
@@ -126,6 +136,18 @@ export interface PlanAnswer {
     readonly why: string;
     readonly verdicts: readonly { id: string; drain: boolean; why: string }[];
   };
+  /** Wanted against actual capacity and the actions between them (servers before issue 12 omit it). */
+  readonly capacity?: {
+    readonly wanted: { readonly nodes: number; readonly why: string };
+    readonly actual: readonly { id: string; phase: string; warm: boolean; nodes: { desired: number } }[];
+    readonly actions: readonly {
+      kind: string;
+      burstId?: string;
+      provider?: string;
+      nodes?: number;
+      why: string;
+    }[];
+  };
 }
 
 /** The `plan` text; `wide` adds where a new burst would go and what it would cost. */
@@ -140,7 +162,24 @@ export function planText(p: PlanAnswer, wide = false): string {
     `a new burst now: ${b.burst ? 'yes' : 'no'}${where}: ${b.why}`,
     `scale-down now: ${p.scaleDown.why}`,
     ...p.scaleDown.verdicts.map((v) => `  ${v.id}: ${v.drain ? 'drain' : 'keep'}: ${v.why}`),
+    ...(p.capacity ? capacityLines(p.capacity) : []),
   ].join('\n');
+}
+
+/** Wanted, actual (serving and warm apart) and each planned action with its why. */
+function capacityLines(c: NonNullable<PlanAnswer['capacity']>): string[] {
+  const serving = c.actual.filter((a) => !a.warm && !['Draining', 'Leaving', 'Deleting'].includes(a.phase));
+  const nodes = serving.reduce((s, a) => s + a.nodes.desired, 0);
+  const warm = c.actual.filter((a) => a.warm).length;
+  return [
+    `wanted: ${c.wanted.nodes} node(s): ${c.wanted.why}`,
+    `actual: ${nodes} node(s) in ${serving.length} serving cluster(s)${warm ? `, ${warm} warm standby` : ''}`,
+    c.actions.length ? 'actions:' : 'actions: none (actual follows wanted)',
+    ...c.actions.map(
+      (a) =>
+        `  ${a.kind} ${a.burstId ?? a.provider ?? ''}${a.nodes !== undefined ? ` to ${a.nodes}` : ''}: ${a.why}`,
+    ),
+  ];
 }
 
 /** One burst with its phase history and the why of each step. */

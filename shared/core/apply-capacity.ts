@@ -2,7 +2,7 @@ import type { BurstCluster } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import type { SignalState } from '../domain/wanted-capacity.ts';
-import { admitPlanned, WARM_SIGNAL } from './admit-planned.ts';
+import { admitPlanned, planFor, WARM_SIGNAL } from './admit-planned.ts';
 import type { Deps } from './deps.ts';
 import type { StepResult } from './step-result.ts';
 import { cancelDrain } from './steps/cancel-drain.ts';
@@ -115,4 +115,20 @@ function fromStep(action: CapacityAction, result: StepResult): AppliedAction {
     outcome: result.outcome === 'noop' ? 'skipped' : 'done',
     why: result.why,
   };
+}
+
+/**
+ * Keep `policy.warmClusters` warm standby clusters (reconcile's part): create what the plan says
+ * is missing, a failed or taken one included. Warm clusters are admitted like any other, so max
+ * clusters and the budget bound them, after demand.
+ */
+export async function keepWarm(deps: Deps): Promise<AppliedAction[]> {
+  if (deps.policy.warmClusters === 0) return [];
+  const records = await deps.store.list({ live: true });
+  const { actions } = planFor(deps, records);
+  return applyCapacity(
+    deps,
+    actions.filter((a) => a.kind === 'create' && a.warm),
+    { records },
+  );
 }

@@ -64,7 +64,7 @@ async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalO
   let records = await deps.store.list({ live: true });
   if (await remember(deps, signal, records)) records = await deps.store.list({ live: true });
   const { actions, wanted } = planFor(deps, records, extra);
-  const mine = actions.filter((a) => forSignal(a, signal.signalKey, records));
+  const mine = actions.filter((a) => forSignal(a, signal.signalKey, records, actions));
   const serving = records.filter((r) => servedSignal(r) === signal.signalKey && !r.warm);
   if (mine.length === 0) {
     const want = wanted.signals.find((w) => w.signalKey === signal.signalKey);
@@ -107,12 +107,21 @@ async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalO
 }
 
 /** Whether an action of the plan serves `key` (creates and warm takes name it; others by their burst). */
-function forSignal(action: CapacityAction, key: string, records: readonly BurstCluster[]): boolean {
+function forSignal(
+  action: CapacityAction,
+  key: string,
+  records: readonly BurstCluster[],
+  plan: readonly CapacityAction[],
+): boolean {
   if (action.kind === 'create' || action.kind === 'takeWarm') return action.signalKey === key;
   if (action.kind === 'shrink' || action.kind === 'drain') return false;
   if (action.kind === 'cancelDrain' && action.signalKey !== undefined) return action.signalKey === key;
+  // A grow of a drain this plan hands over to the signal is the signal's too.
+  const handed = plan.find(
+    (a) => a.kind === 'cancelDrain' && a.burstId === action.burstId && a.signalKey === key,
+  );
   const record = records.find((r) => r.id === action.burstId);
-  return record !== undefined && servedSignal(record) === key;
+  return handed !== undefined || (record !== undefined && servedSignal(record) === key);
 }
 
 function isServing(record: BurstCluster): boolean {

@@ -12,6 +12,8 @@ export interface PlanReport {
   /** What a new manual burst request would get right now. */
   readonly burst: BurstDecision;
   readonly scaleDown: ScaleDownReport['decision'];
+  /** Capacity wanted from the current signals, the clusters there are, and the plan between them. */
+  readonly capacity: Pick<ScaleDownReport, 'wanted' | 'actual' | 'actions'>;
 }
 
 /** Decide, changing nothing: the answer to `clusterburst plan`. */
@@ -35,7 +37,7 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     offers: deps.offers,
     now,
   });
-  const { decision } = await scaleDown(deps, { dryRun: true });
+  const { decision, wanted, actual, actions } = await scaleDown(deps, { dryRun: true });
   return {
     live: live.length,
     maxClusters: deps.policy.maxClusters,
@@ -43,5 +45,6 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     hourlyBudget: deps.policy.hourlyBudget,
     burst,
     scaleDown: decision,
+    capacity: { wanted, actual, actions },
   };
 }

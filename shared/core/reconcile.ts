@@ -3,6 +3,7 @@ import { dnsChanges } from '../domain/dns-changes.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { BURST_ID_LABEL, ownedServerPrefix } from '../domain/names.ts';
 
+import { keepWarm } from './apply-capacity.ts';
 import { type PassReport, runAll } from './cluster-health.ts';
 import type { Deps } from './deps.ts';
 import { drain } from './steps/drain.ts';
@@ -62,8 +63,12 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
       ),
     ],
   };
-  const live = new Set((await deps.store.list({ live: true })).map((r) => r.id));
   const errors = [...pass.errors];
+  // A warm standby cluster that failed (or was taken) is replaced.
+  await keepWarm(deps).catch((error: unknown) => {
+    errors.push({ burstId: '(warm)', error: `keeping warm clusters: ${(error as Error).message}` });
+  });
+  const live = new Set((await deps.store.list({ live: true })).map((r) => r.id));
   const orphans = await cleanOrphans(deps, live, errors);
   // Ended records past the retention go (cooldown and duplicates only look at recent ones).
   const pruned = await deps.store.prune().catch((error: unknown) => {

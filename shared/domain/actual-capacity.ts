@@ -24,6 +24,9 @@ export function actualCluster(record: BurstCluster, now: Date, busy?: string): A
     provider: record.provider,
     region: record.region,
     ...(record.resize?.state === 'resizing' && { resizing: true }),
+    ...(record.resize?.state === 'failed' && {
+      noGrow: `its last resize failed: ${record.resize.message ?? 'no reason given'}`,
+    }),
     ...(lockOf(record, now, busy) && { locked: lockOf(record, now, busy) }),
   };
 }

@@ -23,8 +23,10 @@ export interface ActualCluster {
   readonly costPerHour: number;
   readonly provider: string;
   readonly region: string;
-  /** A resize of its node pool runs: the plan neither grows nor shrinks it until it settles. */
+  /** A resize of its node pool runs: the plan does not shrink it until it settles. */
   readonly resizing?: boolean;
+  /** Why it may not grow (its last resize failed at the provider): new capacity goes elsewhere. */
+  readonly noGrow?: string;
   /**
    * Why the planner must not take it away or hand it to another signal (a manual burst without
    * time to live, a teardown an operator asked for, load that says it is busy). It may still grow.
@@ -66,9 +68,17 @@ export function planCapacity(input: PlanInput): CapacityAction[] {
   const actions: CapacityAction[] = [];
   const wants = new Map(input.wanted.signals.map((w) => [w.signalKey, w]));
   const wantOf = (key: string | undefined) => (key === undefined ? 0 : (wants.get(key)?.nodes ?? 0));
-  // Draining clusters no signal holds on to may be handed to another signal's shortfall.
+  // Draining clusters their own signal does not need (it has what it wants without them) may be
+  // handed to another signal's shortfall.
+  const servingOf = (key: string | undefined) =>
+    sum(live.filter((c) => c.signalKey === key && !c.warm && SERVING.includes(c.phase)));
   const spareDraining = live.filter(
-    (c) => c.phase === 'Draining' && !c.warm && !c.locked && !c.resizing && wantOf(c.signalKey) === 0,
+    (c) =>
+      c.phase === 'Draining' &&
+      !c.warm &&
+      !c.locked &&
+      !c.resizing &&
+      servingOf(c.signalKey) >= wantOf(c.signalKey),
   );
   const warm = live.filter((c) => c.warm && SERVING.includes(c.phase));
   for (const want of input.wanted.signals) {
@@ -84,8 +94,10 @@ export function planCapacity(input: PlanInput): CapacityAction[] {
       ...own.filter((c) => c.phase === 'Draining' && !c.locked && !c.resizing),
       ...spareDraining.filter((c) => c.signalKey !== want.signalKey),
     ].sort(byOldest);
+    const cancelled: ActualCluster[] = [];
     for (const c of draining) {
       if (short <= 0) break;
+      cancelled.push(c);
       const i = spareDraining.indexOf(c);
       if (i >= 0) spareDraining.splice(i, 1);
       const mine = c.signalKey === want.signalKey;
@@ -99,9 +111,19 @@ export function planCapacity(input: PlanInput): CapacityAction[] {
         c.nodes.desired,
       );
     }
-    // 2. Grow its Active clusters, cheapest node first: minutes instead of a new cluster.
-    const growable = own
-      .filter((c) => c.phase === 'Active' && !c.resizing && c.nodes.desired < policy.maxNodesPerCluster)
+    // 2. Grow its Active (or Joined: a drain just cancelled) clusters, cheapest node first:
+    //    minutes instead of a new cluster.
+    const growable = [...own, ...cancelled.filter((c) => !own.includes(c))]
+      // One whose resize runs may grow too: the provider takes the new size once it settled;
+      // a drain just cancelled grows once it is Joined again.
+      .filter((c) => !c.warm)
+      .map((c) => (cancelled.includes(c) ? { ...c, phase: 'Joined' as const } : c))
+      .filter(
+        (c) =>
+          (c.phase === 'Active' || c.phase === 'Joined') &&
+          c.nodes.desired < policy.maxNodesPerCluster &&
+          !c.noGrow,
+      )
       .sort((a, b) => ledger.pricePerNode(a) - ledger.pricePerNode(b) || byOldest(a, b));
     for (const c of growable) {
       if (short <= 0) break;
@@ -228,11 +250,11 @@ class Ledger {
     });
     if (!placement.ok) return placement;
     const offer = offers.find((o) => o.name === placement.provider)!;
-    const wanted = asked ?? offer.minNodes ?? 1;
-    const nodes = want ? this.affordable(wanted, offer.pricePerNodeHour) : wanted;
+    // A create is all or nothing: a cluster cut to fit the budget pays a control plane for little.
+    const nodes = asked ?? offer.minNodes ?? 1;
     const costPerHour = round(offer.pricePerNodeHour * nodes);
-    const unpaid = want ? nodes <= 0 : this.#cost + costPerHour > policy.hourlyBudget + 1e-9;
-    if (unpaid) return { ok: false, why: `hourly budget ${policy.hourlyBudget} reached` };
+    if (this.#cost + costPerHour > policy.hourlyBudget + 1e-9)
+      return { ok: false, why: `hourly budget ${policy.hourlyBudget} reached` };
     this.#count++;
     this.#cost += costPerHour;
     this.#byProvider[offer.name] = (this.#byProvider[offer.name] ?? 0) + 1;
@@ -245,15 +267,11 @@ class Ledger {
       costPerHour,
       ...(want ? { signalKey: want.signalKey } : { warm: true }),
       why: want
-        ? `${want.why}: create ${nodes} node(s)${capped(nodes, wanted, policy)}; ${where}`
+        ? `${want.why}: create ${nodes} node(s)${nodes >= policy.maxNodesPerCluster ? ` (max ${policy.maxNodesPerCluster} per cluster)` : ''}; ${where}`
         : `keep ${policy.warmClusters} warm standby cluster(s): create one of ${nodes} node(s); ${where}`,
     };
     return { ok: true, action };
   }
-}
-
-function capped(got: number, asked: number, policy: Policy): string {
-  return got >= asked ? '' : ` (${asked} asked, the hourly budget ${policy.hourlyBudget} pays for ${got})`;
 }
 
 /** Why a grow stopped short of the signal's want: the cluster's cap, or the budget. */

@@ -1,14 +1,16 @@
 import type { CapacityAction } from './capacity-plan.ts';
 import type { ActualCluster, PlanInput } from './plan-capacity.ts';
 
-/** Fewest nodes a shrink leaves: a cluster at it is drained whole instead. */
+/** Fewest nodes a shrink leaves. */
 const FLOOR_NODES = 1;
 
 /**
- * The way down of `planCapacity`: for each signal with more capacity than it wants, shrink node
- * pools (most expensive node first, youngest cluster first) before draining clusters, and drain
- * only a cluster already at the floor, so capacity goes back in steps like Cluster Autoscaler's
- * node removal. A cluster is released only when Active, not warm, not locked, not resizing,
+ * The way down of `planCapacity`: for each signal with more capacity than it wants (most
+ * expensive node first, youngest cluster first), shrink pools above the default step
+ * (`nodesPerCluster`) towards it, then drain clusters at or below it that the excess covers
+ * whole, then take what is left off the pools down to one node. A pool shrunk in a pass is not
+ * drained in the same pass, so a grown burst shrinks before it drains, like Cluster
+ * Autoscaler's node-by-node removal. A cluster is released only when Active, not warm, not locked, not resizing,
  * older than the minimum lifetime, Active for the whole stabilisation window, no cluster was
  * added within the delay after add, and (with a billing period) in the last tenth of its paid
  * period. Wanted capacity itself already holds a resolved signal for the scale-down window.
@@ -41,10 +43,9 @@ export function planRelease(
         (a, b) => price(b) - price(a) || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
       );
     const shrunk = new Set<string>();
-    for (const c of releasable) {
-      if (excess <= 0) break;
-      const cut = Math.min(excess, c.nodes.desired - FLOOR_NODES);
-      if (cut <= 0) continue;
+    const shrink = (c: ActualCluster, floor: number, before: string) => {
+      const cut = Math.min(excess, c.nodes.desired - floor);
+      if (cut <= 0 || shrunk.has(c.id)) return;
       shrunk.add(c.id);
       excess -= cut;
       const nodes = c.nodes.desired - cut;
@@ -52,17 +53,29 @@ export function planRelease(
         kind: 'shrink',
         burstId: c.id,
         nodes,
-        why: `${wanted}: shrink ${c.id} from ${c.nodes.desired} to ${nodes} node(s) before draining any cluster`,
+        why: `${wanted}: shrink ${c.id} from ${c.nodes.desired} to ${nodes} node(s)${before}`,
       });
-    }
+    };
+    // 1. Pools above the default step shrink towards it before any cluster is drained.
     for (const c of releasable) {
-      if (excess < c.nodes.desired || shrunk.has(c.id)) continue;
+      if (excess <= 0) break;
+      shrink(c, Math.max(FLOOR_NODES, policy.nodesPerCluster), ' before draining any cluster');
+    }
+    // 2. A cluster at its base size that the excess covers whole is drained.
+    for (const c of releasable) {
+      if (shrunk.has(c.id) || excess < c.nodes.desired || c.nodes.desired > policy.nodesPerCluster) continue;
       excess -= c.nodes.desired;
+      shrunk.add(c.id);
       actions.push({
         kind: 'drain',
         burstId: c.id,
         why: `${wanted}: ${c.id} is down to ${c.nodes.desired} node(s) and not needed: drain it`,
       });
+    }
+    // 3. What is left over comes off the pools, down to one node.
+    for (const c of releasable) {
+      if (excess <= 0) break;
+      shrink(c, FLOOR_NODES, '');
     }
   }
   return actions;

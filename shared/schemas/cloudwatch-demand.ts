@@ -35,7 +35,13 @@ export function cloudWatchDemand(
 ): number | undefined {
   const factor = factors.find((f) => f.alarm === alarm.name || f.alarm === alarm.arn);
   if (!factor || alarm.reasonData === undefined) return undefined;
-  const data = ReasonDataSchema.safeParse(JSON.parse(alarm.reasonData));
+  let json: unknown;
+  try {
+    json = JSON.parse(alarm.reasonData);
+  } catch {
+    return undefined;
+  }
+  const data = ReasonDataSchema.safeParse(json);
   if (!data.success) return undefined;
   const { recentDatapoints: points, threshold } = data.data;
   if (!points?.length || threshold === undefined) return undefined;

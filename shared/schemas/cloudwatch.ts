@@ -71,7 +71,13 @@ export const CloudWatchAlarmEventSchema = z
     // Demand reads the datapoints and threshold: when present they must be what CloudWatch sends.
     const { reasonData } = event.detail.state;
     if (reasonData === undefined) return;
-    const parsed = ReasonDataSchema.safeParse(JSON.parse(reasonData));
+    let json: unknown;
+    try {
+      json = JSON.parse(reasonData);
+    } catch {
+      return; // reported by the field's own check
+    }
+    const parsed = ReasonDataSchema.safeParse(json);
     for (const issue of parsed.error?.issues ?? []) {
       ctx.addIssue({
         code: 'custom',

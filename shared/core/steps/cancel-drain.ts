@@ -29,7 +29,7 @@ export async function cancelDrain(
   }
   await deps.federation.uncordon(record.name);
   deps.checkpoint('after-uncordon');
-  const saved = await commitWhilePhase(deps, record, 'Joined', why, (r) => ({
+  const saved = await commitWhilePhase(deps, record, 'Joined', why, () => ({
     teardown: {},
     signalResolvedAt: undefined,
     ...(options.signalKey !== undefined && { servesSignal: options.signalKey }),

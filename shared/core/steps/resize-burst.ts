@@ -59,7 +59,7 @@ export async function followResize(
   described?: ProviderCluster,
 ): Promise<StepResult | undefined> {
   const cluster = described ?? (await providerFor(deps, record).describe(record.name));
-  if (!cluster || cluster.state !== 'ready') return undefined;
+  if (cluster?.state !== 'ready') return undefined;
   if (cluster.resize?.state === 'resizing')
     return waiting(
       record.id,

@@ -126,10 +126,8 @@ describe('planCapacity on the way up', () => {
     ]);
   });
 
-  it('shrinks a create to what the hourly budget pays for, and says so', () => {
-    const actions = plan(firing(6), [], { policy: { ...POLICY, hourlyBudget: 4 } });
-    expect(kinds(actions)).toEqual(['create aws 4']);
-    expect(actions[0]?.why).toMatch(/the hourly budget 4 pays for 4/);
+  it('creates no cluster the hourly budget cannot pay for whole', () => {
+    expect(plan(firing(6), [], { policy: { ...POLICY, hourlyBudget: 4 } })).toEqual([]);
   });
 
   it('grows no further than the hourly budget pays for', () => {
@@ -151,14 +149,13 @@ describe('planCapacity on the way down', () => {
     { signalKey: 'g', status: 'resolved', demand: 10, resolvedAt: ago(900) },
   ];
 
-  it('shrinks node pools before it drains any cluster', () => {
-    expect(
-      kinds(plan(resolvedLongAgo, [cluster('b-1', 6), cluster('b-2', 4, { createdAt: ago(1800) })])),
-    ).toEqual(['shrink b-2 1', 'shrink b-1 1']);
+  it('shrinks grown node pools to the default step before it drains any cluster', () => {
+    const grown = [cluster('b-1', 6), cluster('b-2', 4, { createdAt: ago(1800) })];
+    expect(kinds(plan(resolvedLongAgo, grown))).toEqual(['shrink b-2 3', 'shrink b-1 3']);
   });
 
-  it('drains clusters already at the floor once the signal wants nothing', () => {
-    expect(kinds(plan(resolvedLongAgo, [cluster('b-1', 1), cluster('b-2', 1)]))).toEqual([
+  it('drains clusters at the default step once the signal wants nothing', () => {
+    expect(kinds(plan(resolvedLongAgo, [cluster('b-1', 3), cluster('b-2', 1)]))).toEqual([
       'drain b-1',
       'drain b-2',
     ]);
@@ -166,6 +163,16 @@ describe('planCapacity on the way down', () => {
 
   it('shrinks only the excess when the demand falls', () => {
     expect(kinds(plan(firing(4), [cluster('b-1', 6)]))).toEqual(['shrink b-1 4']);
+  });
+
+  it('takes a small excess off a pool at the default step rather than drain it', () => {
+    const two = [cluster('b-1', 3), cluster('b-2', 3, { createdAt: ago(1800) })];
+    expect(kinds(plan(firing(4), two))).toEqual(['shrink b-2 1']);
+  });
+
+  it('drains a whole cluster the excess covers and keeps the rest', () => {
+    const two = [cluster('b-1', 3), cluster('b-2', 3, { createdAt: ago(1800) })];
+    expect(kinds(plan(firing(3), two))).toEqual(['drain b-2']);
   });
 
   it('keeps capacity while the signal resolved less than a window ago', () => {
