@@ -71,7 +71,7 @@ describe('clusterburst simulate', () => {
         'costRatioToOracle',
       ]),
     );
-    expect(figures).toMatchObject({ nodeHours: 6.1, unservedMinutes: 12, unservedMinutesBeyondLatency: 0 });
+    expect(figures).toMatchObject({ nodeHours: 6.3, unservedMinutes: 12, unservedMinutesBeyondLatency: 0 });
     expect(Object.keys(figures.oracle)).toEqual(expect.arrayContaining(['nodeHours', 'cost']));
   });
 

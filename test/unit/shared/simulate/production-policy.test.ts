@@ -44,7 +44,7 @@ describe('the simulator runs the production planner', () => {
       real(input).filter((a) => a.kind !== 'shrink' && a.kind !== 'drain'),
     );
     const after = simulate(squareWave()).figures;
-    expect(before.nodeHours).toBe(6.1);
+    expect(before.nodeHours).toBe(6.3);
     expect(after.nodeHours).toBe((5 * 210) / 60);
     expect(after.resizes).toBe(0);
   });

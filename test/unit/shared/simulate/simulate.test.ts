@@ -6,10 +6,10 @@ describe('simulating a square wave with a known answer', () => {
   // Load exceeds home at minute 30; the alert (threshold 1, no `for`) fires at once and asks for
   // 5 nodes: one cluster of 5. Create 10 + join 1 + route 1 = 12 min: the nodes serve from
   // minute 42. Load falls at minute 90 and the alert resolves; the planner keeps the demand for
-  // the 10 min scale-down window, then at minute 100 shrinks the pool to 1 node (4 nodes billed
-  // until the 2 min resize is done, minute 102), and drains the cluster once the resize
-  // settled, at minute 102: the last node and the control plane are billed until drain 1 +
-  // delete 5 min later, minute 108.
+  // the 10 min scale-down window, then at minute 100 shrinks the pool to the default step of 3
+  // nodes (2 nodes billed until the 2 min resize is done, minute 102), and drains the cluster
+  // once the resize settled, at minute 102: its 3 nodes and the control plane are billed until
+  // drain 1 + delete 5 min later, minute 108.
   const { figures, samples } = simulate(squareWave());
 
   it('buys capacity at the first alarm and serves from the alarm plus the provisioning latency', () => {
@@ -26,17 +26,17 @@ describe('simulating a square wave with a known answer', () => {
   });
 
   it('bills node-hours and cluster-hours as computed by hand, shrinking before draining', () => {
-    // 4 nodes from minute 30 to 102, 1 node and the control plane from 30 to 108.
-    expect(figures.nodeHours).toBe((4 * 72 + 78) / 60);
+    // 2 nodes from minute 30 to 102, 3 nodes and the control plane from 30 to 108.
+    expect(figures.nodeHours).toBe((2 * 72 + 3 * 78) / 60);
     expect(figures.clusterHours).toBe(78 / 60);
-    expect(figures.cost).toBeCloseTo((4 * 72 + 78) / 60 + (0.6 * 78) / 60, 4);
+    expect(figures.cost).toBeCloseTo((2 * 72 + 3 * 78) / 60 + (0.6 * 78) / 60, 4);
     expect(figures.resizes).toBe(1);
     expect(samples[99]!.serving).toBe(150);
-    expect(samples[100]!.serving).toBe(110);
+    expect(samples[100]!.serving).toBe(130);
     expect(samples[101]!.bought).toBe(150);
-    expect(samples[102]!.bought).toBe(110);
+    expect(samples[102]!.bought).toBe(130);
     expect(samples[102]!.serving).toBe(100);
-    expect(samples[107]!.bought).toBe(110);
+    expect(samples[107]!.bought).toBe(130);
     expect(samples[108]!.bought).toBe(100);
   });
 

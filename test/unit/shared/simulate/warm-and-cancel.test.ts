@@ -44,8 +44,8 @@ describe('the simulated fleet carries out every kind of planned action', () => {
       },
     );
     expect(figures.drainsCancelled).toBe(1);
-    // Its last node serves again a route (1 min) after the cancel.
+    // Its 3 nodes (shrunk to the default step before the drain) serve again a route (1 min) after the cancel.
     expect(samples[105]!.serving).toBe(100);
-    expect(samples[106]!.serving).toBe(110);
+    expect(samples[106]!.serving).toBe(130);
   });
 });
