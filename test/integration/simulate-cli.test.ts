@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runSimulate } from '../../shared/cli/simulate.ts';
 import { cli } from '../support/cli.ts';
 
 const execFileP = promisify(execFile);
@@ -153,5 +154,32 @@ describe('clusterburst simulate', () => {
     expect(wrong.stderr).toMatch(/simulation\.alert\.forSeconds: Too small/);
     const plot = await cli(['simulate', '--trace', trace, '--config', config, '--plot', 'out.gif']);
     expect(plot.stderr).toMatch(/--plot out\.gif: the file must end in \.svg or \.png/);
+  });
+
+  it('shows progress on a terminal during a long run, and none when output is not a terminal', async () => {
+    const long = join(dir, 'long.csv');
+    writeFileSync(
+      long,
+      ['minute,load', ...Array.from({ length: 6000 }, (_, m) => `${m},${m % 600 < 60 ? 150 : 50}`)].join(
+        '\n',
+      ),
+    );
+    // A second passes between any two looks at the clock: every progress report is due.
+    let clock = 0;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (clock += 1000));
+    try {
+      const lines = (tty: boolean) => {
+        const err: string[] = [];
+        const io = { out: () => {}, err: (t: string) => err.push(t), tty };
+        return runSimulate({ trace: long, config, set: [] }, io, {}).then(() => err);
+      };
+      expect(await lines(true)).toEqual([
+        'long.csv: 33% (2000 of 6000 steps)',
+        'long.csv: 66% (4000 of 6000 steps)',
+      ]);
+      expect(await lines(false)).toEqual([]);
+    } finally {
+      now.mockRestore();
+    }
   });
 });
