@@ -222,6 +222,7 @@ export async function admitSignal(
       dnsRecords: [],
       gatewayServers: [],
       costPerHour: decision.costPerHour,
+      ...(signal.demand !== undefined && { demand: signal.demand }),
       ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
       ...(options.replaces && { replaces: options.replaces }),
       ...(options.exclude?.length && { excludedProviders: options.exclude }),

@@ -4,9 +4,10 @@ import type { CapacityAction } from '../domain/capacity-plan.ts';
 import { decideScaleDown, type ScaleDownDecision } from '../domain/decide-scale-down.ts';
 import type { LoadReport } from '../domain/load-report.ts';
 import { type ActualCluster, planCapacity } from '../domain/plan-capacity.ts';
-import { type WantedCapacity, wantedCapacity } from '../domain/wanted-capacity.ts';
+import { type SignalState, type WantedCapacity, wantedCapacity } from '../domain/wanted-capacity.ts';
 import { type AppliedAction, applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
+import { handleSignal } from './handle-signal.ts';
 import type { StepResult } from './step-result.ts';
 import { drain } from './steps/drain.ts';
 
@@ -36,8 +37,9 @@ export async function scaleDown(
   deps: Deps,
   options: { readonly dryRun?: boolean } = {},
 ): Promise<ScaleDownReport> {
-  const records = await deps.store.list({ live: true });
   const now = deps.now();
+  const measured = await measuredDemand(deps, now, options.dryRun === true);
+  const records = await deps.store.list({ live: true });
   const load = await deps.load.observe({
     clusters: records.filter((r) => r.phase === 'Active'),
     windowSeconds: deps.policy.scaleDownWindowSeconds,
@@ -49,7 +51,7 @@ export async function scaleDown(
   }
   const expiry = decideScaleDown(load, records, deps.policy, now);
   const expired = expiry.verdicts.filter((v) => v.drain && /time to live expired/.test(v.why));
-  const signals = signalStates(records, now);
+  const signals = [...signalStates(records, now), ...measured];
   const wanted = wantedCapacity({ signals, policy: deps.policy, now });
   const named = new Set(
     signals.filter((s) => s.status === 'firing' && s.demand !== undefined).map((s) => s.signalKey),
@@ -68,6 +70,36 @@ export async function scaleDown(
   const applied = await applyCapacity(deps, actions, { records });
   if (expired.length || planned.length) deps.logger.info(`scale-down: ${decision.why}`);
   return { decision, wanted, actual: clusters, actions, applied, results };
+}
+
+/** The signal key under which the load driver's demand query asks for capacity. */
+export const LOAD_DEMAND_KEY = 'load:demand';
+
+/**
+ * The load driver's demand query, as a signal of its own: its nodes fire (a create, a grow, a
+ * cancelled drain for it, as for any signal), 0 resolves it (so the scale-down window holds its
+ * capacity first). A dry run only adds it to what is planned. An unanswered query changes nothing.
+ */
+async function measuredDemand(deps: Deps, now: Date, dryRun: boolean): Promise<SignalState[]> {
+  const reading = await deps.load.demand?.(now);
+  if (!reading) return [];
+  if (!reading.ok) {
+    deps.logger.warn(`capacity: ${reading.why}; the demand query's capacity is left as it is`);
+    return [];
+  }
+  const firing = reading.nodes > 0;
+  if (dryRun) return firing ? [{ signalKey: LOAD_DEMAND_KEY, status: 'firing', demand: reading.nodes }] : [];
+  await handleSignal(deps, {
+    source: 'schedule',
+    status: firing ? 'firing' : 'resolved',
+    signalKey: LOAD_DEMAND_KEY,
+    dedupeKey: LOAD_DEMAND_KEY,
+    labels: {},
+    summary: reading.why,
+    at: now.toISOString(),
+    ...(firing && { demand: reading.nodes }),
+  });
+  return [];
 }
 
 /** Why the load says `record` is still used, or undefined when it may go. */

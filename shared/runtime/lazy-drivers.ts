@@ -17,7 +17,7 @@ import type {
   GatewayServerSpec,
   GatewayServerStatus,
 } from '../drivers/gateway/gateway.ts';
-import type { LoadDriver } from '../drivers/load/load.ts';
+import type { DemandReading, LoadDriver } from '../drivers/load/load.ts';
 import type {
   ClusterCredentials,
   ClusterSpec,
@@ -172,6 +172,10 @@ export class LazyLoad implements LoadDriver {
   }
   async observe(query: Parameters<LoadDriver['observe']>[0]): Promise<LoadReport> {
     return (await this.#driver.get()).observe(query);
+  }
+  async demand(now: Date): Promise<DemandReading | undefined> {
+    const driver = await this.#driver.get();
+    return driver.demand?.(now);
   }
   close(): Promise<void> {
     return this.#driver.close();

@@ -29,6 +29,7 @@ export async function replaceAfterQuota(
     summary: record.reason.summary,
     at: record.createdAt,
     hints: { nodes: record.nodes, ...(record.expiresAt && { ttlSeconds: ttlLeft(deps, record) }) },
+    ...(record.demand !== undefined && { demand: record.demand }),
   };
   await providerFor(deps, record).delete(record.name, record.owner);
   const failedFor = (replacement: string) => `quota at ${record.provider} (${message}); ${replacement}`;
@@ -42,7 +43,15 @@ export async function replaceAfterQuota(
     });
     return { record: next, events: [eventFor(next, PHASE_EVENTS.Failed, stored.version + 1)] };
   };
-  const outcome = await admitSignal(deps, signal, { exclude, replaces: record.id, close });
+  // A warm standby cluster is not replaced here: the next reconcile plans the warm standby anew.
+  const outcome = record.warm
+    ? {
+        decision: 'refused' as const,
+        why: 'a warm standby cluster: reconcile keeps the standby',
+        burstId: undefined,
+        closed: undefined,
+      }
+    : await admitSignal(deps, signal, { exclude, replaces: record.id, close });
   if (outcome.closed) {
     deps.checkpoint('after-write:Failed');
     deps.metrics.recordTransition(outcome.closed);

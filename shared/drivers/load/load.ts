@@ -9,5 +9,15 @@ export interface LoadDriver {
     readonly windowSeconds: number;
     readonly now: Date;
   }): Promise<LoadReport>;
+  /**
+   * Burst nodes wanted now, from a demand query (pending pods' CPU requests over a node's
+   * allocatable CPU, say); undefined when the driver has none configured. Never throws.
+   */
+  demand?(now: Date): Promise<DemandReading | undefined>;
   close?(): Promise<void>;
 }
+
+/** What a demand query said: the nodes wanted (0 when nothing is pending), or why it could not say. */
+export type DemandReading =
+  | { readonly ok: true; readonly nodes: number; readonly why: string }
+  | { readonly ok: false; readonly why: string };

@@ -18,6 +18,12 @@ export const PrometheusLoadOptionsSchema = z.strictObject({
     })
     .optional(),
   /**
+   * PromQL giving the burst nodes wanted now (e.g. pending pods' CPU requests divided by a burst
+   * node's allocatable CPU); the largest series counts, no series means 0. Read by the capacity
+   * pass as the signal `load:demand`.
+   */
+  demandQuery: z.string().min(1).optional(),
+  /**
    * `range`: one `query_range` over the window, maxed here, gaps seen step by step; `instant`:
    * `max_over_time` and `count_over_time` subqueries evaluated by Prometheus. @default 'range'
    */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
 import type { LoadReport } from '../../domain/load-report.ts';
-import type { LoadDriver } from './load.ts';
+import type { DemandReading, LoadDriver } from './load.ts';
 import type { PrometheusLoadOptions } from './prometheus-options.ts';
 
 /** What one expression showed over the window: its highest value and how much of the window has data. */
@@ -136,6 +136,26 @@ export class PrometheusLoad implements LoadDriver {
   }
 
   /** One API call; every failure becomes a why, never an exception. */
+  /** Burst nodes wanted now from `demandQuery`: the largest series, 0 when none; undefined when unset. */
+  async demand(now: Date): Promise<DemandReading | undefined> {
+    const expr = this.#options.demandQuery;
+    if (!expr) return undefined;
+    const answer = await this.#call('api/v1/query', { query: expr, time: String(now.getTime() / 1000) });
+    if (!answer.ok) return { ok: false, why: `demand query: ${answer.why}` };
+    const { data } = answer;
+    const values =
+      data.resultType === 'vector'
+        ? data.result.map((r) => Number(r.value[1]))
+        : data.resultType === 'scalar'
+          ? [Number(data.result[1])]
+          : [];
+    const finite = values.filter(Number.isFinite);
+    if (finite.length === 0)
+      return { ok: true, nodes: 0, why: 'Prometheus demand query: no series, nothing wanted' };
+    const nodes = Math.max(0, ...finite);
+    return { ok: true, nodes, why: `Prometheus demand query: ${round(nodes)} node(s) wanted` };
+  }
+
   async #call(
     path: string,
     params: Record<string, string>,

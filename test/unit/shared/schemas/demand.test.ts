@@ -11,7 +11,8 @@ import type { Json } from '../../../support/local-runtime.ts';
 
 // Issue 12 item 1: a capacity signal may carry its demand in burst nodes.
 
-const clone = (name: string, source = 'alertmanager'): Json => structuredClone(loadEvent(source, name));
+const clone = (name: string, source: Parameters<typeof loadEvent>[0] = 'alertmanager'): Json =>
+  structuredClone(loadEvent(source, name));
 const alertmanager = (body: Json) =>
   normaliseAlertmanager(parseInput(AlertmanagerWebhookSchema, body, 'Alertmanager webhook'));
 const ARN = 'arn:aws:cloudwatch:eu-west-1:493827160354:alarm:clusterburst-web-capacity-high';
