@@ -10,6 +10,7 @@ const BENCHES = [
   'kube-join-leave.ts',
   'store-history.ts',
   'warm-standby.ts',
+  'simulate-traces.ts',
 ];
 
 for (const file of BENCHES) {

@@ -45,6 +45,10 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function ttl(value: string): number {
   const parsed = TtlSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid duration');
@@ -213,6 +217,32 @@ export function buildProgram(io: CliIo, outcome: { code: number } = { code: EXIT
       for (const note of result.notes) io.err(`note: ${note}`);
       io.out(result.effective.trimEnd());
       io.err(`${result.where}: valid`);
+    });
+
+  program
+    .command('simulate')
+    .description(
+      'replay a load trace through the policy on a virtual clock, offline; figures beside the oracle (docs/simulate.md)',
+    )
+    .requiredOption('--trace <file>', 'CSV with a header, a time column and a load column')
+    .option('--config <file>', 'configuration (default: $CLUSTERBURST_CONFIG, else ./clusterburst.yaml)')
+    .option(
+      '--set <key=value>',
+      'override a setting, e.g. simulation.homeCapacity=5000 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--sweep <key=a,b,c>', 'one run per value, e.g. policy.scaleDownWindowSeconds=300,600,1200')
+    .option('--json', 'print the figures as one JSON object')
+    .option('--plot <file>', 'write a plot: FILE.svg or FILE.png')
+    .option('--time-column <name>', 'time column (default: time, timestamp, minute or second)')
+    .option('--load-column <name>', 'load column (default: load, requests or value)')
+    .option('--count-rows', 'each row is one request: load is the rows per step')
+    .option('--step <seconds>', "virtual clock tick (default: the trace's spacing, else 60)", positiveInt)
+    .action(async (opts) => {
+      // Loaded on use: the plotting libraries would slow every other command's start.
+      const { runSimulate } = await import('./simulate.ts');
+      await runSimulate(opts, io, io.env, configPath(io.env));
     });
 
   program

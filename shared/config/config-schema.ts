@@ -10,6 +10,7 @@ import {
   providerEntrySchema,
   StoreSchema,
 } from './driver-schemas.ts';
+import { SimulationSchema } from './simulation-schema.ts';
 
 /** A secret: a literal (discouraged) or a reference `env:NAME` resolved at start-up. */
 export const SecretSchema = z.string().min(1);
@@ -225,6 +226,8 @@ export const ConfigSchema = z
     /** State directory of the embedded drivers (SQLite file, simulated cloud inventory). */
     stateDir: z.string().default('.clusterburst'),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Settings of `clusterburst simulate` (shared/config/simulation-schema.ts); the runtime ignores them. */
+    simulation: SimulationSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     // Weighted records (direct mode) need a backend that has them.

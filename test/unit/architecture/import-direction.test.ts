@@ -25,6 +25,7 @@ type Layer =
   | 'driver'
   | 'config'
   | 'runtime'
+  | 'simulate'
   | 'cli'
   | 'functions';
 
@@ -46,6 +47,7 @@ function layerOf(path: string): Layer | undefined {
     core: 'core',
     config: 'config',
     runtime: 'runtime',
+    simulate: 'simulate',
     cli: 'cli',
   };
   return layers[folder];
@@ -95,13 +97,16 @@ const RULES: Record<Layer, Allowed> = {
     driver: 'all',
     config: 'all',
   },
-  // The CLI talks HTTP to a server; it checks a config offline.
+  // The simulator: pure code over the domain's decisions; the simulation settings' types.
+  simulate: { domain: 'all', schemas: 'all', errors: 'all', config: 'types' },
+  // The CLI talks HTTP to a server; it checks a config offline and runs the simulator.
   cli: {
     domain: 'all',
     schemas: 'all',
     errors: 'all',
     config: 'all',
     runtime: 'all',
+    simulate: 'all',
     'driver-interface': 'all',
     'driver-helper': 'all',
     driver: 'all',
