@@ -186,6 +186,7 @@ export class World {
       reason: { source: 'alertmanager', signalKey: key, dedupeKey: `${key}#${n}`, summary: action.why },
       dnsRecords: [],
       gatewayServers: [],
+      services: [],
       costPerHour: action.costPerHour ?? action.nodes * this.prices.nodeHour(action.provider),
       teardown: {},
       ...(demand !== undefined && { demand }),
