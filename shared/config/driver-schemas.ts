@@ -11,6 +11,7 @@ import { Rfc2136OptionsSchema } from '../drivers/dns/rfc2136/options.ts';
 import { Route53OptionsSchema } from '../drivers/dns/route53-options.ts';
 import { KarmadaOptionsSchema } from '../drivers/federation/karmada-options.ts';
 import { KubefedOptionsSchema } from '../drivers/federation/kubefed-options.ts';
+import { LiqoOptionsSchema } from '../drivers/federation/liqo-options.ts';
 import { GatewayApiOptionsSchema } from '../drivers/gateway/gateway-api-options.ts';
 import { HaproxyGatewayOptionsSchema } from '../drivers/gateway/haproxy-options.ts';
 import { OctaviaGatewayOptionsSchema } from '../drivers/gateway/octavia-options.ts';
@@ -88,8 +89,9 @@ export const FederationSchema = z
       fallback('simulated', NoOptionsSchema, {}),
       branch('karmada', KarmadaOptionsSchema, {}),
       branch('kubefed', KubefedOptionsSchema, {}),
+      branch('liqo', LiqoOptionsSchema, {}),
     ],
-    names('simulated', 'karmada', 'kubefed'),
+    names('simulated', 'karmada', 'kubefed', 'liqo'),
   )
   .prefault({});
 

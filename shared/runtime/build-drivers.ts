@@ -68,6 +68,10 @@ export async function createFederation(config: Config): Promise<FederationDriver
       const { KubefedFederation } = await import('../drivers/federation/kubefed.ts');
       return new KubefedFederation(federation.options, undefined, config.installation.id);
     }
+    case 'liqo': {
+      const { LiqoFederation } = await import('../drivers/federation/liqo.ts');
+      return new LiqoFederation(federation.options, undefined, config.installation.id);
+    }
     default:
       throw notYet('federation', (federation as { driver: string }).driver);
   }

@@ -14,6 +14,7 @@ import { grantMemberAccess } from '../kube/member-access.ts';
 import { ownedBy, refuseForeign } from '../kube/owned.ts';
 import { ensureTokenSecret } from '../kube/token-secret.ts';
 import type { MemberSpec } from './federation.ts';
+import { controlPlaneCsr, publicKeyPem } from './liqo-csr.ts';
 import {
   AUTH_KEYS_SECRET,
   controlPlaneIdentityOf,
@@ -26,7 +27,6 @@ import {
   tenantNamespaceOf,
 } from './liqo-objects.ts';
 import type { LiqoOptions } from './liqo-options.ts';
-import { controlPlaneCsr, publicKeyPem } from './liqo-csr.ts';
 
 export const DRIVER = 'liqo';
 
