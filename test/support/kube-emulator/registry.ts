@@ -81,6 +81,11 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
     shortNames: ['crd', 'crds'],
   }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease'),
+  // Workloads and nodes, for the Liqo emulation (virtual nodes, pods bound to them).
+  builtin('', 'v1', 'nodes', 'Node', { namespaced: false, status: true, shortNames: ['no'] }),
+  builtin('', 'v1', 'pods', 'Pod', { status: true, shortNames: ['po'] }),
+  builtin('apps', 'v1', 'deployments', 'Deployment', { status: true, shortNames: ['deploy'] }),
+  builtin('apps', 'v1', 'statefulsets', 'StatefulSet', { status: true, shortNames: ['sts'] }),
 ];
 
 /** Mutable table of served resource types, keyed by group and plural. */
