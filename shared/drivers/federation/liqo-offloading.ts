@@ -93,6 +93,8 @@ async function updateOffloading(
       }
       const nso = parsed(NamespaceOffloadingSchema, raw);
       if (!nso) throw new DriverError(DRIVER, `${what} is not a NamespaceOffloading`);
+      // Placing on someone else's offloading is refused; taking a burst out of it has nothing to do.
+      if (!create && nso.metadata.labels[OWNER_LABEL] !== owner) return;
       refuseForeign(DRIVER, what, nso.metadata.labels, owner);
       const ids = change(idsOf(nso));
       if (ids === undefined) return;

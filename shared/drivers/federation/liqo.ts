@@ -81,9 +81,15 @@ export class LiqoFederation implements FederationDriver {
   }
 
   async place(name: string, services: readonly ServiceSpec[]): Promise<void> {
-    const { burstId } = await this.#find(name);
-    if (!burstId) throw new DriverError(DRIVER, `${name} is not peered yet`, { retryable: true });
-    await offload(this.#home, this.#ownerOrFail(), burstId, services, this.#options.podOffloadingStrategy);
+    const { fc } = await this.#find(name);
+    if (!fc) throw new DriverError(DRIVER, `${name} is not peered yet`, { retryable: true });
+    await offload(
+      this.#home,
+      this.#ownerOf(fc),
+      fc.spec.clusterID,
+      services,
+      this.#options.podOffloadingStrategy,
+    );
   }
 
   async serviceStatus(name: string, services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
@@ -93,9 +99,13 @@ export class LiqoFederation implements FederationDriver {
   }
 
   async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
-    const ref = await this.#ref(name);
-    if (ref.burstId) await reclaim(this.#home, this.#ownerOrFail(), ref.burstId, services);
-    return homeReady(this.#home, await this.#node(ref), services);
+    const { fc } = await this.#find(name);
+    if (fc) await reclaim(this.#home, this.#ownerOf(fc), fc.spec.clusterID, services);
+    return homeReady(
+      this.#home,
+      await this.#node({ name, burstId: fc?.spec.clusterID, owner: this.#owner }),
+      services,
+    );
   }
 
   async labels(services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
@@ -129,10 +139,11 @@ export class LiqoFederation implements FederationDriver {
     return [...members, ...leftovers];
   }
 
-  #ownerOrFail(): string {
-    if (!this.#owner)
-      throw new DriverError(DRIVER, 'the liqo driver needs the installation id to own what it writes');
-    return this.#owner;
+  /** The installation a NamespaceOffloading belongs to: ours, else the member's (a driver built without one). */
+  #ownerOf(fc: ForeignCluster): string {
+    const owner = this.#owner ?? fc.metadata.labels[OWNER_LABEL];
+    if (!owner) throw new DriverError(DRIVER, `ForeignCluster ${fc.metadata.name} names no owner`);
+    return owner;
   }
 
   /** Our ForeignCluster for the member, and the burst cluster's Liqo id (from it, else our tenant namespace). */
