@@ -5,11 +5,18 @@
  * services on the virtual node, cordon, reclaim, unpeer), ownership, and every write checked
  * against the upstream schema.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import type { ServiceSpec } from '../../shared/domain/services.ts';
 import type { MemberSpec } from '../../shared/drivers/federation/federation.ts';
 import { runFederationContract } from '../support/contracts/federation.ts';
-import type { KubeEmulator } from '../support/kube-emulator/index.ts';
+import {
+  allowedBy,
+  type KubeEmulator,
+  type PolicyRule,
+  requestAttributes,
+} from '../support/kube-emulator/index.ts';
 import { type LiqoSetup, startLiqoSetup, writeProblems } from '../support/liqo-harness.ts';
 import { burstId } from '../support/records.ts';
 
@@ -237,5 +244,43 @@ describe('liqo federation driver on emulated Liqo', () => {
     expect(
       s.home.get({ apiVersion: 'core.liqo.io/v1beta1', kind: 'ForeignCluster', name: 'burst-cluster-2' }),
     ).toBeDefined();
+  }, 30_000);
+
+  it('needs on the home cluster only what deploy/liqo/rbac.yaml grants, in the namespaces it grants it', async () => {
+    const docs = parseAllDocuments(
+      readFileSync(new URL('../../deploy/liqo/rbac.yaml', import.meta.url), 'utf8'),
+    ).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string }; rules?: PolicyRule[] });
+    const rulesIn = (namespace: string | undefined) =>
+      docs.flatMap((d) =>
+        d.kind === 'ClusterRole' ||
+        (d.kind === 'Role' && namespace !== undefined && d.metadata.namespace === namespace)
+          ? (d.rules ?? [])
+          : [],
+      );
+    s = await startLiqoSetup({ inClusterRouting: true }, { homePods: 1, networking: true }, OWNER);
+    deployWeb(s.home, 2);
+    s.home.clearRequests();
+    const { spec } = await joined(s);
+    await s.federation.place(spec.name, [WEB]);
+    await s.federation.serviceStatus(spec.name, [WEB]);
+    await s.federation.labels([WEB]);
+    await s.federation.cordon(spec.name);
+    await s.federation.uncordon(spec.name);
+    await s.federation.evict(spec.name);
+    s.controllers[0]!.setHomePods(2);
+    await expect
+      .poll(async () => (await s.federation.unplace(spec.name, [WEB])).done, { timeout: 5000 })
+      .toBe(true);
+    await s.federation.list(OWNER);
+    await expect.poll(() => s.federation.leave(spec.name), { timeout: 5000, interval: 20 }).toBe('left');
+    const denied = s.home
+      .requests()
+      .map(requestAttributes)
+      .filter((a) => a !== undefined && !allowedBy(rulesIn(a.namespace), a))
+      .map(
+        (a) => `${a?.verb} ${a?.apiGroup || 'core'}/${a?.resource} ${a?.namespace ?? ''}/${a?.name ?? ''}`,
+      );
+    expect(denied).toEqual([]);
+    expect(s.home.requests().length).toBeGreaterThan(20);
   }, 30_000);
 });

@@ -21,7 +21,7 @@ export const LiqoOptionsSchema = z
      * Home namespace of the token Secrets our own service account in each burst cluster uses
      * after the join (cordon, unpeer). @default 'clusterburst-liqo'
      */
-    secretNamespace: z.string().min(1).default('clusterburst-liqo'),
+    tokenNamespace: z.string().min(1).default('clusterburst-liqo'),
     /**
      * The ResourceSlice cap: what the home cluster may use of a burst cluster. Each field given
      * here is used as is; a field left out is the per-node figure times the burst's node count.

@@ -315,7 +315,7 @@ export async function peer(
   });
   const token = tokens[names.serviceAccount]!;
   await ensureTokenSecret(DRIVER, home.core, {
-    namespace: options.secretNamespace,
+    namespace: options.tokenNamespace,
     name: member.name,
     labels: ours,
     endpoint: member.credentials.endpoint,

@@ -43,7 +43,7 @@ export async function burstTokenSecret(
   options: LiqoOptions,
   ref: PeeringRef,
 ): Promise<V1Secret | undefined> {
-  const namespace = options.secretNamespace;
+  const namespace = options.tokenNamespace;
   const secret = await readIfPresent(DRIVER, `Secret ${namespace}/${ref.name}`, () =>
     home.core.readNamespacedSecret({ namespace, name: ref.name }),
   );
@@ -160,10 +160,10 @@ export async function unpeer(
     if (namespace) return 'pending';
   }
   await deleteOwned(
-    `Secret ${options.secretNamespace}/${ref.name}`,
+    `Secret ${options.tokenNamespace}/${ref.name}`,
     owner,
-    () => home.core.readNamespacedSecret({ namespace: options.secretNamespace, name: ref.name }),
-    () => home.core.deleteNamespacedSecret({ namespace: options.secretNamespace, name: ref.name }),
+    () => home.core.readNamespacedSecret({ namespace: options.tokenNamespace, name: ref.name }),
+    () => home.core.deleteNamespacedSecret({ namespace: options.tokenNamespace, name: ref.name }),
   );
   if (ref.burstId) {
     const id = ref.burstId;

@@ -131,7 +131,7 @@ export class LiqoFederation implements FederationDriver {
     }
     // A join that crashed before its ForeignCluster, or a leave after it: our token Secret remains.
     const leftovers = await leftoverSecretMembers(DRIVER, this.#home.core, {
-      namespace: this.#options.secretNamespace,
+      namespace: this.#options.tokenNamespace,
       owner,
       memberOf: (secret) => secret,
       members: new Set(members.map((m) => m.name)),
