@@ -20,8 +20,33 @@ import {
 import { type LiqoSetup, startLiqoSetup, writeProblems } from '../support/liqo-harness.ts';
 import { burstId } from '../support/records.ts';
 
+/** The workloads and Services of the contract's services (contract-web, contract-queue) at home. */
+function contractWorkloads(home: KubeEmulator): void {
+  for (const [ns, kind, name, port] of [
+    ['contract-web', 'Deployment', 'frontend', 80],
+    ['contract-queue', 'StatefulSet', 'broker', 5672],
+  ] as const) {
+    home.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    home.create({
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name, namespace: ns },
+      spec: { replicas: 1, selector: { matchLabels: { app: name } } },
+    });
+    home.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns },
+      spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port }] },
+    });
+  }
+}
+
+// The home is full (why it bursts): pods wait for a virtual node, and find room at home again
+// once the offloading is gone (the load that filled it has subsided).
 runFederationContract('liqo', async () => {
-  const s = await startLiqoSetup();
+  const s = await startLiqoSetup({}, { homePods: 0, homePodsWhenReclaimed: 10 });
+  contractWorkloads(s.home);
   return {
     federation: s.federation,
     member: async () => ({ credentials: (await s.member()).credentials }),

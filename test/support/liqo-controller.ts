@@ -29,6 +29,11 @@ export interface LiqoControllerOptions {
   readonly podReadyMs?: number;
   /** Report the networking module Established (Liqo's gateways are not emulated). @default false */
   readonly networking?: boolean;
+  /**
+   * Home capacity once pods leave a virtual node (the load that made the home full has gone):
+   * a home that is full while offloaded and has room when the services come back. @default unset
+   */
+  readonly homePodsWhenReclaimed?: number;
 }
 
 /** A running emulation. */
@@ -428,7 +433,7 @@ export function startLiqoController(
   };
 
   const workloads = () => {
-    // Not Liqo: the Deployment controller, scheduler and kubelets, enough for pods to land on nodes.
+    // Not Liqo: the Deployment and StatefulSet controllers, scheduler and kubelets, enough for pods to land on nodes.
     const pods = h.objects({ apiVersion: 'v1', kind: 'Pod' });
     const virtual = new Set(
       h
@@ -439,13 +444,21 @@ export function startLiqoController(
       const node = String(rec(pod.spec).nodeName ?? '');
       // A pod on a virtual node its namespace no longer offloads to (or that is gone) is evicted: it reschedules.
       if (virtual.has(node) || (node && node !== HOME_NODE)) {
-        if (!allowedVirtualNodes(pod.metadata.namespace ?? '').nodes.includes(node)) h.remove(ref(pod));
+        if (!allowedVirtualNodes(pod.metadata.namespace ?? '').nodes.includes(node)) {
+          h.remove(ref(pod));
+          if (options.homePodsWhenReclaimed !== undefined)
+            homePods = Math.max(homePods, options.homePodsWhenReclaimed);
+        }
       }
     }
     let homeUsed = h
       .objects({ apiVersion: 'v1', kind: 'Pod' })
       .filter((p) => rec(p.spec).nodeName === HOME_NODE).length;
-    for (const d of h.objects({ apiVersion: 'apps/v1', kind: 'Deployment' })) {
+    const controllers = [
+      ...h.objects({ apiVersion: 'apps/v1', kind: 'Deployment' }),
+      ...h.objects({ apiVersion: 'apps/v1', kind: 'StatefulSet' }),
+    ];
+    for (const d of controllers) {
       const ns = d.metadata.namespace ?? '';
       const spec = rec(d.spec);
       const match = rec(rec(spec.selector).matchLabels) as Record<string, string>;

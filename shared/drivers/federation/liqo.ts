@@ -100,12 +100,11 @@ export class LiqoFederation implements FederationDriver {
 
   async unplace(name: string, services: readonly ServiceSpec[]): Promise<{ done: boolean; why: string }> {
     const { fc } = await this.#find(name);
-    if (fc) await reclaim(this.#home, this.#ownerOf(fc), fc.spec.clusterID, services);
-    return homeReady(
-      this.#home,
-      await this.#node({ name, burstId: fc?.spec.clusterID, owner: this.#owner }),
-      services,
-    );
+    // Never peered (or already unpeered): no pod can be on its virtual node.
+    if (!fc) return { done: true, why: `${name} is not peered: none of the services runs there` };
+    await reclaim(this.#home, this.#ownerOf(fc), fc.spec.clusterID, services);
+    const node = await this.#node({ name, burstId: fc.spec.clusterID, owner: this.#owner });
+    return homeReady(this.#home, node, services);
   }
 
   async labels(services: readonly ServiceSpec[]): Promise<ServiceLabels[]> {
