@@ -99,6 +99,8 @@ export function writeProblems(writes: readonly LiqoWrite[]): string[] {
 /** The Liqo driver on emulators. */
 export interface LiqoSetup {
   readonly home: KubeEmulator;
+  /** Kubeconfig of the home cluster through its recording proxy (for a driver built from configuration). */
+  readonly homeKubeconfig: string;
   readonly federation: LiqoFederation;
   readonly members: KubeEmulator[];
   readonly controllers: LiqoController[];
@@ -136,6 +138,7 @@ export async function startLiqoSetup(
   const burstIds: string[] = [];
   return {
     home,
+    homeKubeconfig: home.kubeconfig.replace(home.url, homeProxy.url),
     federation,
     members,
     controllers,
