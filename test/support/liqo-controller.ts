@@ -14,6 +14,7 @@ import {
   verify,
 } from 'node:crypto';
 import type { KubeEmulator, KubeObject } from './kube-emulator/index.ts';
+import { HOME_NODE, scheduleWorkloads } from './liqo-scheduler.ts';
 
 /** A Liqo installation on one emulator: its cluster id and, at home, its key pair. */
 export interface LiqoCluster {
@@ -49,7 +50,6 @@ const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const REMOTE = 'liqo.io/remote-cluster-id';
 const V = (group: string) => `${group}/v1beta1`;
 const AUTH = V('authentication.liqo.io');
-const HOME_NODE = 'home-node-1';
 
 /** Installs Liqo's cluster-id ConfigMap (and, with keys, the authentication-keys Secret) on an emulator. */
 export function installLiqo(emulator: KubeEmulator, clusterId: string, liqoNamespace = 'liqo'): void {
@@ -432,82 +432,18 @@ export function startLiqoController(
     }
   };
 
-  const workloads = () => {
-    // Not Liqo: the Deployment and StatefulSet controllers, scheduler and kubelets, enough for pods to land on nodes.
-    const pods = h.objects({ apiVersion: 'v1', kind: 'Pod' });
-    const virtual = new Set(
-      h
-        .objects({ apiVersion: 'v1', kind: 'Node', labelSelector: 'liqo.io/type=virtual-node' })
-        .map((n) => n.metadata.name),
-    );
-    for (const pod of pods) {
-      const node = String(rec(pod.spec).nodeName ?? '');
-      // A pod on a virtual node its namespace no longer offloads to (or that is gone) is evicted: it reschedules.
-      if (virtual.has(node) || (node && node !== HOME_NODE)) {
-        if (!allowedVirtualNodes(pod.metadata.namespace ?? '').nodes.includes(node)) {
-          h.remove(ref(pod));
-          if (options.homePodsWhenReclaimed !== undefined)
-            homePods = Math.max(homePods, options.homePodsWhenReclaimed);
-        }
-      }
-    }
-    let homeUsed = h
-      .objects({ apiVersion: 'v1', kind: 'Pod' })
-      .filter((p) => rec(p.spec).nodeName === HOME_NODE).length;
-    const controllers = [
-      ...h.objects({ apiVersion: 'apps/v1', kind: 'Deployment' }),
-      ...h.objects({ apiVersion: 'apps/v1', kind: 'StatefulSet' }),
-    ];
-    for (const d of controllers) {
-      const ns = d.metadata.namespace ?? '';
-      const spec = rec(d.spec);
-      const match = rec(rec(spec.selector).matchLabels) as Record<string, string>;
-      const replicas = Number(spec.replicas ?? 1);
-      const mine = h
-        .objects({ apiVersion: 'v1', kind: 'Pod', namespace: ns })
-        .filter((p) => Object.entries(match).every(([k, v]) => rec(p.metadata.labels)[k] === v));
-      for (let i = mine.length; i < replicas; i++)
-        h.create({
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { generateName: `${d.metadata.name}-`, namespace: ns, labels: match },
-          spec: {},
-        });
-      const { nodes, strategy } = allowedVirtualNodes(ns);
-      const schedulable = nodes.filter(
-        (n) => !rec(h.get({ apiVersion: 'v1', kind: 'Node', name: n })?.spec).unschedulable,
-      );
-      for (const p of h.objects({ apiVersion: 'v1', kind: 'Pod', namespace: ns })) {
-        if (!Object.entries(match).every(([k, v]) => rec(p.metadata.labels)[k] === v)) continue;
-        if (!rec(p.spec).nodeName) {
-          let node: string | undefined;
-          if (strategy !== 'Remote' && homeUsed < homePods) node = HOME_NODE;
-          else if (strategy !== 'Local') node = schedulable[0];
-          if (!node) continue; // Pending
-          if (node === HOME_NODE) homeUsed++;
-          h.patch(ref(p), { spec: { nodeName: node } });
-          const scheduled = ref(p);
-          setTimeout(() => {
-            try {
-              h.patch(
-                scheduled,
-                { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
-                { subresource: 'status' },
-              );
-            } catch {
-              // evicted meanwhile
-            }
-          }, readyMs);
-        }
-      }
-      const ready = h
-        .objects({ apiVersion: 'v1', kind: 'Pod', namespace: ns })
-        .filter((p) =>
-          ((rec(p.status).conditions ?? []) as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True'),
-        ).length;
-      status(h, d, { replicas, readyReplicas: ready });
-    }
-  };
+  const workloads = () =>
+    scheduleWorkloads({
+      h,
+      allowedVirtualNodes,
+      homePods: () => homePods,
+      reclaimed: () => {
+        if (options.homePodsWhenReclaimed !== undefined)
+          homePods = Math.max(homePods, options.homePodsWhenReclaimed);
+      },
+      readyMs,
+      status,
+    });
 
   let stopped = false;
   const timer = setInterval(() => {

@@ -20,6 +20,8 @@ import { retry } from '../../retry.ts';
 import { createIfAbsent, deleteIfPresent, kubeCall, readIfPresent } from '../kube/calls.ts';
 import { isKubeFailure } from '../kube/errors.ts';
 import { refuseForeign } from '../kube/owned.ts';
+import type { Clients } from './liqo-calls.ts';
+import { DRIVER } from './liqo-calls.ts';
 import {
   LIQO,
   LIQO_LABELS,
@@ -28,8 +30,6 @@ import {
   NamespaceOffloadingSchema,
   parsed,
 } from './liqo-objects.ts';
-import type { Clients } from './liqo-peering.ts';
-import { DRIVER } from './liqo-peering.ts';
 
 /** Home-cluster clients the offloading needs. */
 export interface HomeWorkloads {

@@ -13,6 +13,7 @@ import { kubeFailure } from '../kube/errors.ts';
 import { revokeMemberAccess } from '../kube/member-access.ts';
 import { ownedBy } from '../kube/owned.ts';
 import { kubeConfigFromTokenSecret } from '../kube/token-secret.ts';
+import { type Clients, clientsOf, clusterIdOf, DRIVER, deleteOwned } from './liqo-calls.ts';
 import {
   controlPlaneIdentityOf,
   LIQO,
@@ -21,14 +22,7 @@ import {
   tenantNamespaceOf,
 } from './liqo-objects.ts';
 import type { LiqoOptions } from './liqo-options.ts';
-import {
-  burstAccessNames,
-  type Clients,
-  clientsOf,
-  clusterIdOf,
-  DRIVER,
-  deleteOwned,
-} from './liqo-peering.ts';
+import { burstAccessNames } from './liqo-peering.ts';
 
 /** What unpeering needs to know of a member: its burst cluster's Liqo id, when still known. */
 export interface PeeringRef {

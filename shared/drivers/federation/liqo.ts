@@ -8,6 +8,7 @@ import { loadKubeConfig } from '../kube/kubeconfig-source.ts';
 import { leftoverSecretMembers } from '../kube/leftover-secrets.ts';
 import { refuseForeign } from '../kube/owned.ts';
 import type { FederationDriver, MemberSpec, MemberStatus } from './federation.ts';
+import { type Clients, clusterIdOf, DRIVER } from './liqo-calls.ts';
 import {
   type ForeignCluster,
   ForeignClusterSchema,
@@ -22,7 +23,7 @@ import {
 } from './liqo-objects.ts';
 import { homeReady, homeWorkloads, labelsOf, offload, reclaim, servicesOnMember } from './liqo-offloading.ts';
 import type { LiqoOptions } from './liqo-options.ts';
-import { type Clients, clusterIdOf, DRIVER, peer } from './liqo-peering.ts';
+import { peer } from './liqo-peering.ts';
 import { burstClients, type PeeringRef, unpeer } from './liqo-unpeer.ts';
 
 type TenantCondition = 'Active' | 'Cordoned' | 'Drained';
