@@ -11,6 +11,7 @@ import { Rfc2136OptionsSchema } from '../drivers/dns/rfc2136/options.ts';
 import { Route53OptionsSchema } from '../drivers/dns/route53-options.ts';
 import { KarmadaOptionsSchema } from '../drivers/federation/karmada-options.ts';
 import { KubefedOptionsSchema } from '../drivers/federation/kubefed-options.ts';
+import { LiqoOptionsSchema } from '../drivers/federation/liqo-options.ts';
 import { SimulatedFederationOptionsSchema } from '../drivers/federation/simulated-options.ts';
 import { GatewayApiOptionsSchema } from '../drivers/gateway/gateway-api-options.ts';
 import { HaproxyGatewayOptionsSchema } from '../drivers/gateway/haproxy-options.ts';
@@ -106,8 +107,9 @@ export const FederationSchema = z
       fallback('simulated', SimulatedFederationOptionsSchema, {}),
       branch('karmada', KarmadaOptionsSchema, {}),
       branch('kubefed', KubefedOptionsSchema, {}),
+      branch('liqo', LiqoOptionsSchema, {}),
     ],
-    names('simulated', 'karmada', 'kubefed'),
+    names('simulated', 'karmada', 'kubefed', 'liqo'),
   )
   .prefault({});
 

@@ -74,6 +74,12 @@ const FEDERATIONS: Builders<Config['federation'], FederationDriver> = {
       undefined,
       config.installation.id,
     ),
+  liqo: async (e, config) =>
+    new (await import('../drivers/federation/liqo.ts')).LiqoFederation(
+      e.options,
+      undefined,
+      config.installation.id,
+    ),
 };
 
 const DNS: Builders<Config['dns'], DnsDriver> = {

@@ -82,6 +82,9 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
     shortNames: ['crd', 'crds'],
   }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease'),
+  // Nodes and pods, for the Liqo emulation (virtual nodes, pods bound to them).
+  builtin('', 'v1', 'nodes', 'Node', { namespaced: false, status: true, shortNames: ['no'] }),
+  builtin('', 'v1', 'pods', 'Pod', { status: true, shortNames: ['po'] }),
   // Workloads the federation places on members (their status is the member controllers',
   // member-workloads.ts), pruned by the structural schema of the Kubernetes OpenAPI document.
   builtin('apps', 'v1', 'deployments', 'Deployment', {

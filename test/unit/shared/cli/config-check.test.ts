@@ -43,6 +43,7 @@ describe('clusterburst config check', () => {
   it('finds the example configurations shipped in deploy/', () => {
     expect(EXAMPLES.map((p) => relative(ROOT, p))).toContain('deploy/onprem/clusterburst.yaml');
     expect(EXAMPLES.map((p) => relative(ROOT, p))).toContain('deploy/octavia/clusterburst.yaml');
+    expect(EXAMPLES.map((p) => relative(ROOT, p))).toContain('deploy/liqo/clusterburst.yaml');
   });
 
   it.each(EXAMPLES.map((p) => [relative(ROOT, p), p]))(
