@@ -150,6 +150,9 @@ export const createProvider = (entry: ProviderEntry, config: Config): Promise<Pr
 /** The configured federation driver. */
 export const createFederation = (config: Config): Promise<FederationDriver> =>
   build('federation', FEDERATIONS, config.federation, config);
+/** Whether the configured federation routes in-cluster (Liqo with `inClusterRouting`). */
+export const inClusterRouting = (config: Config): boolean =>
+  config.federation.driver === 'liqo' && config.federation.options.inClusterRouting;
 /** The configured DNS driver. */
 export const createDns = (config: Config): Promise<DnsDriver> => build('dns', DNS, config.dns, config);
 /** The configured gateway driver, scoped to this installation's servers. */

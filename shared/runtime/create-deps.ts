@@ -10,6 +10,7 @@ import {
   createLoad,
   createProvider,
   createStore,
+  inClusterRouting,
 } from './build-drivers.ts';
 import { lazyDns, lazyFederation, lazyGateway, lazyLoad, lazyProvider } from './lazy-drivers.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -65,7 +66,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     );
   // One at a time: a build that fails leaves no other half-built driver racing it.
   const federation =
-    o.federation ?? (await driver(config.federation.driver, () => createFederation(config), lazyFederation));
+    o.federation ??
+    (await driver(
+      config.federation.driver,
+      () => createFederation(config),
+      (name, build) => lazyFederation(name, build, inClusterRouting(config)),
+    ));
   const dns = o.dns ?? (await driver(config.dns.driver, () => createDns(config), lazyDns));
   const gateway =
     o.gateway ?? (await driver(config.gateway.driver, () => createGateway(config), lazyGateway));

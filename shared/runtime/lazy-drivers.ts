@@ -64,10 +64,16 @@ export function lazyProvider(name: string, build: () => Promise<ProviderDriver>)
 }
 
 /** A federation driver built on its first call. */
-export function lazyFederation(name: string, build: () => Promise<FederationDriver>): FederationDriver {
+export function lazyFederation(
+  name: string,
+  build: () => Promise<FederationDriver>,
+  inClusterRouting = false,
+): FederationDriver {
   const membership = ['join', 'status', 'cordon', 'uncordon', 'evict', 'leave', 'list'] as const;
   const methods = [...membership, 'place', 'serviceStatus', 'unplace', 'labels'] as const;
-  return lazyFacade('federation', name, build, methods);
+  // A property, not a call: the route step reads it before the driver is built, so the
+  // configuration says it (build-drivers.ts inClusterRouting).
+  return Object.assign(lazyFacade('federation', name, build, methods), { inClusterRouting });
 }
 
 /** A DNS driver built on its first call. */

@@ -41,3 +41,23 @@ describe('lazyProvider', () => {
     ]);
   });
 });
+
+describe('lazyFederation', () => {
+  it('says whether the federation routes in-cluster before the driver is built (the route step reads it first)', async () => {
+    const { lazyFederation } = await import('../../../../shared/runtime/lazy-drivers.ts');
+    const { inClusterRouting } = await import('../../../../shared/runtime/build-drivers.ts');
+    const { loadConfig } = await import('../../../../shared/config/load-config.ts');
+    let built = 0;
+    const build = async () => {
+      built += 1;
+      throw new Error('not needed');
+    };
+    const liqo = loadConfig({
+      value: { federation: { driver: 'liqo', options: { inCluster: true, inClusterRouting: true } } },
+    });
+    expect(lazyFederation('liqo', build, inClusterRouting(liqo)).inClusterRouting).toBe(true);
+    const simulated = loadConfig({ value: {} });
+    expect(lazyFederation('simulated', build, inClusterRouting(simulated)).inClusterRouting).toBe(false);
+    expect(built).toBe(0);
+  });
+});
