@@ -19,6 +19,7 @@ import { type KubeEmulator, type KubeObject, startKubeEmulator } from '../suppor
 import { leftovers } from '../support/kube-leftovers.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '../support/local-runtime.ts';
 import { makeRecord } from '../support/records.ts';
+import { createTemplates, serviceTemplates } from '../support/site-services.ts';
 
 const NS = 'clusterburst-system';
 const CRD = parse(
@@ -40,6 +41,8 @@ interface Clusters {
   readonly management: KubeEmulator;
   readonly karmada: KubeEmulator;
   readonly storeCluster: KubeEmulator;
+  /** The site's home cluster, joined to Karmada by the site; the default service `web` runs there. */
+  readonly home: KubeEmulator;
   readonly capi: CapiController;
   readonly karmadaController: KarmadaController;
   provider(): ClusterApiProvider;
@@ -53,12 +56,38 @@ async function startClusters(): Promise<Clusters> {
   const karmada = await startKubeEmulator({ name: 'karmada-apiserver' });
   const storeCluster = await startKubeEmulator({ name: 'store', namespaces: [NS] });
   storeCluster.create(CRD);
-  const capi = startCapiController(management, { provisionDelayMs: 100, deleteDelayMs: 100 });
+  const capi = startCapiController(management, {
+    provisionDelayMs: 100,
+    deleteDelayMs: 100,
+    memberControllers: true,
+  });
   const karmadaController = startKarmadaController(karmada, { releaseDelayMs: 100 });
+  // The site: a home cluster joined by the site (no owner label) and the default service's
+  // templates (Deployment + LoadBalancer Service `web` in the demo namespace) on Karmada.
+  const home = await startKubeEmulator({ name: 'home', memberControllers: { readyAfterMs: 50 } });
+  karmada.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'karmada-cluster' } });
+  karmada.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'home', namespace: 'karmada-cluster' },
+    data: { token: Buffer.from(home.token).toString('base64') },
+  });
+  karmada.create({
+    apiVersion: 'cluster.karmada.io/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name: 'home', labels: { 'site.example.org/home': 'true' } },
+    spec: {
+      syncMode: 'Push',
+      apiEndpoint: home.url,
+      secretRef: { namespace: 'karmada-cluster', name: 'home' },
+    },
+  });
+  createTemplates(karmada, serviceTemplates('clusterburst-demo', 'web', 2));
   return {
     management,
     karmada,
     storeCluster,
+    home,
     capi,
     karmadaController,
     provider: () =>
@@ -77,7 +106,7 @@ async function startClusters(): Promise<Clusters> {
     async stop() {
       karmadaController.stop();
       await capi.stop();
-      await Promise.all([management, karmada, storeCluster].map((e) => e.stop()));
+      await Promise.all([management, karmada, storeCluster, home].map((e) => e.stop()));
     },
   };
 }
@@ -104,6 +133,11 @@ describe('local runtime on clusterapi + karmada + the kubernetes store', () => {
     const name: string = active.name;
     const member = c.capi.members.get(name)!;
     expect(active.apiEndpoint).toBe(member.url);
+    // Users are sent to the service's load balancer on the burst cluster, never its API server.
+    const [web] = active.services;
+    expect(web).toMatchObject({ name: 'web', routed: true });
+    expect(web.ingress.split(':')[0]).not.toBe(new URL(member.url).hostname);
+    expect(web.ingress).toBe(`${member.members!.addressOf('clusterburst-demo', 'web')}:80`);
     const karmadaCluster = c.karmada.get({
       apiVersion: 'cluster.karmada.io/v1alpha1',
       kind: 'Cluster',
@@ -154,6 +188,20 @@ describe('local runtime on clusterapi + karmada + the kubernetes store', () => {
             ? [{ apiVersion: 'v1', kind: 'Namespace', name: 'karmada-cluster' }]
             : [];
     expect(leftovers([c.management, c.karmada, member], id, named)).toEqual([]);
+    // The service moved home before the unjoin: the home cluster runs every replica again, and
+    // no PropagationPolicy of ours is left to keep claiming the templates.
+    const homeWeb = c.home.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'clusterburst-demo',
+      name: 'web',
+    });
+    expect(homeWeb?.spec).toMatchObject({ replicas: 2 });
+    expect(
+      c.karmada
+        .objects({ apiVersion: 'policy.karmada.io/v1alpha1', kind: 'PropagationPolicy' })
+        .filter((p) => p.metadata.labels?.['clusterburst.io/owner']),
+    ).toEqual([]);
     // The store keeps the closed record (that is its job) and nothing else of this burst.
     const kept = c.storeCluster.objects({ labelSelector: `clusterburst.io/burst-id=${id}` });
     expect(kept.map((o) => `${o.kind} ${o.metadata.name} ${(o.status as { phase: string }).phase}`)).toEqual([

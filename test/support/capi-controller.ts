@@ -52,6 +52,11 @@ export interface CapiControllerOptions {
   readonly deleteDelayMs?: number;
   /** Time a MachineDeployment takes to reach new replicas. @default 100 */
   readonly scaleDelayMs?: number;
+  /**
+   * Run each workload cluster's member-side controllers (workload status, LoadBalancer Services
+   * on their own loopback addresses), so services the federation places there can be served.
+   */
+  readonly memberControllers?: boolean;
 }
 
 /** A running fake. */
@@ -112,7 +117,10 @@ export function startCapiController(
 
   const provision = async (namespace: string | undefined, name: string) => {
     setStatus(namespace, name, { phase: 'Provisioning', ...available('False', 'Provisioning') });
-    const member = await startKubeEmulator({ name });
+    const member = await startKubeEmulator({
+      name,
+      ...(options.memberControllers && { memberControllers: { clusterName: name, readyAfterMs: 50 } }),
+    });
     members.set(name, member);
     collectors.push(startGarbageCollector(member));
     later(provisionDelayMs / 2, () => {

@@ -69,6 +69,11 @@ describe('kubeconfig-source options in the configuration', () => {
       memberNamespace: 'karmada-cluster',
       tokenTimeoutSeconds: 30,
       leaveTimeoutSeconds: 600,
+      homeClusters: { matchExpressions: [{ key: 'clusterburst.io/burst', operator: 'DoesNotExist' }] },
+      homeWeight: 1,
+      burstWeight: 1,
+      policyPriority: 100,
+      bindingWaitSeconds: 10,
     });
   });
 
