@@ -46,6 +46,16 @@ function firing(nodes: number): Json {
   return body;
 }
 
+async function until<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('data transfer in placement (issue 12 item 6)', () => {
   let rt: TestRuntime;
   afterEach(async () => rt?.close());
@@ -69,6 +79,15 @@ describe('data transfer in placement (issue 12 item 6)', () => {
       /near: cheapest eligible provider at 0\.17\/node-hour \(nodes 0\.15 \+ data transfer 0\.02\)/,
     );
     expect(await rt.deps.providers.get('cheap')!.list(rt.deps.owner)).toEqual([]);
+
+    // Growing it is priced the same way: 6 nodes at 0.17, not at the bare node price.
+    const more = await rt.request('POST', '/alerts/alertmanager', firing(6));
+    expect(more.body.actions.map((a: Json) => a.kind)).toEqual(['grow']);
+    await until(async () => {
+      const grown = (await rt.request('GET', `/bursts/${record.id}`)).body;
+      return grown.nodes === 6 && grown.resize === undefined ? grown : undefined;
+    });
+    expect((await rt.request('GET', `/bursts/${record.id}`)).body.costPerHour).toBeCloseTo(1.02);
   });
 
   it('keeps bursting to the lower node price when the services move little data', async () => {
