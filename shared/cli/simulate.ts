@@ -8,6 +8,7 @@ import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type Config, ConfigSchema } from '../config/config-schema.ts';
 import { ValidationError } from '../errors.ts';
+import { dataTransferOf } from '../runtime/data-transfer.ts';
 import { parseInput } from '../schemas/parse.ts';
 import { runSpec, type SweepPoint, sweepSpec, toPng, toSvg } from '../simulate/plot.ts';
 import { type Figures, type SimulationResult, simulate } from '../simulate/simulate.ts';
@@ -114,10 +115,12 @@ function run(config: Config, trace: Trace, io: SimulateIo, label: string): Simul
     );
   }
   let shown = Date.now();
+  const transfer = dataTransferOf(config);
   return simulate({
     trace,
     policy: config.policy,
     offers: config.providers,
+    ...(transfer && { transfer }),
     settings: { ...config.simulation, homeCapacity, loadPerNode },
     onProgress: (done, total) => {
       if (!io.tty || done === total || Date.now() - shown < 1000) return;

@@ -54,6 +54,8 @@ const ProviderEntrySchema = providerEntrySchema({
    * provider (an EKS control plane alone takes about 15 min), the policy's deadline for simulated.
    */
   provisioningDeadlineSeconds: z.number().int().min(1).optional(),
+  /** Price per GB of data leaving this provider, in the budget's currency (placement adds it). */
+  egressPricePerGB: z.number().min(0).optional(),
 });
 
 /** Provisioning deadline of a real provider when its entry sets none. */
@@ -106,6 +108,13 @@ const ServiceSchema = z
     workloads: z.array(WorkloadSchema).min(1).optional(),
     expose: ExposeSchema.default({ kind: 'Service' }),
     health: HealthSchema.optional(),
+    /** Expected GB it sends out of a burst cluster per burst node-hour (priced at the provider's egress price). */
+    egressGBPerNodeHour: z.number().min(0).optional(),
+    /** Where its data lives: placement prefers that provider and/or region, which moves none of it. */
+    dataLocality: z
+      .strictObject({ provider: z.string().min(1).optional(), region: z.string().min(1).optional() })
+      .refine((l) => l.provider !== undefined || l.region !== undefined, 'names a provider or a region')
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (s.protocol === 'tcp' && s.expose.port === undefined)
@@ -268,6 +277,28 @@ export const ConfigSchema = z
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup)
       ctx.addIssue({ code: 'custom', path: ['providers'], message: `provider name "${dup}" is used twice` });
+    // A data locality no provider can meet is a typo: placement would silently ignore it.
+    config.services.forEach((s, i) => {
+      const where = s.dataLocality;
+      if (!where) return;
+      const offer =
+        where.provider === undefined ? undefined : config.providers.find((p) => p.name === where.provider);
+      if (where.provider !== undefined && !offer)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'dataLocality', 'provider'],
+          message: `provider "${where.provider}" is not configured (configured providers: ${names.join(', ')})`,
+        });
+      else if (
+        where.region !== undefined &&
+        !(offer ? [offer] : config.providers).some((p) => p.regions.includes(where.region!))
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'dataLocality', 'region'],
+          message: `region "${where.region}" is not offered by ${offer ? `provider ${offer.name}` : 'any configured provider'}`,
+        });
+    });
   });
 
 /** The validated configuration, defaults applied. */

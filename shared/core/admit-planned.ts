@@ -6,6 +6,7 @@ import { burstIdFor, clusterNameFor } from '../domain/names.ts';
 import { planCapacity } from '../domain/plan-capacity.ts';
 import { type SignalState, wantedCapacity } from '../domain/wanted-capacity.ts';
 import type { Deps } from './deps.ts';
+import { planContext } from './plan-context.ts';
 import { eventFor } from './transition.ts';
 
 /** The signal key and reason of warm standby clusters (they serve no signal until taken). */
@@ -37,7 +38,7 @@ export function planFor(deps: Deps, records: readonly BurstCluster[], extra: rea
   const signals = [...signalStates(records, now), ...extra];
   const wanted = wantedCapacity({ signals, policy: deps.policy, now });
   const clusters = records.map((r) => actualCluster(r, now));
-  const actions = planCapacity({ wanted, clusters, policy: deps.policy, offers: deps.offers, now });
+  const actions = planCapacity({ wanted, clusters, ...planContext(deps), now });
   return { wanted, clusters, actions };
 }
 

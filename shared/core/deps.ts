@@ -1,5 +1,5 @@
 import type { Config } from '../config/config-schema.ts';
-import type { ProviderOffer } from '../domain/place.ts';
+import type { DataTransfer, ProviderOffer } from '../domain/place.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { ServiceSpec } from '../domain/services.ts';
 import type { EventBus } from '../drivers/bus/bus.ts';
@@ -19,6 +19,8 @@ export interface Deps {
   readonly owner: string;
   readonly policy: Policy;
   readonly offers: readonly ProviderOffer[];
+  /** The services' data transfer (runtime/data-transfer.ts): every placement prices it in. */
+  readonly transfer?: DataTransfer;
   readonly store: BurstStore;
   readonly providers: ReadonlyMap<string, ProviderDriver>;
   readonly federation: FederationDriver;

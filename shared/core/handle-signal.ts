@@ -8,6 +8,7 @@ import type { AdmitClose } from '../drivers/store/store.ts';
 import { planFor, stateOf } from './admit-planned.ts';
 import { applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
+import { planContext } from './plan-context.ts';
 import { eventFor, patchRecord } from './transition.ts';
 
 /** What became of a signal; the HTTP answer (202) carries it. */
@@ -133,8 +134,8 @@ function refusal(deps: Deps, signal: CapacitySignal, records: readonly BurstClus
   const decision = decideBurst({
     signal: { ...signal, signalKey: `${signal.signalKey}#refusal` },
     clusters: records,
+    ...planContext(deps),
     policy: { ...deps.policy, cooldownSeconds: 0 },
-    offers: deps.offers,
     now: deps.now(),
   });
   return decision.burst ? 'the plan adds no capacity for it' : decision.why;
@@ -191,8 +192,7 @@ export async function admitSignal(
     const decision = decideBurst({
       signal,
       clusters: records,
-      policy: deps.policy,
-      offers: deps.offers,
+      ...planContext(deps),
       now,
       exclude: options.exclude,
       replaces: options.replaces,

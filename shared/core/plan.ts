@@ -2,6 +2,7 @@ import { type BurstDecision, decideBurst } from '../domain/decide-burst.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { eligibility, type ServiceEligibility } from '../domain/services.ts';
 import type { Deps } from './deps.ts';
+import { planContext } from './plan-context.ts';
 import { type ScaleDownReport, scaleDown } from './scale-down.ts';
 import { servicesThatBurst } from './services.ts';
 
@@ -37,8 +38,7 @@ export async function plan(deps: Deps): Promise<PlanReport> {
       at: now.toISOString(),
     },
     clusters: records,
-    policy: deps.policy,
-    offers: deps.offers,
+    ...planContext(deps),
     now,
   });
   const { decision, wanted, actual, actions } = await scaleDown(deps, { dryRun: true });

@@ -8,6 +8,7 @@ import { type SignalState, type WantedCapacity, wantedCapacity } from '../domain
 import { type AppliedAction, applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
 import { handleSignal } from './handle-signal.ts';
+import { planContext } from './plan-context.ts';
 import type { StepResult } from './step-result.ts';
 import { drain } from './steps/drain.ts';
 
@@ -70,7 +71,7 @@ export async function scaleDown(
   const clusters = records.map((r) =>
     actualCluster(r, now, named.has(servedSignal(r)) ? undefined : busy(r, load, deps)),
   );
-  const actions = planCapacity({ wanted, clusters, policy: deps.policy, offers: deps.offers, now }).filter(
+  const actions = planCapacity({ wanted, clusters, ...planContext(deps), now }).filter(
     (a) => !('burstId' in a) || !expired.some((v) => v.id === a.burstId),
   );
   const planned = actions.filter((a) => a.kind === 'drain').map((a) => a.burstId);

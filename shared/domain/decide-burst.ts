@@ -1,7 +1,7 @@
 import type { BurstCluster } from './burst-cluster.ts';
 import type { CapacitySignal } from './capacity-signal.ts';
 import { isLive } from './lifecycle.ts';
-import { type ProviderOffer, place } from './place.ts';
+import { type DataTransfer, type ProviderOffer, place } from './place.ts';
 import type { Policy } from './policy.ts';
 
 /** The outcome of `decideBurst`. */
@@ -26,6 +26,8 @@ export interface BurstContext {
   readonly clusters: readonly BurstCluster[];
   readonly policy: Policy;
   readonly offers: readonly ProviderOffer[];
+  /** The services' data transfer: priced into placement, its locality preferred. */
+  readonly transfer?: DataTransfer;
   readonly now: Date;
   /** Providers that just failed with a quota error for this signal. */
   readonly exclude?: readonly string[];
@@ -96,6 +98,7 @@ export function decideBurst(ctx: BurstContext): BurstDecision {
     region: signal.hints?.region,
     liveByProvider,
     exclude: ctx.exclude,
+    ...(ctx.transfer && { transfer: ctx.transfer }),
   });
   if (!placement.ok) return { burst: false, why: placement.why };
   const spent = live.reduce((sum, c) => sum + c.costPerHour, 0);

@@ -90,13 +90,8 @@ export function place(offers: readonly ProviderOffer[], request: PlacementReques
   }
   const wantsRegion = (o: ProviderOffer) => (request.region && o.regions.includes(request.region) ? 0 : 1);
   const local = request.transfer?.locality;
-  const holdsData = (o: ProviderOffer) =>
-    local !== undefined &&
-    (local.provider === undefined || local.provider === o.name) &&
-    (local.region === undefined || o.regions.includes(local.region));
-  // Data placed where it lives moves nothing; elsewhere each node-hour carries its egress.
-  const transferPrice = (o: ProviderOffer) =>
-    request.transfer && !holdsData(o) ? request.transfer.egressGBPerNodeHour * (o.egressPricePerGB ?? 0) : 0;
+  const holdsData = (o: ProviderOffer) => holdsDataOf(request.transfer, o);
+  const transferPrice = (o: ProviderOffer) => transferPerNodeHour(o, request.transfer);
   const price = (o: ProviderOffer) => o.pricePerNodeHour + transferPrice(o);
   const sorted = [...candidates].sort(
     (a, b) =>
@@ -130,6 +125,33 @@ export function place(offers: readonly ProviderOffer[], request: PlacementReques
     ...reasons,
   ].join('; ');
   return { ok: true, provider: chosen.name, region, costPerHour, why };
+}
+
+/**
+ * What one node-hour at `offer` costs with the services' data transfer: its node price plus the
+ * expected egress at its egress price, none where the data lives. `region` is the cluster's, once
+ * placed (before, any region of the offer that holds the data counts, as placement then picks it).
+ * Growing a cluster is priced with it, so the budget counts what placement counted.
+ * @example
+ * nodeHourPrice({ ...offer, pricePerNodeHour: 1, egressPricePerGB: 0.09 }, { egressGBPerNodeHour: 5 }) // 1.45
+ */
+export function nodeHourPrice(offer: ProviderOffer, transfer?: DataTransfer, region?: string): number {
+  return round(offer.pricePerNodeHour + transferPerNodeHour(offer, transfer, region));
+}
+
+/** Data placed where it lives moves nothing; elsewhere each node-hour carries its egress. */
+function transferPerNodeHour(offer: ProviderOffer, transfer?: DataTransfer, region?: string): number {
+  if (!transfer || holdsDataOf(transfer, offer, region)) return 0;
+  return transfer.egressGBPerNodeHour * (offer.egressPricePerGB ?? 0);
+}
+
+/** Whether a cluster at `offer` (in `region`, else any of its regions) sits where the data lives. */
+function holdsDataOf(transfer: DataTransfer | undefined, offer: ProviderOffer, region?: string): boolean {
+  const local = transfer?.locality;
+  if (local === undefined) return false;
+  if (local.provider !== undefined && local.provider !== offer.name) return false;
+  if (local.region === undefined) return true;
+  return region === undefined ? offer.regions.includes(local.region) : region === local.region;
 }
 
 /**

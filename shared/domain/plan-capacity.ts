@@ -1,6 +1,6 @@
 import type { CapacityAction } from './capacity-plan.ts';
 import { isLive, type Phase } from './lifecycle.ts';
-import { type DataTransfer, type ProviderOffer, place } from './place.ts';
+import { type DataTransfer, nodeHourPrice, type ProviderOffer, place } from './place.ts';
 import { planRelease } from './plan-release.ts';
 import type { Policy } from './policy.ts';
 import type { SignalWant, WantedCapacity } from './wanted-capacity.ts';
@@ -219,10 +219,14 @@ class Ledger {
     for (const c of live) this.#byProvider[c.provider] = (this.#byProvider[c.provider] ?? 0) + 1;
   }
 
-  /** The price of one more node of `c`: its provider's offer, else what it costs per node now. */
+  /**
+   * The price of one more node of `c`: its provider's offer with the data transfer (as placement
+   * priced it), else what it costs per node now.
+   */
   pricePerNode(c: ActualCluster): number {
     const offer = this.#input.offers.find((o) => o.name === c.provider);
-    return offer?.pricePerNodeHour ?? c.costPerHour / Math.max(1, c.nodes.desired);
+    if (offer) return nodeHourPrice(offer, this.#input.transfer, c.region);
+    return c.costPerHour / Math.max(1, c.nodes.desired);
   }
 
   /** How many of `nodes` at `price` the hourly budget still pays for. */

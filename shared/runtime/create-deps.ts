@@ -12,6 +12,7 @@ import {
   createStore,
   inClusterRouting,
 } from './build-drivers.ts';
+import { dataTransferOf } from './data-transfer.ts';
 import { lazyDns, lazyFederation, lazyGateway, lazyLoad, lazyProvider } from './lazy-drivers.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
@@ -82,10 +83,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     pricePerNodeHour: p.pricePerNodeHour,
     maxClusters: p.maxClusters,
     priority: p.priority,
+    ...(p.egressPricePerGB !== undefined && { egressPricePerGB: p.egressPricePerGB }),
     provisioningDeadlineSeconds:
       p.provisioningDeadlineSeconds ??
       (p.driver === 'simulated' ? config.policy.provisioningDeadlineSeconds : PROVIDER_DEADLINE_SECONDS),
   }));
+  const transfer = dataTransferOf(config);
   const relay =
     o.relay ??
     new OutboxRelay(store, bus, {
@@ -105,6 +108,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     owner: config.installation.id,
     policy: config.policy,
     offers,
+    ...(transfer && { transfer }),
     store,
     providers,
     federation,

@@ -9,7 +9,7 @@ import type { BurstCluster } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import { isLive } from '../domain/lifecycle.ts';
-import type { ProviderOffer } from '../domain/place.ts';
+import type { DataTransfer, ProviderOffer } from '../domain/place.ts';
 import { planCapacity } from '../domain/plan-capacity.ts';
 import type { Policy } from '../domain/policy.ts';
 import { type SignalState, wantedCapacity } from '../domain/wanted-capacity.ts';
@@ -22,6 +22,8 @@ export interface PolicyInput {
   readonly clusters: readonly BurstCluster[];
   readonly policy: Policy;
   readonly offers: readonly ProviderOffer[];
+  /** The services' data transfer, as the runtime prices it into placement. */
+  readonly transfer?: DataTransfer;
   readonly now: Date;
 }
 
@@ -37,7 +39,7 @@ export const POLICY_FUNCTIONS = 'wantedCapacity + planCapacity (shared/domain)';
  * signals without one) does not apply.
  */
 export function policyStep(input: PolicyInput): CapacityAction[] {
-  const { policy, offers, now, delivered } = input;
+  const { policy, offers, transfer, now, delivered } = input;
   const extra: SignalState[] =
     delivered?.status === 'firing'
       ? [
@@ -50,5 +52,5 @@ export function policyStep(input: PolicyInput): CapacityAction[] {
       : [];
   const wanted = wantedCapacity({ signals: [...signalStates(input.clusters, now), ...extra], policy, now });
   const clusters = input.clusters.filter((c) => isLive(c.phase)).map((c) => actualCluster(c, now));
-  return planCapacity({ wanted, clusters, policy, offers, now });
+  return planCapacity({ wanted, clusters, policy, offers, ...(transfer && { transfer }), now });
 }

@@ -4,7 +4,7 @@
  * oracle's cheapest schedule.
  */
 import type { SimulationSettings } from '../config/simulation-schema.ts';
-import type { ProviderOffer } from '../domain/place.ts';
+import type { DataTransfer, ProviderOffer } from '../domain/place.ts';
 import type { Policy } from '../domain/policy.ts';
 import { AlertRule } from './alert-rule.ts';
 import { Meter } from './billing.ts';
@@ -20,6 +20,8 @@ export interface SimulationInput {
   readonly trace: Trace;
   readonly policy: Policy;
   readonly offers: readonly ProviderOffer[];
+  /** The services' data transfer (runtime/data-transfer.ts), priced into placement as at runtime. */
+  readonly transfer?: DataTransfer;
   readonly settings: SimulationSettings & { readonly homeCapacity: number; readonly loadPerNode: number };
   /** Called every few thousand steps and at the end (progress on a terminal). */
   readonly onProgress?: (done: number, total: number) => void;
@@ -136,6 +138,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       clusters: world.records(),
       policy,
       offers,
+      ...(input.transfer && { transfer: input.transfer }),
       now,
     });
     for (const action of actions) world.apply(action, t);

@@ -1,4 +1,5 @@
 import type { BurstCluster } from '../../domain/burst-cluster.ts';
+import { nodeHourPrice } from '../../domain/place.ts';
 import type { ProviderCluster } from '../../drivers/provider/provider.ts';
 import { DriverError } from '../../errors.ts';
 import type { Deps } from '../deps.ts';
@@ -121,9 +122,14 @@ async function failed(
   return waiting(record.id, step, why, record.phase);
 }
 
-/** The cost per hour of `record` at `nodes` nodes: its provider's price, else its price now. */
+/**
+ * The cost per hour of `record` at `nodes` nodes: its provider's price with the services' data
+ * transfer (as placement priced it), else its price now.
+ */
 export function costAt(deps: Deps, record: BurstCluster, nodes: number): number {
   const offer = deps.offers.find((o) => o.name === record.provider);
-  const price = offer?.pricePerNodeHour ?? record.costPerHour / Math.max(1, record.nodes);
+  const price = offer
+    ? nodeHourPrice(offer, deps.transfer, record.region)
+    : record.costPerHour / Math.max(1, record.nodes);
   return Math.round(price * nodes * 10_000) / 10_000;
 }
