@@ -59,7 +59,7 @@ export async function admitPlanned(
   options: { readonly warm?: boolean; readonly extra?: readonly SignalState[] } = {},
 ): Promise<PlannedAdmission> {
   const now = deps.now();
-  const at = now.toISOString();
+  const _at = now.toISOString();
   let planned: CapacityAction | undefined;
   const result = await deps.store.admit(signal.signalKey, (records) => {
     const { actions } = planFor(deps, records, options.extra);
@@ -70,35 +70,19 @@ export async function admitPlanned(
     if (!create) return { admit: false, why: 'the plan creates nothing for it (any more)' };
     planned = create;
     const id = freshId(deps.owner, signal.dedupeKey, records);
-    const ttl = signal.hints?.ttlSeconds;
+    const _ttl = signal.hints?.ttlSeconds;
     const demand = options.warm ? undefined : stateOf(signal).demand;
-    const record: BurstCluster = {
-      id,
-      name: clusterNameFor(deps.owner, id),
-      owner: deps.owner,
-      phase: 'Requested',
-      provider: create.provider,
-      region: create.region,
-      nodes: create.nodes,
-      reason: {
-        source: signal.source,
-        signalKey: signal.signalKey,
-        dedupeKey: signal.dedupeKey,
-        summary: signal.summary,
+    const record = requestedRecord(
+      deps,
+      signal,
+      { id, ...create },
+      now,
+      `${signal.source} signal: ${create.why}`,
+      {
+        ...(demand !== undefined && { demand }),
+        ...(options.warm && { warm: true }),
       },
-      dnsRecords: [],
-      gatewayServers: [],
-      services: [],
-      costPerHour: create.costPerHour ?? 0,
-      ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
-      ...(demand !== undefined && { demand }),
-      ...(options.warm && { warm: true }),
-      teardown: {},
-      createdAt: at,
-      updatedAt: at,
-      history: [{ phase: 'Requested', at, why: `${signal.source} signal: ${create.why}` }],
-      version: 0,
-    };
+    );
     return { admit: true, record, events: [eventFor(record, 'BurstRequested', 1)] };
   });
   if (!result.admitted) return { admitted: false, why: result.why };
@@ -115,4 +99,48 @@ export function freshId(owner: string, dedupeKey: string, records: readonly Burs
     const id = burstIdFor(owner, n === 0 ? dedupeKey : `${dedupeKey}#${n}`);
     if (!taken.has(id)) return id;
   }
+}
+
+/**
+ * A new record in Requested for `signal`, placed as `placed` (id, provider, region, nodes, cost);
+ * `extra` adds what only some admissions carry (demand, warm, replaces, excluded providers).
+ */
+export function requestedRecord(
+  deps: Pick<Deps, 'owner'>,
+  signal: CapacitySignal,
+  placed: {
+    readonly id: string;
+    readonly provider: string;
+    readonly region: string;
+    readonly nodes: number;
+    readonly costPerHour?: number;
+  },
+  now: Date,
+  why: string,
+  extra: Partial<BurstCluster> = {},
+): BurstCluster {
+  const at = now.toISOString();
+  const ttl = signal.hints?.ttlSeconds;
+  const { source, signalKey, dedupeKey, summary } = signal;
+  return {
+    id: placed.id,
+    name: clusterNameFor(deps.owner, placed.id),
+    owner: deps.owner,
+    phase: 'Requested',
+    provider: placed.provider,
+    region: placed.region,
+    nodes: placed.nodes,
+    reason: { source, signalKey, dedupeKey, summary },
+    dnsRecords: [],
+    gatewayServers: [],
+    services: [],
+    costPerHour: placed.costPerHour ?? 0,
+    ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
+    ...extra,
+    teardown: {},
+    createdAt: at,
+    updatedAt: at,
+    history: [{ phase: 'Requested', at, why }],
+    version: 0,
+  };
 }

@@ -3,9 +3,9 @@ import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import { decideBurst } from '../domain/decide-burst.ts';
 import { isLive } from '../domain/lifecycle.ts';
-import { burstIdFor, clusterNameFor } from '../domain/names.ts';
+import { burstIdFor } from '../domain/names.ts';
 import type { AdmitClose } from '../drivers/store/store.ts';
-import { planFor, stateOf } from './admit-planned.ts';
+import { freshId, planFor, requestedRecord, stateOf } from './admit-planned.ts';
 import { applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
 import { planContext } from './plan-context.ts';
@@ -186,7 +186,7 @@ export async function admitSignal(
   options: AdmitOptions = {},
 ): Promise<SignalOutcome> {
   const now = deps.now();
-  const at = now.toISOString();
+  const _at = now.toISOString();
   // Admission reads the live records and this signal's ones: all decideBurst looks at.
   const result = await deps.store.admit(signal.signalKey, (records) => {
     const decision = decideBurst({
@@ -201,38 +201,15 @@ export async function admitSignal(
     const id = options.replaces
       ? burstIdFor(deps.owner, `${options.replaces}>${options.exclude?.join(',') ?? ''}`)
       : freshId(deps.owner, signal.dedupeKey, records);
-    const ttl = signal.hints?.ttlSeconds;
+    const _ttl = signal.hints?.ttlSeconds;
     const why = options.replaces
       ? `replaces ${options.replaces} after a quota error; ${decision.why}`
       : decision.why;
-    const record: BurstCluster = {
-      id,
-      name: clusterNameFor(deps.owner, id),
-      owner: deps.owner,
-      phase: 'Requested',
-      provider: decision.provider,
-      region: decision.region,
-      nodes: decision.nodes,
-      reason: {
-        source: signal.source,
-        signalKey: signal.signalKey,
-        dedupeKey: signal.dedupeKey,
-        summary: signal.summary,
-      },
-      dnsRecords: [],
-      gatewayServers: [],
-      services: [],
-      costPerHour: decision.costPerHour,
+    const record = requestedRecord(deps, signal, { id, ...decision }, now, why, {
       ...(signal.demand !== undefined && { demand: signal.demand }),
-      ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
       ...(options.replaces && { replaces: options.replaces }),
       ...(options.exclude?.length && { excludedProviders: options.exclude }),
-      teardown: {},
-      createdAt: at,
-      updatedAt: at,
-      history: [{ phase: 'Requested', at, why }],
-      version: 0,
-    };
+    });
     const replaced = options.replaces ? records.find((r) => r.id === options.replaces) : undefined;
     const close = replaced && isLive(replaced.phase) ? options.close?.(replaced, id) : undefined;
     return { admit: true, record, events: [eventFor(record, 'BurstRequested', 1)], ...(close && { close }) };
@@ -248,19 +225,6 @@ export async function admitSignal(
   }
   if (result.duplicateOf) return { decision: 'duplicate', burstId: result.duplicateOf, why: result.why };
   return { decision: 'refused', why: result.why };
-}
-
-/**
- * The id for an episode: from its dedupe key, `#n` for the n-th burst of the same episode. The
- * first id not held by a stored record of the signal, so an earlier burst pruned after its
- * retention cannot make the count point at one still kept.
- */
-function freshId(owner: string, dedupeKey: string, records: readonly BurstCluster[]): string {
-  const taken = new Set(records.map((r) => r.id));
-  for (let n = 0; ; n++) {
-    const id = burstIdFor(owner, n === 0 ? dedupeKey : `${dedupeKey}#${n}`);
-    if (!taken.has(id)) return id;
-  }
 }
 
 /** Note on each live burst of this signal that it resolved (the signal load driver reads it). */
