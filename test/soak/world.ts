@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: the soak's one world (providers, federation, DNS, gateway on a virtual clock) wired together; the models are beside it.
 import { clusterHealth } from '../../shared/core/cluster-health.ts';
 import type { Deps } from '../../shared/core/deps.ts';
 import { handleEvent } from '../../shared/core/handle-event.ts';

@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one emulation of Liqo's controllers on both clusters, played in one level-triggered pass (BEHAVIOURS.md, Liqo); the scheduler and the CRDs are beside it (liqo-scheduler.ts, liqo-crds.ts).
 /**
  * A small emulation of Liqo 1.x (and of the kube-scheduler, Deployment controller and kubelet
  * it relies on) over two Kubernetes emulators, home (consumer) and burst (provider), so the

@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: the emulator's one object store (create, update, patch, delete with finalizers and resourceVersion); validation, pruning and watch are beside it.
 /**
  * The object store behind one emulator: what etcd plus the generic registry do in
  * kube-apiserver. Every write is synchronous, so one request is one atomic step; resource

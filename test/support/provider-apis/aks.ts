@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one emulated ARM API for managed clusters, with its documented states and errors; agent pools are beside it (aks-agent-pools.ts).
 import { createHash, generateKeyPairSync, randomInt } from 'node:crypto';
 import { stringify } from 'yaml';
 import { der, OID } from '../../../shared/drivers/provider/magnum-csr.ts';

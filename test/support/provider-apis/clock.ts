@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: the one virtual clock every emulated cloud API shares, with its scheduling and member API servers; each cloud's API is in its own file.
 import { request as httpsRequest } from 'node:https';
 import {
   DeleteClusterCommand,
