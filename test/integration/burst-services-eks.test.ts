@@ -180,6 +180,15 @@ describe('burst services to EKS (emulated) through Karmada (emulated), real HAPr
       await r.body?.cancel();
     }
     expect(seen).toContain(name);
+
+    // And back: the service moves home before the unjoin, and nothing of the burst is left in
+    // BIND, HAProxy or at the provider.
+    expect((await rt.request('DELETE', `/bursts/${body.burstId}`)).status).toBe(202);
+    const deleted = await rt.waitForPhase(body.burstId, 'Deleted', 90_000);
+    expect(deleted.history.find((h: { phase: string }) => h.phase === 'Leaving')?.why).toMatch(/web/);
+    expect(await bind.query(`web.${name}.${bind.zone}`, 'A')).toEqual([]);
+    expect(await hx.command(`show servers state ${hx.httpBackend}`)).not.toContain(name);
+    expect(cloud.members.byUrl(active.apiEndpoint)).toBeUndefined();
   }, 150_000);
 
   it('never routes a service whose replicas never become ready', async () => {
