@@ -2,6 +2,7 @@ import { type BurstCluster, servedSignal } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import { decideBurst } from '../domain/decide-burst.ts';
+import { peaksAfter } from '../domain/demand-peaks.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { burstIdFor, clusterNameFor } from '../domain/names.ts';
 import type { AdmitClose } from '../drivers/store/store.ts';
@@ -154,7 +155,13 @@ async function remember(
   for (const record of records) {
     if (servedSignal(record) !== signal.signalKey || record.warm) continue;
     if (record.demand === demand && record.signalResolvedAt === undefined) continue;
-    await retryPatch(deps, record, { demand, signalResolvedAt: undefined });
+    // The demand it leaves becomes a peak, so the way down waits out the scale-down window.
+    const at = deps.now().toISOString();
+    await retryPatch(deps, record, (current) => ({
+      demand,
+      signalResolvedAt: undefined,
+      demandPeaks: peaksAfter(current, demand, at, deps.policy),
+    }));
     wrote = true;
   }
   return wrote;
@@ -287,11 +294,11 @@ function liveFor(records: readonly BurstCluster[], signal: CapacitySignal): Burs
 async function retryPatch(
   deps: Deps,
   record: BurstCluster,
-  patch: Partial<BurstCluster>,
+  patch: Partial<BurstCluster> | ((current: BurstCluster) => Partial<BurstCluster>),
 ): Promise<BurstCluster | undefined> {
   let current: BurstCluster | undefined = record;
   for (let attempt = 0; attempt < 5 && current; attempt++) {
-    const saved = await patchRecord(deps, current, patch);
+    const saved = await patchRecord(deps, current, typeof patch === 'function' ? patch(current) : patch);
     if (saved) return saved;
     current = await deps.store.get(record.id);
   }
