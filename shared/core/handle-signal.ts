@@ -178,6 +178,8 @@ export interface AdmitOptions {
    * together.
    */
   readonly close?: (replaced: BurstCluster, replacementId: string) => AdmitClose | undefined;
+  /** The replaced burst's demand peaks, so its replacement holds the way down alike. */
+  readonly demandPeaks?: BurstCluster['demandPeaks'];
 }
 
 /**
@@ -231,6 +233,7 @@ export async function admitSignal(
       services: [],
       costPerHour: decision.costPerHour,
       ...(signal.demand !== undefined && { demand: signal.demand }),
+      ...(options.demandPeaks?.length && { demandPeaks: options.demandPeaks }),
       ...(ttl !== undefined && { expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }),
       ...(options.replaces && { replaces: options.replaces }),
       ...(options.exclude?.length && { excludedProviders: options.exclude }),
