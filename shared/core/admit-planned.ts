@@ -59,7 +59,6 @@ export async function admitPlanned(
   options: { readonly warm?: boolean; readonly extra?: readonly SignalState[] } = {},
 ): Promise<PlannedAdmission> {
   const now = deps.now();
-  const _at = now.toISOString();
   let planned: CapacityAction | undefined;
   const result = await deps.store.admit(signal.signalKey, (records) => {
     const { actions } = planFor(deps, records, options.extra);
@@ -70,7 +69,6 @@ export async function admitPlanned(
     if (!create) return { admit: false, why: 'the plan creates nothing for it (any more)' };
     planned = create;
     const id = freshId(deps.owner, signal.dedupeKey, records);
-    const _ttl = signal.hints?.ttlSeconds;
     const demand = options.warm ? undefined : stateOf(signal).demand;
     const record = requestedRecord(
       deps,

@@ -2,6 +2,7 @@ import { type BurstCluster, servedSignal } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
 import { decideBurst } from '../domain/decide-burst.ts';
+import { peaksAfter } from '../domain/demand-peaks.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { burstIdFor } from '../domain/names.ts';
 import type { AdmitClose } from '../drivers/store/store.ts';
@@ -155,7 +156,13 @@ async function remember(
   for (const record of records) {
     if (servedSignal(record) !== signal.signalKey || record.warm) continue;
     if (record.demand === demand && record.signalResolvedAt === undefined) continue;
-    await retryPatch(deps, record, { demand, signalResolvedAt: undefined });
+    // The demand it leaves becomes a peak, so the way down waits out the scale-down window.
+    const at = deps.now().toISOString();
+    await retryPatch(deps, record, (current) => ({
+      demand,
+      signalResolvedAt: undefined,
+      demandPeaks: peaksAfter(current, demand, at, deps.policy),
+    }));
     wrote = true;
   }
   return wrote;
@@ -172,6 +179,8 @@ export interface AdmitOptions {
    * together.
    */
   readonly close?: (replaced: BurstCluster, replacementId: string) => AdmitClose | undefined;
+  /** The replaced burst's demand peaks, so its replacement holds the way down alike. */
+  readonly demandPeaks?: BurstCluster['demandPeaks'];
 }
 
 /**
@@ -186,7 +195,6 @@ export async function admitSignal(
   options: AdmitOptions = {},
 ): Promise<SignalOutcome> {
   const now = deps.now();
-  const _at = now.toISOString();
   // Admission reads the live records and this signal's ones: all decideBurst looks at.
   const result = await deps.store.admit(signal.signalKey, (records) => {
     const decision = decideBurst({
@@ -201,12 +209,12 @@ export async function admitSignal(
     const id = options.replaces
       ? burstIdFor(deps.owner, `${options.replaces}>${options.exclude?.join(',') ?? ''}`)
       : freshId(deps.owner, signal.dedupeKey, records);
-    const _ttl = signal.hints?.ttlSeconds;
     const why = options.replaces
       ? `replaces ${options.replaces} after a quota error; ${decision.why}`
       : decision.why;
     const record = requestedRecord(deps, signal, { id, ...decision }, now, why, {
       ...(signal.demand !== undefined && { demand: signal.demand }),
+      ...(options.demandPeaks?.length && { demandPeaks: options.demandPeaks }),
       ...(options.replaces && { replaces: options.replaces }),
       ...(options.exclude?.length && { excludedProviders: options.exclude }),
     });
@@ -251,11 +259,11 @@ function liveFor(records: readonly BurstCluster[], signal: CapacitySignal): Burs
 async function retryPatch(
   deps: Deps,
   record: BurstCluster,
-  patch: Partial<BurstCluster>,
+  patch: Partial<BurstCluster> | ((current: BurstCluster) => Partial<BurstCluster>),
 ): Promise<BurstCluster | undefined> {
   let current: BurstCluster | undefined = record;
   for (let attempt = 0; attempt < 5 && current; attempt++) {
-    const saved = await patchRecord(deps, current, patch);
+    const saved = await patchRecord(deps, current, typeof patch === 'function' ? patch(current) : patch);
     if (saved) return saved;
     current = await deps.store.get(record.id);
   }

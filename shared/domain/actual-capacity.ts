@@ -43,7 +43,7 @@ function lockOf(record: BurstCluster, now: Date, busy: string | undefined): stri
 /**
  * The current signals as the records remember them: one per signal key with a record that
  * still serves it (or drains and could be brought back), firing unless marked resolved, with the
- * demand it last asked for. A signal whose every cluster an operator tore down, or that failed,
+ * demand it last asked for and its recent higher demands. A signal whose every cluster an operator tore down, or that failed,
  * is left out: only a new delivery of it asks for capacity again.
  */
 export function signalStates(records: readonly BurstCluster[], now: Date): SignalState[] {
@@ -66,10 +66,13 @@ export function signalStates(records: readonly BurstCluster[], now: Date): Signa
           .sort()
           .at(-1)
       : undefined;
+    // Every record's peaks: the window's highest among them is the signal's (a union is exact).
+    const peaks = list.flatMap((r) => r.demandPeaks ?? []);
     return {
       signalKey,
       status: resolved ? ('resolved' as const) : ('firing' as const),
       ...(demand !== undefined && { demand }),
+      ...(peaks.length > 0 && { peaks }),
       ...(resolvedAt && { resolvedAt }),
     };
   });

@@ -1,4 +1,5 @@
 import type { SignalSource } from './capacity-signal.ts';
+import type { DemandPeak } from './demand-peaks.ts';
 import type { Phase } from './lifecycle.ts';
 import type { ServiceRoute } from './services.ts';
 
@@ -105,6 +106,11 @@ export interface BurstCluster {
   readonly servesSignal?: string;
   /** The burst nodes its signal last asked for (absent: the policy's default step). */
   readonly demand?: number;
+  /**
+   * Higher demands its signal asked for within the scale-down window, each until it fell
+   * (demand-peaks.ts): the way down follows their highest, as HPA's stabilisation does.
+   */
+  readonly demandPeaks?: readonly DemandPeak[];
   /** A warm standby cluster: joined and cordoned, serving nothing until a burst takes it. */
   readonly warm?: boolean;
   /** The node pool's resize that has not settled well yet (`nodes` is the size asked for). */

@@ -1,4 +1,5 @@
 import type { PlacementHints } from './capacity-signal.ts';
+import { askedNodes, type DemandPeak, heldPeak } from './demand-peaks.ts';
 import type { Policy } from './policy.ts';
 
 /** One current signal as the wanted-capacity decision sees it. */
@@ -10,6 +11,8 @@ export interface SignalState {
   readonly demand?: number;
   /** ISO-8601 time the signal resolved (status `resolved`); absent counts as resolved long ago. */
   readonly resolvedAt?: string;
+  /** Higher demands it asked for recently (demand-peaks.ts): the way down follows the window's highest. */
+  readonly peaks?: readonly DemandPeak[];
   /** Where new capacity for it should go, if the signal says. */
   readonly hints?: Pick<PlacementHints, 'provider' | 'region'>;
 }
@@ -32,7 +35,10 @@ export interface WantedCapacity {
 
 /** Everything `wantedCapacity` looks at. */
 export interface WantedInput {
-  /** Every current signal; a later entry of the same key replaces an earlier one. */
+  /**
+   * Every current signal; a later entry of the same key replaces an earlier one, keeping the
+   * earlier one's peaks when it carries none (a delivered signal beside what the records remember).
+   */
   readonly signals: readonly SignalState[];
   readonly policy: Pick<Policy, 'nodesPerCluster' | 'scaleDownWindowSeconds'>;
   readonly now: Date;
@@ -41,15 +47,19 @@ export interface WantedInput {
 /**
  * The burst nodes wanted from all current signals (level-triggered, like HPA's desired
  * replicas): a firing signal wants its demand, or the policy's default step when it carries
- * none; a resolved one keeps wanting its last demand for the scale-down window after it
- * resolved (the stabilisation that stops flapping on the way down), then nothing.
+ * none, and a resolved one nothing; but the way down is stabilised as HPA's is: each signal
+ * wants the highest it asked for over the last scale-down window (its peaks, and a resolved
+ * one's last demand until the window after it resolved). A rise is followed at once.
  * @example
  * wantedCapacity({ signals: [{ signalKey: 'g', status: 'firing', demand: 4 }], policy, now }).nodes // 4
  */
 export function wantedCapacity(input: WantedInput): WantedCapacity {
   const { policy, now } = input;
   const latest = new Map<string, SignalState>();
-  for (const s of input.signals) latest.set(s.signalKey, s);
+  for (const s of input.signals) {
+    const earlier = latest.get(s.signalKey);
+    latest.set(s.signalKey, s.peaks === undefined && earlier?.peaks ? { ...s, peaks: earlier.peaks } : s);
+  }
   const signals = [...latest.values()].map((s) => want(s, policy, now));
   const nodes = signals.reduce((sum, s) => sum + s.nodes, 0);
   const wanting = signals.filter((s) => s.nodes > 0);
@@ -60,7 +70,7 @@ export function wantedCapacity(input: WantedInput): WantedCapacity {
 }
 
 function want(s: SignalState, policy: WantedInput['policy'], now: Date): SignalWant {
-  const asked = s.demand === undefined ? policy.nodesPerCluster : Math.max(0, Math.ceil(s.demand));
+  const asked = askedNodes(s.demand, policy.nodesPerCluster);
   const source =
     s.demand === undefined
       ? `the default step of ${policy.nodesPerCluster} node(s)`
@@ -68,19 +78,29 @@ function want(s: SignalState, policy: WantedInput['policy'], now: Date): SignalW
   const hints =
     s.hints && (s.hints.provider !== undefined || s.hints.region !== undefined) ? s.hints : undefined;
   const base = { signalKey: s.signalKey, ...(hints && { hints }) };
-  if (s.status === 'firing') return { ...base, nodes: asked, why: `${s.signalKey} fires with ${source}` };
-  const resolved = s.resolvedAt === undefined ? Number.NaN : Date.parse(s.resolvedAt);
-  const until = resolved + policy.scaleDownWindowSeconds * 1000;
-  if (Number.isFinite(until) && now.getTime() < until) {
+  const window = policy.scaleDownWindowSeconds;
+  // A resolution is the last step down: its demand counts as a peak until it resolved.
+  const lastDemand =
+    s.status === 'resolved' && s.resolvedAt !== undefined && Number.isFinite(Date.parse(s.resolvedAt))
+      ? [{ nodes: asked, until: s.resolvedAt }]
+      : [];
+  const held = heldPeak([...(s.peaks ?? []), ...lastDemand], now, window);
+  const current = s.status === 'firing' ? asked : 0;
+  if (held && held.nodes > current) {
+    const since =
+      s.status === 'resolved' && held.until === s.resolvedAt
+        ? `${s.signalKey} resolved at ${s.resolvedAt}; its ${held.nodes} node(s) are kept`
+        : `${s.signalKey} ${s.status === 'firing' ? `fires with ${source}` : 'resolved'}; the ${held.nodes} node(s) it asked for until ${held.until} are kept`;
     return {
       ...base,
-      nodes: asked,
-      why: `${s.signalKey} resolved at ${s.resolvedAt}; its ${asked} node(s) are kept until the ${policy.scaleDownWindowSeconds}s scale-down window ends at ${new Date(until).toISOString()}`,
+      nodes: held.nodes,
+      why: `${since} until the ${window}s scale-down window ends at ${held.releasedAt.toISOString()}`,
     };
   }
+  if (s.status === 'firing') return { ...base, nodes: asked, why: `${s.signalKey} fires with ${source}` };
   return {
     ...base,
     nodes: 0,
-    why: `${s.signalKey} resolved${s.resolvedAt ? ` at ${s.resolvedAt}` : ''}, more than the ${policy.scaleDownWindowSeconds}s scale-down window ago`,
+    why: `${s.signalKey} resolved${s.resolvedAt ? ` at ${s.resolvedAt}` : ''}, more than the ${window}s scale-down window ago`,
   };
 }

@@ -132,7 +132,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       excusedUntil = Math.max(excusedUntil, t + world.fastestLead(policy.maxNodesPerCluster));
     recentNeed.push(need);
     const delivered = rule.evaluate(now, load);
-    if (delivered) world.deliver(delivered, t);
+    if (delivered) world.deliver(delivered, t, policy);
     const actions = policyStep({
       ...(delivered && { delivered }),
       clusters: world.records(),

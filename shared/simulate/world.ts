@@ -6,6 +6,7 @@
 import { type BurstCluster, servedSignal, withPhase } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';
 import type { CapacitySignal } from '../domain/capacity-signal.ts';
+import { peaksAfter } from '../domain/demand-peaks.ts';
 import { isLive, type Phase, teardownEntry } from '../domain/lifecycle.ts';
 import type { Meter } from './billing.ts';
 import type { LatencySource } from './latency.ts';
@@ -39,6 +40,9 @@ export interface WorldCounts {
   drainsCancelled: number;
   flaps: number;
 }
+
+/** The policy settings a delivery needs to keep a signal's demand peaks. */
+type PeakPolicy = Parameters<typeof peaksAfter>[3];
 
 /** Prices the world bills with. */
 export interface WorldPrices {
@@ -103,16 +107,23 @@ export class World {
 
   /**
    * A notification reaches the runtime at `t`: the records serving its signal remember the
-   * demand of a firing one (and forget a resolution), or the time a resolved one resolved.
+   * demand of a firing one (and forget a resolution, the demand left becoming a peak, as
+   * handleSignal writes them with `peaksAfter`), or the time a resolved one resolved.
    */
-  deliver(signal: CapacitySignal, t: number): void {
+  deliver(signal: CapacitySignal, t: number, policy: PeakPolicy): void {
     if (signal.status === 'firing') this.demands.set(signal.signalKey, signal.demand);
+    const at = new Date(this.epochMs + t * 1000).toISOString();
     for (const c of this.clusters) {
       const r = c.record;
       if (!isLive(r.phase) || r.warm || servedSignal(r) !== signal.signalKey) continue;
       if (signal.status === 'firing' && (r.demand !== signal.demand || r.signalResolvedAt !== undefined)) {
-        const { signalResolvedAt: _, ...rest } = r;
-        c.record = { ...rest, ...(signal.demand !== undefined && { demand: signal.demand }) };
+        const { signalResolvedAt: _, demandPeaks: __, demand: ___, ...rest } = r;
+        const peaks = peaksAfter(r, signal.demand, at, policy);
+        c.record = {
+          ...rest,
+          ...(signal.demand !== undefined && { demand: signal.demand }),
+          ...(peaks && { demandPeaks: peaks }),
+        };
         this.patch(c, {}, t);
       }
       if (signal.status === 'resolved' && r.signalResolvedAt === undefined)

@@ -118,6 +118,32 @@ describe('capacity follows demand (issue 12)', () => {
     await until(rt, (rs) => rs.length === 0, 15_000);
   });
 
+  it('keeps a burst whole when the clusterburst_nodes of a firing alert drops, until the scale-down window has passed since the higher demand', async () => {
+    rt = await startTestRuntime({ ...CONFIG, policy: { ...CONFIG.policy, scaleDownWindowSeconds: 3 } });
+    const fired = await rt.request('POST', '/alerts/alertmanager', alert('firing', 6));
+    const id = fired.body.burstId as string;
+    await until(rt, (rs) => rs.length === 1 && settled(rs));
+    // Active for longer than the window, so only the held demand can keep it from shrinking.
+    await new Promise((r) => setTimeout(r, 3100));
+
+    const dropped = await rt.request('POST', '/alerts/alertmanager', alert('firing', 2));
+    const droppedAt = Date.now();
+    expect(dropped.body.decision).toBe('duplicate');
+    const held = await rt.request('POST', '/schedule/scale-down');
+    expect(held.body.actions).toEqual([]);
+    expect((await rt.request('GET', '/plan')).body.capacity.wanted.signals[0].why).toMatch(
+      /fires with a demand of 2 node\(s\); the 6 node\(s\) it asked for until .* are kept until the 3s scale-down window ends/,
+    );
+    expect((await rt.deps.store.get(id))?.nodes).toBe(6);
+
+    await new Promise((r) => setTimeout(r, Math.max(0, droppedAt + 3100 - Date.now())));
+    const down = await rt.request('POST', '/schedule/scale-down');
+    expect(down.body.actions.map((a: Json) => a.kind)).toEqual(['shrink']);
+    const records = await until(rt, (rs) => rs.length === 1 && settled(rs) && rs[0]!.nodes < 6);
+    expect(records[0]!.id).toBe(id);
+    expect(records[0]!.nodes).toBeGreaterThanOrEqual(2);
+  });
+
   it('brings a draining burst back to Active when the alert fires again: same id, no new cluster, servers enabled after a passing health check', async () => {
     rt = await startTestRuntime(CONFIG);
     const fired = await rt.request('POST', '/alerts/alertmanager', alert('firing', 3));

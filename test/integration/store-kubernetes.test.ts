@@ -225,6 +225,7 @@ describe('kubernetes store on the BurstCluster CRD', () => {
       signalResolvedAt: '2026-11-22T11:00:00.000Z',
       servesSignal: 'alertmanager:{}:{alertname="Other"}',
       demand: 4,
+      demandPeaks: [{ nodes: 10, until: '2026-11-22T10:55:00.000Z' }],
       warm: false,
       resize: {
         state: 'failed',

@@ -1,3 +1,4 @@
+import { servedSignal } from '../../domain/burst-cluster.ts';
 import type { Deps } from '../deps.ts';
 import { isResult, loadFor } from '../load-record.ts';
 import { noop, type StepResult } from '../step-result.ts';
@@ -33,6 +34,9 @@ export async function cancelDrain(
     teardown: {},
     signalResolvedAt: undefined,
     ...(options.signalKey !== undefined && { servesSignal: options.signalKey }),
+    // Handed to another signal: the peaks were the old signal's demands, not the new one's.
+    ...(options.signalKey !== undefined &&
+      options.signalKey !== servedSignal(record) && { demandPeaks: undefined }),
     ...(options.demand !== undefined && { demand: options.demand }),
   }));
   if (saved)

@@ -51,7 +51,12 @@ export async function replaceAfterQuota(
         burstId: undefined,
         closed: undefined,
       }
-    : await admitSignal(deps, signal, { exclude, replaces: record.id, close });
+    : await admitSignal(deps, signal, {
+        exclude,
+        replaces: record.id,
+        close,
+        ...(record.demandPeaks && { demandPeaks: record.demandPeaks }),
+      });
   if (outcome.closed) {
     deps.checkpoint('after-write:Failed');
     deps.metrics.recordTransition(outcome.closed);

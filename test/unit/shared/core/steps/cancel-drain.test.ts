@@ -69,6 +69,20 @@ describe('cancelDrain (Draining -> Joined)', () => {
     await deps.store.close();
   });
 
+  it('forgets the demand peaks of the signal it served when it is handed to another signal, and keeps them for its own', async () => {
+    const peaks = [{ nodes: 10, until: '2026-11-22T10:05:00.000Z' }];
+    for (const [signalKey, kept] of [
+      ['alertmanager:group-2', undefined],
+      [SIGNAL.signalKey, peaks],
+    ] as const) {
+      const { deps, record } = await draining();
+      await patchRecord(deps, record, { demandPeaks: peaks });
+      await cancelDrain(deps, record.id, WHY, { signalKey, demand: 2 });
+      expect((await deps.store.get(record.id))?.demandPeaks).toEqual(kept);
+      await deps.store.close();
+    }
+  });
+
   it('does nothing the second time (a duplicate delivery or a retried plan)', async () => {
     const { deps, record } = await draining();
     await cancelDrain(deps, record.id, WHY);

@@ -90,6 +90,47 @@ describe('replaceAfterQuota', () => {
     }
   });
 
+  it('hands the higher demand its signal asked for within the scale-down window to its replacement', async () => {
+    const sims = ['first', 'second'].map(
+      (n) => new SimulatedProvider(n, SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 })),
+    );
+    const [first, second] = sims as [SimulatedProvider, SimulatedProvider];
+    const config = loadConfig({
+      value: {
+        providers: [
+          { name: 'first', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.1 },
+          { name: 'second', driver: 'simulated', regions: ['eu'], pricePerNodeHour: 0.2 },
+        ],
+        policy: { maxNodesPerCluster: 10 },
+      },
+    });
+    const deps = await createDeps(config, {
+      logger: createLogger('ERROR'),
+      overrides: {
+        store: new SqliteStore(':memory:'),
+        providers: new Map<string, ProviderDriver>([
+          ['first', outOfQuota(first)],
+          ['second', second],
+        ]),
+      },
+    });
+    try {
+      const { burstId } = await handleSignal(deps, { ...SIGNAL, demand: 10 });
+      // The alert's demand drops while the burst is still being created.
+      await handleSignal(deps, { ...SIGNAL, demand: 4 });
+      const held = (await deps.store.get(burstId!))?.demandPeaks;
+      expect(held?.map((p) => p.nodes)).toEqual([10]);
+      await provision(deps, burstId!);
+      const replacementId = /replaced by (b-[0-9a-f]{12})$/.exec(
+        (await deps.store.get(burstId!))?.lastError ?? '',
+      )?.[1];
+      expect(await deps.store.get(replacementId!)).toMatchObject({ demand: 4, demandPeaks: held });
+    } finally {
+      for (const sim of sims) await sim.close();
+      await deps.store.close();
+    }
+  });
+
   it('never has a burst and its quota replacement live together, so max clusters 1 holds at every write', async () => {
     const first = new SimulatedProvider('first', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
     const second = new SimulatedProvider('second', SimulatedProviderOptionsSchema.parse({ readyAfterMs: 0 }));
