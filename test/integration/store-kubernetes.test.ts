@@ -224,8 +224,8 @@ describe('kubernetes store on the BurstCluster CRD', () => {
       expiresAt: '2026-11-22T12:00:00.000Z',
       signalResolvedAt: '2026-11-22T11:00:00.000Z',
       servesSignal: 'alertmanager:{}:{alertname="Other"}',
-      demand: 4,
-      demandPeaks: [{ nodes: 10, until: '2026-11-22T10:55:00.000Z' }],
+      demand: 2.5,
+      demandPeaks: [{ nodes: 7.5, until: '2026-11-22T10:55:00.000Z' }],
       warm: false,
       resize: {
         state: 'failed',
