@@ -147,9 +147,16 @@ describe.each(STORES)(
       ['after adding the gateway server, before enabling it', 'after-gateway-add'],
     ])('reaches Active with exactly one cluster when killed %s', async (_when, point) => {
       const first = await start(point);
-      const id = await fire(first);
+      // The step may crash the runtime before the webhook's answer is written (the bus runs the
+      // next step in the same process): the sender sees the connection drop, as Alertmanager
+      // would, and the admitted burst is found through the API of the restarted runtime.
+      const sent = await fire(first).catch((error: Error) => {
+        if ((error.cause as { code?: string } | undefined)?.code !== 'UND_ERR_SOCKET') throw error;
+        return undefined;
+      });
       expect(await first.exited).toBe('SIGKILL');
       const second = await start();
+      const id = sent ?? (await json(`${second.url}/bursts`)).body.bursts[0].id;
       const active = await waitForPhase(second.url, id, 'Active');
       expect(inventory(dir)).toEqual([active.name]);
       expect((await json(`${second.url}/bursts`)).body.bursts).toHaveLength(1);
