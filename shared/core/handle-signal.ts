@@ -10,6 +10,7 @@ import { freshId, planFor, requestedRecord, stateOf } from './admit-planned.ts';
 import { applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
 import { planContext } from './plan-context.ts';
+import { nothingMayBurst } from './services.ts';
 import { eventFor, patchRecord } from './transition.ts';
 
 /** What became of a signal; the HTTP answer (202) carries it. */
@@ -62,6 +63,8 @@ async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome
  * signal: cancel a drain, grow, take a warm cluster, create through the admission.
  */
 async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
+  const nothing = nothingMayBurst(deps);
+  if (nothing) return { decision: 'refused', why: nothing };
   const extra = [stateOf(signal)];
   let records = await deps.store.list({ live: true });
   if (await remember(deps, signal, records)) records = await deps.store.list({ live: true });

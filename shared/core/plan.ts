@@ -4,7 +4,7 @@ import { eligibility, type ServiceEligibility } from '../domain/services.ts';
 import type { Deps } from './deps.ts';
 import { planContext } from './plan-context.ts';
 import { type ScaleDownReport, scaleDown } from './scale-down.ts';
-import { servicesThatBurst } from './services.ts';
+import { nothingMayBurst, servicesThatBurst } from './services.ts';
 
 /** A dry run: what would be decided now, and why. */
 export interface PlanReport {
@@ -41,6 +41,7 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     ...planContext(deps),
     now,
   });
+  const nothing = nothingMayBurst(deps);
   const { decision, wanted, actual, actions } = await scaleDown(deps, { dryRun: true });
   const services = await servicesThatBurst(deps).then(
     (v) => v.verdicts,
@@ -57,7 +58,7 @@ export async function plan(deps: Deps): Promise<PlanReport> {
     maxClusters: deps.policy.maxClusters,
     costPerHour: live.reduce((sum, r) => sum + r.costPerHour, 0),
     hourlyBudget: deps.policy.hourlyBudget,
-    burst,
+    burst: nothing ? { burst: false, why: nothing } : burst,
     scaleDown: decision,
     services,
     capacity: { wanted, actual, actions },

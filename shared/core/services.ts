@@ -17,10 +17,27 @@ export interface ServicesVerdict {
  */
 export async function servicesThatBurst(deps: Deps): Promise<ServicesVerdict> {
   const { services, protection } = deps.config;
-  const candidates = services.filter(
-    (s) =>
-      serviceEligibility(s, protection, { service: s.name, namespaceLabels: {}, workloadLabels: {} }).bursts,
-  );
+  const candidates = configEligible(deps);
   const labels = candidates.length ? await deps.federation.labels(candidates) : [];
   return eligibility(services, protection, labels);
+}
+
+/** The services the configuration's own rules let burst (burstable, allowed namespace). */
+function configEligible(deps: Pick<Deps, 'config'>): ServiceSpec[] {
+  const { services, protection } = deps.config;
+  const unlabelled = (s: ServiceSpec) => ({ service: s.name, namespaceLabels: {}, workloadLabels: {} });
+  return services.filter((s) => serviceEligibility(s, protection, unlabelled(s)).bursts);
+}
+
+/**
+ * Why no capacity may be bought at all, when the configuration lets no service burst: a cluster
+ * would be paid for and then fail its route. Undefined when at least one service may burst (its
+ * labels are read at the route, where a restricted label still stops it).
+ */
+export function nothingMayBurst(deps: Pick<Deps, 'config'>): string | undefined {
+  if (configEligible(deps).length) return undefined;
+  const { services, protection } = deps.config;
+  const { verdicts } = eligibility(services, protection, undefined);
+  const reasons = verdicts.map((v) => `${v.service}: ${v.why}`).join('; ');
+  return `no service may burst, so no capacity is bought (${reasons || 'none configured'})`;
 }

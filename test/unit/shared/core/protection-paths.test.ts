@@ -57,6 +57,30 @@ describe('a service not burstable, restricted or outside the allowed namespaces 
     ]);
   });
 
+  it('buys no capacity for an alarm or a manual request when no service may burst, and the plan says why', async () => {
+    const fed = federation();
+    // Restricted labels are read at the route; here the configuration alone lets nothing burst.
+    const none: ConfigInput = {
+      ...SITE,
+      services: SITE.services!.filter((s) => s.name === 'intranet' || s.name === 'billing'),
+    };
+    rt = await startTestRuntime(none, { overrides: { federation: fed } });
+    const fired = await rt.request('POST', '/alerts/alertmanager', loadEvent('alertmanager', 'firing'));
+    expect(fired.body).toMatchObject({ decision: 'refused' });
+    expect(fired.body.why).toMatch(
+      /^no service may burst, so no capacity is bought \(intranet: not marked burstable; /,
+    );
+    const manual = await rt.request('POST', '/bursts', { reason: 'conference week' });
+    expect(manual.body.burstId).toBeUndefined();
+    expect((await rt.request('GET', '/bursts')).body.bursts).toEqual([]);
+    const plan = await rt.request('GET', '/plan');
+    expect(plan.body.burst).toMatchObject({
+      burst: false,
+      why: expect.stringMatching(/^no service may burst/),
+    });
+    expect(fed.calls).toEqual([]);
+  });
+
   it('when reconcile re-drives a burst stuck before its route', async () => {
     const fed = federation();
     w = await startLifecycleWorld(SITE, { overrides: { federation: fed } });
