@@ -10,7 +10,7 @@ import { DriverError } from '../../errors.ts';
 import { retry } from '../../retry.ts';
 import { deleteOwned, readCustom, upsertOwned } from '../kube/owned-object.ts';
 import { placementClusters } from '../kube/placement-clusters.ts';
-import { ingressOf, readyReplicasOf } from '../kube/service-objects.ts';
+import { serviceOnMember } from '../kube/service-objects.ts';
 import {
   assignedTo,
   type Binding,
@@ -67,37 +67,19 @@ export class KarmadaPlacement {
 
   async serviceStatus(member: string, services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
     return Promise.all(
-      services.map(async (service) => {
-        let desired = 0;
-        let ready = 0;
-        const missing: string[] = [];
-        for (const w of service.workloads) {
-          const binding = await this.#binding(w.namespace, bindingName(w.name, w.kind));
-          if (!binding) missing.push(`${w.kind} ${w.namespace}/${w.name}`);
-          desired += binding ? assignedTo(binding, member) : 0;
-          ready += readyReplicasOf(
-            binding?.status.aggregatedStatus.find((a) => a.clusterName === member)?.status,
-          );
-        }
-        const e = service.expose;
-        const exposed = await this.#binding(e.namespace, bindingName(e.name, e.kind));
-        const ingress = ingressOf(
-          e,
-          exposed?.status.aggregatedStatus.find((a) => a.clusterName === member)?.status,
-        );
-        const message = missing.length
-          ? `no ResourceBinding yet for ${missing.join(', ')}`
-          : ingress
-            ? undefined
-            : `${e.kind} ${e.namespace}/${e.name} has no load-balancer ingress on ${member} yet`;
-        return {
-          service: service.name,
-          desiredReplicas: desired,
-          readyReplicas: ready,
-          ...(ingress ? { ingress } : {}),
-          ...(message ? { message } : {}),
-        };
-      }),
+      services.map((service) =>
+        serviceOnMember(
+          service,
+          member,
+          async (o) => {
+            const binding = await this.#binding(o.namespace, bindingName(o.name, o.kind));
+            if (!binding) return undefined;
+            const status = binding.status.aggregatedStatus.find((a) => a.clusterName === member)?.status;
+            return { desired: assignedTo(binding, member), status };
+          },
+          (o) => `ResourceBinding for ${o.kind} ${o.namespace}/${o.name}`,
+        ),
+      ),
     );
   }
 

@@ -18,7 +18,7 @@ import type { ServiceOnMember, ServiceSpec, WorkloadRef } from '../../domain/ser
 import { DriverError } from '../../errors.ts';
 import { type Custom, deleteOwned, readCustom, upsertOwned } from '../kube/owned-object.ts';
 import { placementClusters } from '../kube/placement-clusters.ts';
-import { ingressOf, readyReplicasOf } from '../kube/service-objects.ts';
+import { readyReplicasOf, serviceOnMember } from '../kube/service-objects.ts';
 import type { KubefedOptions } from './kubefed-options.ts';
 
 const DRIVER = 'kubefed';
@@ -89,32 +89,24 @@ export class KubefedPlacement {
 
   async serviceStatus(member: string, services: readonly ServiceSpec[]): Promise<ServiceOnMember[]> {
     return Promise.all(
-      services.map(async (service) => {
-        let desired = 0;
-        let ready = 0;
-        const missing: string[] = [];
-        for (const w of service.workloads) {
-          const fd = await this.#federated('federateddeployments', w.namespace, w.name);
-          if (!fd) missing.push(`FederatedDeployment ${w.namespace}/${w.name}`);
-          desired += fd ? replicasOn(fd, member) : 0;
-          ready += readyReplicasOf(remote(fd, member));
-        }
-        const e = service.expose;
-        const fs = await this.#federated('federatedservices', e.namespace, e.name);
-        const ingress = ingressOf(e, remote(fs, member));
-        const message = missing.length
-          ? `no ${missing.join(', ')}`
-          : ingress
-            ? undefined
-            : `FederatedService ${e.namespace}/${e.name} reports no load-balancer ingress on ${member} yet`;
-        return {
-          service: service.name,
-          desiredReplicas: desired,
-          readyReplicas: ready,
-          ...(ingress ? { ingress } : {}),
-          ...(message ? { message } : {}),
-        };
-      }),
+      services.map((service) =>
+        serviceOnMember(
+          service,
+          member,
+          async (o) => {
+            const workload = o !== service.expose;
+            const plural = workload ? 'federateddeployments' : 'federatedservices';
+            const federated = await this.#federated(plural, o.namespace, o.name);
+            if (!federated) return undefined;
+            return {
+              desired: workload ? replicasOn(federated, member) : 0,
+              status: remote(federated, member),
+            };
+          },
+          (o) =>
+            `${o === service.expose ? 'FederatedService' : 'FederatedDeployment'} ${o.namespace}/${o.name}`,
+        ),
+      ),
     );
   }
 

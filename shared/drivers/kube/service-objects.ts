@@ -5,7 +5,13 @@
  */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { ExposeRef, ServiceLabels, ServiceSpec, WorkloadRef } from '../../domain/services.ts';
+import type {
+  ExposeRef,
+  ServiceLabels,
+  ServiceOnMember,
+  ServiceSpec,
+  WorkloadRef,
+} from '../../domain/services.ts';
 import { workloadKey } from '../../domain/services.ts';
 import { readIfPresent } from './calls.ts';
 import { readCustom } from './owned-object.ts';
@@ -43,6 +49,51 @@ export function ingressOf(
 export function readyReplicasOf(status: unknown): number {
   const ready = (status as { readyReplicas?: unknown } | undefined)?.readyReplicas;
   return typeof ready === 'number' ? ready : 0;
+}
+
+/** How a federation reports one of a service's objects on a member. */
+export interface MemberReport {
+  /** Replicas the federation assigned to the member (workloads). */
+  readonly desired: number;
+  /** The object's status as the member reported it back through the federation. */
+  readonly status: unknown;
+}
+
+/**
+ * A service on a member from what the federation reports of its objects: assigned and ready
+ * replicas summed over its workloads, the ingress from its exposing object, and what is still
+ * missing. `report` answers undefined for an object the federation does not have yet; `what`
+ * names it in the message (e.g. its ResourceBinding).
+ */
+export async function serviceOnMember(
+  service: ServiceSpec,
+  member: string,
+  report: (object: WorkloadRef | ExposeRef) => Promise<MemberReport | undefined>,
+  what: (object: WorkloadRef | ExposeRef) => string,
+): Promise<ServiceOnMember> {
+  let desired = 0;
+  let ready = 0;
+  const missing: string[] = [];
+  for (const w of service.workloads) {
+    const got = await report(w);
+    if (!got) missing.push(what(w));
+    desired += got?.desired ?? 0;
+    ready += readyReplicasOf(got?.status);
+  }
+  const e = service.expose;
+  const ingress = ingressOf(e, (await report(e))?.status);
+  const message = missing.length
+    ? `no ${missing.join(', ')} yet`
+    : ingress
+      ? undefined
+      : `${e.kind} ${e.namespace}/${e.name} has no load-balancer ingress on ${member} yet`;
+  return {
+    service: service.name,
+    desiredReplicas: desired,
+    readyReplicas: ready,
+    ...(ingress ? { ingress } : {}),
+    ...(message ? { message } : {}),
+  };
 }
 
 /** The API coordinates of a workload kind (served under apps/v1). */
