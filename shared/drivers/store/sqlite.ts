@@ -77,6 +77,13 @@ export class SqliteStore implements BurstStore {
   readonly #now: () => Date;
   /** Prepared statements by SQL: compiling one costs more than running these small queries. */
   readonly #statements = new Map<string, Database.Statement>();
+  /** Writes of this connection to `bursts`, which `PRAGMA data_version` does not count. */
+  #ownWrites = 0;
+  /**
+   * The live records as last listed and the database state they were read in. Every signal and
+   * pass lists them; while no connection has written, the list is what it was.
+   */
+  #live?: { readonly stamp: string; readonly records: readonly BurstCluster[] };
 
   /** Open (creating if needed) the store at `path`; `:memory:` for a throwaway one. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -125,6 +132,7 @@ export class SqliteStore implements BurstStore {
   }
 
   async list(query: RecordQuery = {}): Promise<BurstCluster[]> {
+    if (query.live && query.phases === undefined && query.signalKey === undefined) return this.#liveRecords();
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.live) where.push('live = 1');
@@ -137,6 +145,14 @@ export class SqliteStore implements BurstStore {
       params.push(query.signalKey);
     }
     return this.#select(where.length ? `WHERE ${where.join(' AND ')}` : '', params);
+  }
+
+  /** The live records, read again only when some connection wrote since the last read. */
+  #liveRecords(): BurstCluster[] {
+    // data_version changes when another connection commits; this one's writes are counted apart.
+    const stamp = `${this.#prepare('PRAGMA data_version').pluck().get()}:${this.#ownWrites}`;
+    if (this.#live?.stamp !== stamp) this.#live = { stamp, records: this.#select('WHERE live = 1', []) };
+    return [...this.#live.records];
   }
 
   async page(options: { readonly limit: number; readonly cursor?: string }): Promise<RecordPage> {
@@ -157,6 +173,7 @@ export class SqliteStore implements BurstStore {
       `DELETE FROM bursts WHERE live = 0 AND updated_at < ?
            AND NOT EXISTS (SELECT 1 FROM outbox WHERE json_extract(outbox.event, '$.burstId') = bursts.id)`,
     ).run(before);
+    this.#ownWrites++;
     return info.changes;
   }
 
@@ -215,6 +232,7 @@ export class SqliteStore implements BurstStore {
 
   /** CAS write of `record` (stored at `record.version`) with its events; call in a transaction. */
   #write(record: BurstCluster, events: readonly LifecycleEvent[]): BurstCluster {
+    this.#ownWrites++;
     const next = { ...record, version: record.version + 1 };
     const info = this.#prepare(
       'UPDATE bursts SET version = ?, phase = ?, record = ?, live = ?, signal_key = ?, updated_at = ? WHERE id = ? AND version = ?',
@@ -256,6 +274,7 @@ export class SqliteStore implements BurstStore {
   }
 
   #insert(record: BurstCluster): void {
+    this.#ownWrites++;
     this.#prepare(
       'INSERT INTO bursts (version, phase, record, live, signal_key, updated_at, id) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ).run(...this.#columns(record), record.id);

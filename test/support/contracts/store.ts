@@ -176,6 +176,26 @@ export function runStoreContract(
       expect(ids(await store.list())).toEqual([live.id, ended.id, failed.id, active.id].sort());
     });
 
+    it('lists live records as they are now after its own and another connection’s writes', async () => {
+      const ids = (records: readonly BurstCluster[]) => records.map((r) => `${r.id}@${r.version}`).sort();
+      const first = await admitOne(makeRecord());
+      expect(ids(await store.list({ live: true }))).toEqual([`${first.id}@1`]);
+      const second = await admitOne(makeRecord());
+      expect(ids(await store.list({ live: true }))).toEqual([`${first.id}@1`, `${second.id}@1`].sort());
+      const moved = await moveTo(first, 'Active');
+      expect(ids(await store.list({ live: true }))).toEqual([`${first.id}@2`, `${second.id}@1`].sort());
+      if (!h.second) return;
+      const other = await h.second();
+      try {
+        const fromOther = makeRecord();
+        await other.admit('other', () => ({ admit: true, record: fromOther, events: [] }));
+        await other.update({ ...moved, phase: 'Deleted' });
+        expect(ids(await store.list({ live: true }))).toEqual([`${fromOther.id}@1`, `${second.id}@1`].sort());
+      } finally {
+        await other.close();
+      }
+    });
+
     it('gives admission the live records and the records of its signal, not other ended ones', async () => {
       const live = await admitOne(makeRecord());
       const signalKey = 'alertmanager:{}:{alertname="HighLoad"}';
