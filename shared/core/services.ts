@@ -22,11 +22,18 @@ export async function servicesThatBurst(deps: Deps): Promise<ServicesVerdict> {
   return eligibility(services, protection, labels);
 }
 
+// The configuration is fixed for a process's life: every signal asks, so judge it once.
+const CONFIG_ELIGIBLE = new WeakMap<Deps['config'], readonly ServiceSpec[]>();
+
 /** The services the configuration's own rules let burst (burstable, allowed namespace). */
-function configEligible(deps: Pick<Deps, 'config'>): ServiceSpec[] {
+function configEligible(deps: Pick<Deps, 'config'>): readonly ServiceSpec[] {
+  const known = CONFIG_ELIGIBLE.get(deps.config);
+  if (known) return known;
   const { services, protection } = deps.config;
   const unlabelled = (s: ServiceSpec) => ({ service: s.name, namespaceLabels: {}, workloadLabels: {} });
-  return services.filter((s) => serviceEligibility(s, protection, unlabelled(s)).bursts);
+  const eligible = services.filter((s) => serviceEligibility(s, protection, unlabelled(s)).bursts);
+  CONFIG_ELIGIBLE.set(deps.config, eligible);
+  return eligible;
 }
 
 /**
