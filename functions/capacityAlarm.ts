@@ -5,6 +5,7 @@
  */
 import type { Deps } from '../shared/core/deps.ts';
 import { handleSignal, type SignalOutcome } from '../shared/core/handle-signal.ts';
+import type { CapacitySignal } from '../shared/domain/capacity-signal.ts';
 import type { HttpAnswer, HttpRoute } from '../shared/runtime/http/route.ts';
 import { AlertmanagerWebhookSchema } from '../shared/schemas/alertmanager.ts';
 import {
@@ -17,23 +18,27 @@ import { normaliseCloudMonitoring } from '../shared/schemas/normalise-cloud-moni
 import { normaliseCloudWatch } from '../shared/schemas/normalise-cloudwatch.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
 
+/** The signal an Alertmanager webhook (v4) stands for; ValidationError if it is not one. */
+function alertmanagerSignal(_deps: Deps, body: unknown): CapacitySignal {
+  return normaliseAlertmanager(parseInput(AlertmanagerWebhookSchema, body, 'Alertmanager webhook'));
+}
+
+/** The signal a CloudWatch "Alarm State Change" event stands for, with its configured demand. */
+function cloudWatchSignal(deps: Deps, event: unknown): CapacitySignal {
+  return normaliseCloudWatch(
+    parseInput(CloudWatchAlarmEventSchema, event, 'CloudWatch alarm event'),
+    deps.config.demand.cloudwatch,
+  );
+}
+
 /** Alertmanager webhook (v4). */
 export function fromAlertmanager(deps: Deps, body: unknown): Promise<SignalOutcome> {
-  return handleSignal(
-    deps,
-    normaliseAlertmanager(parseInput(AlertmanagerWebhookSchema, body, 'Alertmanager webhook')),
-  );
+  return handleSignal(deps, alertmanagerSignal(deps, body));
 }
 
 /** CloudWatch "Alarm State Change" event, as EventBridge delivers it. */
 export function fromCloudWatch(deps: Deps, event: unknown): Promise<SignalOutcome> {
-  return handleSignal(
-    deps,
-    normaliseCloudWatch(
-      parseInput(CloudWatchAlarmEventSchema, event, 'CloudWatch alarm event'),
-      deps.config.demand.cloudwatch,
-    ),
-  );
+  return handleSignal(deps, cloudWatchSignal(deps, event));
 }
 
 /** Cloud Monitoring incident, webhook form. */
@@ -53,19 +58,25 @@ export function signalAnswer(outcome: SignalOutcome): HttpAnswer {
   return { status: 202, body: { ...rest, ...(record && { phase: record.phase }) } };
 }
 
-/** HTTP routes of capacityAlarm. */
+/**
+ * HTTP routes of capacityAlarm. Cloud Monitoring's is parsed on each request: its normalisation
+ * reads the clock (an open incident's time), so the same bytes are not always the same signal.
+ */
 export const routes: readonly HttpRoute[] = [
   {
     method: 'POST',
     path: '/alerts/alertmanager',
     auth: true,
-    handle: async (deps, req) => signalAnswer(await fromAlertmanager(deps, req.body)),
+    // Pure in the body: an HA pair's second copy and every repeat skip the parse (BodyMemo).
+    parseBody: alertmanagerSignal,
+    handle: async (deps, req) => signalAnswer(await handleSignal(deps, req.body as CapacitySignal)),
   },
   {
     method: 'POST',
     path: '/alerts/cloudwatch',
     auth: true,
-    handle: async (deps, req) => signalAnswer(await fromCloudWatch(deps, req.body)),
+    parseBody: cloudWatchSignal,
+    handle: async (deps, req) => signalAnswer(await handleSignal(deps, req.body as CapacitySignal)),
   },
   {
     method: 'POST',

@@ -6,6 +6,7 @@
 import type { Deps } from '../../core/deps.ts';
 import { type AuthSettings, checkAuth, requireAuth } from '../auth.ts';
 import { publishAfterWrite } from '../publish-after-write.ts';
+import { memoFor } from './body-memo.ts';
 import { errorAnswer, HttpError } from './http-errors.ts';
 import { type RouteMatch, resolveRoute } from './resolve-route.ts';
 import type { HttpAnswer, HttpRoute } from './route.ts';
@@ -62,7 +63,8 @@ export async function handleRequest(app: HttpApp, req: RawHttpRequest): Promise<
     const match = req.match?.(app.routes) ?? resolveRoute(app.routes, req.method, req.path);
     route = `${match.route.method} ${match.route.path}`;
     if (match.route.auth) checkAuth(req.headers.authorization, auth);
-    const body = await readJsonBody(req, deps.config.server.bodyLimitBytes);
+    const text = await readJsonText(req, deps.config.server.bodyLimitBytes);
+    const body = parseBody(deps, match.route, text);
     const request = {
       method: req.method.toUpperCase(),
       path: req.path,
@@ -92,11 +94,10 @@ export async function handleRequest(app: HttpApp, req: RawHttpRequest): Promise<
 }
 
 /**
- * The parsed JSON body: undefined for GET, DELETE and an empty body (the route's schema judges);
- * 415 unless the type is `application/json` or `application/*+json`, 413 past the limit, 400 if
- * malformed.
+ * The body's text: undefined for GET, DELETE and an empty body (the route's schema judges);
+ * 415 unless the type is `application/json` or `application/*+json`, 413 past the limit.
  */
-async function readJsonBody(req: RawHttpRequest, limit: number): Promise<unknown> {
+async function readJsonText(req: RawHttpRequest, limit: number): Promise<string | undefined> {
   const method = req.method.toUpperCase();
   if (method === 'GET' || method === 'DELETE' || !req.hasBody) return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -104,8 +105,19 @@ async function readJsonBody(req: RawHttpRequest, limit: number): Promise<unknown
     throw new HttpError(415, `content type must be application/json, got "${type || 'none'}"`);
   }
   const bytes = await req.readBody(limit);
-  if (bytes.length === 0) return undefined;
-  return parseJson(bytes.toString('utf8'));
+  return bytes.length === 0 ? undefined : bytes.toString('utf8');
+}
+
+/**
+ * The body as the handler gets it: JSON (400 if malformed), then the route's own parse if it
+ * has one, remembered by the body's bytes.
+ */
+function parseBody(deps: Deps, route: HttpRoute, text: string | undefined): unknown {
+  const { parseBody: parse } = route;
+  if (!parse) return text === undefined ? undefined : parseJson(text);
+  if (text === undefined) return parse(deps, undefined);
+  // One memo per configuration and route: the parse may read the configuration.
+  return memoFor(deps.config, route).parse(text, () => parse(deps, parseJson(text)));
 }
 
 /** JSON.parse with the 400 every runtime answers to malformed JSON. */

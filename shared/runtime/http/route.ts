@@ -27,6 +27,12 @@ export interface HttpRoute {
   readonly path: string;
   /** Whether the route needs the webhook credentials (all but health and metrics do). */
   readonly auth?: boolean;
+  /**
+   * The route's own parse of its JSON body (schema, normalisation): the handler then gets its
+   * result as `request.body`. Must depend only on the body and the configuration: a
+   * byte-identical repeat reuses the first result (`BodyMemo`), frozen.
+   */
+  readonly parseBody?: (deps: Deps, json: unknown) => unknown;
   readonly handle: (deps: Deps, request: HttpRequest) => Promise<HttpAnswer>;
 }
 
