@@ -32,12 +32,22 @@ export function stateOf(signal: CapacitySignal): SignalState {
   };
 }
 
-/** Wanted capacity and the plan for the records given, with `extra` signals taking precedence. */
-export function planFor(deps: Deps, records: readonly BurstCluster[], extra: readonly SignalState[] = []) {
+/** Wanted and actual capacity for the records given, with `extra` signals taking precedence. */
+export function capacityNow(
+  deps: Deps,
+  records: readonly BurstCluster[],
+  extra: readonly SignalState[] = [],
+) {
   const now = deps.now();
   const signals = [...signalStates(records, now), ...extra];
   const wanted = wantedCapacity({ signals, policy: deps.policy, now });
   const clusters = records.map((r) => actualCluster(r, now));
+  return { wanted, clusters, now };
+}
+
+/** Wanted capacity and the plan for the records given, with `extra` signals taking precedence. */
+export function planFor(deps: Deps, records: readonly BurstCluster[], extra: readonly SignalState[] = []) {
+  const { wanted, clusters, now } = capacityNow(deps, records, extra);
   const actions = planCapacity({ wanted, clusters, ...planContext(deps), now });
   return { wanted, clusters, actions };
 }

@@ -5,8 +5,9 @@ import { decideBurst } from '../domain/decide-burst.ts';
 import { peaksAfter } from '../domain/demand-peaks.ts';
 import { isLive } from '../domain/lifecycle.ts';
 import { burstIdFor } from '../domain/names.ts';
+import { planCapacity, shortfall } from '../domain/plan-capacity.ts';
 import type { AdmitClose } from '../drivers/store/store.ts';
-import { freshId, planFor, requestedRecord, stateOf } from './admit-planned.ts';
+import { capacityNow, freshId, requestedRecord, stateOf } from './admit-planned.ts';
 import { applyCapacity } from './apply-capacity.ts';
 import type { Deps } from './deps.ts';
 import { planContext } from './plan-context.ts';
@@ -68,11 +69,15 @@ async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalO
   const extra = [stateOf(signal)];
   let records = await deps.store.list({ live: true });
   if (await remember(deps, signal, records)) records = await deps.store.list({ live: true });
-  const { actions, wanted } = planFor(deps, records, extra);
-  const mine = actions.filter((a) => forSignal(a, signal.signalKey, records, actions));
+  const { wanted, clusters, now } = capacityNow(deps, records, extra);
+  const want = wanted.signals.find((w) => w.signalKey === signal.signalKey);
   const serving = records.filter((r) => servedSignal(r) === signal.signalKey && !r.warm);
+  // The plan adds capacity for a signal only while it is short: a repeat its clusters cover
+  // (every duplicate delivery) is answered without planning the whole fleet.
+  const covered = serving.length > 0 && shortfall(want, clusters) <= 0;
+  const actions = covered ? [] : planCapacity({ wanted, clusters, ...planContext(deps), now });
+  const mine = actions.filter((a) => forSignal(a, signal.signalKey, records, actions));
   if (mine.length === 0) {
-    const want = wanted.signals.find((w) => w.signalKey === signal.signalKey);
     const first = serving[0];
     if (first) {
       return {

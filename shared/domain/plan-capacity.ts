@@ -85,7 +85,7 @@ export function planCapacity(input: PlanInput): CapacityAction[] {
   const warm = live.filter((c) => c.warm && SERVING.includes(c.phase));
   for (const want of input.wanted.signals) {
     const own = live.filter((c) => c.signalKey === want.signalKey && !c.warm);
-    let short = want.nodes - sum(own.filter((c) => SERVING.includes(c.phase)));
+    let short = shortfall(want, live);
     if (short <= 0) continue;
     const step = (action: CapacityAction, nodes: number) => {
       actions.push(action);
@@ -179,6 +179,17 @@ export function planCapacity(input: PlanInput): CapacityAction[] {
   actions.push(...planRelease(input, live, wantOf));
   actions.push(...planWarm(input, warm, ledger));
   return actions;
+}
+
+/**
+ * The nodes a signal is short of: what it wants less what its own clusters (not warm standbys)
+ * have or will have once provisioned. The plan adds capacity for a signal only while this is
+ * above 0, so a repeat of a signal its clusters cover needs no plan to be answered.
+ */
+export function shortfall(want: SignalWant | undefined, clusters: readonly ActualCluster[]): number {
+  if (!want) return 0;
+  const own = clusters.filter((c) => c.signalKey === want.signalKey && !c.warm && SERVING.includes(c.phase));
+  return want.nodes - sum(own);
 }
 
 /** Keep `warmClusters` warm standby clusters: create what is missing (after demand), drain extras. */

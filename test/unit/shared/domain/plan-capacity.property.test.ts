@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CapacityAction } from '../../../../shared/domain/capacity-plan.ts';
 import type { Phase } from '../../../../shared/domain/lifecycle.ts';
 import type { ProviderOffer } from '../../../../shared/domain/place.ts';
-import { type ActualCluster, planCapacity } from '../../../../shared/domain/plan-capacity.ts';
+import { type ActualCluster, planCapacity, shortfall } from '../../../../shared/domain/plan-capacity.ts';
 import { DEFAULT_POLICY, type Policy } from '../../../../shared/domain/policy.ts';
 import { type SignalState, wantedCapacity } from '../../../../shared/domain/wanted-capacity.ts';
 
@@ -90,7 +90,7 @@ function progress(model: Model[], now: Date, drainSteps: Map<string, number>): M
 
 describe('planCapacity under random demand series', () => {
   it('keeps budget, max clusters and max nodes, never overshoots a want by a whole step, and never creates while a drain or warm cluster could serve', () => {
-    const seen = { creates: 0, grows: 0, cancels: 0, takes: 0, shrinks: 0, drains: 0 };
+    const seen = { creates: 0, grows: 0, cancels: 0, takes: 0, shrinks: 0, drains: 0, covereds: 0 };
     fc.assert(
       fc.property(policyArb, fc.array(eventArb, { minLength: 1, maxLength: 40 }), (knobs, events) => {
         const policy: Policy = { ...DEFAULT_POLICY, ...knobs };
@@ -175,6 +175,29 @@ describe('planCapacity under random demand series', () => {
                   (c.warm && SERVING.includes(c.phase))),
             );
             expect(couldServe).toEqual([]);
+          }
+          // A signal its own clusters cover gets nothing from the plan: what lets a duplicate
+          // delivery be answered from the shortfall alone (handleSignal).
+          for (const want of wanted.signals) {
+            const servingOwn = model
+              .filter((c) => c.signalKey === want.signalKey && !c.warm && SERVING.includes(c.phase))
+              .reduce((s, c) => s + c.nodes.desired, 0);
+            expect(shortfall(want, model)).toBe(want.nodes - servingOwn);
+            if (servingOwn < want.nodes) continue;
+            seen.covereds++;
+            // A cluster this plan hands to another signal (a cancelled drain) grows for that one.
+            const handed = (id: string) =>
+              actions.some((a) => a.kind === 'cancelDrain' && a.burstId === id && a.signalKey !== undefined);
+            const own = (id: string) =>
+              !handed(id) && model.find((c) => c.id === id)?.signalKey === want.signalKey;
+            const forIt = actions.filter(
+              (a) =>
+                ((a.kind === 'create' || a.kind === 'takeWarm') && a.signalKey === want.signalKey) ||
+                (a.kind === 'cancelDrain' && (a.signalKey ?? '') === want.signalKey) ||
+                (a.kind === 'cancelDrain' && a.signalKey === undefined && own(a.burstId)) ||
+                (a.kind === 'grow' && own(a.burstId)),
+            );
+            expect(forIt).toEqual([]);
           }
           model = after;
         }
