@@ -6,8 +6,9 @@
  * when a config or driver schema loads it later, only sets English when no locale is set, so the
  * order of the two does not matter and the messages a user sees are the same either way.
  */
-import { en } from 'zod/locales';
+
 import { config } from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 
 config(en());
 
