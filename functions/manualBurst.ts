@@ -2,7 +2,6 @@
  * manualBurst: the operator's API. Create a burst (optionally with a TTL), list and get bursts
  * with their phase history and the why of each decision, start a teardown, or plan (dry run).
  */
-import { z } from 'zod';
 import type { Deps } from '../shared/core/deps.ts';
 import { handleSignal } from '../shared/core/handle-signal.ts';
 import { plan } from '../shared/core/plan.ts';
@@ -15,27 +14,28 @@ import type { HttpRoute } from '../shared/runtime/http/route.ts';
 import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
 import { normaliseManual } from '../shared/schemas/normalise-manual.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
+import * as z from '../shared/schemas/zod-mini.ts';
 import { signalAnswer } from './capacityAlarm.ts';
 
 const IdSchema = z.strictObject({
-  id: z.string().regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab'),
+  id: z.string().check(z.regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab')),
 });
 /** `GET /bursts?limit=&cursor=`: a page of records; `next` in the answer fetches the following one. */
 const PageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z
-    .string()
-    .min(1)
-    .max(2048)
-    .regex(/^[A-Za-z0-9._~+/=-]+$/, 'must be the next value of an earlier page')
-    .optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 100),
+  cursor: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(2048),
+        z.regex(/^[A-Za-z0-9._~+/=-]+$/, 'must be the next value of an earlier page'),
+      ),
+  ),
 });
 /** `DELETE /bursts/{id}?force=true`: a teardown that waits for no one's replicas to be home. */
-const DeleteQuerySchema = z.object({ force: z.enum(['true', 'false']).optional() });
-const IdempotencyKeySchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/)
-  .optional();
+const DeleteQuerySchema = z.object({ force: z.optional(z.enum(['true', 'false'])) });
+const IdempotencyKeySchema = z.optional(z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/)));
 
 /** One line of `GET /bursts`: what `clusterburst status` shows. */
 export function summary(record: BurstCluster, now: Date) {

@@ -6,15 +6,16 @@
  * before the deadline, so a retry loop or an SDK call stops and the invocation fails retryably
  * instead of being killed mid-call.
  */
-import { z } from 'zod';
+
 import type { Deps } from '../core/deps.ts';
 import { ConfigError } from '../errors.ts';
 import { deadlineSignal, throwIfAborted, withSignal } from '../retry.ts';
+import * as z from '../schemas/zod-mini.ts';
 
 /** Time kept before the platform's deadline to fail, flush the outbox and answer. */
 export const DEADLINE_MARGIN_MS = 1000;
 
-const TimeoutSecondsSchema = z.coerce.number().int().min(1).max(3600);
+const TimeoutSecondsSchema = z.coerce.number().check(z.int(), z.gte(1), z.lte(3600));
 
 /**
  * Runs one invocation with `remainingMs` left: `run` gets deps carrying the deadline signal, and

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { checkDemandIn } from './demand.ts';
+import * as z from './zod-mini.ts';
 
 /** Alertmanager formats times as RFC 3339 (Go's RFC3339Nano, nanosecond fractions, any offset). */
 const timestamp = z.iso.datetime({ offset: true });
@@ -19,7 +19,7 @@ export const AlertmanagerAlertSchema = z.looseObject({
   /** `0001-01-01T00:00:00Z` while the alert is firing. */
   endsAt: timestamp,
   generatorURL: z.string(),
-  fingerprint: z.string().min(1),
+  fingerprint: z.string().check(z.minLength(1)),
 });
 
 /**
@@ -29,9 +29,9 @@ export const AlertmanagerAlertSchema = z.looseObject({
 export const AlertmanagerWebhookSchema = z
   .looseObject({
     version: z.literal('4'),
-    groupKey: z.string().min(1),
+    groupKey: z.string().check(z.minLength(1)),
     /** How many alerts were left out because of the receiver's `max_alerts`. */
-    truncatedAlerts: z.number().int().nonnegative(),
+    truncatedAlerts: z.number().check(z.int(), z.nonnegative()),
     status: z.enum(ALERT_STATUSES),
     receiver: z.string(),
     groupLabels: stringMap,
@@ -39,17 +39,19 @@ export const AlertmanagerWebhookSchema = z
     commonAnnotations: stringMap,
     externalURL: z.string(),
     // Alertmanager never notifies an empty group; normalisation relies on at least one alert.
-    alerts: z.array(AlertmanagerAlertSchema).min(1),
+    alerts: z.array(AlertmanagerAlertSchema).check(z.minLength(1)),
   })
   // A demand (`clusterburst_nodes`) may sit on the group or on each alert, as label or annotation.
-  .superRefine((payload, ctx) => {
-    checkDemandIn(payload.commonLabels, ['commonLabels'], ctx);
-    checkDemandIn(payload.commonAnnotations, ['commonAnnotations'], ctx);
-    payload.alerts.forEach((alert, i) => {
-      checkDemandIn(alert.labels, ['alerts', i, 'labels'], ctx);
-      checkDemandIn(alert.annotations, ['alerts', i, 'annotations'], ctx);
-    });
-  });
+  .check(
+    z.superRefine((payload, ctx) => {
+      checkDemandIn(payload.commonLabels, ['commonLabels'], ctx);
+      checkDemandIn(payload.commonAnnotations, ['commonAnnotations'], ctx);
+      payload.alerts.forEach((alert, i) => {
+        checkDemandIn(alert.labels, ['alerts', i, 'labels'], ctx);
+        checkDemandIn(alert.annotations, ['alerts', i, 'annotations'], ctx);
+      });
+    }),
+  );
 
 /** A validated Alertmanager webhook notification. */
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhookSchema>;

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from './parse.ts';
+import * as z from './zod-mini.ts';
 
 /*
  * Verified (November 2026) against published payloads of Cloud Monitoring webhook / Pub/Sub
@@ -29,61 +29,63 @@ const numericText = z.union([z.string(), z.number()]);
 
 /** One Cloud Monitoring incident as found in a notification. */
 export const CloudMonitoringIncidentSchema = z.looseObject({
-  incident_id: z.string().min(1),
-  scoping_project_id: z.string().optional(),
-  scoping_project_number: z.number().int().optional(),
+  incident_id: z.string().check(z.minLength(1)),
+  scoping_project_id: z.optional(z.string()),
+  scoping_project_number: z.optional(z.number().check(z.int())),
   url: z.string(),
-  state: z.string().refine((value) => (INCIDENT_STATES as readonly string[]).includes(value.toLowerCase()), {
-    message: 'Invalid option: expected "open" or "closed" (any case)',
-  }),
+  state: z.string().check(
+    z.refine((value) => (INCIDENT_STATES as readonly string[]).includes(value.toLowerCase()), {
+      message: 'Invalid option: expected "open" or "closed" (any case)',
+    }),
+  ),
   /** Epoch seconds; 0 in a test notification. */
-  started_at: z.number().int().nonnegative(),
-  ended_at: z.number().int().nonnegative().nullable().optional(),
+  started_at: z.number().check(z.int(), z.nonnegative()),
+  ended_at: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
   summary: z.string(),
   policy_name: z.string(),
-  policy_user_labels: stringMap.optional(),
+  policy_user_labels: z.optional(stringMap),
   condition_name: z.string(),
-  condition: z.looseObject({}).optional(),
-  resource: z.looseObject({ type: z.string(), labels: stringMap.optional() }),
-  resource_name: z.string().optional(),
-  resource_display_name: z.string().optional(),
-  resource_type_display_name: z.string().optional(),
-  metric: z
-    .looseObject({ type: z.string(), displayName: z.string().optional(), labels: stringMap.optional() })
-    .optional(),
-  metadata: z.looseObject({ user_labels: stringMap.optional() }).optional(),
-  observed_value: numericText.optional(),
-  threshold_value: numericText.optional(),
-  documentation: z.union([z.string(), z.looseObject({ content: z.string().optional() })]).optional(),
-  severity: z.string().optional(),
+  condition: z.optional(z.looseObject({})),
+  resource: z.looseObject({ type: z.string(), labels: z.optional(stringMap) }),
+  resource_name: z.optional(z.string()),
+  resource_display_name: z.optional(z.string()),
+  resource_type_display_name: z.optional(z.string()),
+  metric: z.optional(
+    z.looseObject({ type: z.string(), displayName: z.optional(z.string()), labels: z.optional(stringMap) }),
+  ),
+  metadata: z.optional(z.looseObject({ user_labels: z.optional(stringMap) })),
+  observed_value: z.optional(numericText),
+  threshold_value: z.optional(numericText),
+  documentation: z.optional(z.union([z.string(), z.looseObject({ content: z.optional(z.string()) })])),
+  severity: z.optional(z.string()),
 });
 
 /** A Cloud Monitoring notification (webhook body or decoded Pub/Sub message). */
 export const CloudMonitoringNotificationSchema = z.looseObject({
   /** "1.2" today; "test" for the console's test notification. */
-  version: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
   incident: CloudMonitoringIncidentSchema,
 });
 
 /** The `data` of a Pub/Sub messagePublished CloudEvent. */
 export const PubSubMessagePublishedDataSchema = z.looseObject({
-  subscription: z.string().optional(),
+  subscription: z.optional(z.string()),
   message: z.looseObject({
     data: z.base64('must be base64'),
-    messageId: z.string().optional(),
-    publishTime: z.string().optional(),
-    attributes: stringMap.optional(),
+    messageId: z.optional(z.string()),
+    publishTime: z.optional(z.string()),
+    attributes: z.optional(stringMap),
   }),
 });
 
 /** A Pub/Sub CloudEvent as functions-framework hands it to a `cloudEvent` function. */
 export const PubSubCloudEventSchema = z.looseObject({
   specversion: z.literal('1.0'),
-  id: z.string().min(1),
-  source: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
   type: z.literal('google.cloud.pubsub.topic.v1.messagePublished'),
-  time: z.string().optional(),
-  datacontenttype: z.string().optional(),
+  time: z.optional(z.string()),
+  datacontenttype: z.optional(z.string()),
   data: PubSubMessagePublishedDataSchema,
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod-mini.ts';
 
 /**
  * `demand.cloudwatch[]` in clusterburst.yaml: how an alarm's overshoot becomes burst nodes. An
@@ -7,9 +7,9 @@ import { z } from 'zod';
  */
 export const CloudWatchDemandFactorSchema = z.strictObject({
   /** The alarm's name or ARN. */
-  alarm: z.string().min(1),
+  alarm: z.string().check(z.minLength(1)),
   /** Burst nodes per unit of the metric beyond the threshold (e.g. 1 node per 500 requests: 0.002). */
-  nodesPerUnit: z.number().positive(),
+  nodesPerUnit: z.number().check(z.positive()),
 });
 
 /** One configured factor. */
@@ -20,8 +20,8 @@ export type CloudWatchDemandFactor = z.output<typeof CloudWatchDemandFactorSchem
  * CloudWatch evaluated and the threshold. Both are absent for composite and some anomaly alarms.
  */
 export const ReasonDataSchema = z.looseObject({
-  recentDatapoints: z.array(z.number()).optional(),
-  threshold: z.number().optional(),
+  recentDatapoints: z.optional(z.array(z.number())),
+  threshold: z.optional(z.number()),
 });
 
 /**

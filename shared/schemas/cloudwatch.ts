@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { ReasonDataSchema } from './cloudwatch-demand.ts';
 import { checkDemandIn } from './demand.ts';
 import { EVENTBRIDGE_ENVELOPE } from './eventbridge-envelope.ts';
+import * as z from './zod-mini.ts';
 
 /**
  * CloudWatch writes alarm state times as `2026-11-12T09:20:31.412+0000` (offset without a colon),
@@ -9,22 +9,26 @@ import { EVENTBRIDGE_ENVELOPE } from './eventbridge-envelope.ts';
  */
 const cloudWatchTime = z
   .string()
-  .refine(
-    (value) =>
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(value) &&
-      !Number.isNaN(Date.parse(value)),
-    'must be an ISO-8601 time',
+  .check(
+    z.refine(
+      (value) =>
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(value) &&
+        !Number.isNaN(Date.parse(value)),
+      'must be an ISO-8601 time',
+    ),
   );
 
 /** `reasonData` is JSON inside a string; a value that does not parse is a malformed event. */
-const jsonString = z.string().refine((value) => {
-  try {
-    JSON.parse(value);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a JSON document in a string');
+const jsonString = z.string().check(
+  z.refine((value) => {
+    try {
+      JSON.parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a JSON document in a string'),
+);
 
 /** The three alarm states CloudWatch reports. */
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
@@ -33,7 +37,7 @@ export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 export const AlarmStateSchema = z.looseObject({
   value: z.enum(ALARM_STATES),
   reason: z.string(),
-  reasonData: jsonString.optional(),
+  reasonData: z.optional(jsonString),
   timestamp: cloudWatchTime,
 });
 
@@ -47,45 +51,47 @@ export const CloudWatchAlarmEventSchema = z
     ...EVENTBRIDGE_ENVELOPE,
     'detail-type': z.literal('CloudWatch Alarm State Change'),
     source: z.literal('aws.cloudwatch'),
-    resources: z
-      .array(z.string())
-      .min(1)
-      .refine((arns) => arns[0]?.startsWith('arn:') && arns[0].includes(':alarm:'), {
+    resources: z.array(z.string()).check(
+      z.minLength(1),
+      z.refine((arns) => arns[0]?.startsWith('arn:') && arns[0].includes(':alarm:'), {
         message: 'first resource must be the alarm ARN (arn:…:cloudwatch:…:alarm:NAME)',
       }),
+    ),
     detail: z.looseObject({
-      alarmName: z.string().min(1),
+      alarmName: z.string().check(z.minLength(1)),
       state: AlarmStateSchema,
-      previousState: AlarmStateSchema.optional(),
+      previousState: z.optional(AlarmStateSchema),
       configuration: z.looseObject({
-        description: z.string().optional(),
-        metrics: z.array(z.looseObject({ id: z.string() })).optional(),
-        alarmRule: z.string().optional(),
+        description: z.optional(z.string()),
+        metrics: z.optional(z.array(z.looseObject({ id: z.string() }))),
+        alarmRule: z.optional(z.string()),
       }),
       /** Present when the alarm has tag propagation enabled. */
-      alarmTags: z.record(z.string(), z.string()).optional(),
+      alarmTags: z.optional(z.record(z.string(), z.string())),
     }),
   })
-  .superRefine((event, ctx) => {
-    checkDemandIn(event.detail.alarmTags, ['detail', 'alarmTags'], ctx);
-    // Demand reads the datapoints and threshold: when present they must be what CloudWatch sends.
-    const { reasonData } = event.detail.state;
-    if (reasonData === undefined) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(reasonData);
-    } catch {
-      return; // reported by the field's own check
-    }
-    const parsed = ReasonDataSchema.safeParse(json);
-    for (const issue of parsed.error?.issues ?? []) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['detail', 'state', 'reasonData', ...issue.path],
-        message: issue.message,
-      });
-    }
-  });
+  .check(
+    z.superRefine((event, ctx) => {
+      checkDemandIn(event.detail.alarmTags, ['detail', 'alarmTags'], ctx);
+      // Demand reads the datapoints and threshold: when present they must be what CloudWatch sends.
+      const { reasonData } = event.detail.state;
+      if (reasonData === undefined) return;
+      let json: unknown;
+      try {
+        json = JSON.parse(reasonData);
+      } catch {
+        return; // reported by the field's own check
+      }
+      const parsed = ReasonDataSchema.safeParse(json);
+      for (const issue of parsed.error?.issues ?? []) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['detail', 'state', 'reasonData', ...issue.path],
+          message: issue.message,
+        });
+      }
+    }),
+  );
 
 /** A validated CloudWatch alarm state change event. */
 export type CloudWatchAlarmEvent = z.infer<typeof CloudWatchAlarmEventSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod-mini.ts';
 
 /** The label or annotation an alert rule sets to the burst nodes it needs (`{{ $value }}`). */
 export const DEMAND_KEY = 'clusterburst_nodes';
@@ -11,11 +11,16 @@ export const MAX_DEMAND_NODES = 10_000;
  * nodes, as Prometheus prints `{{ $value }}`; fractions are rounded up when capacity is planned.
  */
 export const DemandTextSchema = z
-  .string()
-  .trim()
-  .regex(/^\d{1,9}(\.\d+)?$/, 'must be a non-negative number of nodes, like "4" or "2.5"')
-  .transform(Number)
-  .refine((n) => n <= MAX_DEMAND_NODES, `must be at most ${MAX_DEMAND_NODES} nodes`);
+  .pipe(
+    z
+      .string()
+      .check(
+        z.trim(),
+        z.regex(/^\d{1,9}(\.\d+)?$/, 'must be a non-negative number of nodes, like "4" or "2.5"'),
+      ),
+    z.transform(Number),
+  )
+  .check(z.refine((n) => n <= MAX_DEMAND_NODES, `must be at most ${MAX_DEMAND_NODES} nodes`));
 
 /**
  * Checks `clusterburst_nodes` in a string map (labels, annotations, tags) inside a zod
@@ -24,7 +29,7 @@ export const DemandTextSchema = z
 export function checkDemandIn(
   map: Readonly<Record<string, string>> | undefined,
   path: readonly PropertyKey[],
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ): void {
   const raw = map?.[DEMAND_KEY];
   if (raw === undefined) return;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod-mini.ts';
 
 /**
  * Fields every EventBridge event carries around its `detail`, whatever its source (the
@@ -6,8 +6,8 @@ import { z } from 'zod';
  */
 export const EVENTBRIDGE_ENVELOPE = {
   version: z.string(),
-  id: z.string().min(1),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  id: z.string().check(z.minLength(1)),
+  account: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
   time: z.iso.datetime({ offset: true }),
-  region: z.string().min(1),
+  region: z.string().check(z.minLength(1)),
 };

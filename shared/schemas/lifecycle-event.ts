@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { PHASES } from '../domain/lifecycle.ts';
+import * as z from './zod-mini.ts';
 
 /** Internal lifecycle event types, each named after what happened. */
 export const LIFECYCLE_EVENT_TYPES = [
@@ -21,9 +21,9 @@ export const LIFECYCLE_EVENT_TYPES = [
  * `<burst id>:<type>:<record version>`, so a re-emitted event has the same id as the original.
  */
 export const LifecycleEventSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   type: z.enum(LIFECYCLE_EVENT_TYPES),
-  burstId: z.string().regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab'),
+  burstId: z.string().check(z.regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab')),
   /** The phase the record was written in when the event was emitted. */
   phase: z.enum(PHASES),
   at: z.iso.datetime(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod-mini.ts';
 
 /** Seconds per duration unit accepted in `ttl` strings. */
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
@@ -11,48 +11,64 @@ const TTL_HINT = 'must be a positive number of seconds or a duration like "90s",
 /**
  * Time to live: a positive integer of seconds, or a duration string (`90s`, `30m`, `2h`, `1d`,
  * or plain digits as seconds), normalised to seconds so the rest of the code sees one unit.
+ * (A zod/mini transform reports issues by pushing them onto its payload.)
  */
-export const TtlSchema = z.union([z.number(), z.string()]).transform((value, ctx): number => {
-  let seconds = Number.NaN;
-  if (typeof value === 'number') {
-    seconds = value;
-  } else {
-    const match = /^\s*(\d{1,9})\s*([smhd]?)\s*$/.exec(value);
-    if (match) seconds = Number(match[1]) * UNIT_SECONDS[(match[2] || 's') as keyof typeof UNIT_SECONDS];
-  }
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-    ctx.addIssue({ code: 'custom', message: TTL_HINT });
-    return z.NEVER;
-  }
-  if (seconds > MAX_TTL_SECONDS) {
-    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_TTL_SECONDS} seconds (30 days)` });
-    return z.NEVER;
-  }
-  return seconds;
-});
+export const TtlSchema = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value, ctx): number => {
+    let seconds = Number.NaN;
+    if (typeof value === 'number') {
+      seconds = value;
+    } else {
+      const match = /^\s*(\d{1,9})\s*([smhd]?)\s*$/.exec(value);
+      if (match) seconds = Number(match[1]) * UNIT_SECONDS[(match[2] || 's') as keyof typeof UNIT_SECONDS];
+    }
+    if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+      ctx.issues.push({ code: 'custom', message: TTL_HINT, input: value });
+      return z.NEVER;
+    }
+    if (seconds > MAX_TTL_SECONDS) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `must be at most ${MAX_TTL_SECONDS} seconds (30 days)`,
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  }),
+);
 
 /** Provider and region names as they appear in config (`aws`, `eu-west-1`, `openstack-garr`). */
 const name = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a name of letters, digits, ".", "_" or "-"');
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a name of letters, digits, ".", "_" or "-"'),
+  );
 
 /**
  * Body of `POST /bursts` (and the CLI's `up`): an operator asks for a burst. Strict, because it is
  * our own API: a misspelt field (`node: 3`) must be an error, not silently ignored.
  */
 export const ManualBurstRequestSchema = z.strictObject({
-  provider: name.optional(),
-  region: name.optional(),
-  nodes: z.number().int().min(1).max(1000).optional(),
-  ttl: TtlSchema.optional(),
-  reason: z.string().trim().min(1, 'must not be empty').max(500),
+  provider: z.optional(name),
+  region: z.optional(name),
+  nodes: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  ttl: z.optional(TtlSchema),
+  reason: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(500)),
   /** Idempotency key: the same requestId always means the same burst request. */
-  requestId: z
-    .string()
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"')
-    .optional(),
+  requestId: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[A-Za-z0-9._:-]{1,128}$/,
+          'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"',
+        ),
+      ),
+  ),
 });
 
 /** A validated manual burst request; `ttl` is in seconds. */

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { EVENTBRIDGE_ENVELOPE } from './eventbridge-envelope.ts';
+import * as z from './zod-mini.ts';
 
 /** The cron functions, as named in the local route `POST /schedule/{task}`. */
 export const SCHEDULE_TASKS = ['scale-down', 'health', 'reconcile'] as const;
@@ -13,8 +13,12 @@ export const EventBridgeScheduledEventSchema = z.looseObject({
   'detail-type': z.literal('Scheduled Event'),
   source: z.literal('aws.events'),
   resources: z
-    .array(z.string().regex(/^arn:[^:]+:events:[^:]*:\d{12}:rule\/.+$/, 'must be an EventBridge rule ARN'))
-    .min(1),
+    .array(
+      z
+        .string()
+        .check(z.regex(/^arn:[^:]+:events:[^:]*:\d{12}:rule\/.+$/, 'must be an EventBridge rule ARN')),
+    )
+    .check(z.minLength(1)),
   detail: z.looseObject({}),
 });
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { StepResult } from '../../core/step-result.ts';
 import { ValidationError } from '../../errors.ts';
 import {
@@ -8,6 +7,7 @@ import {
   LifecycleEventSchema,
 } from '../../schemas/lifecycle-event.ts';
 import { parseInput } from '../../schemas/parse.ts';
+import * as z from '../../schemas/zod-mini.ts';
 import type { EventFunction } from '../event-function.ts';
 import { type TriggerHandler, triggerHandler } from './trigger-handler.ts';
 

@@ -1,7 +1,7 @@
-import type { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
 import { PubSubCloudEventSchema } from '../../schemas/cloud-monitoring.ts';
 import { parseInput } from '../../schemas/parse.ts';
+import type * as z from '../../schemas/zod-mini.ts';
 
 /** A validated Pub/Sub messagePublished CloudEvent. */
 export type PubSubCloudEvent = z.output<typeof PubSubCloudEventSchema>;
