@@ -7,49 +7,38 @@ import type { Deps } from '../shared/core/deps.ts';
 import { handleSignal, type SignalOutcome } from '../shared/core/handle-signal.ts';
 import type { CapacitySignal } from '../shared/domain/capacity-signal.ts';
 import type { HttpAnswer, HttpRoute } from '../shared/runtime/http/route.ts';
-import { AlertmanagerWebhookSchema } from '../shared/schemas/alertmanager.ts';
-import {
-  CloudMonitoringNotificationSchema,
-  decodePubSubIncident,
-} from '../shared/schemas/cloud-monitoring.ts';
-import { CloudWatchAlarmEventSchema } from '../shared/schemas/cloudwatch.ts';
-import { normaliseAlertmanager } from '../shared/schemas/normalise-alertmanager.ts';
-import { normaliseCloudMonitoring } from '../shared/schemas/normalise-cloud-monitoring.ts';
-import { normaliseCloudWatch } from '../shared/schemas/normalise-cloudwatch.ts';
-import { parseInput } from '../shared/schemas/parse.ts';
+
+/** The schemas and normalisations, loaded with the first request: a cold start imports no zod. */
+const inputs = () => import('../shared/schemas/signal-inputs.ts');
 
 /** The signal an Alertmanager webhook (v4) stands for; ValidationError if it is not one. */
-function alertmanagerSignal(_deps: Deps, body: unknown): CapacitySignal {
-  return normaliseAlertmanager(parseInput(AlertmanagerWebhookSchema, body, 'Alertmanager webhook'));
+async function alertmanagerSignal(_deps: Deps, body: unknown): Promise<CapacitySignal> {
+  return (await inputs()).alertmanagerSignal(body);
 }
 
 /** The signal a CloudWatch "Alarm State Change" event stands for, with its configured demand. */
-function cloudWatchSignal(deps: Deps, event: unknown): CapacitySignal {
-  return normaliseCloudWatch(
-    parseInput(CloudWatchAlarmEventSchema, event, 'CloudWatch alarm event'),
-    deps.config.demand.cloudwatch,
-  );
+async function cloudWatchSignal(deps: Deps, event: unknown): Promise<CapacitySignal> {
+  return (await inputs()).cloudWatchSignal(event, deps.config.demand.cloudwatch);
 }
 
 /** Alertmanager webhook (v4). */
-export function fromAlertmanager(deps: Deps, body: unknown): Promise<SignalOutcome> {
-  return handleSignal(deps, alertmanagerSignal(deps, body));
+export async function fromAlertmanager(deps: Deps, body: unknown): Promise<SignalOutcome> {
+  return handleSignal(deps, await alertmanagerSignal(deps, body));
 }
 
 /** CloudWatch "Alarm State Change" event, as EventBridge delivers it. */
-export function fromCloudWatch(deps: Deps, event: unknown): Promise<SignalOutcome> {
-  return handleSignal(deps, cloudWatchSignal(deps, event));
+export async function fromCloudWatch(deps: Deps, event: unknown): Promise<SignalOutcome> {
+  return handleSignal(deps, await cloudWatchSignal(deps, event));
 }
 
 /** Cloud Monitoring incident, webhook form. */
-export function fromCloudMonitoring(deps: Deps, body: unknown): Promise<SignalOutcome> {
-  const notification = parseInput(CloudMonitoringNotificationSchema, body, 'Cloud Monitoring notification');
-  return handleSignal(deps, normaliseCloudMonitoring(notification, deps.now()));
+export async function fromCloudMonitoring(deps: Deps, body: unknown): Promise<SignalOutcome> {
+  return handleSignal(deps, (await inputs()).cloudMonitoringSignal(body, deps.now()));
 }
 
 /** Cloud Monitoring incident, Pub/Sub CloudEvent form (`data.message.data` base64). */
-export function fromPubSub(deps: Deps, cloudEventData: unknown): Promise<SignalOutcome> {
-  return handleSignal(deps, normaliseCloudMonitoring(decodePubSubIncident(cloudEventData), deps.now()));
+export async function fromPubSub(deps: Deps, cloudEventData: unknown): Promise<SignalOutcome> {
+  return handleSignal(deps, (await inputs()).pubSubSignal(cloudEventData, deps.now()));
 }
 
 /** The HTTP answer for a signal outcome: always 202, the decision says what happened. */

@@ -11,31 +11,13 @@ import { isLive } from '../shared/domain/lifecycle.ts';
 import { unplaceable } from '../shared/domain/place.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { HttpRoute } from '../shared/runtime/http/route.ts';
-import { ManualBurstRequestSchema } from '../shared/schemas/manual-burst.ts';
+import type { ManualBurstRequest } from '../shared/schemas/manual-burst.ts';
 import { normaliseManual } from '../shared/schemas/normalise-manual.ts';
 import { parseInput } from '../shared/schemas/parse.ts';
-import * as z from '../shared/schemas/zod-mini.ts';
 import { signalAnswer } from './capacityAlarm.ts';
 
-const IdSchema = z.strictObject({
-  id: z.string().check(z.regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab')),
-});
-/** `GET /bursts?limit=&cursor=`: a page of records; `next` in the answer fetches the following one. */
-const PageQuerySchema = z.object({
-  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 100),
-  cursor: z.optional(
-    z
-      .string()
-      .check(
-        z.minLength(1),
-        z.maxLength(2048),
-        z.regex(/^[A-Za-z0-9._~+/=-]+$/, 'must be the next value of an earlier page'),
-      ),
-  ),
-});
-/** `DELETE /bursts/{id}?force=true`: a teardown that waits for no one's replicas to be home. */
-const DeleteQuerySchema = z.object({ force: z.optional(z.enum(['true', 'false'])) });
-const IdempotencyKeySchema = z.optional(z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/)));
+/** The API's schemas, loaded with the first request: a cold start imports no zod. */
+const schemas = () => import('../shared/schemas/manual-burst.ts');
 
 /** One line of `GET /bursts`: what `clusterburst status` shows. */
 export function summary(record: BurstCluster, now: Date) {
@@ -65,7 +47,7 @@ export function summary(record: BurstCluster, now: Date) {
 }
 
 async function getBurst(deps: Deps, params: unknown): Promise<BurstCluster> {
-  const { id } = parseInput(IdSchema, params, 'burst path');
+  const { id } = parseInput((await schemas()).BurstPathSchema, params, 'burst path');
   const record = await deps.store.get(id);
   if (!record) throw new NotFoundError(`burst ${id} not found`);
   return record;
@@ -78,7 +60,8 @@ export const routes: readonly HttpRoute[] = [
     path: '/bursts',
     auth: true,
     handle: async (deps, req) => {
-      const request = parseInput(ManualBurstRequestSchema, req.body, 'burst request');
+      const { ManualBurstRequestSchema, IdempotencyKeySchema } = await schemas();
+      const request: ManualBurstRequest = parseInput(ManualBurstRequestSchema, req.body, 'burst request');
       // A provider or region nobody offers can never succeed: a client error, not a refusal.
       const issues = unplaceable(deps.offers, request);
       if (issues.length) throw new ValidationError(`invalid burst request: ${issues[0]}`, issues);
@@ -93,7 +76,7 @@ export const routes: readonly HttpRoute[] = [
     auth: true,
     handle: async (deps, req) => {
       const { limit, cursor } = parseInput(
-        PageQuerySchema,
+        (await schemas()).PageQuerySchema,
         { limit: req.query.limit, cursor: req.query.cursor },
         'burst list query',
       );
@@ -125,7 +108,8 @@ export const routes: readonly HttpRoute[] = [
     handle: async (deps, req) => {
       // Recorded and answered at once; the drain function does the drain from the event.
       const record = await getBurst(deps, req.params);
-      const { force } = parseInput(DeleteQuerySchema, { force: req.query.force }, 'teardown query');
+      const query = { force: req.query.force };
+      const { force } = parseInput((await schemas()).DeleteQuerySchema, query, 'teardown query');
       if (force === 'true')
         return {
           status: 202,

@@ -21,7 +21,6 @@ import { cloudEventTrigger, lifecycleEventFunction } from '../../shared/runtime/
 import { answerFrameworkErrorsOurselves } from '../../shared/runtime/gcp/framework-errors.ts';
 import { httpFunction } from '../../shared/runtime/gcp/http-function.ts';
 import { schedulerFunction } from '../../shared/runtime/gcp/scheduler-function.ts';
-import { PubSubCloudEventSchema } from '../../shared/schemas/cloud-monitoring.ts';
 import { parseInput } from '../../shared/schemas/parse.ts';
 import { routes as alarmRoutes, fromPubSub, signalAnswer } from '../capacityAlarm.ts';
 import { EVENT_FUNCTIONS, SCHEDULE_FUNCTIONS } from '../catalog.ts';
@@ -34,6 +33,8 @@ ff.http('manualBurst', httpFunction(manualRoutes));
 ff.cloudEvent(
   'capacityAlarmPubSub',
   cloudEventTrigger('capacityAlarm', async (deps, cloudEvent) => {
+    // Loaded with the first event: a cold start imports no zod.
+    const { PubSubCloudEventSchema } = await import('../../shared/schemas/cloud-monitoring.ts');
     const envelope = parseInput(PubSubCloudEventSchema, cloudEvent, 'Pub/Sub CloudEvent');
     return signalAnswer(await fromPubSub(deps, envelope.data)).body;
   }),

@@ -10,12 +10,9 @@
 import type { Deps } from '../core/deps.ts';
 import { ConfigError } from '../errors.ts';
 import { deadlineSignal, throwIfAborted, withSignal } from '../retry.ts';
-import * as z from '../schemas/zod-mini.ts';
 
 /** Time kept before the platform's deadline to fail, flush the outbox and answer. */
 export const DEADLINE_MARGIN_MS = 1000;
-
-const TimeoutSecondsSchema = z.coerce.number().check(z.int(), z.gte(1), z.lte(3600));
 
 /**
  * Runs one invocation with `remainingMs` left: `run` gets deps carrying the deadline signal, and
@@ -37,11 +34,13 @@ export function withDeadline<T>(
 /**
  * A Cloud Functions invocation's time budget: the configured timeout
  * (`CLUSTERBURST_FUNCTION_TIMEOUT_SEC`, else 1st gen's `FUNCTION_TIMEOUT_SEC`), undefined if unset.
+ * Its schema loads with the first invocation, so a cold start imports no zod.
  */
-export function configuredTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+export async function configuredTimeoutMs(env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   for (const name of ['CLUSTERBURST_FUNCTION_TIMEOUT_SEC', 'FUNCTION_TIMEOUT_SEC'] as const) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
+    const { TimeoutSecondsSchema } = await import('../schemas/function-timeout.ts');
     const parsed = TimeoutSecondsSchema.safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${name}: must be whole seconds from 1 to 3600`);
     return parsed.data * 1000;

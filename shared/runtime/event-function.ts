@@ -1,7 +1,7 @@
 import { type Step, timed } from '../core/advance.ts';
 import type { Deps } from '../core/deps.ts';
 import { noop, type StepResult } from '../core/step-result.ts';
-import { LifecycleEventSchema, type LifecycleEventType } from '../schemas/lifecycle-event.ts';
+import type { LifecycleEventType } from '../schemas/lifecycle-event-names.ts';
 import { parseInput } from '../schemas/parse.ts';
 import type { ScheduleTask } from '../schemas/schedule.ts';
 
@@ -30,6 +30,8 @@ export function eventFunction(
     name,
     events,
     run: async (deps, input) => {
+      // Loaded with the first event: a cold start imports no zod.
+      const { LifecycleEventSchema } = await import('../schemas/lifecycle-event.ts');
       const event = parseInput(LifecycleEventSchema, input, 'lifecycle event');
       if (!events.includes(event.type))
         return noop(event.burstId, name, `${name} does not handle ${event.type}`);

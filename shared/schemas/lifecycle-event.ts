@@ -1,20 +1,12 @@
 import { PHASES } from '../domain/lifecycle.ts';
+import { LIFECYCLE_EVENT_TYPES } from './lifecycle-event-names.ts';
 import * as z from './zod-mini.ts';
 
-/** Internal lifecycle event types, each named after what happened. */
-export const LIFECYCLE_EVENT_TYPES = [
-  'BurstRequested',
-  'ClusterProvisioning',
-  'ClusterReady',
-  'ClusterJoined',
-  'ClusterActive',
-  'TeardownRequested',
-  'DrainStarted',
-  'ClusterLeaving',
-  'ClusterDeleting',
-  'ClusterDeleted',
-  'BurstFailed',
-] as const;
+export {
+  LIFECYCLE_EVENT_SOURCE,
+  LIFECYCLE_EVENT_TYPES,
+  type LifecycleEventType,
+} from './lifecycle-event-names.ts';
 
 /**
  * A lifecycle event: a claim check (ids only, the store holds the state). The id is
@@ -31,7 +23,3 @@ export const LifecycleEventSchema = z.looseObject({
 
 /** A lifecycle event. */
 export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;
-export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
-
-/** Source and detail-type of lifecycle events on EventBridge. */
-export const LIFECYCLE_EVENT_SOURCE = 'clusterburst.lifecycle';

@@ -75,3 +75,28 @@ export const ManualBurstRequestSchema = z.strictObject({
 export type ManualBurstRequest = z.output<typeof ManualBurstRequestSchema>;
 /** What a client may send (`ttl` may still be a duration string). */
 export type ManualBurstRequestInput = z.input<typeof ManualBurstRequestSchema>;
+
+/** `/bursts/{id}`: a burst id as the API hands them out. */
+export const BurstPathSchema = z.strictObject({
+  id: z.string().check(z.regex(/^b-[0-9a-f]{12}$/, 'must look like b-0123456789ab')),
+});
+
+/** `GET /bursts?limit=&cursor=`: a page of records; `next` in the answer fetches the following one. */
+export const PageQuerySchema = z.object({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 100),
+  cursor: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(2048),
+        z.regex(/^[A-Za-z0-9._~+/=-]+$/, 'must be the next value of an earlier page'),
+      ),
+  ),
+});
+
+/** `DELETE /bursts/{id}?force=true`: a teardown that waits for no one's replicas to be home. */
+export const DeleteQuerySchema = z.object({ force: z.optional(z.enum(['true', 'false'])) });
+
+/** The `Idempotency-Key` header of `POST /bursts`, when sent. */
+export const IdempotencyKeySchema = z.optional(z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/)));

@@ -2,11 +2,8 @@ import type { CloudEventFunction } from '@google-cloud/functions-framework';
 import type { Deps } from '../../core/deps.ts';
 import type { StepResult } from '../../core/step-result.ts';
 import { ValidationError } from '../../errors.ts';
-import {
-  LIFECYCLE_EVENT_SOURCE,
-  type LifecycleEvent,
-  LifecycleEventSchema,
-} from '../../schemas/lifecycle-event.ts';
+import type { LifecycleEvent } from '../../schemas/lifecycle-event.ts';
+import { LIFECYCLE_EVENT_SOURCE } from '../../schemas/lifecycle-event-names.ts';
 import { parseInput } from '../../schemas/parse.ts';
 import { configuredTimeoutMs } from '../deadline.ts';
 import type { EventFunction } from '../event-function.ts';
@@ -23,8 +20,8 @@ export function cloudEventTrigger<T>(
   name: string,
   run: (deps: Deps, cloudEvent: unknown) => Promise<T>,
 ): CloudEventFunction<unknown> {
-  return function onCloudEvent(cloudEvent): Promise<T | Ignored> {
-    return runTrigger(name, (deps) => run(deps, cloudEvent), configuredTimeoutMs());
+  return async function onCloudEvent(cloudEvent): Promise<T | Ignored> {
+    return runTrigger(name, (deps) => run(deps, cloudEvent), await configuredTimeoutMs());
   };
 }
 
@@ -34,10 +31,11 @@ export function cloudEventTrigger<T>(
  * `detail`), attributes `source` = clusterburst.lifecycle and `type` = the event type (what a
  * push subscription's filter `attributes.type = "BurstRequested"` selects on), delivered as a
  * `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent. Attributes, when present, must
- * agree with the event.
+ * agree with the event. The schemas load with the first event (no zod at a cold start).
  */
-export function lifecycleFromCloudEvent(cloudEvent: unknown): LifecycleEvent {
-  const { envelope, json } = pubSubJson(cloudEvent, 'lifecycle event');
+export async function lifecycleFromCloudEvent(cloudEvent: unknown): Promise<LifecycleEvent> {
+  const { envelope, json } = await pubSubJson(cloudEvent, 'lifecycle event');
+  const { LifecycleEventSchema } = await import('../../schemas/lifecycle-event.ts');
   const event = parseInput(LifecycleEventSchema, json, 'lifecycle event (Pub/Sub message data)');
   const attributes = envelope.data.message.attributes ?? {};
   const issues = [
@@ -59,7 +57,7 @@ export function lifecycleFromCloudEvent(cloudEvent: unknown): LifecycleEvent {
  * ff.cloudEvent('provision', lifecycleEventFunction(provision));
  */
 export function lifecycleEventFunction(fn: EventFunction): CloudEventFunction<unknown> {
-  return cloudEventTrigger<StepResult>(fn.name, (deps, cloudEvent) =>
-    fn.run(deps, lifecycleFromCloudEvent(cloudEvent)),
+  return cloudEventTrigger<StepResult>(fn.name, async (deps, cloudEvent) =>
+    fn.run(deps, await lifecycleFromCloudEvent(cloudEvent)),
   );
 }

@@ -23,7 +23,7 @@ export function schedulerFunction(fn: ScheduleFunction): HttpFunction {
     try {
       send(res, {
         status: 200,
-        body: { task: fn.task, result: await runTrigger(fn.name, fn.run, configuredTimeoutMs()) },
+        body: { task: fn.task, result: await runTrigger(fn.name, fn.run, await configuredTimeoutMs()) },
       });
     } catch (error) {
       // runTrigger logged it already.

@@ -18,7 +18,7 @@ export class BodyMemo {
   readonly #entries = new Map<string, unknown>();
 
   /** The input parsed from `text`, parsing (and keeping) it on a miss. */
-  parse<T>(text: string, parse: () => T): T {
+  async parse<T>(text: string, parse: () => T | Promise<T>): Promise<T> {
     if (text.length > BODY_MEMO_MAX_TEXT) return parse();
     const key = text;
     if (this.#entries.has(key)) {
@@ -28,7 +28,7 @@ export class BodyMemo {
       this.#entries.set(key, known);
       return known;
     }
-    const input = deepFreeze(parse());
+    const input = deepFreeze(await parse());
     if (this.#entries.size >= BODY_MEMO_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, input);
     return input;

@@ -64,7 +64,7 @@ export async function handleRequest(app: HttpApp, req: RawHttpRequest): Promise<
     route = `${match.route.method} ${match.route.path}`;
     if (match.route.auth) checkAuth(req.headers.authorization, auth);
     const text = await readJsonText(req, deps.config.server.bodyLimitBytes);
-    const body = parseBody(deps, match.route, text);
+    const body = await parseBody(deps, match.route, text);
     const request = {
       method: req.method.toUpperCase(),
       path: req.path,
@@ -112,7 +112,7 @@ async function readJsonText(req: RawHttpRequest, limit: number): Promise<string 
  * The body as the handler gets it: JSON (400 if malformed), then the route's own parse if it
  * has one, remembered by the body's bytes.
  */
-function parseBody(deps: Deps, route: HttpRoute, text: string | undefined): unknown {
+async function parseBody(deps: Deps, route: HttpRoute, text: string | undefined): Promise<unknown> {
   const { parseBody: parse } = route;
   if (!parse) return text === undefined ? undefined : parseJson(text);
   if (text === undefined) return parse(deps, undefined);

@@ -32,7 +32,7 @@ export interface HttpRoute {
    * result as `request.body`. Must depend only on the body and the configuration: a
    * byte-identical repeat reuses the first result (`BodyMemo`), frozen.
    */
-  readonly parseBody?: (deps: Deps, json: unknown) => unknown;
+  readonly parseBody?: (deps: Deps, json: unknown) => unknown | Promise<unknown>;
   readonly handle: (deps: Deps, request: HttpRequest) => Promise<HttpAnswer>;
 }
 

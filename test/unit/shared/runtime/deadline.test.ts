@@ -32,16 +32,18 @@ describe('the invocation deadline', () => {
     expect(await withDeadline(deps, undefined, async (d) => d.signal)).toBeUndefined();
   });
 
-  it('reads the Cloud Functions timeout from its configuration, preferring ours', () => {
-    expect(configuredTimeoutMs({ FUNCTION_TIMEOUT_SEC: '60' })).toBe(60_000);
-    expect(
+  it('reads the Cloud Functions timeout from its configuration, preferring ours', async () => {
+    await expect(configuredTimeoutMs({ FUNCTION_TIMEOUT_SEC: '60' })).resolves.toBe(60_000);
+    await expect(
       configuredTimeoutMs({ CLUSTERBURST_FUNCTION_TIMEOUT_SEC: '540', FUNCTION_TIMEOUT_SEC: '60' }),
-    ).toBe(540_000);
-    expect(configuredTimeoutMs({})).toBeUndefined();
+    ).resolves.toBe(540_000);
+    await expect(configuredTimeoutMs({})).resolves.toBeUndefined();
   });
 
-  it('refuses a timeout that is not whole seconds, naming the variable', () => {
-    expect(() => configuredTimeoutMs({ FUNCTION_TIMEOUT_SEC: 'soon' })).toThrow(ConfigError);
-    expect(() => configuredTimeoutMs({ FUNCTION_TIMEOUT_SEC: 'soon' })).toThrow(/FUNCTION_TIMEOUT_SEC/);
+  it('refuses a timeout that is not whole seconds, naming the variable', async () => {
+    await expect(configuredTimeoutMs({ FUNCTION_TIMEOUT_SEC: 'soon' })).rejects.toThrow(ConfigError);
+    await expect(configuredTimeoutMs({ FUNCTION_TIMEOUT_SEC: 'soon' })).rejects.toThrow(
+      /FUNCTION_TIMEOUT_SEC/,
+    );
   });
 });

@@ -15,11 +15,11 @@ import { createLogger } from '../../../../../shared/runtime/logger.ts';
 import { loadEvent } from '../../../../support/events.ts';
 
 describe('BodyMemo', () => {
-  it('parses a body once and hands every repeat the same frozen input', () => {
+  it('parses a body once and hands every repeat the same frozen input', async () => {
     const memo = new BodyMemo();
-    const parse = vi.fn(() => ({ signal: { labels: { team: 'astro' } } }));
-    const first = memo.parse('{"a":1}', parse);
-    const again = memo.parse('{"a":1}', parse);
+    const parse = vi.fn(async () => ({ signal: { labels: { team: 'astro' } } }));
+    const first = await memo.parse('{"a":1}', parse);
+    const again = await memo.parse('{"a":1}', parse);
     expect(again).toBe(first);
     expect(parse).toHaveBeenCalledTimes(1);
     expect(Object.isFrozen(first.signal.labels)).toBe(true);
@@ -28,31 +28,31 @@ describe('BodyMemo', () => {
     }).toThrow(TypeError);
   });
 
-  it('parses a body that failed again the next time, so bad input is judged on every request', () => {
+  it('parses a body that failed again the next time, so bad input is judged on every request', async () => {
     const memo = new BodyMemo();
     const parse = vi.fn(() => {
       throw new Error('invalid');
     });
-    expect(() => memo.parse('{}', parse)).toThrow('invalid');
-    expect(() => memo.parse('{}', parse)).toThrow('invalid');
+    await expect(memo.parse('{}', parse)).rejects.toThrow('invalid');
+    await expect(memo.parse('{}', parse)).rejects.toThrow('invalid');
     expect(parse).toHaveBeenCalledTimes(2);
     expect(memo.size).toBe(0);
   });
 
-  it('keeps at most its bound of bodies, dropping the least recently used, and no very long body', () => {
+  it('keeps at most its bound of bodies, dropping the least recently used, and no very long body', async () => {
     const memo = new BodyMemo();
     const parse = vi.fn((n: number) => ({ n }));
-    for (let i = 0; i < BODY_MEMO_ENTRIES; i++) memo.parse(`{"n":${i}}`, () => parse(i));
-    memo.parse('{"n":0}', () => parse(0)); // used again: now the most recent
-    memo.parse('{"n":"new"}', () => parse(-1));
+    for (let i = 0; i < BODY_MEMO_ENTRIES; i++) await memo.parse(`{"n":${i}}`, () => parse(i));
+    await memo.parse('{"n":0}', () => parse(0)); // used again: now the most recent
+    await memo.parse('{"n":"new"}', () => parse(-1));
     expect(memo.size).toBe(BODY_MEMO_ENTRIES);
     parse.mockClear();
-    memo.parse('{"n":0}', () => parse(0));
-    memo.parse('{"n":1}', () => parse(1)); // the least recently used one went
+    await memo.parse('{"n":0}', () => parse(0));
+    await memo.parse('{"n":1}', () => parse(1)); // the least recently used one went
     expect(parse.mock.calls).toEqual([[1]]);
     const long = `"${'x'.repeat(BODY_MEMO_MAX_TEXT)}"`;
-    memo.parse(long, () => parse(2));
-    memo.parse(long, () => parse(2));
+    await memo.parse(long, () => parse(2));
+    await memo.parse(long, () => parse(2));
     expect(parse.mock.calls).toEqual([[1], [2], [2]]);
   });
 });
