@@ -91,7 +91,11 @@ async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalO
   const applied = await applyCapacity(deps, mine, { records, signal, extra });
   const done = applied.filter((a) => a.outcome === 'done');
   if (done.length === 0) {
-    const first = serving[0];
+    // A concurrent delivery of the same signal may have been admitted since the records were
+    // read (the admission plans again under its lock and finds it): that burst serves this one.
+    const first =
+      serving[0] ??
+      (await deps.store.list({ live: true })).find((r) => servedSignal(r) === signal.signalKey && !r.warm);
     const why = applied.map((a) => a.why).join('; ');
     return first
       ? {

@@ -6,7 +6,6 @@
  * before the deadline, so a retry loop or an SDK call stops and the invocation fails retryably
  * instead of being killed mid-call.
  */
-
 import type { Deps } from '../core/deps.ts';
 import { ConfigError } from '../errors.ts';
 import { deadlineSignal, throwIfAborted, withSignal } from '../retry.ts';
