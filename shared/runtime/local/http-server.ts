@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AuthSettings } from '../auth.ts';
 import type { RuntimeDeps } from '../create-deps.ts';
-import { handleRequest, type RawHttpRequest } from '../http/handle-request.ts';
+import { type HttpApp, handleRequest, type RawHttpRequest } from '../http/handle-request.ts';
 import { announcesBody, readBody } from '../http/read-body.ts';
 import type { HttpAnswer, HttpRoute } from '../http/route.ts';
 
@@ -16,22 +16,23 @@ export interface HttpServerOptions {
  * (handleRequest), this only translates node's request and response and counts answers.
  */
 export function createHttpServer(deps: RuntimeDeps, options: HttpServerOptions): Server {
-  const app = {
+  const app: HttpApp = {
     routes: options.routes,
     deps: () => deps,
     auth: options.auth,
     where: 'the local runtime',
     publishAfterWrite: false,
   };
-  return createServer((req, res) => {
-    void handleRequest(app, toRawRequest(req)).then(({ answer, route }) => {
-      // Whatever was not read (a refused request) is drained so the connection can be reused.
-      if (!req.readableEnded) req.resume();
-      deps.metrics.http.inc({ route, status: String(answer.status) });
-      if (answer.status === 401) deps.metrics.authRefused.inc({ route });
-      send(res, answer);
-    });
-  });
+  return createServer((req, res) => void serve(app, deps, req, res));
+}
+
+async function serve(app: HttpApp, deps: RuntimeDeps, req: IncomingMessage, res: ServerResponse) {
+  const { answer, route } = await handleRequest(app, toRawRequest(req));
+  // Whatever was not read (a refused request) is drained so the connection can be reused.
+  if (!req.readableEnded) req.resume();
+  deps.metrics.http.inc({ route, status: String(answer.status) });
+  if (answer.status === 401) deps.metrics.authRefused.inc({ route });
+  send(res, answer);
 }
 
 function toRawRequest(req: IncomingMessage): RawHttpRequest {
