@@ -2,7 +2,7 @@
  * Bundle benchmark: each function's bundle (esbuild, minified ESM, node22, code splitting) as
  * a cold start loads it (entry + statically imported chunks) and the chunks it only loads on
  * demand (drivers named by the configuration), and the cold import time of each bundle in a
- * fresh `node` process (median of 5) next to an empty module's. Targets: every bundle < 1 MB,
+ * fresh `node` process (median of 9) next to an empty module's. Targets: every bundle < 1 MB,
  * cold import at most 3x an empty module's. With `--baseline DIR` (another checkout of the
  * repository, e.g. `git archive <commit> | tar -x -C DIR` with node_modules linked in), that
  * tree's bundles are built too and timed in the same rounds, for a same-run before/after.
@@ -21,7 +21,7 @@ const run = promisify(execFile);
 
 /** Where the benchmark builds (git- and lint-ignored). */
 const OUT = 'dist/bench-bundle';
-const RUNS = 5;
+const RUNS = 9;
 const LIMIT_BYTES = 1024 * 1024;
 
 /** One function's figures. */
