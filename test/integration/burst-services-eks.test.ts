@@ -12,6 +12,7 @@ import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import type { KubeObject } from '../support/kube-emulator/index.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import { type EmulatedProvider, startEmulatedProvider } from '../support/provider-apis/clock.ts';
+import { siteRouting } from '../support/site-routing.ts';
 import { createTemplates, playMember, serviceTemplates } from '../support/site-services.ts';
 
 const OWNER = 'ri-services';
@@ -106,26 +107,7 @@ describe('burst services to EKS (emulated) through Karmada (emulated), real HAPr
       {
         installation: { id: OWNER },
         providers: [{ ...cloud.entry, provisioningDeadlineSeconds: 120 }],
-        dns: {
-          driver: 'rfc2136',
-          mode: 'gateway',
-          zone: bind.zone,
-          options: {
-            server: bind.host,
-            port: bind.port,
-            keyName: bind.keyName,
-            keyAlgorithm: bind.keyAlgorithm,
-            keySecret: 'env:CB_TEST_TSIG',
-          },
-        },
-        gateway: {
-          driver: 'haproxy',
-          options: {
-            runtime: hx.socketPath,
-            configPath: hx.configDir,
-            check: { interMs: 250, rise: 2, fall: 3 },
-          },
-        },
+        ...siteRouting(bind, hx),
         services: [
           {
             name: 'web',

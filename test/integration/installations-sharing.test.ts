@@ -5,6 +5,7 @@ import { type BindServer, startBind } from '../support/bind.ts';
 import { loadEvent } from '../support/events.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import { type Json, startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { siteRouting } from '../support/site-routing.ts';
 
 /** A service that may burst: marked so, in the namespace the default protection allows. */
 const BURSTABLE = { burstable: true, namespace: 'clusterburst-demo' } as const;
@@ -28,26 +29,7 @@ describe('two installations sharing a provider account, a BIND zone and an HAPro
       {
         installation: { id: owner },
         providers: [{ name: 'simulated', driver: 'simulated', regions: ['local'], pricePerNodeHour: 0.1 }],
-        dns: {
-          driver: 'rfc2136',
-          mode: 'gateway',
-          zone: bind.zone,
-          options: {
-            server: bind.host,
-            port: bind.port,
-            keyName: bind.keyName,
-            keyAlgorithm: bind.keyAlgorithm,
-            keySecret: 'env:CB_TEST_TSIG',
-          },
-        },
-        gateway: {
-          driver: 'haproxy',
-          options: {
-            runtime: hx.socketPath,
-            configPath: hx.configDir,
-            check: { interMs: 250, rise: 1, fall: 3 },
-          },
-        },
+        ...siteRouting(bind, hx, { rise: 1 }),
         services: [
           {
             name: 'web',

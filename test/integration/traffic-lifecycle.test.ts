@@ -3,6 +3,7 @@ import { type BindServer, startBind } from '../support/bind.ts';
 import { type HaproxyInstance, startHaproxy } from '../support/haproxy.ts';
 import { startLoadProcess } from '../support/haproxy-load.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { siteRouting } from '../support/site-routing.ts';
 
 const RATE = 250;
 
@@ -31,26 +32,7 @@ describe('burst in and out through real BIND and HAProxy, under load', () => {
           options: { readyAfterMs: 500 },
         },
       ],
-      dns: {
-        driver: 'rfc2136',
-        mode: 'gateway',
-        zone: bind.zone,
-        options: {
-          server: bind.host,
-          port: bind.port,
-          keyName: bind.keyName,
-          keyAlgorithm: bind.keyAlgorithm,
-          keySecret: 'env:CB_TEST_TSIG',
-        },
-      },
-      gateway: {
-        driver: 'haproxy',
-        options: {
-          runtime: hx.socketPath,
-          configPath: hx.configDir,
-          check: { interMs: 250, rise: 2, fall: 3 },
-        },
-      },
+      ...siteRouting(bind, hx),
       // The service's replicas land on the burst cluster (a listener of its own, ready after 0.5 s).
       federation: { driver: 'simulated', options: { readyAfterSeconds: 0.5, terminationGraceSeconds: 2 } },
       protection: { allowedNamespaces: ['web'] },
