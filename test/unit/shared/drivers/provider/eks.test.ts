@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one driver's behaviour against the EKS API at its client boundary (create, fail, delete, list, credentials, endpoint access, options); the emulated EKS API has its own tests.
 import { createHash, createHmac } from 'node:crypto';
 import {
   AccessDeniedException,
