@@ -14,9 +14,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   const length = Number(req.headers['content-length'] ?? 0);
   if (length > limit) throw tooLarge(limit, length);
   if (req.readableEnded) return Buffer.alloc(0);
-  // A small body usually arrives with the headers: when the parser has it all (`complete`), take
-  // it from the stream's buffer at once rather than waiting on events for it.
-  if (req.complete) return readBuffered(req, limit);
+  // A small body usually arrives with the headers: when the stream's buffer already holds all of
+  // it (the declared length, or the parser marked the message complete), take it at once rather
+  // than waiting on events. The parser marks `complete` only after the request handler has run,
+  // so a declared length found buffered is the common case.
+  if (req.complete || (length > 0 && req.readableLength >= length)) return readBuffered(req, limit);
   const chunks: Buffer[] = [];
   let size = 0;
   // Stream events rather than `for await`: the async iterator costs more per request than the

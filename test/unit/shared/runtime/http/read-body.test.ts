@@ -1,25 +1,38 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readBody } from '../../../../../shared/runtime/http/read-body.ts';
 
 /** What readBody refused, per request. */
 const refusals: string[] = [];
 
-/** A loopback server that reads each request's body with `limit` after `delayMs`, and says what it got. */
+/**
+ * A loopback server that reads each request's body with `limit` after `delayMs` (0: in a microtask
+ * after the request event, as the runtime does after its first await), and says what it got.
+ */
 async function serve(limit: number, delayMs: number) {
   const server = createServer((req: IncomingMessage, res) => {
-    setTimeout(() => {
+    const read = () => {
+      const atCall = { complete: req.complete, buffered: req.readableLength };
       readBody(req, limit).then(
         (body) =>
-          res.end(JSON.stringify({ complete: req.complete, bytes: body.length, text: body.toString() })),
+          res.end(
+            JSON.stringify({
+              atCall,
+              complete: req.complete,
+              bytes: body.length,
+              text: body.toString(),
+            }),
+          ),
         (error: Error) => {
           refusals.push(`${(error as { status?: number }).status} ${error.message}`);
           if (!res.destroyed) res.writeHead(413).end(error.message);
         },
       );
-    }, delayMs);
+    };
+    if (delayMs === 0) queueMicrotask(read);
+    else setTimeout(read, delayMs);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -44,6 +57,28 @@ function post(port: number, chunks: readonly string[]): Promise<{ status: number
   });
 }
 
+/**
+ * Send a raw request with a Content-Length, its body in `parts` `gapMs` apart (the first in the
+ * same write as the headers); the response's text.
+ */
+async function raw(port: number, parts: readonly string[], gapMs: number): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const closed = once(socket, 'close');
+  const length = Buffer.byteLength(parts.join(''));
+  const head = `POST / HTTP/1.1\r\nhost: x\r\ncontent-length: ${length}\r\nconnection: close\r\n\r\n`;
+  let answer = '';
+  socket.on('data', (c: Buffer) => {
+    answer += c.toString();
+  });
+  for (const [i, part] of parts.entries()) {
+    socket.write(i === 0 ? head + part : part);
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  await closed;
+  return answer.slice(answer.indexOf('\r\n\r\n') + 4);
+}
+
 describe('readBody', () => {
   let server: ReturnType<typeof createServer> | undefined;
   afterEach(async () => {
@@ -56,7 +91,7 @@ describe('readBody', () => {
     const { port } = server.address() as AddressInfo;
     const { status, text } = await post(port, ['{"a":', '1,"b":', '"two"}']);
     expect(status).toBe(200);
-    expect(JSON.parse(text)).toEqual({ complete: true, bytes: 17, text: '{"a":1,"b":"two"}' });
+    expect(JSON.parse(text)).toMatchObject({ complete: true, bytes: 17, text: '{"a":1,"b":"two"}' });
   });
 
   it('refuses a body that has wholly arrived but is past the limit', async () => {
@@ -65,6 +100,28 @@ describe('readBody', () => {
     refusals.length = 0;
     await post(port, ['0123456', '789']);
     expect(refusals).toEqual(['413 body exceeds the limit of 8 bytes']);
+  });
+
+  it('takes a declared-length body that came with the headers whole, though the parser has not yet marked it complete', async () => {
+    server = await serve(1024, 0);
+    const { port } = server.address() as AddressInfo;
+    const text = await raw(port, ['{"a":1,"b":"two"}'], 0);
+    expect(JSON.parse(text)).toMatchObject({
+      atCall: { complete: false, buffered: 17 },
+      bytes: 17,
+      text: '{"a":1,"b":"two"}',
+    });
+  });
+
+  it('waits for the rest of a declared-length body that came in part', async () => {
+    server = await serve(1024, 0);
+    const { port } = server.address() as AddressInfo;
+    const text = await raw(port, ['{"a":', '1}'], 50);
+    expect(JSON.parse(text)).toMatchObject({
+      atCall: { complete: false, buffered: 5 },
+      bytes: 7,
+      text: '{"a":1}',
+    });
   });
 
   it('reads a body still arriving to its end', async () => {
