@@ -10,33 +10,38 @@
 
 /** Most bodies remembered per route; a few signal sources repeating is the case served. */
 export const BODY_MEMO_ENTRIES = 64;
-/** Bodies longer than this (characters) are parsed every time rather than kept. */
-export const BODY_MEMO_MAX_TEXT = 64 * 1024;
+/** Bodies longer than this (bytes) are parsed every time rather than kept. */
+export const BODY_MEMO_MAX_BYTES = 64 * 1024;
 
-/** Least-recently-used map from a body's text to a route's parsed input. */
+/**
+ * Least-recently-used list from a body's bytes to a route's parsed input. Bytes, not text: a
+ * repeat is found by comparing its length and then its bytes with the few kept (memcmp), with no
+ * string to decode and hash first.
+ */
 export class BodyMemo {
-  readonly #entries = new Map<string, unknown>();
+  /** Most recently used first. */
+  readonly #entries: { readonly bytes: Buffer; readonly input: unknown }[] = [];
 
-  /** The input parsed from `text`, parsing (and keeping) it on a miss. */
-  async parse<T>(text: string, parse: () => T | Promise<T>): Promise<T> {
-    if (text.length > BODY_MEMO_MAX_TEXT) return parse();
-    const key = text;
-    if (this.#entries.has(key)) {
-      const known = this.#entries.get(key) as T;
+  /** The input parsed from `bytes`, parsing (and keeping) it on a miss. */
+  async parse<T>(bytes: Buffer, parse: () => T | Promise<T>): Promise<T> {
+    if (bytes.length > BODY_MEMO_MAX_BYTES) return parse();
+    const at = this.#entries.findIndex((e) => e.bytes.length === bytes.length && e.bytes.equals(bytes));
+    if (at >= 0) {
+      const known = this.#entries[at]!;
       // Refresh its place, so the bodies still repeating stay.
-      this.#entries.delete(key);
-      this.#entries.set(key, known);
-      return known;
+      if (at > 0) this.#entries.unshift(...this.#entries.splice(at, 1));
+      return known.input as T;
     }
     const input = deepFreeze(await parse());
-    if (this.#entries.size >= BODY_MEMO_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, input);
+    if (this.#entries.length >= BODY_MEMO_ENTRIES) this.#entries.pop();
+    // A copy: the request's buffer may be a view of a larger one.
+    this.#entries.unshift({ bytes: Buffer.from(bytes), input });
     return input;
   }
 
   /** How many inputs are kept. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.length;
   }
 }
 

@@ -63,8 +63,8 @@ export async function handleRequest(app: HttpApp, req: RawHttpRequest): Promise<
     const match = req.match?.(app.routes) ?? resolveRoute(app.routes, req.method, req.path);
     route = `${match.route.method} ${match.route.path}`;
     if (match.route.auth) checkAuth(req.headers.authorization, auth);
-    const text = await readJsonText(req, deps.config.server.bodyLimitBytes);
-    const body = await parseBody(deps, match.route, text);
+    const bytes = await readJsonBytes(req, deps.config.server.bodyLimitBytes);
+    const body = await parseBody(deps, match.route, bytes);
     const request = {
       method: req.method.toUpperCase(),
       path: req.path,
@@ -94,10 +94,10 @@ export async function handleRequest(app: HttpApp, req: RawHttpRequest): Promise<
 }
 
 /**
- * The body's text: undefined for GET, DELETE and an empty body (the route's schema judges);
+ * The body's bytes: undefined for GET, DELETE and an empty body (the route's schema judges);
  * 415 unless the type is `application/json` or `application/*+json`, 413 past the limit.
  */
-async function readJsonText(req: RawHttpRequest, limit: number): Promise<string | undefined> {
+async function readJsonBytes(req: RawHttpRequest, limit: number): Promise<Buffer | undefined> {
   const method = req.method.toUpperCase();
   if (method === 'GET' || method === 'DELETE' || !req.hasBody) return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -105,19 +105,19 @@ async function readJsonText(req: RawHttpRequest, limit: number): Promise<string 
     throw new HttpError(415, `content type must be application/json, got "${type || 'none'}"`);
   }
   const bytes = await req.readBody(limit);
-  return bytes.length === 0 ? undefined : bytes.toString('utf8');
+  return bytes.length === 0 ? undefined : bytes;
 }
 
 /**
  * The body as the handler gets it: JSON (400 if malformed), then the route's own parse if it
  * has one, remembered by the body's bytes.
  */
-async function parseBody(deps: Deps, route: HttpRoute, text: string | undefined): Promise<unknown> {
+async function parseBody(deps: Deps, route: HttpRoute, bytes: Buffer | undefined): Promise<unknown> {
   const { parseBody: parse } = route;
-  if (!parse) return text === undefined ? undefined : parseJson(text);
-  if (text === undefined) return parse(deps, undefined);
+  if (!parse) return bytes === undefined ? undefined : parseJson(bytes.toString('utf8'));
+  if (bytes === undefined) return parse(deps, undefined);
   // One memo per configuration and route: the parse may read the configuration.
-  return memoFor(deps.config, route).parse(text, () => parse(deps, parseJson(text)));
+  return memoFor(deps.config, route).parse(bytes, () => parse(deps, parseJson(bytes.toString('utf8'))));
 }
 
 /** JSON.parse with the 400 every runtime answers to malformed JSON. */

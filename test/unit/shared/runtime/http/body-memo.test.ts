@@ -6,7 +6,7 @@ import { SqliteStore } from '../../../../../shared/drivers/store/sqlite.ts';
 import { closeDeps, createDeps } from '../../../../../shared/runtime/create-deps.ts';
 import {
   BODY_MEMO_ENTRIES,
-  BODY_MEMO_MAX_TEXT,
+  BODY_MEMO_MAX_BYTES,
   BodyMemo,
 } from '../../../../../shared/runtime/http/body-memo.ts';
 import { handleRequest, type RawHttpRequest } from '../../../../../shared/runtime/http/handle-request.ts';
@@ -18,8 +18,8 @@ describe('BodyMemo', () => {
   it('parses a body once and hands every repeat the same frozen input', async () => {
     const memo = new BodyMemo();
     const parse = vi.fn(async () => ({ signal: { labels: { team: 'astro' } } }));
-    const first = await memo.parse('{"a":1}', parse);
-    const again = await memo.parse('{"a":1}', parse);
+    const first = await memo.parse(Buffer.from('{"a":1}'), parse);
+    const again = await memo.parse(Buffer.from('{"a":1}'), parse);
     expect(again).toBe(first);
     expect(parse).toHaveBeenCalledTimes(1);
     expect(Object.isFrozen(first.signal.labels)).toBe(true);
@@ -28,13 +28,25 @@ describe('BodyMemo', () => {
     }).toThrow(TypeError);
   });
 
+  it('tells apart bodies of the same length, and keeps its own copy of the bytes', async () => {
+    const memo = new BodyMemo();
+    const parse = vi.fn((text: string) => ({ text }));
+    const sent = Buffer.from('{"a":1}');
+    await memo.parse(sent, () => parse(sent.toString()));
+    // The request's buffer is reused for other bytes after the parse: no false hit on them.
+    sent.write('{"b":2}');
+    expect(await memo.parse(sent, () => parse(sent.toString()))).toEqual({ text: '{"b":2}' });
+    expect(await memo.parse(Buffer.from('{"a":1}'), () => parse('again'))).toEqual({ text: '{"a":1}' });
+    expect(parse).toHaveBeenCalledTimes(2);
+  });
+
   it('parses a body that failed again the next time, so bad input is judged on every request', async () => {
     const memo = new BodyMemo();
     const parse = vi.fn(() => {
       throw new Error('invalid');
     });
-    await expect(memo.parse('{}', parse)).rejects.toThrow('invalid');
-    await expect(memo.parse('{}', parse)).rejects.toThrow('invalid');
+    await expect(memo.parse(Buffer.from('{}'), parse)).rejects.toThrow('invalid');
+    await expect(memo.parse(Buffer.from('{}'), parse)).rejects.toThrow('invalid');
     expect(parse).toHaveBeenCalledTimes(2);
     expect(memo.size).toBe(0);
   });
@@ -42,15 +54,15 @@ describe('BodyMemo', () => {
   it('keeps at most its bound of bodies, dropping the least recently used, and no very long body', async () => {
     const memo = new BodyMemo();
     const parse = vi.fn((n: number) => ({ n }));
-    for (let i = 0; i < BODY_MEMO_ENTRIES; i++) await memo.parse(`{"n":${i}}`, () => parse(i));
-    await memo.parse('{"n":0}', () => parse(0)); // used again: now the most recent
-    await memo.parse('{"n":"new"}', () => parse(-1));
+    for (let i = 0; i < BODY_MEMO_ENTRIES; i++) await memo.parse(Buffer.from(`{"n":${i}}`), () => parse(i));
+    await memo.parse(Buffer.from('{"n":0}'), () => parse(0)); // used again: now the most recent
+    await memo.parse(Buffer.from('{"n":"new"}'), () => parse(-1));
     expect(memo.size).toBe(BODY_MEMO_ENTRIES);
     parse.mockClear();
-    await memo.parse('{"n":0}', () => parse(0));
-    await memo.parse('{"n":1}', () => parse(1)); // the least recently used one went
+    await memo.parse(Buffer.from('{"n":0}'), () => parse(0));
+    await memo.parse(Buffer.from('{"n":1}'), () => parse(1)); // the least recently used one went
     expect(parse.mock.calls).toEqual([[1]]);
-    const long = `"${'x'.repeat(BODY_MEMO_MAX_TEXT)}"`;
+    const long = Buffer.from(`"${'x'.repeat(BODY_MEMO_MAX_BYTES)}"`);
     await memo.parse(long, () => parse(2));
     await memo.parse(long, () => parse(2));
     expect(parse.mock.calls).toEqual([[1], [2], [2]]);
