@@ -41,7 +41,12 @@ export interface SignalOutcome {
  * scale-down can see the load fall.
  */
 export async function handleSignal(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
-  const outcome = await decide(deps, signal);
+  const outcome =
+    signal.status === 'ignored'
+      ? { decision: 'ignored' as const, why: signal.why ?? 'no action needed' }
+      : signal.status === 'resolved'
+        ? await markResolved(deps, signal)
+        : await followDemand(deps, signal);
   deps.metrics.signals.inc({ source: signal.source, outcome: outcome.decision });
   deps.logger.info(`signal ${signal.status}: ${outcome.decision}: ${outcome.why}`, {
     source: signal.source,
@@ -49,12 +54,6 @@ export async function handleSignal(deps: Deps, signal: CapacitySignal): Promise<
     ...(outcome.burstId && { burstId: outcome.burstId }),
   });
   return outcome;
-}
-
-async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
-  if (signal.status === 'ignored') return { decision: 'ignored', why: signal.why ?? 'no action needed' };
-  if (signal.status === 'resolved') return markResolved(deps, signal);
-  return followDemand(deps, signal);
 }
 
 /**
@@ -66,9 +65,15 @@ async function decide(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome
 async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalOutcome> {
   const nothing = nothingMayBurst(deps);
   if (nothing) return { decision: 'refused', why: nothing };
-  const extra = [stateOf(signal)];
+  const state = stateOf(signal);
+  const extra = [state];
+  const demand = state.demand;
   let records = await deps.store.list({ live: true });
-  if (await remember(deps, signal, records)) records = await deps.store.list({ live: true });
+  const stale = records.filter((r) => forgets(r, signal.signalKey, demand));
+  if (stale.length > 0) {
+    await remember(deps, stale, demand);
+    records = await deps.store.list({ live: true });
+  }
   const { wanted, clusters, now } = capacityNow(deps, records, extra);
   const want = wanted.signals.find((w) => w.signalKey === signal.signalKey);
   const serving = records.filter((r) => servedSignal(r) === signal.signalKey && !r.warm);
@@ -154,20 +159,22 @@ function refusal(deps: Deps, signal: CapacitySignal, records: readonly BurstClus
   return decision.burst ? 'the plan adds no capacity for it' : decision.why;
 }
 
+/** Whether `record` serves the signal `key` but does not yet remember its `demand` as firing. */
+function forgets(record: BurstCluster, key: string, demand: number | undefined): boolean {
+  if (servedSignal(record) !== key || record.warm) return false;
+  return record.demand !== demand || record.signalResolvedAt !== undefined;
+}
+
 /**
- * Write the signal's demand on the live records serving it and clear a resolved mark, so the
- * next plan (here, or the scale-down pass) sees it. Answers whether anything was written.
+ * Write the signal's demand on the live records serving it that forget it, and clear a resolved
+ * mark, so the next plan (here, or the scale-down pass) sees it.
  */
 async function remember(
   deps: Deps,
-  signal: CapacitySignal,
   records: readonly BurstCluster[],
-): Promise<boolean> {
-  const demand = stateOf(signal).demand;
-  let wrote = false;
+  demand: number | undefined,
+): Promise<void> {
   for (const record of records) {
-    if (servedSignal(record) !== signal.signalKey || record.warm) continue;
-    if (record.demand === demand && record.signalResolvedAt === undefined) continue;
     // The demand it leaves becomes a peak, so the way down waits out the scale-down window.
     const at = deps.now().toISOString();
     await retryPatch(deps, record, (current) => ({
@@ -175,9 +182,7 @@ async function remember(
       signalResolvedAt: undefined,
       demandPeaks: peaksAfter(current, demand, at, deps.policy),
     }));
-    wrote = true;
   }
-  return wrote;
 }
 
 /** What an admission may be told beyond the signal (a re-placement after a quota error). */

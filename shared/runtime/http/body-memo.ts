@@ -22,20 +22,22 @@ export class BodyMemo {
   /** Most recently used first. */
   readonly #entries: { readonly bytes: Buffer; readonly input: unknown }[] = [];
 
-  /** The input parsed from `bytes`, parsing (and keeping) it on a miss. */
-  async parse<T>(bytes: Buffer, parse: () => T | Promise<T>): Promise<T> {
+  /** The input parsed from `bytes`: at once for a repeat, else parsed (and kept). */
+  parse<T>(bytes: Buffer, parse: () => T | Promise<T>): T | Promise<T> {
     if (bytes.length > BODY_MEMO_MAX_BYTES) return parse();
     const at = this.#entries.findIndex((e) => e.bytes.length === bytes.length && e.bytes.equals(bytes));
-    if (at >= 0) {
-      const known = this.#entries[at]!;
-      // Refresh its place, so the bodies still repeating stay.
-      if (at > 0) this.#entries.unshift(...this.#entries.splice(at, 1));
-      return known.input as T;
-    }
+    if (at < 0) return this.#keep(Buffer.from(bytes), parse);
+    const known = this.#entries[at]!;
+    // Refresh its place, so the bodies still repeating stay.
+    if (at > 0) this.#entries.unshift(...this.#entries.splice(at, 1));
+    return known.input as T;
+  }
+
+  /** Parse and keep `bytes` (a copy: the request's buffer may be a view of a larger one). */
+  async #keep<T>(bytes: Buffer, parse: () => T | Promise<T>): Promise<T> {
     const input = deepFreeze(await parse());
     if (this.#entries.length >= BODY_MEMO_ENTRIES) this.#entries.pop();
-    // A copy: the request's buffer may be a view of a larger one.
-    this.#entries.unshift({ bytes: Buffer.from(bytes), input });
+    this.#entries.unshift({ bytes, input });
     return input;
   }
 

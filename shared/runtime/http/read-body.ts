@@ -8,9 +8,10 @@ export function announcesBody(req: IncomingMessage): boolean {
 
 /**
  * Read a node request's body, refusing (413) a declared length past `limit` before reading and
- * stopping as soon as a chunked body grows past it.
+ * stopping as soon as a chunked body grows past it. A body that has all arrived is returned at
+ * once, not as a promise.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Buffer | Promise<Buffer> {
   const length = Number(req.headers['content-length'] ?? 0);
   if (length > limit) throw tooLarge(limit, length);
   if (req.readableEnded) return Buffer.alloc(0);
@@ -19,6 +20,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   // than waiting on events. The parser marks `complete` only after the request handler has run,
   // so a declared length found buffered is the common case.
   if (req.complete || (length > 0 && req.readableLength >= length)) return readBuffered(req, limit);
+  return readStreaming(req, limit);
+}
+
+/** Wait for the rest of a body still arriving. */
+async function readStreaming(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   // Stream events rather than `for await`: the async iterator costs more per request than the

@@ -15,7 +15,7 @@ async function serve(limit: number, delayMs: number) {
   const server = createServer((req: IncomingMessage, res) => {
     const read = () => {
       const atCall = { complete: req.complete, buffered: req.readableLength };
-      readBody(req, limit).then(
+      new Promise<Buffer>((resolve) => resolve(readBody(req, limit))).then(
         (body) =>
           res.end(
             JSON.stringify({
