@@ -17,9 +17,23 @@ export function readBody(req: IncomingMessage, limit: number): Buffer | Promise<
   if (req.readableEnded) return Buffer.alloc(0);
   // A small body usually arrives with the headers: when the stream's buffer already holds all of
   // it (the declared length, or the parser marked the message complete), take it at once rather
-  // than waiting on events. The parser marks `complete` only after the request handler has run,
-  // so a declared length found buffered is the common case.
-  if (req.complete || (length > 0 && req.readableLength >= length)) return readBuffered(req, limit);
+  // than waiting on events.
+  if (buffered(req, length)) return readBuffered(req, limit);
+  return readArriving(req, limit, length);
+}
+
+function buffered(req: IncomingMessage, length: number): boolean {
+  return req.complete || (length > 0 && req.readableLength >= length);
+}
+
+/**
+ * A body not yet buffered. The request event comes as soon as the headers are parsed, before the
+ * parser goes on to the body that came in the same packet; one microtask later it has, so look
+ * once more before waiting on stream events.
+ */
+async function readArriving(req: IncomingMessage, limit: number, length: number): Promise<Buffer> {
+  await null;
+  if (buffered(req, length)) return readBuffered(req, limit);
   return readStreaming(req, limit);
 }
 
