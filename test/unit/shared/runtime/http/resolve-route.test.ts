@@ -39,8 +39,16 @@ describe('resolveRoute', () => {
     );
   });
 
-  it('gives the same answer when asked again (patterns parsed once are reused)', () => {
-    for (let i = 0; i < 3; i++)
+  it('gives the same answer when asked again (patterns parsed once, literal paths remembered)', () => {
+    for (let i = 0; i < 3; i++) {
       expect(resolveRoute(ROUTES, 'GET', `/bursts/b-${i}`).params).toEqual({ id: `b-${i}` });
+      expect(resolveRoute(ROUTES, 'post', '/bursts').route).toBe(ROUTES[1]);
+      expect(resolveRoute(ROUTES, 'GET', '/bursts').route).toBe(ROUTES[0]);
+      expect(() => resolveRoute(ROUTES, 'PUT', '/bursts')).toThrow(expect.objectContaining({ status: 405 }));
+    }
+    // Another table with the same paths answers from its own routes.
+    const other: HttpRoute[] = [{ method: 'GET', path: '/bursts', handle }];
+    expect(resolveRoute(other, 'GET', '/bursts').route).toBe(other[0]);
+    expect(() => resolveRoute(other, 'POST', '/bursts')).toThrow(expect.objectContaining({ status: 405 }));
   });
 });
