@@ -69,14 +69,15 @@ async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalO
   const extra = [state];
   const demand = state.demand;
   let records = await deps.store.list({ live: true });
-  const stale = records.filter((r) => forgets(r, signal.signalKey, demand));
+  let serving = liveFor(records, signal);
+  const stale = serving.filter((r) => r.demand !== demand || r.signalResolvedAt !== undefined);
   if (stale.length > 0) {
     await remember(deps, stale, demand);
     records = await deps.store.list({ live: true });
+    serving = liveFor(records, signal);
   }
   const { wanted, clusters, now } = capacityNow(deps, records, extra);
   const want = wanted.signals.find((w) => w.signalKey === signal.signalKey);
-  const serving = records.filter((r) => servedSignal(r) === signal.signalKey && !r.warm);
   // The plan adds capacity for a signal only while it is short: a repeat its clusters cover
   // (every duplicate delivery) is answered without planning the whole fleet.
   const covered = serving.length > 0 && shortfall(want, clusters) <= 0;
@@ -98,9 +99,7 @@ async function followDemand(deps: Deps, signal: CapacitySignal): Promise<SignalO
   if (done.length === 0) {
     // A concurrent delivery of the same signal may have been admitted since the records were
     // read (the admission plans again under its lock and finds it): that burst serves this one.
-    const first =
-      serving[0] ??
-      (await deps.store.list({ live: true })).find((r) => servedSignal(r) === signal.signalKey && !r.warm);
+    const first = serving[0] ?? liveFor(await deps.store.list({ live: true }), signal)[0];
     const why = applied.map((a) => a.why).join('; ');
     return first
       ? {
@@ -159,15 +158,9 @@ function refusal(deps: Deps, signal: CapacitySignal, records: readonly BurstClus
   return decision.burst ? 'the plan adds no capacity for it' : decision.why;
 }
 
-/** Whether `record` serves the signal `key` but does not yet remember its `demand` as firing. */
-function forgets(record: BurstCluster, key: string, demand: number | undefined): boolean {
-  if (servedSignal(record) !== key || record.warm) return false;
-  return record.demand !== demand || record.signalResolvedAt !== undefined;
-}
-
 /**
- * Write the signal's demand on the live records serving it that forget it, and clear a resolved
- * mark, so the next plan (here, or the scale-down pass) sees it.
+ * Write the signal's demand on the records serving it that do not hold it yet, and clear a
+ * resolved mark, so the next plan (here, or the scale-down pass) sees it.
  */
 async function remember(
   deps: Deps,

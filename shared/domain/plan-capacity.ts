@@ -85,7 +85,7 @@ export function planCapacity(input: PlanInput): CapacityAction[] {
   const warm = live.filter((c) => c.warm && SERVING.includes(c.phase));
   for (const want of input.wanted.signals) {
     const own = live.filter((c) => c.signalKey === want.signalKey && !c.warm);
-    let short = shortfall(want, live);
+    let short = shortfall(want, own);
     if (short <= 0) continue;
     const step = (action: CapacityAction, nodes: number) => {
       actions.push(action);
