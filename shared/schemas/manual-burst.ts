@@ -39,6 +39,9 @@ export const TtlSchema = z.pipe(
   }),
 );
 
+/** An idempotency key, in the body (`requestId`) or the `Idempotency-Key` header. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** Provider and region names as they appear in config (`aws`, `eu-west-1`, `openstack-garr`). */
 const name = z
   .string()
@@ -62,12 +65,7 @@ export const ManualBurstRequestSchema = z.strictObject({
   requestId: z.optional(
     z
       .string()
-      .check(
-        z.regex(
-          /^[A-Za-z0-9._:-]{1,128}$/,
-          'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"',
-        ),
-      ),
+      .check(z.regex(REQUEST_ID, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"')),
   ),
 });
 
@@ -99,4 +97,4 @@ export const PageQuerySchema = z.object({
 export const DeleteQuerySchema = z.object({ force: z.optional(z.enum(['true', 'false'])) });
 
 /** The `Idempotency-Key` header of `POST /bursts`, when sent. */
-export const IdempotencyKeySchema = z.optional(z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/)));
+export const IdempotencyKeySchema = z.optional(z.string().check(z.regex(REQUEST_ID)));
