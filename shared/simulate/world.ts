@@ -2,6 +2,8 @@
  * The simulated fleet: burst cluster records as the store would hold them, moved through the
  * lifecycle by provider latencies on the virtual clock, with every node and control plane billed.
  * It carries out capacity actions the way the runtime's steps would, without any I/O.
+ *
+ * Over ~350 lines on purpose: the one fleet model the simulator steps, its actions and its clock together.
  */
 import { type BurstCluster, servedSignal, withPhase } from '../domain/burst-cluster.ts';
 import type { CapacityAction } from '../domain/capacity-plan.ts';

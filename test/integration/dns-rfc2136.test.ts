@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one driver's behaviour against a real BIND 9 (records, ownership, someone else's records, TSIG refusals, both key algorithms).
 import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

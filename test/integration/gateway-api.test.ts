@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one driver's behaviour against the Kubernetes emulator held to the Gateway API's upstream schemas.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayApiGateway } from '../../shared/drivers/gateway/gateway-api.ts';
 import { GatewayApiOptionsSchema } from '../../shared/drivers/gateway/gateway-api-options.ts';

@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one platform's adapters (HTTP, CloudEvent and Cloud Scheduler functions) through the real functions framework.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

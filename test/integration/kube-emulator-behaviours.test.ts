@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: the emulator's object behaviours a real API server documents (finalizers, status, pruning, namespace deletion, tokens), each against its upstream source.
 import {
   ApiException,
   CoreV1Api,

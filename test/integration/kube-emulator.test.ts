@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: the emulator's fidelity to a real API server's answers and object semantics, in one table of cases.
 import {
   ApiextensionsV1Api,
   CoordinationV1Api,

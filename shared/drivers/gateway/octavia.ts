@@ -27,6 +27,8 @@
  *
  * Length (~365 lines): one driver class; the Octavia API calls, members and options are beside it
  * (octavia-api.ts, octavia-member.ts, octavia-options.ts).
+ *
+ * Over ~350 lines on purpose: one driver class, the member lifecycle above against one API.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';

@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one emulated GKE v1 REST API (clusters, operations, node pool resize) with its documented states and errors.
 import { createHash } from 'node:crypto';
 import {
   grpcError,

@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one emulated Keystone v3 + Magnum v1 endpoint, as a real cloud serves both on one catalog.
 import { randomUUID } from 'node:crypto';
 import type { KeystoneAuth } from '../../../shared/drivers/openstack/keystone.ts';
 import type { EmulatedReply, EmulatedRequest, EmulatedServer } from './http.ts';

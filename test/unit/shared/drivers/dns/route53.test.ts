@@ -1,3 +1,4 @@
+// Over ~350 lines on purpose: one driver's behaviour at the Route 53 client boundary (contract, change batches, waiting for INSYNC) with the batch semantics it relies on.
 import {
   ChangeResourceRecordSetsCommand,
   type ChangeResourceRecordSetsCommandInput,
